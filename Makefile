@@ -1,0 +1,40 @@
+# Every target installs what it needs into .venv first, so a fresh clone needs only `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The machine's PostgreSQL; the PostgreSQL half of the suite skips (or, with CI=true, fails) when it is down.
+CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+export CUSTOS_TEST_POSTGRES_URL
+
+.PHONY: run test test-sqlite test-postgres lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/custos init
+	$(BIN)/custos demo seed --people 200 --if-empty
+	$(BIN)/custos serve
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -q --backend sqlite
+
+test-postgres: $(STAMP)
+	$(BIN)/pytest -q --backend postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""The application factory: `create_app(settings)` builds a fresh app; nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from custos import __version__
+from custos.clock import Clock
+from custos.runtime import Runtime, open_runtime
+from custos.settings import Settings
+from custos.web import errors, health
+from custos.web.api import organisations, people
+
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runtime | None = None) -> FastAPI:
+    owned = runtime is None
+    rt = runtime or open_runtime(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            rt.close()
+
+    app = FastAPI(
+        title="Custos",
+        version=__version__,
+        description="Privacy operations: the register, retention, requests, consent and breaches of one policy.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(people.router)
+    app.include_router(organisations.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

@@ -1,0 +1,67 @@
+"""Entry point of the `custos` command."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from custos.cli import demo, keys, people, policy, server
+from custos.cli import imports as imports_cli
+from custos.cli.context import CliState
+from custos.cli.errors import report
+from custos.errors import CustosError
+from custos.settings import load_settings
+
+
+class _Group(TyperGroup):
+    """Turns domain errors from any subcommand into a clean message and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click; its Context type is private
+        try:
+            return super().invoke(ctx)
+        except CustosError as exc:
+            report(Console(stderr=True), exc)
+            raise typer.Exit(1) from None
+
+
+def build_cli() -> typer.Typer:
+    app = typer.Typer(
+        name="custos",
+        cls=_Group,
+        help="Custos: a privacy policy turned into software that keeps every promise in it.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def root(
+        ctx: typer.Context,
+        settings_file: Annotated[
+            Path | None, typer.Option("--settings", help="TOML settings file (or CUSTOS_SETTINGS_FILE).")
+        ] = None,
+        database_url: Annotated[str | None, typer.Option(help="Overrides CUSTOS_DATABASE_URL.")] = None,
+        policy_path: Annotated[Path | None, typer.Option("--policy", help="Overrides CUSTOS_POLICY_PATH.")] = None,
+    ) -> None:
+        settings = load_settings(
+            os.environ,
+            settings_file,
+            overrides={"database_url": database_url, "policy_path": policy_path},
+        )
+        ctx.obj = CliState(settings=settings, console=Console(), errors=Console(stderr=True))
+
+    server.register(app)
+    app.add_typer(policy.app, name="policy")
+    app.add_typer(people.app, name="people")
+    app.add_typer(imports_cli.app, name="import")
+    app.add_typer(demo.app, name="demo")
+    app.add_typer(keys.app, name="keys")
+    return app
+
+
+def main() -> None:
+    build_cli()()

@@ -1,0 +1,113 @@
+"""`custos people add|show|find|list`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from custos.cli.context import state
+from custos.register import people as service
+from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate
+
+app = typer.Typer(help="People in the personal-data register.", no_args_is_help=True)
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Full name.")],
+    category: Annotated[str, typer.Option(help="Subject category from the policy, e.g. prospect.")],
+    email: Annotated[list[str] | None, typer.Option(help="Email address (repeatable).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(help="Phone number (repeatable).")] = None,
+    title: Annotated[str | None, typer.Option(help="Role or title.")] = None,
+    activity: Annotated[str | None, typer.Option(help="Processing activity, if the category has several.")] = None,
+    organisation_id: Annotated[int | None, typer.Option(help="Organisation the person represents.")] = None,
+    source: Annotated[str | None, typer.Option(help="Where the data came from, e.g. 'Cloud fair 2025'.")] = None,
+) -> None:
+    """Add a person with one relationship."""
+    st = state(ctx)
+    data = PersonCreate(
+        name=name,
+        title=title,
+        emails=email or [],
+        phones=phone or [],
+        relationships=[
+            RelationshipCreate(
+                subject_category=category, activity=activity, organisation_id=organisation_id, source=source
+            )
+        ],
+    )
+    with st.runtime() as rt, rt.db.transaction() as session:
+        person = service.add_person(session, rt.register, data)
+    st.console.print(f"Added {person.ref}")
+    _show(st.console, person)
+
+
+@app.command()
+def show(ctx: typer.Context, ref: str) -> None:
+    """Everything the register holds about one person."""
+    st = state(ctx)
+    with st.runtime() as rt, rt.db.transaction() as session:
+        person = service.get_person(session, rt.register, ref)
+    _show(st.console, person)
+
+
+@app.command()
+def find(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Option(help="Exact email address.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Exact phone number.")] = None,
+) -> None:
+    """Find a person by exact email or phone (through the blind index)."""
+    st = state(ctx)
+    if (email is None) == (phone is None):
+        raise typer.BadParameter("give exactly one of --email or --phone")
+    with st.runtime() as rt, rt.db.transaction() as session:
+        if email is not None:
+            person = service.find_person(session, rt.register, "email", email)
+        else:
+            assert phone is not None
+            person = service.find_person(session, rt.register, "phone", phone)
+    _show(st.console, person)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """A page of people, with their subject categories."""
+    st = state(ctx)
+    with st.runtime() as rt, rt.db.transaction() as session:
+        rows = service.list_people(session, rt.register, limit=limit, offset=offset)
+        total = service.count_people(session)
+    table = Table("ref", "name", "categories", title=f"{total} people")
+    for row in rows:
+        table.add_row(row.ref, row.name, ", ".join(row.subject_categories))
+    st.console.print(table)
+
+
+def _show(console: Console, person: PersonPublic) -> None:
+    console.print(f"[bold]{person.name}[/]" + (f" — {person.title}" if person.title else ""))
+    console.print(f"ref: {person.ref}")
+    for email in person.emails:
+        console.print(f"email: {email}")
+    for phone in person.phones:
+        console.print(f"phone: {phone}")
+    table = Table("category", "activity", "basis", "organisation", "started", "ended", "last contact", "source")
+    for r in person.relationships:
+        table.add_row(
+            r.subject_category,
+            r.activity,
+            r.legal_basis,
+            r.organisation_name or "",
+            str(r.started_on or ""),
+            str(r.ended_on or ""),
+            str(r.last_interaction_on or ""),
+            r.source or "",
+        )
+    console.print(table)

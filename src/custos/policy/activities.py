@@ -1,0 +1,112 @@
+"""Processing activities: purpose, legal basis, data, subjects, retention (rows of an Art. 30(1) record)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from custos.policy._base import PolicyModel, Slug, Text
+from custos.policy.retention import RetentionRule
+
+
+class LegalBasis(StrEnum):
+    """GDPR Art. 6(1)(a)–(f); one per activity."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+
+
+class AssessmentOutcome(StrEnum):
+    # Art. 6(1)(f): the interest may be relied on only where it is not overridden by the subject's interests.
+    INTEREST_PREVAILS = "interest_prevails"
+    SUBJECT_PREVAILS = "subject_prevails"
+
+
+class Assessment(PolicyModel):
+    """A legitimate-interest assessment (LIA): the three-step test of Art. 6(1)(f); EDPB GL 1/2024."""
+
+    interest: Text = Field(description="the legitimate interest pursued")
+    necessity: Text = Field(description="why the processing is necessary for that interest")
+    balancing: Text = Field(description="the subject's interests and reasonable expectations weighed")
+    safeguards: Text = Field(description="what limits the impact, e.g. objection always honoured")
+    outcome: AssessmentOutcome = Field(description="interest_prevails or subject_prevails")
+    owner: Text = Field(description="who is responsible for the assessment")
+    date: dt.date = Field(description="when the assessment was made")
+    review_date: dt.date = Field(description="when it is to be reviewed again")
+
+
+class RecipientKind(StrEnum):
+    PROCESSOR = "processor"
+    CONTROLLER = "controller"
+    AUTHORITY = "authority"
+
+
+class Recipient(PolicyModel):
+    """Who receives the data (Art. 13(1)(e), 30(1)(d)); told of rectification and erasure (Art. 19)."""
+
+    name: Text
+    kind: RecipientKind
+    description: Text | None = None
+
+
+class Safeguard(StrEnum):
+    """Chapter V GDPR: the ground that makes a transfer outside the EEA lawful."""
+
+    ADEQUACY = "adequacy"  # Art. 45
+    STANDARD_CONTRACTUAL_CLAUSES = "standard_contractual_clauses"  # Art. 46(2)(c)
+    BINDING_CORPORATE_RULES = "binding_corporate_rules"  # Art. 47
+    DEROGATION = "derogation"  # Art. 49
+
+
+class Transfer(PolicyModel):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = Field(
+        description="ISO 3166-1 alpha-2 country code, e.g. US"
+    )
+    safeguard: Safeguard
+    recipient: Text | None = None
+
+
+class ContactChannel(StrEnum):
+    """The organisation's contact points a notice may direct subjects to (keys of organisation.contacts)."""
+
+    PRIVACY = "privacy"
+    SUPPORT = "support"
+    INFO = "info"
+    PORTAL = "portal"
+
+
+class ErasureOffer(PolicyModel):
+    """A promise that subjects may always ask to be permanently deleted, and where to ask (Art. 17, 12(2))."""
+
+    always_offered: bool = True
+    via: ContactChannel = ContactChannel.PRIVACY
+
+
+Use = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
+
+
+class Activity(PolicyModel):
+    id: Slug
+    name: Text
+    purpose: Text = Field(description="why the data is processed (Art. 5(1)(b), 13(1)(c))")
+    legal_basis: LegalBasis = Field(description="one of consent, contract, legal_obligation, legitimate_interest, …")
+    law: Text | None = Field(default=None, description="the law behind a legal_obligation basis (Art. 6(3))")
+    assessment: Assessment | None = Field(default=None, description="required for legitimate_interest")
+    subjects: list[Slug] = Field(min_length=1, description="ids from subject_categories")
+    data: list[str] = Field(min_length=1, description="ids or globs (contact.*) from data_categories")
+    uses: list[Use] = Field(default_factory=list, description="e.g. mailings, selections")
+    retention: RetentionRule = Field(description="e.g. {keep: P10Y, from: relationship.ended}")
+    systems: list[Slug] = Field(default_factory=list, description="ids from systems")
+    recipients: list[Recipient] = Field(default_factory=list)
+    transfers: list[Transfer] = Field(default_factory=list)
+    source: Text | None = Field(default=None, description="where the data comes from (Art. 14(2)(f))")
+    transparency: Text | None = Field(default=None, description="how subjects learn they are registered")
+    erasure: ErasureOffer | None = None
+    notes: Text | None = None

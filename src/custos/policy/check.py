@@ -1,0 +1,206 @@
+"""`custos policy check`: errors that make a policy unusable, and warnings for settings the law doubts.
+
+A warning does not stop the policy from loading; each one names the rule it comes from so the data
+protection person can decide with the source in hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from custos.clock import Clock, today
+from custos.errors import PolicyInvalid, Problem
+from custos.policy.activities import Activity, LegalBasis
+from custos.policy.cookies import ConsentSettings, Cookie, CookieCategory
+from custos.policy.durations import Duration
+from custos.policy.findings import Finding
+from custos.policy.loader import load_located
+from custos.policy.models import Policy, SubjectKind
+
+# Consent older than this is stale in regulators' practice (CNIL délibération 2020-091: 13 months; EDPB GL
+# 05/2020 §110 "refresh at appropriate intervals"); the seed policy promises at most 365 days.
+_MAX_CONSENT_VALIDITY = Duration(months=13)
+# Preskriptionslag (1981:130) 2 §: ten years is the general limitation period, the usual ceiling for keeping
+# data for possible claims; longer needs a reason of its own (Art. 5(1)(e)).
+_LIMITATION_PERIOD = Duration(years=10)
+# Contract (Art. 6(1)(b)) covers only a contract the subject is party to (EDPB GL 2/2019 §§ 26–27); these are
+# people acting for an organisation or not in a contract at all.
+_NOT_PARTY = frozenset({SubjectKind.PROSPECT, SubjectKind.CUSTOMER_CONTACT, SubjectKind.WEBSITE_VISITOR})
+# Storage that only measures or advertises is not "strictly necessary" and needs consent under LEK 9 kap.
+# 28 § (Art. 29 WP Opinion 04/2012 §4.3 leaves analytics outside the exemption).
+_TRACKING_NAMES = (
+    "_pk_",
+    "ppms_",
+    "_ga",
+    "_gid",
+    "_gcl",
+    "_hj",
+    "_fbp",
+    "_clck",
+    "_clsk",
+    "mtm_",
+    "__hs",
+    "_uet",
+)
+_TRACKING_PROVIDERS = (
+    "piwik",
+    "matomo",
+    "google",
+    "hotjar",
+    "meta",
+    "facebook",
+    "hubspot",
+    "clarity",
+    "linkedin",
+)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_policy(path: Path, clock: Clock) -> CheckReport:
+    try:
+        loaded = load_located(path)
+    except PolicyInvalid as error:
+        return CheckReport(errors=list(error.problems))
+    warnings = [loaded.problem(finding) for finding in policy_warnings(loaded.policy, today(clock))]
+    warnings.sort(key=lambda problem: problem.line or 0)
+    return CheckReport(warnings=warnings)
+
+
+def policy_warnings(policy: Policy, on: date) -> list[Finding]:
+    findings: list[Finding] = []
+    if policy.consent is not None:
+        findings += _consent(policy.consent)
+    for index, cookie in enumerate(policy.cookies):
+        findings += _cookie(cookie, ("cookies", index), policy.consent)
+    kinds = {subject.id: subject.kind for subject in policy.subject_categories}
+    for index, activity in enumerate(policy.activities):
+        findings += _activity(activity, ("activities", index), kinds, on)
+    for index, version in enumerate(policy.versions):
+        if version.date != policy.current_version and version.snapshot is None:
+            findings.append(
+                Finding(
+                    ("versions", index),
+                    f"the text of the version of {version.date} is not on file, so people who were informed "
+                    "or consented under it cannot be shown what they were told",
+                    "add `snapshot:` pointing to that version's policy file (Art. 5(2), 7(1))",
+                )
+            )
+    return findings
+
+
+def _consent(consent: ConsentSettings) -> list[Finding]:
+    findings = []
+    if consent.implied_by_browsing:
+        findings.append(
+            Finding(
+                ("consent", "implied_by_browsing"),
+                "continued browsing is not consent: consent must be a clear affirmative act",
+                "set `implied_by_browsing: false` (GDPR Art. 4(11), 7; CJEU C-673/17 Planet49; "
+                "LEK 2022:482 9 kap. 28 §)",
+            )
+        )
+    if consent.validity.longer_than(_MAX_CONSENT_VALIDITY):
+        findings.append(
+            Finding(
+                ("consent", "validity"),
+                f"consent is kept for {consent.validity}, longer than 13 months",
+                "ask again at least every 13 months, e.g. `validity: P365D` (EDPB GL 05/2020 §110)",
+            )
+        )
+    if not consent.gpc_honoured:
+        findings.append(
+            Finding(
+                ("consent", "gpc_honoured"),
+                "Global Privacy Control signals are ignored",
+                "set `gpc_honoured: true`: a GPC signal is an objection by automated means (Art. 21(5))",
+            )
+        )
+    return findings
+
+
+def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | None) -> list[Finding]:
+    findings = []
+    name, provider = cookie.name.lower(), cookie.provider.lower()
+    tracking = name.startswith(_TRACKING_NAMES) or any(word in provider for word in _TRACKING_PROVIDERS)
+    if cookie.category is CookieCategory.NECESSARY and tracking:
+        findings.append(
+            Finding(
+                (*here, "category"),
+                f"{cookie.name} ({cookie.provider}) looks like analytics or advertising but is marked necessary",
+                "mark it analytics or marketing so it waits for consent; only strictly necessary storage is "
+                "exempt (LEK 2022:482 9 kap. 28 §)",
+            )
+        )
+    if cookie.category is CookieCategory.NECESSARY:
+        return findings
+    asked = {category.id for category in consent.categories} if consent is not None else set()
+    if cookie.category not in asked:
+        findings.append(
+            Finding(
+                (*here, "category"),
+                f"{cookie.name} needs consent for {cookie.category.value}, but the banner has no such category",
+                f"add a `{cookie.category.value}` entry under consent.categories (LEK 2022:482 9 kap. 28 §)",
+            )
+        )
+    lifetime = cookie.duration
+    if consent is not None and lifetime is not None and lifetime.longer_than(consent.validity):
+        findings.append(
+            Finding(
+                (*here, "lifetime"),
+                f"{cookie.name} lives {lifetime}, longer than the consent it is set under ({consent.validity})",
+                "shorten the lifetime to at most the consent validity, or it keeps identifying visitors "
+                "after their consent has lapsed (GDPR Art. 7; LEK 9 kap. 28 §)",
+            )
+        )
+    return findings
+
+
+def _activity(activity: Activity, here: tuple[str, int], kinds: dict[str, SubjectKind], on: date) -> list[Finding]:
+    findings = []
+    if activity.assessment is not None and activity.assessment.review_date < on:
+        findings.append(
+            Finding(
+                (*here, "assessment", "review_date"),
+                f"the legitimate-interest assessment was due for review on {activity.assessment.review_date}",
+                "review the assessment and set a new review_date (Art. 5(2); EDPB GL 1/2024)",
+            )
+        )
+    retention = activity.retention
+    if retention.period.longer_than(_LIMITATION_PERIOD) and retention.reason is None:
+        findings.append(
+            Finding(
+                (*here, "retention"),
+                f"data is kept for {retention.period}, longer than the ten-year limitation period, with no reason",
+                "shorten it, or add `reason:` saying why (Art. 5(1)(e); Preskriptionslag 1981:130 2 §)",
+            )
+        )
+    if activity.legal_basis is LegalBasis.CONTRACT:
+        not_party = [subject for subject in activity.subjects if kinds.get(subject) in _NOT_PARTY]
+        if not_party:
+            findings.append(
+                Finding(
+                    (*here, "legal_basis"),
+                    f"contract is the basis, but {', '.join(not_party)} are not party to a contract with you",
+                    "use legitimate_interest with an assessment, or consent (Art. 6(1)(b); EDPB GL 2/2019)",
+                )
+            )
+    if activity.legal_basis is LegalBasis.LEGAL_OBLIGATION and activity.law is None:
+        findings.append(
+            Finding(
+                (*here, "legal_basis"),
+                "a legal obligation is the basis, but the law that imposes it is not named",
+                "add `law:`, e.g. Bokföringslagen (1999:1078) (Art. 6(3))",
+            )
+        )
+    return findings

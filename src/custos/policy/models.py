@@ -1,0 +1,233 @@
+"""The policy file as typed, frozen models, and the queries the rest of Custos asks of a policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from typing import Any, Literal, Protocol, Self, TypeVar
+
+from pydantic import EmailStr, Field, HttpUrl, PrivateAttr, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+
+from custos.errors import NotFound
+from custos.policy._base import CategoryId, PolicyModel, Slug, Text
+from custos.policy.activities import Activity
+from custos.policy.cookies import ConsentSettings, Cookie
+from custos.policy.integrity import integrity_findings
+from custos.policy.retention import LegalRetention
+
+# Pass this as validation context when the caller has already run the integrity checks on the raw data
+# with line numbers (the loader does), so they are not run twice.
+SKIP_INTEGRITY = "custos.policy.skip_integrity"
+
+
+class Contacts(PolicyModel):
+    privacy: EmailStr = Field(description="where subjects exercise their rights")
+    support: EmailStr | None = None
+    info: EmailStr | None = None
+    portal: HttpUrl | None = None
+
+
+class Organisation(PolicyModel):
+    """The controller (Art. 13(1)(a), 30(1)(a))."""
+
+    name: Text
+    org_number: Text | None = None
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. SE")
+    supervisory_authority: Text = Field(description="where subjects may complain (Art. 77), e.g. IMY")
+    contacts: Contacts
+
+
+class DataProtection(PolicyModel):
+    person: Text = Field(description="the person or role responsible for data protection")
+    supported_by: Text | None = None
+    # A formal Art. 37 DPO must be named in notices and records (Art. 13(1)(b), 30(1)(a)).
+    formal_dpo: bool = False
+
+
+class Version(PolicyModel):
+    """One published version of the notice; the newest date is the version in force now (Art. 5(2), 12(1))."""
+
+    date: dt.date
+    notes: Text | None = None
+    snapshot: Text | None = Field(
+        default=None, description="path, relative to the policy file, of this version's own policy file"
+    )
+
+
+class DataCategory(PolicyModel):
+    id: CategoryId
+    description: Text
+    legal_retention: LegalRetention | None = Field(
+        default=None, description="a minimum a law requires, e.g. Bokföringslagen for invoices"
+    )
+
+
+class SubjectKind(StrEnum):
+    """What the subject is to the organisation; lets `policy check` test the legal basis against it."""
+
+    CUSTOMER_CONTACT = "customer_contact"
+    PROSPECT = "prospect"
+    EMPLOYEE = "employee"
+    SUPPLIER_CONTACT = "supplier_contact"
+    PARTNER_CONTACT = "partner_contact"
+    WEBSITE_VISITOR = "website_visitor"
+    OTHER = "other"
+
+
+class SubjectCategory(PolicyModel):
+    id: Slug
+    name: Text
+    description: Text
+    kind: SubjectKind = SubjectKind.OTHER
+
+
+class System(PolicyModel):
+    """Somewhere personal data is held; staff grants are scoped to systems and environments (Art. 32)."""
+
+    id: Slug
+    name: Text
+    environment: Slug = Field(description="e.g. production; access is granted per environment")
+    description: Text | None = None
+
+
+class ProcessorService(PolicyModel):
+    """A service where the customer is the controller and the organisation its processor (Art. 28, 29)."""
+
+    id: Slug
+    service: Text
+    controller: Literal["customer"] = "customer"
+    description: Text
+
+
+class SecurityMeasure(PolicyModel):
+    """Art. 32 measure; written as plain text or as {id, description}."""
+
+    id: Slug | None = None
+    description: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return {"description": value} if isinstance(value, str) else value
+
+
+class Policy(PolicyModel):
+    organisation: Organisation
+    data_protection: DataProtection
+    preamble: Text | None = None
+    versions: list[Version] = Field(min_length=1, description="each published version with its date")
+    data_categories: list[DataCategory] = Field(min_length=1)
+    subject_categories: list[SubjectCategory] = Field(min_length=1)
+    activities: list[Activity] = Field(min_length=1)
+    systems: list[System] = Field(default_factory=list)
+    processor: list[ProcessorService] = Field(default_factory=list)
+    cookies: list[Cookie] = Field(default_factory=list)
+    consent: ConsentSettings | None = None
+    security_measures: list[SecurityMeasure] = Field(default_factory=list)
+
+    # Earlier versions' policies, keyed by version date; filled by the loader from `snapshot` files.
+    _snapshots: dict[dt.date, Policy] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references_hold(self, info: ValidationInfo) -> Self:
+        if isinstance(info.context, dict) and info.context.get(SKIP_INTEGRITY):
+            return self
+        findings = integrity_findings(self.model_dump(mode="json", by_alias=True))
+        if findings:
+            raise PydanticCustomError(
+                "policy_integrity",
+                "{summary}",
+                {"summary": "; ".join(f"{f.path}: {f.message}" for f in findings), "hint": findings[0].hint},
+            )
+        return self
+
+    # -- versions ---------------------------------------------------------------------------------------
+
+    @property
+    def versions_sorted(self) -> list[Version]:
+        """Oldest first."""
+        return sorted(self.versions, key=lambda version: version.date)
+
+    @property
+    def current_version(self) -> dt.date:
+        """The date of the version this file describes: the newest one."""
+        return self.versions_sorted[-1].date
+
+    def version_at(self, day: dt.date) -> Version | None:
+        """The version in force on `day`, or None before the first version."""
+        in_force = [version for version in self.versions_sorted if version.date <= day]
+        return in_force[-1] if in_force else None
+
+    def snapshot_for(self, version_date: dt.date) -> Policy:
+        """The policy as it read in the version of that date (this policy for the current version)."""
+        if version_date == self.current_version:
+            return self
+        if version_date in self._snapshots:
+            return self._snapshots[version_date]
+        if any(version.date == version_date for version in self.versions):
+            raise NotFound(f"The text of the policy version of {version_date} was not archived.")
+        raise NotFound(f"There is no policy version dated {version_date}.")
+
+    @property
+    def archived_versions(self) -> dict[dt.date, Policy]:
+        """Earlier versions whose text is on file, by date (a copy; attach with `attach_snapshot`)."""
+        return dict(self._snapshots)
+
+    def attach_snapshot(self, version_date: dt.date, snapshot: Policy) -> None:
+        """Used by the loader; the snapshot must already have been checked to describe that version."""
+        self._snapshots[version_date] = snapshot
+
+    # -- lookups ----------------------------------------------------------------------------------------
+
+    def activity(self, activity_id: str) -> Activity:
+        return _find(self.activities, activity_id, "processing activity")
+
+    def subject_category(self, subject_id: str) -> SubjectCategory:
+        return _find(self.subject_categories, subject_id, "subject category")
+
+    def data_category(self, category_id: str) -> DataCategory:
+        return _find(self.data_categories, category_id, "data category")
+
+    def system(self, system_id: str) -> System:
+        return _find(self.systems, system_id, "system")
+
+    def activities_for_subject(self, subject_id: str) -> list[Activity]:
+        self.subject_category(subject_id)  # an unknown subject is an error, not an empty answer
+        return [activity for activity in self.activities if subject_id in activity.subjects]
+
+    def resolve_data(self, activity: Activity) -> list[DataCategory]:
+        """The data categories an activity names, with globs such as `contact.*` expanded, in file order."""
+        return [
+            category
+            for category in self.data_categories
+            if any(fnmatchcase(category.id, pattern) for pattern in activity.data)
+        ]
+
+    def content_hash(self) -> str:
+        """sha256 of the canonical JSON form; the same policy content always gives the same hash."""
+        canonical = json.dumps(
+            self.model_dump(mode="json", by_alias=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str | None: ...
+
+
+_T = TypeVar("_T", bound=_HasId)
+
+
+def _find(items: list[_T], item_id: str, kind: str) -> _T:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise NotFound(f"No {kind} with id {item_id!r} in the policy.")

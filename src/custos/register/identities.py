@@ -1,0 +1,59 @@
+"""Normalising the ways a person is recognised: the blind index only matches exact, normalised values."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+IdentityKind = Literal["email", "phone", "external"]
+
+# Numbers written without a country code are read as Swedish, the organisation's own country.
+DEFAULT_REGION = "SE"
+
+
+class IdentityError(ValueError):
+    """A value that cannot be an email address or phone number; the message says why."""
+
+
+# Plain ASCII addresses, the vast majority, are checked here; anything else (quoted local parts,
+# internationalised domains, odd lengths) goes through email-validator's full RFC 5322/IDNA checks.
+_PLAIN_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+)
+
+
+def normalise_email(value: str) -> str:
+    candidate = value.strip().lower()
+    if len(candidate) <= 254 and len(candidate.partition("@")[0]) <= 64 and _PLAIN_EMAIL.fullmatch(candidate):
+        return candidate
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise IdentityError(f"{value!r} is not a valid email address: {exc}") from None
+    # Domains are case-insensitive by standard; local parts are in practice, and matching must not miss.
+    return result.normalized.lower()
+
+
+def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    try:
+        number = phonenumbers.parse(value.strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise IdentityError(f"{value!r} is not a phone number: {exc}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise IdentityError(f"{value!r} is not a valid phone number (write it as +46 8 123 456 78)")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def normalise(kind: IdentityKind, value: str) -> str:
+    if kind == "email":
+        return normalise_email(value)
+    if kind == "phone":
+        return normalise_phone(value)
+    stripped = value.strip()
+    if not stripped:
+        raise IdentityError("an external id cannot be empty")
+    return stripped

@@ -1,0 +1,455 @@
+"""CSV import of customer contacts and prospects.
+
+Two passes over the file, never holding it in memory: the first checks every row and reports each bad one
+with its line number; the second writes, in batches, inside one transaction, so a file is imported whole
+or not at all. People are matched by the blind index of their email (or phone), and a relationship by its
+natural key, so importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from custos.clock import today
+from custos.db import Database
+from custos.errors import InvalidInput, Problem
+from custos.register.context import RegisterContext
+from custos.register.csv_rows import (
+    DEFAULT_CATEGORY,
+    ContactRow,
+    ImportKind,
+    RowError,
+    check_header,
+    parse_row,
+)
+from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
+from custos.register.people import IDENTITY, NAME, TITLE
+
+BATCH = 1000
+# (phase, done, total): "checking" counts bytes of the file, "importing" counts rows.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    relationships_created: int = 0
+    relationships_updated: int = 0
+    unchanged: int = 0
+    organisations_created: int = 0
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def import_file(
+    db: Database,
+    ctx: RegisterContext,
+    path: Path,
+    kind: ImportKind,
+    *,
+    subject_category: str | None = None,
+    activity: str | None = None,
+    skip_invalid: bool = False,
+    rejects_path: Path | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    category = subject_category or DEFAULT_CATEGORY[kind]
+    activity_id, basis = ctx.resolve_activity(category, activity, "import")
+    report = ImportReport()
+    # The checked rows wait in an anonymous temporary file (unlinked at once, gone on close or crash), so
+    # the expensive checks run once and memory stays flat whatever the file's size.
+    with tempfile.TemporaryFile() as spool:
+        good = _check_pass(path, kind, report, rejects_path if skip_invalid else None, spool, progress)
+        if report.problems and not skip_invalid:
+            raise InvalidInput(
+                f"{path.name}: {len(report.problems)} bad row(s); nothing was imported "
+                "(fix them, or use --skip-invalid to import the good rows)",
+                report.problems,
+            )
+        spool.seek(0)
+        writer = _Writer(ctx, kind, category, activity_id, basis, report)
+        done = 0
+        with db.transaction() as session:
+            for batch in _spooled(spool):
+                writer.write(session, batch)
+                done += len(batch)
+                if progress is not None:
+                    progress("importing", done, good)
+    return report
+
+
+def _open(path: Path) -> TextIO:
+    # utf-8-sig: spreadsheets often save a byte-order mark that would otherwise end up in the first column name.
+    return path.open(newline="", encoding="utf-8-sig")
+
+
+def _check_pass(
+    path: Path,
+    kind: ImportKind,
+    report: ImportReport,
+    rejects_path: Path | None,
+    spool: BinaryIO,
+    progress: Progress | None,
+) -> int:
+    """Check every row, spool the good ones, and return how many were good."""
+    try:
+        handle = _open(path)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path} does not exist", [Problem(str(path), "no such file")]) from None
+    size = path.stat().st_size
+    good = 0
+    with handle:
+        reader = csv.DictReader(handle)
+        try:
+            header_problems = check_header(kind, list(reader.fieldnames or []))
+        except UnicodeDecodeError:
+            raise InvalidInput(
+                f"{path.name} is not UTF-8 text", [Problem(f"{path.name}", "not UTF-8", line=1)]
+            ) from None
+        if header_problems:
+            raise InvalidInput(
+                f"{path.name}: the header line is not usable",
+                [Problem(path.name, p, line=1) for p in header_problems],
+            )
+        rejects = _RejectWriter(rejects_path, list(reader.fieldnames or [])) if rejects_path else None
+        batch: list[ContactRow] = []
+        try:
+            for line, raw in _numbered(reader, path):
+                report.rows += 1
+                try:
+                    batch.append(parse_row(kind, line, raw))
+                except RowError as exc:
+                    report.problems.append(Problem(path.name, str(exc), line=line))
+                    report.rejected += 1
+                    if rejects:
+                        rejects.add(raw, str(exc), line)
+                if len(batch) >= BATCH:
+                    good += _spool(spool, batch)
+                    batch = []
+                    if progress is not None:
+                        progress("checking", handle.buffer.tell(), size)
+            good += _spool(spool, batch)
+        finally:
+            if rejects:
+                rejects.close()
+    if progress is not None:
+        progress("checking", size, size)
+    return good
+
+
+def _spool(spool: BinaryIO, batch: list[ContactRow]) -> int:
+    if batch:
+        pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(batch)
+
+
+def _spooled(spool: BinaryIO) -> Iterator[list[ContactRow]]:
+    rows: list[ContactRow]
+    while True:
+        try:
+            rows = pickle.load(spool)  # our own file, written a moment ago by _spool
+        except EOFError:
+            return
+        yield rows
+
+
+def _numbered(reader: csv.DictReader[str], path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
+    line = reader.line_num
+    try:
+        for raw in reader:
+            line_start = line + 1
+            line = reader.line_num
+            if None in raw:
+                raise InvalidInput(
+                    f"{path.name}: line {line_start} has more fields than the header",
+                    [Problem(path.name, "more fields than the header names", line=line_start)],
+                )
+            yield line_start, raw
+    except csv.Error as exc:
+        raise InvalidInput(f"{path.name}: {exc}", [Problem(path.name, str(exc), line=reader.line_num)]) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{path.name} is not UTF-8 text", [Problem(path.name, "not UTF-8", line=reader.line_num + 1)]
+        ) from None
+
+
+# An organisation is known by its number, or by its name when the file gives no number.
+OrgKey = tuple[str | None, str | None]
+
+
+def _org_key(row: ContactRow) -> OrgKey | None:
+    if row.organisation is None and row.org_number is None:
+        return None
+    return (row.org_number, None if row.org_number else row.organisation)
+
+
+class _RejectWriter:
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._csv = csv.DictWriter(self._handle, [*columns, "line", "error"])
+        self._csv.writeheader()
+
+    def add(self, raw: dict[str, str | None], error: str, line: int) -> None:
+        self._csv.writerow({**raw, "line": line, "error": error})
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _Writer:
+    """Writes batches of checked rows; organisation ids are cached because many contacts share one."""
+
+    def __init__(
+        self,
+        ctx: RegisterContext,
+        kind: ImportKind,
+        category: str,
+        activity: str,
+        basis: str,
+        report: ImportReport,
+    ) -> None:
+        self.ctx, self.kind, self.category, self.activity, self.basis = ctx, kind, category, activity, basis
+        self.report = report
+        self.orgs: dict[OrgKey, int] = {}
+        # organisation id -> whether its latest customer period has an end; saves a query per contact row.
+        self.customer_role_ended: dict[int, bool] = {}
+        self.today = today(ctx.clock)
+        self.now = ctx.clock.now()
+
+    def write(self, session: Session, rows: list[ContactRow]) -> None:
+        keys = self.ctx.keys
+        # A later row for the same address in the same batch updates the earlier one, as across batches.
+        by_key: dict[tuple[str, str], ContactRow] = {}
+        for row in rows:
+            by_key[self._identity(row)] = row
+        lookups = {k: keys.blind_indexes(*k) for k in by_key}
+        found: dict[bytes, int] = dict(
+            session.execute(
+                select(Identity.lookup, Identity.person_id).where(
+                    Identity.lookup.in_([idx for idxs in lookups.values() for idx in idxs])
+                )
+            ).all()
+        )
+        person_of: dict[tuple[str, str], int] = {}
+        for k, idxs in lookups.items():
+            pid = next((found[i] for i in idxs if i in found), None)
+            if pid is not None:
+                person_of[k] = pid
+        self._update_people(session, {person_of[k]: r for k, r in by_key.items() if k in person_of})
+        new = [(k, r) for k, r in by_key.items() if k not in person_of]
+        person_of.update(self._create_people(session, new))
+        self._upsert_relationships(session, [(person_of[k], r) for k, r in by_key.items()])
+
+    @staticmethod
+    def _identity(row: ContactRow) -> tuple[str, str]:
+        return ("email", row.email) if row.email else ("phone", row.phone or "")
+
+    def _create_people(
+        self, session: Session, new: list[tuple[tuple[str, str], ContactRow]]
+    ) -> dict[tuple[str, str], int]:
+        if not new:
+            return {}
+        keys = self.ctx.keys
+        people = [
+            {
+                "ref": str(uuid.uuid4()),
+                "name_enc": keys.encrypt(r.name, NAME),
+                "title_enc": keys.encrypt(r.title, TITLE) if r.title else None,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+            for _, r in new
+        ]
+        session.execute(insert(Person.__table__), people)
+        # Fetch the new ids by ref: RETURNING with guaranteed order makes SQLite insert row by row.
+        refs = [p["ref"] for p in people]
+        id_of: dict[str, int] = dict(session.execute(select(Person.ref, Person.id).where(Person.ref.in_(refs))).all())
+        ids = [id_of[p["ref"]] for p in people]
+        identities: list[dict[str, Any]] = []
+        for pid, (_, r) in zip(ids, new, strict=True):
+            for kind, value in (("email", r.email), ("phone", r.phone)):
+                if value:
+                    identities.append(
+                        {
+                            "person_id": pid,
+                            "kind": kind,
+                            "value_enc": keys.encrypt(value, IDENTITY),
+                            "lookup": keys.blind_index(kind, value),
+                        }
+                    )
+        session.execute(insert(Identity.__table__), identities)
+        self.report.people_created += len(new)
+        return {k: pid for pid, (k, _) in zip(ids, new, strict=True)}
+
+    def _update_people(self, session: Session, existing: dict[int, ContactRow]) -> None:
+        if not existing:
+            return
+        keys = self.ctx.keys
+        rows = session.execute(
+            select(Person.id, Person.name_enc, Person.title_enc).where(Person.id.in_(list(existing)))
+        ).all()
+        changes = []
+        for pid, name_enc, title_enc in rows:
+            row = existing[pid]
+            title = keys.decrypt(title_enc, TITLE) if title_enc else None
+            if keys.decrypt(name_enc, NAME) != row.name or (row.title is not None and title != row.title):
+                changes.append(
+                    {
+                        "id": pid,
+                        "name_enc": keys.encrypt(row.name, NAME),
+                        "title_enc": keys.encrypt(row.title, TITLE) if row.title else title_enc,
+                        "updated_at": self.now,
+                    }
+                )
+        if changes:
+            session.execute(update(Person), changes)
+            self.report.people_updated += len(changes)
+
+    def _resolve_organisations(self, session: Session, rows: list[ContactRow]) -> None:
+        """Find or create every organisation the batch names, a few queries per batch rather than per row."""
+        missing: dict[OrgKey, ContactRow] = {}
+        for row in rows:
+            if (key := _org_key(row)) is not None and key not in self.orgs:
+                missing.setdefault(key, row)
+        if not missing:
+            return
+        self._find_organisations(session, set(missing))
+        to_create = [key for key in missing if key not in self.orgs]
+        if to_create:
+            session.execute(
+                insert(Organisation.__table__),
+                [
+                    {"name": missing[key].organisation or key[0], "org_number": key[0], "created_at": self.now}
+                    for key in to_create
+                ],
+            )
+            self.report.organisations_created += len(to_create)
+            self._find_organisations(session, set(to_create))
+
+    def _find_organisations(self, session: Session, keys: set[OrgKey]) -> None:
+        numbers = [number for number, _ in keys if number]
+        names = [name for number, name in keys if number is None and name]
+        if numbers:
+            for number, org_id in session.execute(
+                select(Organisation.org_number, Organisation.id).where(Organisation.org_number.in_(numbers))
+            ):
+                self.orgs[(number, None)] = org_id
+        if names:
+            for name, org_id in session.execute(
+                select(Organisation.name, Organisation.id)
+                .where(Organisation.name.in_(names), Organisation.org_number.is_(None))
+                .order_by(Organisation.id)
+            ):
+                self.orgs.setdefault((None, name), org_id)
+
+    def _settle_customer_roles(self, session: Session, rows: list[ContactRow]) -> None:
+        """A contacts file says since when (and until when) each organisation is a customer."""
+        firsts: dict[int, ContactRow] = {}
+        ends: dict[int, date] = {}
+        for row in rows:
+            key = _org_key(row)
+            if key is None:
+                continue
+            org_id = self.orgs[key]
+            firsts.setdefault(org_id, row)
+            if row.customer_until:
+                ends.setdefault(org_id, row.customer_until)
+        pending = [
+            org_id
+            for org_id in firsts
+            if org_id not in self.customer_role_ended or (org_id in ends and not self.customer_role_ended[org_id])
+        ]
+        if not pending:
+            return
+        spans: dict[int, list[OrganisationRole]] = {}
+        for span in session.scalars(
+            select(OrganisationRole).where(
+                OrganisationRole.organisation_id.in_(pending), OrganisationRole.role == "customer"
+            )
+        ):
+            spans.setdefault(span.organisation_id, []).append(span)
+        new_spans = []
+        for org_id in pending:
+            if org_id not in spans:
+                new_spans.append(
+                    {
+                        "organisation_id": org_id,
+                        "role": "customer",
+                        "started_on": firsts[org_id].customer_since,
+                        "ended_on": ends.get(org_id),
+                    }
+                )
+                self.customer_role_ended[org_id] = org_id in ends
+                continue
+            latest = max(spans[org_id], key=lambda s: s.started_on or self.today)
+            if org_id in ends and latest.ended_on is None:
+                latest.ended_on = ends[org_id]
+            self.customer_role_ended[org_id] = latest.ended_on is not None
+        if new_spans:
+            session.execute(insert(OrganisationRole.__table__), new_spans)
+
+    def _upsert_relationships(self, session: Session, pairs: list[tuple[int, ContactRow]]) -> None:
+        rows = [row for _, row in pairs]
+        self._resolve_organisations(session, rows)
+        if self.kind == "contacts":
+            self._settle_customer_roles(session, rows)
+        org_ids = {pid: self.orgs[key] if (key := _org_key(row)) else None for pid, row in pairs}
+        existing = {
+            (rel.person_id, rel.organisation_id): rel
+            for rel in session.scalars(
+                select(Relationship).where(
+                    Relationship.person_id.in_([p for p, _ in pairs]),
+                    Relationship.subject_category == self.category,
+                    Relationship.activity == self.activity,
+                )
+            )
+        }
+        new: list[dict[str, Any]] = []
+        for pid, row in pairs:
+            values = {
+                "started_on": row.started_on or row.customer_since,
+                "ended_on": row.ended_on,
+                "last_interaction_on": row.last_interaction_on,
+                "source": row.source,
+            }
+            rel = existing.get((pid, org_ids[pid]))
+            if rel is None:
+                new.append(
+                    {
+                        "person_id": pid,
+                        "subject_category": self.category,
+                        "activity": self.activity,
+                        "organisation_id": org_ids[pid],
+                        "legal_basis": self.basis,
+                        "collected_on": row.started_on if self.kind == "prospects" and row.started_on else self.today,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                        **values,
+                    }
+                )
+                continue
+            changed = {k: v for k, v in values.items() if v is not None and getattr(rel, k) != v}
+            if changed:
+                for k, v in changed.items():
+                    setattr(rel, k, v)
+                rel.updated_at = self.now
+                self.report.relationships_updated += 1
+            else:
+                self.report.unchanged += 1
+        if new:
+            session.execute(insert(Relationship.__table__), new)
+            self.report.relationships_created += len(new)
+        session.flush()

@@ -1,0 +1,224 @@
+"""People in the register: adding, finding by email or phone, reading and correcting."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from custos.clock import today
+from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.register.context import RegisterContext
+from custos.register.identities import IdentityError, IdentityKind, normalise
+from custos.register.models import Identity, Organisation, Person, Relationship
+from custos.register.schemas import (
+    PersonCreate,
+    PersonPublic,
+    PersonSummary,
+    PersonUpdate,
+    RelationshipCreate,
+    RelationshipPublic,
+    RelationshipUpdate,
+)
+
+NAME = "person.name"
+TITLE = "person.title"
+IDENTITY = "identity.value"
+
+
+def normalised_identities(data: PersonCreate) -> list[tuple[IdentityKind, str]]:
+    problems: list[Problem] = []
+    found: list[tuple[IdentityKind, str]] = []
+    for kind, values in (("email", data.emails), ("phone", data.phones)):
+        for i, raw in enumerate(values):
+            try:
+                value = normalise(kind, raw)  # type: ignore[arg-type]
+            except IdentityError as exc:
+                problems.append(Problem(f"{kind}s[{i}]", str(exc)))
+                continue
+            if (kind, value) not in found:
+                found.append((kind, value))  # type: ignore[arg-type]
+    if problems:
+        raise InvalidInput("the person's contact details are not valid", problems)
+    return found
+
+
+def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> PersonPublic:
+    identities = normalised_identities(data)
+    for kind, value in identities:
+        if _find_identity(session, ctx, kind, value) is not None:
+            raise Conflict(f"a person with this {kind} is already in the register")
+    now = ctx.clock.now()
+    person = Person(
+        ref=str(uuid.uuid4()),
+        name_enc=ctx.keys.encrypt(data.name, NAME),
+        title_enc=ctx.keys.encrypt(data.title, TITLE) if data.title else None,
+        created_at=now,
+        updated_at=now,
+    )
+    person.identities = [
+        Identity(kind=kind, value_enc=ctx.keys.encrypt(value, IDENTITY), lookup=ctx.keys.blind_index(kind, value))
+        for kind, value in identities
+    ]
+    session.add(person)
+    session.flush()
+    for i, rel in enumerate(data.relationships):
+        _add_relationship(session, ctx, person, rel, f"relationships[{i}]")
+    session.flush()
+    return to_public(session, ctx, person)
+
+
+def get_person(session: Session, ctx: RegisterContext, ref: str) -> PersonPublic:
+    return to_public(session, ctx, _load(session, ref))
+
+
+def find_person(session: Session, ctx: RegisterContext, kind: IdentityKind, value: str) -> PersonPublic:
+    """Exact look-up through the blind index; the register is never decrypted to search it."""
+    try:
+        normalised = normalise(kind, value)
+    except IdentityError as exc:
+        raise InvalidInput(str(exc), [Problem(kind, str(exc))]) from None
+    identity = _find_identity(session, ctx, kind, normalised)
+    if identity is None:
+        raise NotFound(f"no person with that {kind} in the register")
+    return get_person(session, ctx, identity.person.ref)
+
+
+def list_people(session: Session, ctx: RegisterContext, *, limit: int = 50, offset: int = 0) -> list[PersonSummary]:
+    rows = session.scalars(
+        select(Person).options(selectinload(Person.relationships)).order_by(Person.id).limit(limit).offset(offset)
+    )
+    return [
+        PersonSummary(
+            ref=p.ref,
+            name=ctx.keys.decrypt(p.name_enc, NAME),
+            subject_categories=sorted({r.subject_category for r in p.relationships}),
+        )
+        for p in rows
+    ]
+
+
+def count_people(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Person)) or 0)
+
+
+def update_person(session: Session, ctx: RegisterContext, ref: str, data: PersonUpdate) -> PersonPublic:
+    """Art. 16: a correction takes effect at once."""
+    person = _load(session, ref)
+    if data.name is not None:
+        person.name_enc = ctx.keys.encrypt(data.name, NAME)
+    if "title" in data.model_fields_set:
+        person.title_enc = ctx.keys.encrypt(data.title, TITLE) if data.title else None
+    person.updated_at = ctx.clock.now()
+    session.flush()
+    return to_public(session, ctx, person)
+
+
+def add_relationship(session: Session, ctx: RegisterContext, ref: str, data: RelationshipCreate) -> PersonPublic:
+    person = _load(session, ref)
+    _add_relationship(session, ctx, person, data, "relationship")
+    session.flush()
+    return to_public(session, ctx, person)
+
+
+def update_relationship(
+    session: Session, ctx: RegisterContext, ref: str, relationship_id: int, data: RelationshipUpdate
+) -> PersonPublic:
+    person = _load(session, ref)
+    rel = next((r for r in person.relationships if r.id == relationship_id), None)
+    if rel is None:
+        raise NotFound(f"person {ref} has no relationship {relationship_id}")
+    for field in data.model_fields_set:
+        setattr(rel, field, getattr(data, field))
+    if rel.started_on and rel.ended_on and rel.ended_on < rel.started_on:
+        raise InvalidInput("ended_on is before started_on", [Problem("ended_on", "before started_on")])
+    rel.updated_at = ctx.clock.now()
+    session.flush()
+    return to_public(session, ctx, person)
+
+
+def _add_relationship(
+    session: Session, ctx: RegisterContext, person: Person, data: RelationshipCreate, where: str
+) -> Relationship:
+    activity, basis = ctx.resolve_activity(data.subject_category, data.activity, where)
+    if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
+        raise InvalidInput(
+            f"organisation {data.organisation_id} does not exist",
+            [Problem(f"{where}.organisation_id", "no such organisation", hint="create it first")],
+        )
+    for existing in person.relationships:
+        if (existing.subject_category, existing.activity, existing.organisation_id) == (
+            data.subject_category,
+            activity,
+            data.organisation_id,
+        ):
+            raise Conflict("the person already has this relationship; update it instead")
+    now = ctx.clock.now()
+    rel = Relationship(
+        subject_category=data.subject_category,
+        activity=activity,
+        organisation_id=data.organisation_id,
+        legal_basis=basis,
+        started_on=data.started_on,
+        ended_on=data.ended_on,
+        last_interaction_on=data.last_interaction_on,
+        collected_on=data.collected_on or today(ctx.clock),
+        source=data.source,
+        created_at=now,
+        updated_at=now,
+    )
+    person.relationships.append(rel)
+    return rel
+
+
+def _load(session: Session, ref: str) -> Person:
+    person = session.scalar(
+        select(Person)
+        .where(Person.ref == ref)
+        .options(
+            selectinload(Person.identities),
+            selectinload(Person.relationships).selectinload(Relationship.organisation),
+        )
+    )
+    if person is None:
+        raise NotFound(f"no person {ref} in the register")
+    return person
+
+
+def _find_identity(session: Session, ctx: RegisterContext, kind: str, normalised: str) -> Identity | None:
+    return session.scalar(
+        select(Identity)
+        .where(Identity.kind == kind, Identity.lookup.in_(ctx.keys.blind_indexes(kind, normalised)))
+        .limit(1)
+    )
+
+
+def to_public(session: Session, ctx: RegisterContext, person: Person) -> PersonPublic:
+    values = [(i.kind, ctx.keys.decrypt(i.value_enc, IDENTITY)) for i in person.identities]
+    return PersonPublic(
+        ref=person.ref,
+        name=ctx.keys.decrypt(person.name_enc, NAME),
+        title=ctx.keys.decrypt(person.title_enc, TITLE) if person.title_enc else None,
+        emails=[v for k, v in values if k == "email"],
+        phones=[v for k, v in values if k == "phone"],
+        relationships=[_rel_public(r) for r in person.relationships],
+        created_at=person.created_at,
+        updated_at=person.updated_at,
+    )
+
+
+def _rel_public(rel: Relationship) -> RelationshipPublic:
+    return RelationshipPublic(
+        id=rel.id,
+        subject_category=rel.subject_category,
+        activity=rel.activity,
+        legal_basis=rel.legal_basis,
+        organisation_id=rel.organisation_id,
+        organisation_name=rel.organisation.name if rel.organisation else None,
+        started_on=rel.started_on,
+        ended_on=rel.ended_on,
+        last_interaction_on=rel.last_interaction_on,
+        collected_on=rel.collected_on,
+        source=rel.source,
+    )

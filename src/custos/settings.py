@@ -1,0 +1,129 @@
+"""Settings: read once, from the environment (`CUSTOS_*`) and an optional TOML file, then passed down.
+
+Every setting is listed in `SETTINGS` with its default and help text; `docs/settings.md` documents each
+and a test fails when one is missing there. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from custos.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("database_url", "sqlite:///./var/custos.db", "SQLAlchemy URL of Custos's own database."),
+    SettingSpec("policy_path", "examples/elastx/policy.yaml", "The policy file Custos enforces."),
+    SettingSpec("key_file", "./var/custos.key", "Encryption key file; created with mode 0600 on first run."),
+    SettingSpec("host", "127.0.0.1", "Address `custos serve` listens on."),
+    SettingSpec("port", "8000", "Port `custos serve` listens on."),
+    SettingSpec("public_url", "", "Public base URL; when empty, http://HOST:PORT."),
+    SettingSpec(
+        "mode",
+        "embedded",
+        "`embedded` (the local demo defaults) or `production` (refuses SQLite and placeholder secrets).",
+    ),
+    SettingSpec("language", "en", "Default language of generated texts: `en` or `sv`."),
+    SettingSpec("log_level", "info", "Log level of the server: debug, info, warning, error."),
+)
+
+_PREFIX = "CUSTOS_"
+_MODES = ("embedded", "production")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    policy_path: Path
+    key_file: Path
+    host: str
+    port: int
+    public_url: str
+    mode: str
+    language: str
+    log_level: str
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(
+    environ: Mapping[str, str],
+    settings_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Defaults, then the settings file, then `CUSTOS_*` variables, then explicit overrides (CLI options)."""
+    values: dict[str, Any] = {spec.name: spec.default for spec in SETTINGS}
+    file_path = settings_file or (Path(environ["CUSTOS_SETTINGS_FILE"]) if "CUSTOS_SETTINGS_FILE" in environ else None)
+    if file_path is not None:
+        values.update(_read_file(file_path))
+    for spec in SETTINGS:
+        env_name = _PREFIX + spec.name.upper()
+        if env_name in environ:
+            values[spec.name] = environ[env_name]
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return _build(values)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"settings file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"settings file {path} is not valid TOML: {exc}") from None
+    known = {spec.name for spec in SETTINGS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"settings file {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return {k: str(v) for k, v in data.items()}
+
+
+def _build(values: dict[str, Any]) -> Settings:
+    try:
+        port = int(values["port"])
+    except ValueError:
+        raise ConfigurationError(f"port must be a number, got {values['port']!r}") from None
+    mode = str(values["mode"])
+    if mode not in _MODES:
+        raise ConfigurationError(f"mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    language = str(values["language"])
+    if language not in ("en", "sv"):
+        raise ConfigurationError(f"language must be en or sv, got {language!r}")
+    settings = Settings(
+        database_url=str(values["database_url"]),
+        policy_path=Path(values["policy_path"]),
+        key_file=Path(values["key_file"]),
+        host=str(values["host"]),
+        port=port,
+        public_url=str(values["public_url"]),
+        mode=mode,
+        language=language,
+        log_level=str(values["log_level"]),
+    )
+    if mode == "production" and settings.is_sqlite:
+        # The embedded SQLite default is for trying Custos out; production runs on PostgreSQL.
+        raise ConfigurationError("production mode needs a PostgreSQL database_url, not SQLite")
+    return settings
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]

@@ -1,0 +1,100 @@
+"""`custos init`: migrate the database, create the key file, record the policy, create the first admin.
+
+Safe to run again: each step only does what is missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from custos.access.models import Staff
+from custos.clock import Clock, SystemClock
+from custos.crypto import create_key_file
+from custos.db import Database, make_engine
+from custos.db.migrate import upgrade
+from custos.db.published import PolicyVersion
+from custos.errors import NotFound
+from custos.policy import Policy, load_policy
+from custos.settings import Settings
+
+FIRST_ADMIN_EMAIL = "admin@custos.local"
+
+
+@dataclass(frozen=True)
+class FirstAdmin:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class InitResult:
+    first_admin: FirstAdmin | None
+    policy_versions_recorded: list[date]
+    key_created: bool
+
+
+def initialise(settings: Settings, clock: Clock | None = None) -> InitResult:
+    clock = clock or SystemClock()
+    policy = load_policy(settings.policy_path)  # a broken policy stops init before anything is written
+    key_created = not settings.key_file.exists()
+    create_key_file(settings.key_file)
+    db = Database(make_engine(settings.database_url))
+    try:
+        upgrade(db.engine)
+        with db.transaction() as session:
+            recorded = record_policy_versions(session, policy, clock)
+            admin = _first_admin(session, clock)
+    finally:
+        db.dispose()
+    return InitResult(first_admin=admin, policy_versions_recorded=recorded, key_created=key_created)
+
+
+def record_policy_versions(session: Session, policy: Policy, clock: Clock) -> list[date]:
+    """Store each version of the policy not stored yet, so a past date always maps to the text then in force."""
+    recorded: list[date] = []
+    for version in policy.versions_sorted:
+        try:
+            snapshot = policy.snapshot_for(version.date)
+        except NotFound:
+            continue  # a version whose text was never archived is listed by date only
+        digest = snapshot.content_hash()
+        exists = session.scalar(
+            select(PolicyVersion.id).where(
+                PolicyVersion.effective_on == version.date, PolicyVersion.content_hash == digest
+            )
+        )
+        if exists is None:
+            session.add(
+                PolicyVersion(
+                    effective_on=version.date,
+                    content_hash=digest,
+                    document=snapshot.model_dump(mode="json"),
+                    loaded_at=clock.now(),
+                )
+            )
+            recorded.append(version.date)
+    return recorded
+
+
+def _first_admin(session: Session, clock: Clock) -> FirstAdmin | None:
+    if session.scalar(select(func.count()).select_from(Staff)):
+        return None
+    password = secrets.token_urlsafe(18)
+    session.add(
+        Staff(
+            email=FIRST_ADMIN_EMAIL,
+            name="First administrator",
+            status="active",
+            password_hash=PasswordHasher().hash(password),
+            must_change_password=True,
+            is_bootstrap_admin=True,
+            created_at=clock.now(),
+        )
+    )
+    return FirstAdmin(email=FIRST_ADMIN_EMAIL, password=password)

@@ -1,0 +1,149 @@
+"""Test fixtures: a fresh, migrated database per test on the backend chosen with --backend.
+
+SQLite: a copy of a migrated template file. PostgreSQL: a new database cloned from a migrated template
+(CREATE DATABASE ... TEMPLATE), dropped after the test. When the PostgreSQL server is unreachable the
+PostgreSQL run skips with the server's address, except in CI (CI=true), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from custos.app import create_app
+from custos.clock import FixedClock
+from custos.db import make_engine
+from custos.db.migrate import upgrade
+from custos.runtime import Runtime, open_runtime
+from custos.settings import Settings, load_settings
+from custos.setup import initialise
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default=os.environ.get("CUSTOS_TEST_BACKEND", "sqlite"),
+        help="database backend for the whole suite (also CUSTOS_TEST_BACKEND)",
+    )
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--backend"))
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL admin URL, or a skip (a failure in CI) naming the server that is missing."""
+    url = _pg_admin_url()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        where = make_url(url).render_as_string(hide_password=True)
+        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_database(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        yield str(path)
+        return
+    admin = request.getfixturevalue("postgres_server")
+    name = f"custos_tpl_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    migrated = make_engine(_with_database(admin, name))
+    upgrade(migrated)
+    migrated.dispose()
+    yield name
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(backend: str, template_database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path / "custos.db"
+        shutil.copyfile(template_database, path)
+        yield f"sqlite:///{path}"
+        return
+    admin = request.getfixturevalue("postgres_server")
+    name = f"custos_t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    yield _with_database(admin, name)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(
+        {},
+        None,
+        overrides={
+            "database_url": database_url,
+            "key_file": str(tmp_path / "custos.key"),
+            "policy_path": str(EXAMPLE_POLICY),
+        },
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
+    initialise(settings, clock)
+    rt = open_runtime(settings, clock)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, runtime=runtime)) as test_client:
+        yield test_client
