@@ -137,6 +137,7 @@ def test_progress_reaches_the_end_of_the_file(runtime: Runtime, tmp_path: Path) 
     import_file(runtime.db, runtime.register, path, "contacts", progress=lambda *step: seen.append(step))
     checking = [done for phase, done, _ in seen if phase == "checking"]
     importing = [(done, total) for phase, done, total in seen if phase == "importing"]
-    assert checking == sorted(checking) and checking[-1] == path.stat().st_size
+    assert checking == sorted(checking)
+    assert checking[-1] == path.stat().st_size
     assert importing == [(1000, 2500), (2000, 2500), (2500, 2500)]
     assert count(runtime, Person) == 2500

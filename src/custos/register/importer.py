@@ -18,11 +18,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos.clock import today
 from custos.db import Database
+from custos.db.base import Base
 from custos.errors import InvalidInput, Problem
 from custos.register.context import RegisterContext
 from custos.register.csv_rows import (
@@ -186,6 +187,13 @@ def _numbered(reader: csv.DictReader[str], path: Path) -> Iterator[tuple[int, di
         ) from None
 
 
+def _table(model: type[Base]) -> Table:
+    """The Core table of a model: bulk inserts skip the ORM's per-row bookkeeping."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 # An organisation is known by its number, or by its name when the file gives no number.
 OrgKey = tuple[str | None, str | None]
 
@@ -263,21 +271,21 @@ class _Writer:
         if not new:
             return {}
         keys = self.ctx.keys
-        people = [
+        refs = [str(uuid.uuid4()) for _ in new]
+        people: list[dict[str, Any]] = [
             {
-                "ref": str(uuid.uuid4()),
+                "ref": ref,
                 "name_enc": keys.encrypt(r.name, NAME),
                 "title_enc": keys.encrypt(r.title, TITLE) if r.title else None,
                 "created_at": self.now,
                 "updated_at": self.now,
             }
-            for _, r in new
+            for ref, (_, r) in zip(refs, new, strict=True)
         ]
-        session.execute(insert(Person.__table__), people)
+        session.execute(insert(_table(Person)), people)
         # Fetch the new ids by ref: RETURNING with guaranteed order makes SQLite insert row by row.
-        refs = [p["ref"] for p in people]
         id_of: dict[str, int] = dict(session.execute(select(Person.ref, Person.id).where(Person.ref.in_(refs))).all())
-        ids = [id_of[p["ref"]] for p in people]
+        ids = [id_of[ref] for ref in refs]
         identities: list[dict[str, Any]] = []
         for pid, (_, r) in zip(ids, new, strict=True):
             for kind, value in (("email", r.email), ("phone", r.phone)):
@@ -290,7 +298,7 @@ class _Writer:
                             "lookup": keys.blind_index(kind, value),
                         }
                     )
-        session.execute(insert(Identity.__table__), identities)
+        session.execute(insert(_table(Identity)), identities)
         self.report.people_created += len(new)
         return {k: pid for pid, (k, _) in zip(ids, new, strict=True)}
 
@@ -330,7 +338,7 @@ class _Writer:
         to_create = [key for key in missing if key not in self.orgs]
         if to_create:
             session.execute(
-                insert(Organisation.__table__),
+                insert(_table(Organisation)),
                 [
                     {"name": missing[key].organisation or key[0], "org_number": key[0], "created_at": self.now}
                     for key in to_create
@@ -399,7 +407,7 @@ class _Writer:
                 latest.ended_on = ends[org_id]
             self.customer_role_ended[org_id] = latest.ended_on is not None
         if new_spans:
-            session.execute(insert(OrganisationRole.__table__), new_spans)
+            session.execute(insert(_table(OrganisationRole)), new_spans)
 
     def _upsert_relationships(self, session: Session, pairs: list[tuple[int, ContactRow]]) -> None:
         rows = [row for _, row in pairs]
@@ -450,6 +458,6 @@ class _Writer:
             else:
                 self.report.unchanged += 1
         if new:
-            session.execute(insert(Relationship.__table__), new)
+            session.execute(insert(_table(Relationship)), new)
             self.report.relationships_created += len(new)
         session.flush()
