@@ -244,13 +244,17 @@ class _Writer:
         for row in rows:
             by_key[self._identity(row)] = row
         lookups = {k: keys.blind_indexes(*k) for k in by_key}
-        found: dict[bytes, int] = dict(
-            session.execute(
-                select(Identity.lookup, Identity.person_id).where(
-                    Identity.lookup.in_([idx for idxs in lookups.values() for idx in idxs])
-                )
-            ).all()
-        )
+        found: dict[bytes, int] = {}
+        for kind in {k for k, _ in lookups}:
+            # Filter on kind too: the unique index is (kind, lookup), and without it every batch scans the table.
+            wanted = [idx for (k, _), idxs in lookups.items() if k == kind for idx in idxs]
+            found.update(
+                session.execute(
+                    select(Identity.lookup, Identity.person_id).where(
+                        Identity.kind == kind, Identity.lookup.in_(wanted)
+                    )
+                ).all()
+            )
         person_of: dict[tuple[str, str], int] = {}
         for k, idxs in lookups.items():
             pid = next((found[i] for i in idxs if i in found), None)
