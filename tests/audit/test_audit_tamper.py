@@ -1,0 +1,162 @@
+"""Tampering with the audit log straight in the database is refused, and what gets past is detected.
+
+To tamper, a test must first get past Custos's own triggers, as an attacker with the database owner's rights
+could: SQLite drops them; PostgreSQL sets `session_replication_role = replica` (the test user is a superuser).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Connection, select, text, update
+from sqlalchemy.exc import DBAPIError
+
+from custos.actor import Actor
+from custos.audit import AuditEvent, record, verify
+from custos.audit.chain import PLAIN, canonical, digest, format_at
+from custos.clock import FixedClock
+from custos.db import Database, make_engine
+
+STAFF = Actor(kind="staff", id=3, label="staff:3", ip="192.0.2.10")
+SQLITE_TRIGGERS = ("audit_event_no_update", "audit_event_no_delete", "audit_head_forward_only", "audit_head_no_delete")
+
+
+@pytest.fixture
+def db(database_url: str, clock: FixedClock) -> Iterator[Database]:
+    database = Database(make_engine(database_url))
+    for batch in range(5):
+        with database.transaction() as session:
+            for n in range(10):
+                record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()), details={"n": batch * 10 + n})
+        clock.advance(timedelta(hours=1))
+    yield database
+    database.dispose()
+
+
+@contextmanager
+def tampering(db: Database) -> Iterator[Connection]:
+    """A connection on which the append-only triggers do not fire."""
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            for name in SQLITE_TRIGGERS:
+                connection.exec_driver_sql(f"DROP TRIGGER {name}")
+        else:
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        yield connection
+
+
+def test_an_untouched_chain_verifies(db: Database) -> None:
+    report = verify(db, batch_size=7)
+    assert report.ok
+    assert report.events_checked == 50
+    assert report.first_broken is None
+    assert report.reason is None
+
+
+def test_an_edited_event_is_named(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(update(AuditEvent).where(AuditEvent.seq == 41).values(target="staff:99"))
+    report = verify(db, batch_size=7)
+    assert not report.ok
+    assert report.first_broken == 41
+    assert report.reason == "event 41: hash does not match its contents (edited?)"
+    assert report.events_checked == 40
+
+
+def test_an_edited_and_rehashed_event_breaks_the_next_link(db: Database) -> None:
+    with tampering(db) as connection:
+        row = connection.execute(select(AuditEvent.__table__).where(AuditEvent.seq == 41)).one()
+        plain = [("staff:1" if name == "actor_label" else row._mapping[name]) for name in PLAIN]
+        forged = digest(canonical(41, row.prev_hash, format_at(row.at), plain, row.details_json))
+        connection.execute(update(AuditEvent).where(AuditEvent.seq == 41).values(actor_label="staff:1", hash=forged))
+    report = verify(db)
+    assert (report.ok, report.first_broken) == (False, 42)
+    assert report.reason is not None
+    assert "prev_hash does not match the hash of event 41" in report.reason
+
+
+def test_a_deleted_event_is_named(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq = 41"))
+    report = verify(db, batch_size=7)
+    assert (report.ok, report.first_broken) == (False, 41)
+    assert report.reason == "event 42 follows 40: event 41 is missing (deleted?)"
+
+
+def test_deleted_first_events_are_named(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq <= 3"))
+    report = verify(db)
+    assert (report.first_broken, report.reason) == (1, "event 4 is the first: events 1–3 are missing (deleted?)")
+
+
+def test_a_deleted_newest_event_is_caught_by_the_head(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq = 50"))
+    report = verify(db, batch_size=7)
+    assert (report.ok, report.first_broken) == (False, 50)
+    assert report.reason == "head says 50 events, chain has 49 (newest deleted?)"
+    assert report.events_checked == 49
+
+
+def test_a_head_moved_back_is_caught(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(text("UPDATE audit_head SET last_seq = 48, count = 48"))
+    report = verify(db)
+    assert (report.ok, report.first_broken) == (False, 49)
+    assert report.reason == "chain has 50 events, head says 48 (head rolled back?)"
+
+
+def test_verify_can_run_inside_the_callers_transaction(db: Database) -> None:
+    with tampering(db) as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq = 7"))
+    with db.transaction() as session:
+        report = verify(session, batch_size=4)
+    assert (report.first_broken, report.events_checked) == (7, 6)
+
+
+def test_progress_is_reported_per_batch(db: Database) -> None:
+    seen: list[tuple[int, int]] = []
+    verify(db, progress=lambda done, total: seen.append((done, total)), batch_size=20)
+    assert seen == [(20, 50), (40, 50), (50, 50)]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET outcome = 'denied' WHERE seq = 10",
+        "DELETE FROM audit_event WHERE seq = 50",
+        "DELETE FROM audit_event",
+        "DELETE FROM audit_head",
+        "UPDATE audit_head SET last_seq = 49, count = 49",
+    ],
+)
+def test_the_apps_own_connection_cannot_change_the_log(db: Database, statement: str) -> None:
+    with pytest.raises(DBAPIError) as caught, db.transaction() as session:
+        session.execute(text(statement))
+    message = str(caught.value.orig)
+    assert "append-only" in message or "only moves forward" in message
+    assert "refused" in message
+    assert verify(db).ok
+
+
+def test_truncate_is_refused_on_postgresql(db: Database, backend: str) -> None:
+    if backend != "postgres":
+        pytest.skip("SQLite has no TRUNCATE; DELETE without WHERE is covered above")
+    for table in ("audit_event", "audit_head"):
+        with pytest.raises(DBAPIError, match="refused"), db.transaction() as session:
+            session.execute(text(f"TRUNCATE {table}"))
+    assert verify(db).ok
+
+
+def test_an_unreadable_value_is_reported_not_raised(db: Database, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("only SQLite lets a column hold text of the wrong shape")
+    with tampering(db) as connection:
+        connection.execute(text("UPDATE audit_event SET at = 'yesterday' WHERE seq = 5"))
+    report = verify(db)
+    assert (report.first_broken, report.reason) == (5, "event 5: contents cannot be read (edited?)")
