@@ -7,18 +7,24 @@ PostgreSQL run skips with the server's address, except in CI (CI=true), where it
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from custos.access.models import Grant, Staff
+from custos.access.passwords import hash_password
 from custos.app import create_app
 from custos.clock import FixedClock
 from custos.db import make_engine
@@ -143,7 +149,91 @@ def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
     rt.close()
 
 
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    """A staff member made for a test, with what it takes to log in as them."""
+
+    id: int
+    email: str
+    password: str
+    totp_secret: str | None
+
+    def code(self, at: datetime) -> str:
+        assert self.totp_secret is not None
+        return pyotp.TOTP(self.totp_secret).at(at)
+
+
+StaffFactory = Callable[..., StaffLogin]
+LoginAs = Callable[..., TestClient]
+
+
 @pytest.fixture
-def client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
+def staff_factory(runtime: Runtime, clock: FixedClock) -> StaffFactory:
+    """`staff_factory("auditor", scope="*", totp=True)`: an active staff member holding that role (or none)."""
+    numbers = itertools.count(1)
+
+    def make(
+        role: str | None = None,
+        scope: str = "*",
+        *,
+        totp: bool = True,
+        must_change_password: bool = False,
+        email: str | None = None,
+    ) -> StaffLogin:
+        address = email or f"{role or 'staff'}{next(numbers)}@staff.test"
+        secret = pyotp.random_base32() if totp else None
+        with runtime.db.transaction() as session:
+            staff = Staff(
+                email=address,
+                name=f"Test {role or 'staff'}",
+                status="active",
+                password_hash=hash_password(STAFF_PASSWORD),
+                must_change_password=must_change_password,
+                created_at=clock.now(),
+                totp_secret=secret,
+                totp_enabled_at=clock.now() if secret else None,
+            )
+            session.add(staff)
+            session.flush()
+            if role is not None:
+                session.add(Grant(staff_id=staff.id, role=role, scope=scope, granted_at=clock.now()))
+            staff_id = staff.id
+        return StaffLogin(id=staff_id, email=address, password=STAFF_PASSWORD, totp_secret=secret)
+
+    return make
+
+
+@pytest.fixture
+def anonymous_client(settings: Settings, runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(settings, runtime=runtime)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def login_as(settings: Settings, runtime: Runtime, clock: FixedClock, staff_factory: StaffFactory) -> Iterator[LoginAs]:
+    """`login_as("auditor")`: a client logged in (password + TOTP) as a new staff member with that role.
+
+    The client sends the session's CSRF token with every request, as the admin UI does."""
+    with ExitStack() as stack:
+
+        def login(role: str | None = None, scope: str = "*", *, staff: StaffLogin | None = None) -> TestClient:
+            member = staff or staff_factory(role, scope)
+            test_client = stack.enter_context(TestClient(create_app(settings, runtime=runtime)))
+            body = {"email": member.email, "password": member.password}
+            if member.totp_secret:
+                body["code"] = member.code(clock.now())
+            response = test_client.post("/api/v1/auth/login", json=body)
+            assert response.status_code == 200, response.text
+            test_client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
+            return test_client
+
+        yield login
+
+
+@pytest.fixture
+def client(login_as: LoginAs) -> TestClient:
+    """A client logged in as a DPO (every permission, scope "*")."""
+    return login_as("dpo")

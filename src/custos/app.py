@@ -13,8 +13,9 @@ from custos import __version__
 from custos.clock import Clock
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
-from custos.web import errors, health
-from custos.web.api import organisations, people
+from custos.web import errors, health, privacy
+from custos.web.api import audit_events, organisations, people, staff, tokens
+from custos.web.api import auth as auth_api
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -38,7 +39,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     app.state.runtime = rt
     errors.install(app)
     app.include_router(health.router)
+    app.include_router(privacy.router)
     app.include_router(people.router)
     app.include_router(organisations.router)
+    app.include_router(auth_api.router)
+    app.include_router(staff.router)
+    app.include_router(tokens.router)
+    app.include_router(audit_events.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -73,3 +73,30 @@ class ConfigurationError(CustosError):
 class PermissionDenied(CustosError):
     def __init__(self, message: str = "You do not have permission to do this.") -> None:
         super().__init__(message, code="permission_denied")
+
+
+class Unauthenticated(CustosError):
+    """No valid login: no session or token, or an expired or revoked one, or wrong credentials."""
+
+    def __init__(self, message: str = "Log in first.") -> None:
+        super().__init__(message, code="unauthenticated")
+
+
+class SecondFactorRequired(PermissionDenied):
+    """Logged in with a password only; Art. 32 asks for a second factor before any permission is used."""
+
+    def __init__(self, message: str = "Enrol and use an authenticator app (TOTP) first.") -> None:
+        super().__init__(message)
+        self.code = "mfa_required"
+
+
+class PasswordChangeRequired(PermissionDenied):
+    def __init__(self, message: str = "Change the one-time password first.") -> None:
+        super().__init__(message)
+        self.code = "password_change_required"
+
+
+class CsrfRejected(PermissionDenied):
+    def __init__(self, message: str = "The X-CSRF-Token header is missing or does not match this session.") -> None:
+        super().__init__(message)
+        self.code = "csrf_rejected"

@@ -9,11 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custos.access.models import Staff
+from custos.access.models import Grant, Staff
+from custos.access.passwords import hash_password
+from custos.access.permissions import ANY_SCOPE
+from custos.actor import Actor
+from custos.audit import record
 from custos.clock import Clock, SystemClock
 from custos.crypto import create_key_file
 from custos.db import Database, make_engine
@@ -50,6 +53,7 @@ def initialise(settings: Settings, clock: Clock | None = None) -> InitResult:
         with db.transaction() as session:
             recorded = record_policy_versions(session, policy, clock)
             admin = _first_admin(session, clock)
+            _first_grant(session, clock)
     finally:
         db.dispose()
     return InitResult(first_admin=admin, policy_versions_recorded=recorded, key_created=key_created)
@@ -86,15 +90,43 @@ def _first_admin(session: Session, clock: Clock) -> FirstAdmin | None:
     if session.scalar(select(func.count()).select_from(Staff)):
         return None
     password = secrets.token_urlsafe(18)
-    session.add(
-        Staff(
-            email=FIRST_ADMIN_EMAIL,
-            name="First administrator",
-            status="active",
-            password_hash=PasswordHasher().hash(password),
-            must_change_password=True,
-            is_bootstrap_admin=True,
-            created_at=clock.now(),
-        )
+    admin = Staff(
+        email=FIRST_ADMIN_EMAIL,
+        name="First administrator",
+        status="active",
+        password_hash=hash_password(password),
+        must_change_password=True,
+        is_bootstrap_admin=True,
+        created_at=clock.now(),
     )
+    session.add(admin)
+    session.flush()
+    record(session, clock, Actor.system("init"), "staff.create", target=f"staff:{admin.id}")
     return FirstAdmin(email=FIRST_ADMIN_EMAIL, password=password)
+
+
+def _first_grant(session: Session, clock: Clock) -> None:
+    """Give the first administrator the `dpo` role for everything, once, while no grant exists at all.
+
+    Someone must be able to do everything in a new installation, and in a small organisation that is the
+    DPO. Their web login still needs a new password and an enrolled authenticator before any personal data
+    is shown (Art. 32(1)). Separation of duties comes next: create an `account_admin` and narrower roles,
+    then revoke this grant; the access review flags it while it combines both.
+    """
+    if session.scalar(select(func.count()).select_from(Grant)):
+        return
+    admin = session.scalar(select(Staff).where(Staff.is_bootstrap_admin.is_(True), Staff.status == "active"))
+    if admin is None:
+        return
+    grant = Grant(staff_id=admin.id, role="dpo", scope=ANY_SCOPE, granted_by_id=None, granted_at=clock.now())
+    session.add(grant)
+    session.flush()
+    record(
+        session,
+        clock,
+        Actor.system("init"),
+        "grant.create",
+        target=f"staff:{admin.id}",
+        reference=f"grant:{grant.id}",
+        details={"role": "dpo", "scope": ANY_SCOPE, "expires_at": None},
+    )

@@ -1,1 +1,1 @@
-"""Staff accounts, roles and grants."""
+"""Staff accounts, roles, grants, sessions and API tokens: who may see and do what (Art. 25, 32)."""

@@ -10,10 +10,12 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from custos.cli import demo, keys, people, policy, server
+from custos.cli import audit, demo, keys, people, policy, server
 from custos.cli import imports as imports_cli
+from custos.cli import staff as staff_cli
 from custos.cli.context import CliState
 from custos.cli.errors import report
+from custos.cli.policy_render import add_render_command
 from custos.errors import CustosError
 from custos.settings import load_settings
 
@@ -46,6 +48,15 @@ def build_cli() -> typer.Typer:
         ] = None,
         database_url: Annotated[str | None, typer.Option(help="Overrides CUSTOS_DATABASE_URL.")] = None,
         policy_path: Annotated[Path | None, typer.Option("--policy", help="Overrides CUSTOS_POLICY_PATH.")] = None,
+        act_as: Annotated[
+            str | None,
+            typer.Option(
+                "--as",
+                envvar="CUSTOS_ACTOR",
+                help="Act as this staff member (email); their grants apply and the audit log names them. "
+                "Embedded mode defaults to the first administrator.",
+            ),
+        ] = None,
     ) -> None:
         settings = load_settings(
             os.environ,
@@ -55,11 +66,14 @@ def build_cli() -> typer.Typer:
         ctx.obj = CliState(settings=settings, console=Console(), errors=Console(stderr=True))
 
     server.register(app)
+    add_render_command(policy.app)
     app.add_typer(policy.app, name="policy")
     app.add_typer(people.app, name="people")
     app.add_typer(imports_cli.app, name="import")
     app.add_typer(demo.app, name="demo")
     app.add_typer(keys.app, name="keys")
+    staff_cli.register(app)
+    app.add_typer(audit.app, name="audit")
     return app
 
 

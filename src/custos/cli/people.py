@@ -1,4 +1,5 @@
-"""`custos people add|show|find|list`."""
+"""`custos people add|show|find|list`: each needs a register permission of the acting staff member
+(`--as EMAIL`), and each read or change of a person is audited by ref (Art. 5(2), 32)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from custos import audit
 from custos.cli.context import state
+from custos.cli.identity import require
 from custos.register import people as service
 from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate
 
@@ -40,8 +43,11 @@ def add(
             )
         ],
     )
-    with st.runtime() as rt, rt.db.transaction() as session:
-        person = service.add_person(session, rt.register, data)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.write")
+        with rt.db.transaction() as session:
+            person = service.add_person(session, rt.register, data)
+            audit.record(session, rt.clock, principal.actor, "person.create", subject=person.ref)
     st.console.print(f"Added {person.ref}")
     _show(st.console, person)
 
@@ -50,8 +56,11 @@ def add(
 def show(ctx: typer.Context, ref: str) -> None:
     """Everything the register holds about one person."""
     st = state(ctx)
-    with st.runtime() as rt, rt.db.transaction() as session:
-        person = service.get_person(session, rt.register, ref)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.read")
+        with rt.db.transaction() as session:
+            person = service.get_person(session, rt.register, ref)
+            audit.record(session, rt.clock, principal.actor, "person.read", subject=person.ref)
     _show(st.console, person)
 
 
@@ -65,12 +74,16 @@ def find(
     st = state(ctx)
     if (email is None) == (phone is None):
         raise typer.BadParameter("give exactly one of --email or --phone")
-    with st.runtime() as rt, rt.db.transaction() as session:
-        if email is not None:
-            person = service.find_person(session, rt.register, "email", email)
-        else:
-            assert phone is not None
-            person = service.find_person(session, rt.register, "phone", phone)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.read")
+        with rt.db.transaction() as session:
+            if email is not None:
+                person = service.find_person(session, rt.register, "email", email)
+            else:
+                assert phone is not None
+                person = service.find_person(session, rt.register, "phone", phone)
+            via = "email" if email is not None else "phone"
+            audit.record(session, rt.clock, principal.actor, "person.read", subject=person.ref, details={"via": via})
     _show(st.console, person)
 
 
@@ -82,9 +95,15 @@ def list_(
 ) -> None:
     """A page of people, with their subject categories."""
     st = state(ctx)
-    with st.runtime() as rt, rt.db.transaction() as session:
-        rows = service.list_people(session, rt.register, limit=limit, offset=offset)
-        total = service.count_people(session)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.read")
+        with rt.db.transaction() as session:
+            rows = service.list_people(session, rt.register, limit=limit, offset=offset)
+            total = service.count_people(session)
+            refs = [row.ref for row in rows]
+            for start in range(0, len(refs), 50):  # a list shows names: a read of each person on it
+                batch = {"refs": refs[start : start + 50], "offset": offset + start, "limit": limit}
+                audit.record(session, rt.clock, principal.actor, "person.list", details=batch)
     table = Table("ref", "name", "categories", title=f"{total} people")
     for row in rows:
         table.add_row(row.ref, row.name, ", ".join(row.subject_categories))
@@ -98,16 +117,16 @@ def _show(console: Console, person: PersonPublic) -> None:
         console.print(f"email: {email}")
     for phone in person.phones:
         console.print(f"phone: {phone}")
-    table = Table("category", "activity", "basis", "organisation", "started", "ended", "last contact", "source")
+    # One block per relationship rather than a wide table, so nothing is cut or folded in a narrow terminal.
     for r in person.relationships:
-        table.add_row(
-            r.subject_category,
-            r.activity,
-            r.legal_basis,
-            r.organisation_name or "",
-            str(r.started_on or ""),
-            str(r.ended_on or ""),
-            str(r.last_interaction_on or ""),
-            r.source or "",
-        )
-    console.print(table)
+        console.print(f"relationship {r.id}: {r.subject_category} · {r.activity} · {r.legal_basis}")
+        facts = [
+            ("organisation", r.organisation_name),
+            ("started", r.started_on),
+            ("ended", r.ended_on),
+            ("last contact", r.last_interaction_on),
+            ("source", r.source),
+        ]
+        for label, value in facts:
+            if value:
+                console.print(f"  {label}: {value}")

@@ -1,17 +1,23 @@
 """Imports every area's models so that `Base.metadata` is complete for migrations and checks."""
 
-from custos.access.models import Staff
+from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, StaffSession
+from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
 from custos.db.base import Base
 from custos.db.published import PolicyVersion
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
 
 __all__ = [
+    "ApiToken",
     "Base",
+    "Grant",
     "Identity",
     "Organisation",
     "OrganisationRole",
     "Person",
     "PolicyVersion",
+    "RecoveryCode",
     "Relationship",
+    "Role",
     "Staff",
+    "StaffSession",
 ]

@@ -23,6 +23,7 @@ from custos.errors import (
     PermissionDenied,
     PolicyInvalid,
     Problem,
+    Unauthenticated,
 )
 
 log = logging.getLogger("custos.web")
@@ -31,7 +32,8 @@ STATUS: dict[type[CustosError], int] = {
     NotFound: 404,
     InvalidInput: 422,
     Conflict: 409,
-    PermissionDenied: 403,
+    PermissionDenied: 403,  # and its kinds: mfa_required, password_change_required, csrf_rejected
+    Unauthenticated: 401,
     PolicyInvalid: 422,
     ConfigurationError: 500,
 }

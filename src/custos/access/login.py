@@ -1,0 +1,148 @@
+"""Password + second-factor login, with lockout after repeated failures; every attempt is audited.
+
+Art. 32(1)(b) and (d): 5 failures in a row lock the account for 15 minutes, which makes guessing a password
+or a 6-digit code impractical. The caller is never told which part was wrong, nor that the account is
+locked or unknown: all failures look alike, and only the audit log records the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos import audit
+from custos.access.models import RecoveryCode, Staff
+from custos.access.passwords import burn_time, hash_password, needs_rehash, verify_password
+from custos.access.principal import staff_actor
+from custos.access.sessions import NewSession, open_session
+from custos.access.totp import accepted_step, hash_recovery_code, looks_like_recovery_code
+from custos.actor import Actor
+from custos.audit import Action
+from custos.clock import Clock
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    opened: NewSession | None
+    staff: Staff | None = None
+    second_factor: str | None = None  # "totp", "recovery_code" or None (not enrolled yet)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def log_in(
+    session: Session,
+    clock: Clock,
+    *,
+    email: str,
+    password: str,
+    code: str | None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> LoginResult:
+    """Check the credentials; the caller commits the result even on failure (counters, lockout, audit)."""
+    now = clock.now()
+    staff = session.scalar(select(Staff).where(Staff.email == normalise_email(email)))
+    actor = staff_actor(staff.id if staff else None, ip=ip, user_agent=user_agent)
+    reason: str | None = None
+    if staff is None:
+        reason = "unknown_account"
+    elif staff.status != "active":
+        reason = "disabled"
+    elif staff.locked_until is not None and now < staff.locked_until:
+        reason = "locked"
+    if staff is None or reason is not None:
+        burn_time(password)
+        audit.record(session, clock, actor, Action.AUTH_LOGIN_FAILED, outcome="failed", details={"reason": reason})
+        return LoginResult(opened=None)
+    factor: str | None = None
+    if not verify_password(staff.password_hash, password):
+        reason = "wrong_password"
+    elif staff.totp_secret is not None:
+        factor = _second_factor(session, clock, staff, code or "")
+        reason = None if factor else ("code_missing" if not code else "wrong_code")
+    if reason is not None:
+        _count_failure(session, clock, staff, reason, actor)
+        return LoginResult(opened=None)
+    staff.failed_logins = 0
+    staff.locked_until = None
+    staff.last_login_at = now
+    if needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    opened = open_session(session, now, staff.id, second_factor=factor is not None)
+    audit.record(
+        session,
+        clock,
+        actor,
+        Action.AUTH_LOGIN,
+        target=f"session:{opened.record.id}",
+        details={"second_factor": factor or "none"},
+    )
+    return LoginResult(opened=opened, staff=staff, second_factor=factor)
+
+
+def _second_factor(session: Session, clock: Clock, staff: Staff, code: str) -> str | None:
+    assert staff.totp_secret is not None
+    step = accepted_step(staff.totp_secret, code, clock.now(), staff.totp_last_step)
+    if step is not None:
+        staff.totp_last_step = step
+        return "totp"
+    if looks_like_recovery_code(code) and use_recovery_code(session, clock, staff, code):
+        return "recovery_code"
+    return None
+
+
+def use_recovery_code(session: Session, clock: Clock, staff: Staff, code: str) -> bool:
+    """Spend one recovery code; each works once (it stands in for a lost authenticator)."""
+    row = session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.staff_id == staff.id,
+            RecoveryCode.code_hash == hash_recovery_code(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        return False
+    row.used_at = clock.now()
+    left = len(
+        session.scalars(
+            select(RecoveryCode.id).where(RecoveryCode.staff_id == staff.id, RecoveryCode.used_at.is_(None))
+        ).all()
+    )
+    audit.record(
+        session,
+        clock,
+        staff_actor(staff.id),
+        "auth.recovery_code_used",
+        target=f"staff:{staff.id}",
+        details={"codes_left": left},
+    )
+    return True
+
+
+def _count_failure(session: Session, clock: Clock, staff: Staff, reason: str, actor: Actor) -> None:
+    now = clock.now()
+    staff.failed_logins = (staff.failed_logins or 0) + 1
+    action = Action.AUTH_MFA_FAILED if reason in ("code_missing", "wrong_code") else Action.AUTH_LOGIN_FAILED
+    audit.record(
+        session, clock, actor, action, target=f"staff:{staff.id}", outcome="failed", details={"reason": reason}
+    )
+    if staff.failed_logins >= MAX_FAILURES:
+        staff.locked_until = now + LOCKOUT
+        staff.failed_logins = 0
+        audit.record(
+            session,
+            clock,
+            actor,
+            "auth.lockout",
+            target=f"staff:{staff.id}",
+            details={"failures": MAX_FAILURES, "locked_until": staff.locked_until.isoformat()},
+        )

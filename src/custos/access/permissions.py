@@ -1,0 +1,114 @@
+"""Permission names, the built-in roles, and how a grant's scope covers what a route needs.
+
+Least privilege (Art. 25(2), 32(4)): staff get roles, roles carry permissions, and each grant of a role is
+limited to a scope. Separation of duties: whoever manages accounts does not read personal data, so the
+`account_admin` role holds `staff.manage` and nothing that shows a data subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from custos.policy import Policy
+
+# Everything Custos keeps itself (the register, staff, the audit log, the Art. 30 records, its keys) lives in
+# this scope. Grants name it, or "*"; an environment such as "production" covers the organisation's systems
+# in that environment, not Custos's own data.
+CUSTOS_SCOPE = "custos"
+ANY_SCOPE = "*"
+
+PERMISSIONS: dict[str, str] = {
+    "register.read": "Read people and organisations in the register.",
+    "register.write": "Add and correct people, relationships and organisations.",
+    "register.import": "Import people from CSV files.",
+    "requests.intake": "Take in a data subject request (sees only that request).",
+    "requests.manage": "Handle data subject requests end to end.",
+    "incidents.manage": "Log and handle personal data breaches.",
+    "audit.read": "Read the audit log.",
+    "records.read": "Read the Art. 30 records and reports.",
+    "staff.manage": "Manage staff accounts, roles, grants and other people's tokens; run the access review.",
+    "systems.tasks": "Confirm tasks (such as a manual deletion) in the systems of the grant's scope.",
+    "consent.read": "Read consent records.",
+    "policy.read": "Read the policy and the notice versions.",
+    "keys.rotate": "Rotate the encryption keys of the register.",
+    "tokens.create": "Create API tokens for integrations, limited to one's own permissions.",
+}
+
+# Permissions that show a data subject's personal data. A role holding any of them is a personal-data role;
+# the access review flags anyone who holds one of these together with `staff.manage`.
+PERSONAL_DATA: frozenset[str] = frozenset(
+    {
+        "register.read",
+        "register.write",
+        "register.import",
+        "requests.intake",
+        "requests.manage",
+        "incidents.manage",
+        "systems.tasks",
+        "consent.read",
+    }
+)
+
+
+@dataclass(frozen=True)
+class BuiltinRole:
+    name: str
+    description: str
+    permissions: frozenset[str]
+
+
+BUILTIN_ROLES: dict[str, BuiltinRole] = {
+    role.name: role
+    for role in (
+        BuiltinRole("dpo", "Data protection officer: everything.", frozenset(PERMISSIONS)),
+        BuiltinRole(
+            "privacy_officer",
+            "Runs the register, requests and incidents.",
+            frozenset(
+                {
+                    "register.read",
+                    "register.write",
+                    "register.import",
+                    "requests.intake",
+                    "requests.manage",
+                    "incidents.manage",
+                    "records.read",
+                    "consent.read",
+                    "policy.read",
+                }
+            ),
+        ),
+        BuiltinRole(
+            "support_agent",
+            "Takes in requests; sees no personal data beyond the request.",
+            frozenset({"requests.intake", "policy.read"}),
+        ),
+        BuiltinRole(
+            "system_owner",
+            "Confirms tasks in the systems of the grant's scope only.",
+            frozenset({"systems.tasks", "policy.read"}),
+        ),
+        BuiltinRole(
+            "auditor",
+            "Reads the audit log and the records; no personal data.",
+            frozenset({"audit.read", "records.read", "policy.read"}),
+        ),
+        # Separation of duties (Art. 32(1)(b)): the account administrator cannot read personal data.
+        BuiltinRole(
+            "account_admin", "Manages staff accounts and grants; no personal data.", frozenset({"staff.manage"})
+        ),
+    )
+}
+
+
+def valid_scopes(policy: Policy) -> set[str]:
+    """The scopes a grant may name: all, Custos itself, or a system or environment the policy declares."""
+    return {ANY_SCOPE, CUSTOS_SCOPE} | {s.id for s in policy.systems} | {s.environment for s in policy.systems}
+
+
+def scope_covers(granted: str, needed: str, policy: Policy) -> bool:
+    """Whether a grant limited to `granted` allows an action in scope `needed` (a system id or `custos`)."""
+    if granted in (ANY_SCOPE, needed):
+        return True
+    # An environment covers each system the policy places in it.
+    return any(s.id == needed and s.environment == granted for s in policy.systems)

@@ -1,0 +1,145 @@
+"""Staff accounts, roles, grants, other people's API tokens, and the access review: all need `staff.manage`.
+
+Separation of duties (Art. 32): managing accounts gives no access to personal data, and nobody can grant
+a role to themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from custos.access import grants as grant_rules
+from custos.access import staff as service
+from custos.access import tokens
+from custos.access.principal import Principal
+from custos.access.review import AccessReviewRow, access_review
+from custos.access.schemas import (
+    GrantCreate,
+    GrantPublic,
+    RoleCreate,
+    RolePublic,
+    StaffCreate,
+    StaffCreated,
+    StaffPublic,
+    StaffUpdate,
+    TokenPublic,
+)
+from custos.web.auth import Require
+from custos.web.deps import RuntimeDep, SessionDep
+
+router = APIRouter(prefix="/api/v1", tags=["staff"])
+
+Manager = Annotated[Principal, Require("staff.manage")]
+
+
+@router.get("/staff", response_model=list[StaffPublic])
+def list_staff(session: SessionDep, principal: Manager) -> list[StaffPublic]:
+    return [StaffPublic.of(s) for s in service.list_staff(session)]
+
+
+@router.post("/staff", response_model=StaffCreated, status_code=201)
+def add_staff(data: StaffCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> StaffCreated:
+    """A new account with a one-time password (shown once); it has no grants until one is made."""
+    new = service.add_staff(session, runtime.clock, principal.actor, email=data.email, name=data.name)
+    return StaffCreated(staff=StaffPublic.of(new.staff), password=new.password)
+
+
+@router.get("/staff/{staff_id}", response_model=StaffPublic)
+def get_staff(staff_id: int, session: SessionDep, principal: Manager) -> StaffPublic:
+    return StaffPublic.of(service.get_staff(session, staff_id))
+
+
+@router.patch("/staff/{staff_id}", response_model=StaffPublic)
+def update_staff(
+    staff_id: int, data: StaffUpdate, session: SessionDep, runtime: RuntimeDep, principal: Manager
+) -> StaffPublic:
+    """Rename, disable (ends every session at once) or enable an account."""
+    staff = service.update_staff(
+        session, runtime.clock, principal.actor, staff_id, by=principal.staff_id, name=data.name, status=data.status
+    )
+    return StaffPublic.of(staff)
+
+
+@router.post("/staff/{staff_id}/unlock", response_model=StaffPublic)
+def unlock_staff(staff_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> StaffPublic:
+    return StaffPublic.of(service.unlock_staff(session, runtime.clock, principal.actor, staff_id))
+
+
+@router.get("/staff/{staff_id}/grants", response_model=list[GrantPublic])
+def list_grants(
+    staff_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager, include_ended: bool = False
+) -> list[GrantPublic]:
+    service.get_staff(session, staff_id)
+    found = grant_rules.grants_of(session, staff_id, include_ended=include_ended, now=runtime.clock.now())
+    return [GrantPublic.of(g) for g in found]
+
+
+@router.post("/staff/{staff_id}/grants", response_model=GrantPublic, status_code=201)
+def add_grant(
+    staff_id: int, data: GrantCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager
+) -> GrantPublic:
+    made = service.grant(
+        session,
+        runtime.clock,
+        principal.actor,
+        runtime.policy,
+        staff_id=staff_id,
+        role=data.role,
+        scope=data.scope,
+        expires_at=data.expires_at,
+        by=principal.staff_id,
+    )
+    return GrantPublic.of(made)
+
+
+@router.delete("/grants/{grant_id}", response_model=GrantPublic)
+def revoke_grant(grant_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> GrantPublic:
+    """Revoke a grant; it stays on record with the time and who revoked it."""
+    return GrantPublic.of(service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id))
+
+
+@router.get("/roles", response_model=list[RolePublic])
+def list_roles(session: SessionDep, principal: Manager) -> list[RolePublic]:
+    return [
+        RolePublic(name=name, description=description, permissions=sorted(permissions), built_in=built_in)
+        for name, description, permissions, built_in in grant_rules.all_roles(session)
+    ]
+
+
+@router.post("/roles", response_model=RolePublic, status_code=201)
+def add_role(data: RoleCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> RolePublic:
+    """A custom role made of named permissions."""
+    role = service.define_role(
+        session,
+        runtime.clock,
+        principal.actor,
+        name=data.name,
+        description=data.description,
+        permissions=data.permissions,
+        by=principal.staff_id,
+    )
+    return RolePublic(name=role.name, description=role.description, permissions=role.permissions, built_in=False)
+
+
+@router.get("/staff/{staff_id}/tokens", response_model=list[TokenPublic])
+def list_staff_tokens(staff_id: int, session: SessionDep, principal: Manager) -> list[TokenPublic]:
+    service.get_staff(session, staff_id)
+    return [TokenPublic.of(t) for t in tokens.tokens_of(session, staff_id)]
+
+
+@router.delete("/staff/{staff_id}/tokens/{token_id}", response_model=TokenPublic)
+def revoke_staff_token(
+    staff_id: int, token_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager
+) -> TokenPublic:
+    record = tokens.withdraw(
+        session, runtime.clock, principal.actor, token_id, by=principal.staff_id, owner_id=staff_id
+    )
+    return TokenPublic.of(record)
+
+
+@router.get("/access-review", response_model=list[AccessReviewRow])
+def review(session: SessionDep, runtime: RuntimeDep, principal: Manager) -> list[AccessReviewRow]:
+    """Every live grant with what needs a look: unused, expiring soon, no second factor, duties combined."""
+    return access_review(session, runtime.clock)
