@@ -1,0 +1,80 @@
+"""`custos demo seed`: a synthetic register to try Custos on."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from custos.cli.context import CliState, state
+from custos.demo.seed import SeedReport, seed_register
+from custos.register.people import count_people
+
+app = typer.Typer(help="Demo data: a synthetic but realistic register.", no_args_is_help=True)
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    people: Annotated[int, typer.Option("--people", min=1, help="How many people to add.")],
+    seed: Annotated[int, typer.Option("--seed", help="The same seed always gives the same people.")] = 1,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the register already has people.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add the demo people even if the register already has people.")
+    ] = False,
+) -> None:
+    """Fill the register with synthetic customer contacts, prospects, employees, suppliers and partners."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        if if_empty:
+            with rt.db.transaction() as session:
+                existing = count_people(session)
+            if existing:
+                st.console.print(f"The register already has {existing} people; nothing seeded.")
+                return
+        with (
+            tempfile.TemporaryDirectory(prefix="custos-demo-") as workdir,
+            Progress(
+                TextColumn("{task.description:<28}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=st.console,
+                transient=True,
+            ) as bar,
+        ):
+            task = bar.add_task("starting", total=people)
+            report = seed_register(
+                rt.db,
+                rt.register,
+                people,
+                seed,
+                Path(workdir),
+                progress=lambda step, done, total: bar.update(task, description=step, completed=done, total=total),
+                force=force,
+            )
+    _summary(st, report)
+
+
+def _summary(st: CliState, report: SeedReport) -> None:
+    plan = report.plan
+    organisations = (
+        report.contacts.organisations_created + report.prospects.organisations_created + report.organisations_created
+    )
+    st.console.print(
+        f"Added {report.people_added} people: {report.contacts.people_created} customer contacts "
+        f"(of {plan.contacts}), {report.prospects.people_created} prospects (of {plan.prospects}), "
+        f"{report.employees} employees, {report.supplier_contacts} supplier contacts, "
+        f"{report.partner_contacts} partner contacts; "
+        f"{organisations} organisations."
+    )
+    if report.already_present or report.contacts.unchanged or report.prospects.unchanged:
+        st.console.print(
+            f"{report.already_present + report.contacts.unchanged + report.prospects.unchanged} "
+            "were already in the register and were left as they were."
+        )
