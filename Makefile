@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export CUSTOS_TEST_POSTGRES_URL
 
-.PHONY: run test test-sqlite test-postgres lint bench clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_audit.py
+
+bench-smoke: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py --people 20000 --no-results
+	$(BIN)/python benchmarks/bench_audit.py --events 20000 --append 2000 --no-results
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

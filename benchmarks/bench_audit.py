@@ -43,8 +43,8 @@ from custos.audit.verify import _batch  # the query itself, so that the floor is
 from custos.clock import SystemClock
 from custos.db import Database, make_engine
 from custos.db.migrate import upgrade
+from results import RESULTS, write_section
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADING = "## Audit log"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "custos_bench_audit"
@@ -309,8 +309,6 @@ def _verify_cells(r: Verify) -> list[str]:
 
 def section(appends: list[Append], verifies: list[Verify], machine: dict[str, str]) -> str:
     lines = [
-        HEADING,
-        "",
         "Written by `benchmarks/bench_audit.py` (`make bench`).",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
@@ -332,19 +330,6 @@ def section(appends: list[Append], verifies: list[Verify], machine: dict[str, st
         "",
     ]
     return "\n".join(lines)
-
-
-def write_section(text_: str) -> None:
-    """Replace our own section of RESULTS.md, keeping every other section as it is."""
-    existing = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    lines = existing.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == HEADING), None)
-    if start is None:
-        RESULTS.write_text(existing.rstrip("\n") + "\n\n" + text_, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    rest = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:start]) + text_ + ("\n" + rest if rest else ""), encoding="utf-8")
 
 
 def machine(pg_version: str | None) -> dict[str, str]:
@@ -404,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     console.print(append_table(appends))
     console.print(verify_table(verifies))
     if not args.no_results:
-        write_section(section(appends, verifies, machine(pg_version)))
+        write_section(HEADING, section(appends, verifies, machine(pg_version)))
         console.print(f"written to {RESULTS}")
 
 

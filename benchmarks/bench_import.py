@@ -40,9 +40,9 @@ from sqlalchemy.engine import make_url
 from custos.db import make_engine
 from custos.demo.generator import write_contacts_csv
 from custos.register.csv_rows import COLUMNS
+from results import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "custos_bench"
@@ -318,9 +318,7 @@ def _cells(custos: Measurement, bare: Measurement) -> list[str]:
 
 def _write_results(results: list[Measurement], people: int, machine: dict[str, str]) -> None:
     lines = [
-        "# Benchmark results",
-        "",
-        "Written by `benchmarks/bench_import.py` (`make bench`); see README.md for what is measured.",
+        "Written by `benchmarks/bench_import.py`.",
         "",
         f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- N: {people:,} customer contacts (and N/4), generated with seed {SEED}",
@@ -338,7 +336,7 @@ def _write_results(results: list[Measurement], people: int, machine: dict[str, s
         "resident memory just before; the same figure at N and N/4 means memory does not grow with the file.",
         "",
     ]
-    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    write_section("## Register import", "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
