@@ -117,3 +117,20 @@ def test_a_token_made_on_the_command_line_works_over_http(env: dict[str, str], s
         runtime.close()
     code, out = run(env, "tokens", "list")
     assert "crm sync" in out
+
+
+def test_demo_seed_and_audit_commands_check_the_actor(env: dict[str, str]) -> None:
+    assert run(env, "init")[0] == 0
+    assert run(env, "staff", "add", "--email", "ove@elastx.se", "--name", "Ove Ek")[0] == 0
+    assert run(env, "staff", "grant", "ove@elastx.se", "auditor", "--scope", "custos")[0] == 0
+    code, out = run(env, "--as", "ove@elastx.se", "demo", "seed", "--people", "5")
+    assert code == 1
+    assert "register.write" in out
+    code, out = run(env, "--as", "ove@elastx.se", "audit", "verify")
+    assert code == 0, out
+    assert "audit log intact" in out
+    assert run(env, "staff", "add", "--email", "sam@elastx.se", "--name", "Sam Lund")[0] == 0
+    assert run(env, "staff", "grant", "sam@elastx.se", "support_agent", "--scope", "custos")[0] == 0
+    code, out = run(env, "--as", "sam@elastx.se", "audit", "verify")
+    assert code == 1
+    assert "audit.read" in out

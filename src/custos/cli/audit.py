@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from custos.actor import Actor
 from custos.audit import Action, export, record, verify
 from custos.audit.export import count
 from custos.cli.context import state
+from custos.cli.identity import require
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -30,6 +30,7 @@ def verify_command(ctx: typer.Context) -> None:
     """Recompute every hash of the audit log; exit 1 naming the first broken link."""
     st = state(ctx)
     with st.runtime() as rt:
+        actor = require(ctx, rt, "audit.read").actor
         with _progress(st.errors, "verifying") as advance:
             report = verify(rt.db, progress=advance)
         # Art. 5(2): that the check ran, and what it found, is itself part of the record.
@@ -37,7 +38,7 @@ def verify_command(ctx: typer.Context) -> None:
             record(
                 session,
                 rt.clock,
-                _actor("verify"),
+                actor,
                 Action.AUDIT_VERIFY,
                 outcome="ok" if report.ok else "failed",
                 details={"events_checked": report.events_checked, "first_broken": report.first_broken},
@@ -63,6 +64,7 @@ def export_command(
     st = state(ctx)
     first, last = from_.date(), to.date()
     with st.runtime() as rt:
+        actor = require(ctx, rt, "audit.read").actor
         with rt.db.transaction() as session, _open(output) as sink:
             total = count(session, first, last)
             written = 0
@@ -77,16 +79,12 @@ def export_command(
             record(
                 session,
                 rt.clock,
-                _actor("export"),
+                actor,
                 Action.AUDIT_EXPORT,
                 details={"from": first.isoformat(), "to": last.isoformat(), "events": written},
             )
     where = f" to {output}" if output is not None else ""
     st.errors.print(f"exported {written:,} events ({first} … {last}){where}")
-
-
-def _actor(command: str) -> Actor:
-    return Actor(kind="cli", id=None, label=f"cli:audit-{command}")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from custos.cli.context import CliState, state
+from custos.cli.identity import require
 from custos.demo.seed import SeedReport, seed_register
 from custos.register.people import count_people
 
@@ -31,6 +32,7 @@ def seed(
     """Fill the register with synthetic customer contacts, prospects, employees, suppliers and partners."""
     st = state(ctx)
     with st.runtime() as rt:
+        require(ctx, rt, "register.write")
         if if_empty:
             with rt.db.transaction() as session:
                 existing = count_people(session)
