@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
             st.console.print(
                 Panel(
                     f"email:    {result.first_admin.email}\npassword: {result.first_admin.password}\n\n"
-                    "Shown once. Change it at first login.",
+                    "Shown once. At first login, change it and enrol a TOTP second factor.",
                     title="First administrator",
                     expand=False,
                 )
