@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 CUSTOS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export CUSTOS_TEST_POSTGRES_URL
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-smoke clean
+HTMX := src/custos/web/static/vendor/htmx.min.js
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-sqlite test-postgres lint bench bench-smoke clean assets chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,17 +18,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# htmx comes from the npm package pinned in package-lock.json and is served from our own static files (no CDN).
+assets: $(HTMX)
+$(HTMX): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	mkdir -p $(@D)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# Debian's chromium drives the browser tests (Playwright); installed only when missing.
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+run: $(STAMP) $(HTMX)
 	$(BIN)/custos init
 	$(BIN)/custos demo seed --people 200 --if-empty
 	$(BIN)/custos serve
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(HTMX) chromium
 	$(BIN)/pytest -q --backend sqlite
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(HTMX) chromium
 	$(BIN)/pytest -q --backend postgres
 
 lint: $(STAMP)
@@ -42,4 +56,4 @@ bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/bench_audit.py --events 20000 --append 2000 --no-results
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache node_modules $(HTMX)

@@ -14,6 +14,7 @@ from custos.clock import Clock
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.web import errors, health, privacy
+from custos.web.admin import site as admin
 from custos.web.api import audit_events, organisations, people, staff, tokens
 from custos.web.api import auth as auth_api
 
@@ -46,5 +47,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     app.include_router(staff.router)
     app.include_router(tokens.router)
     app.include_router(audit_events.router)
+    admin.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

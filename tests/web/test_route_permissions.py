@@ -15,9 +15,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
-from custos.web.auth import current_principal, permission_of
+from custos.web.auth import current_principal, permission_of, signed_in
 
-PUBLIC = {("POST", "/api/v1/auth/login")}
+PUBLIC = {
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("GET", "/admin/language"),  # a language preference only
+}
 # The caller's own account: logged in is enough (each checks that inside, where it matters).
 SELF_SERVICE = {
     ("POST", "/api/v1/auth/logout"),
@@ -27,7 +32,17 @@ SELF_SERVICE = {
     ("POST", "/api/v1/auth/totp/enrol"),
     ("POST", "/api/v1/auth/totp/confirm"),
     ("POST", "/api/v1/auth/recovery-codes"),
+    ("POST", "/admin/logout"),
+    ("POST", "/admin/logout-everywhere"),
+    ("GET", "/admin/account/password"),
+    ("POST", "/admin/account/password"),
+    ("GET", "/admin/account/totp"),
+    ("POST", "/admin/account/totp/start"),
+    ("POST", "/admin/account/totp/confirm"),
+    ("POST", "/admin/account/recovery-codes"),
 }
+# Fully logged in (own password, second factor), any grants: the page shows only what those grants open.
+SIGNED_IN = {("GET", "/admin")}
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -49,7 +64,7 @@ def _flat(routes: list[BaseRoute]) -> Iterator[tuple[str, Any]]:
 
 def _guarded(routes: list[BaseRoute]) -> Iterator[tuple[str, str, Any]]:
     for path, route in _flat(routes):
-        if path.startswith(("/api/", "/admin/")):
+        if path.startswith(("/api/", "/admin/")) or path == "/admin":
             for method in sorted(getattr(route, "methods", None) or {"*"}):
                 yield method, path, route
 
@@ -68,24 +83,35 @@ def test_every_api_route_names_a_permission(anonymous_client: TestClient) -> Non
         if (method, path) in SELF_SERVICE:
             if current_principal not in calls:
                 missing.append((method, path, "self-service route without a logged-in caller"))
+        elif (method, path) in SIGNED_IN:
+            if signed_in not in calls:
+                missing.append((method, path, "signed-in route without the signed-in check"))
         elif not any(permission_of(call) for call in calls):
             missing.append((method, path, "no Require(...) dependency"))
         checked += 1
     assert missing == []
-    assert checked > 20  # the walk found the routes
+    assert checked > 40  # the walk found the routes, the admin pages' included
 
 
 def test_anonymous_callers_get_401_on_every_guarded_route(anonymous_client: TestClient) -> None:
-    seen = 0
+    """API callers get the JSON 401; a browser on an admin page is sent to the login page instead."""
+    seen = {"api": 0, "admin": 0}
     for method, path, _ in _guarded(anonymous_client.app.routes):  # type: ignore[attr-defined]
         if (method, path) in PUBLIC or method == "*":
             continue
         url = re.sub(r"\{[^}]+\}", "1", path)
-        response = anonymous_client.request(method, url, json={})
-        assert response.status_code == 401, (method, path, response.text)
-        assert response.json()["error"]["code"] == "unauthenticated"
-        seen += 1
-    assert seen > 20
+        if path.startswith("/api/"):
+            response = anonymous_client.request(method, url, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.json()["error"]["code"] == "unauthenticated"
+            seen["api"] += 1
+        else:
+            response = anonymous_client.request(method, url, data={}, follow_redirects=False)
+            assert response.status_code == 303, (method, path, response.text)
+            assert response.headers["location"].startswith("/admin/login"), (method, path)
+            seen["admin"] += 1
+    assert seen["api"] > 20
+    assert seen["admin"] > 15
 
 
 ANNA = {"name": "Anna Lindqvist", "emails": ["anna@example.se"], "relationships": [{"subject_category": "prospect"}]}

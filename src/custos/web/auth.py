@@ -2,8 +2,10 @@
 
 A caller is a staff member with a session cookie, or an integration with `Authorization: Bearer <token>`.
 Cookie-authenticated requests that change something must repeat the session's CSRF token in the
-`X-CSRF-Token` header: a third-party page can make the browser send the cookie, but cannot read the token.
-Every route under /api/ names its permission through `Require`, and a test walks the routes to prove it.
+`X-CSRF-Token` header or, for the admin pages' plain HTML forms, in a `csrf_token` form field: a third-party
+page can make the browser send the cookie, but cannot read the token.
+Every route under /api/ and /admin/ names its permission through `Require`, and a test walks the routes to
+prove it.
 """
 
 from __future__ import annotations
@@ -11,20 +13,34 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from custos import audit
 from custos.access import grants, identify
 from custos.access.permissions import CUSTOS_SCOPE, PERMISSIONS
 from custos.access.principal import Principal, authorise
-from custos.errors import CsrfRejected, PermissionDenied, Unauthenticated
+from custos.errors import (
+    CsrfRejected,
+    InvalidInput,
+    PasswordChangeRequired,
+    PermissionDenied,
+    Problem,
+    SecondFactorRequired,
+    Unauthenticated,
+)
+from custos.settings import Settings
 from custos.web.deps import RuntimeDep
 
 SESSION_COOKIE = "custos_session"
 CSRF_COOKIE = "custos_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The admin forms are a few short fields; a larger body is refused before it is held in memory.
+MAX_FORM_BYTES = 64 * 1024
+_MAX_FORM_FIELDS = 50
 
 ScopeOf = str | Callable[[Request], str]
 
@@ -35,7 +51,31 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
+async def form_fields(request: Request) -> dict[str, str]:
+    """The fields of a url-encoded form body, or {} for any other request.
+
+    Parsed with the standard library rather than python-multipart: the admin pages only post short
+    url-encoded forms (never files), so a dependency would buy nothing. A repeated field keeps its last value.
+    """
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method in _SAFE_METHODS or content_type != "application/x-www-form-urlencoded":
+        return {}
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise InvalidInput("the form is too large", [Problem("body", f"at most {MAX_FORM_BYTES} bytes")])
+    try:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=_MAX_FORM_FIELDS)
+    except ValueError:
+        raise InvalidInput("the form has too many fields", [Problem("body", f"at most {_MAX_FORM_FIELDS}")]) from None
+    return dict(pairs)
+
+
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
+
+
+def current_principal(request: Request, runtime: RuntimeDep, form: FormFields) -> Principal:
     """The authenticated caller. Resolved in its own short transaction, committed before the route runs, so
     that the session's idle clock and a token's last use are kept even when the route later fails."""
     ip = request.client.host if request.client else None
@@ -54,7 +94,7 @@ def current_principal(request: Request, runtime: RuntimeDep) -> Principal:
             raise Unauthenticated("The API token is unknown, expired or revoked.")
         raise Unauthenticated("Log in first." if not cookie else "Your session has ended; log in again.")
     if principal.via == "session" and request.method not in _SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
+        sent = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD, "")
         if not principal.csrf_token or not _same(sent, principal.csrf_token):
             raise CsrfRejected()
     return principal
@@ -65,6 +105,39 @@ def _same(a: str, b: str) -> bool:
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def signed_in(principal: CurrentPrincipal) -> Principal:
+    """A caller who has finished logging in (own password set, second factor proved), whatever their grants.
+
+    For pages that show only what the caller's own grants allow, such as the admin dashboard; the same
+    session rule as `authorise` (Art. 32(1)): a password-only session gets nothing but its own account.
+    """
+    if principal.via == "session":
+        if principal.must_change_password:
+            raise PasswordChangeRequired()
+        if not principal.second_factor:
+            raise SecondFactorRequired()
+    return principal
+
+
+SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+def cookies_secure(request: Request, settings: Settings) -> bool:
+    """Secure cookies whenever the site is reached over HTTPS (directly or behind a TLS proxy)."""
+    return request.url.scheme == "https" or settings.public_url.startswith("https://")
+
+
+def set_login_cookies(response: Response, token: str, csrf_token: str, max_age: int, *, secure: bool) -> None:
+    """The session cookie (HttpOnly: scripts never see it) and the CSRF cookie (readable, for double submit)."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(CSRF_COOKIE, csrf_token, max_age=max_age, httponly=False, samesite="strict", secure=secure)
+
+
+def forget_login_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
+    response.delete_cookie(CSRF_COOKIE, samesite="strict")
 
 
 def Require(permission: str, scope: ScopeOf = CUSTOS_SCOPE) -> Any:

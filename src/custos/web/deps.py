@@ -28,5 +28,6 @@ def get_register(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RegisterC
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit (audit events included) before the response is sent, not after.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RegisterDep = Annotated[RegisterContext, Depends(get_register)]

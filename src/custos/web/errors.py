@@ -1,17 +1,20 @@
 """The one place where domain errors become HTTP responses, in one JSON shape.
 
 Shape: {"error": {"code": str, "message": str, "problems": [{"location", "message", "line", "hint"}]}}.
-API callers (paths under /api/, or clients asking for JSON) get JSON; people in a browser get a page.
+API callers (paths under /api/, or clients asking for JSON) get JSON; people in a browser get a page. On the
+admin pages a browser is sent to the step it has to take first (log in, change the one-time password, set up
+the authenticator) instead of an error, and any other error is a page in the admin's own look and language.
 """
 
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from custos.errors import (
@@ -25,6 +28,7 @@ from custos.errors import (
     Problem,
     Unauthenticated,
 )
+from custos.web.admin.pages import error_page
 
 log = logging.getLogger("custos.web")
 
@@ -65,10 +69,40 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+# Error codes a person at an admin page resolves by doing something, and the page where they do it.
+_ADMIN_NEXT_STEP = {
+    "unauthenticated": "/admin/login",
+    "password_change_required": "/admin/account/password",
+    "mfa_required": "/admin/account/totp",
+}
+
+
+def _is_admin_page(request: Request) -> bool:
+    return request.url.path == "/admin" or request.url.path.startswith("/admin/")
+
+
+def _redirect(request: Request, to: str) -> Response:
+    if to == "/admin/login" and request.method == "GET":
+        # Back to the page asked for after logging in; only a local admin path is ever followed from `next`.
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        to = f"{to}?{urlencode({'next': wanted})}"
+    if request.headers.get("hx-request") == "true":
+        # htmx would follow a 303 inside its XHR and swap the login page into a table; this makes it navigate.
+        return Response(status_code=200, headers={"HX-Redirect": to})
+    return RedirectResponse(to, status_code=303)
+
+
 def render(request: Request, status: int, body: dict[str, Any]) -> Response:
     if _wants_json(request):
         return JSONResponse(body, status_code=status)
     err = body["error"]
+    if _is_admin_page(request):
+        step = _ADMIN_NEXT_STEP.get(err["code"])
+        if step is not None and step != request.url.path:
+            return _redirect(request, step)
+        admin_page = error_page(request, status, err)
+        if admin_page is not None:
+            return admin_page
     items = "".join(f"<li>{_esc(p['location'])}: {_esc(p['message'])}</li>" for p in err["problems"])
     page = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{status} · Custos</title>'

@@ -1,0 +1,139 @@
+"""The caller's own account: the first login's steps (own password, then the authenticator) and recovery codes.
+
+A session that logged in with the one-time password may do only this (Art. 32(1)); `custos.web.errors` sends
+such a session here from any other admin page. The authenticator is shown as its secret and otpauth URI in
+text, which every authenticator app accepts typed in or pasted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from custos.access import account
+from custos.access.models import Staff
+from custos.access.principal import Principal
+from custos.access.totp import provisioning_uri
+from custos.errors import Conflict, InvalidInput, PermissionDenied, Problem
+from custos.runtime import Runtime
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.auth import CurrentPrincipal, FormFields
+from custos.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/admin/account", include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class _Authenticator:
+    enrolled: bool
+    pending_secret: str | None
+    pending_uri: str | None
+
+
+def _own(principal: Principal) -> Principal:
+    if principal.via != "session":
+        raise PermissionDenied("Only a logged-in staff member can change their own credentials.")
+    return principal
+
+
+def _staff(session: Session, principal: Principal) -> Staff:
+    staff = session.get(Staff, principal.staff_id)
+    assert staff is not None  # a live principal's account exists
+    return staff
+
+
+def _password_page(request: Request, viewer: Viewer, error: FormError | None = None) -> HTMLResponse:
+    return render_page(request, "password.html.j2", viewer=viewer, error=error, status=error.status if error else 200)
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_page(request: Request, principal: CurrentPrincipal, viewer: ViewerDep) -> HTMLResponse:
+    _own(principal)
+    return _password_page(request, viewer)
+
+
+@router.post("/password", response_class=HTMLResponse)
+def change_password(
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    _own(principal)
+    current, new = form.get("current_password", "")[:1024], form.get("new_password", "")[:1024]
+    if new != form.get("new_password_again", ""):
+        problem = Problem("new_password_again", "does not match the new password")
+        return _password_page(request, viewer, FormError.of(InvalidInput("the password was not changed", [problem])))
+    try:
+        with runtime.db.transaction() as session:
+            account.change_password(session, runtime.clock, principal, current=current, new=new)
+            enrolled = _staff(session, principal).totp_enabled_at is not None
+    except InvalidInput as exc:
+        return _password_page(request, viewer, FormError.of(exc))
+    return RedirectResponse("/admin?done=password" if enrolled else "/admin/account/totp", status_code=303)
+
+
+def _authenticator(runtime: Runtime, principal: Principal) -> _Authenticator:
+    with runtime.db.transaction() as session:
+        staff = _staff(session, principal)
+        pending = staff.totp_pending_secret
+        uri = provisioning_uri(pending, staff.email) if pending else None
+        return _Authenticator(staff.totp_enabled_at is not None, pending, uri)
+
+
+def _totp_page(
+    request: Request, runtime: Runtime, principal: Principal, viewer: Viewer, error: FormError | None = None
+) -> HTMLResponse:
+    found = _authenticator(runtime, principal)
+    secret = found.pending_secret
+    return render_page(
+        request,
+        "totp.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        error=error,
+        enrolled=found.enrolled,
+        # Groups of four are easier to type into a phone; authenticator apps ignore the spaces.
+        secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else None,
+        uri=found.pending_uri,
+        proved=principal.second_factor,
+    )
+
+
+@router.get("/totp", response_class=HTMLResponse)
+def totp_page(request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
+    _own(principal)
+    if principal.must_change_password:  # the one-time password goes first: someone else may have seen it
+        return RedirectResponse("/admin/account/password", status_code=303)
+    return _totp_page(request, runtime, principal, viewer)
+
+
+@router.post("/totp/start")
+def start_totp(principal: CurrentPrincipal, runtime: RuntimeDep) -> Response:
+    with runtime.db.transaction() as session:
+        account.start_totp_enrolment(session, _own(principal))
+    # Post/redirect/get: a reload shows the same secret instead of making a new one.
+    return RedirectResponse("/admin/account/totp", status_code=303)
+
+
+@router.post("/totp/confirm", response_class=HTMLResponse)
+def confirm_totp(
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    _own(principal)
+    try:
+        with runtime.db.transaction() as session:
+            codes = account.confirm_totp(session, runtime.clock, principal, text(form, "code", limit=40))
+    except (InvalidInput, Conflict) as exc:
+        return _totp_page(request, runtime, principal, viewer, FormError.of(exc))
+    return render_page(request, "recovery_codes.html.j2", viewer=viewer, codes=codes)
+
+
+@router.post("/recovery-codes", response_class=HTMLResponse)
+def renew_recovery_codes(
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        codes = account.renew_recovery_codes(session, runtime.clock, _own(principal))
+    return render_page(request, "recovery_codes.html.j2", viewer=viewer, codes=codes)

@@ -1,0 +1,14 @@
+"""Adding the admin UI to an app: its own templates and wording (built per app), then one router per area."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from custos.web.admin import account, audit_log, dashboard, login, people, review, staff
+from custos.web.admin.ui import make_ui
+
+
+def install(app: FastAPI) -> None:
+    app.state.admin_ui = make_ui()
+    for area in (login, account, dashboard, people, staff, review, audit_log):
+        app.include_router(area.router)

@@ -1,0 +1,199 @@
+"""Staff accounts and their grants: list, add, grant, revoke, disable, enable, unlock. `staff.manage`.
+
+Separation of duties (Art. 32): these pages show staff and grants, never a data subject; the services refuse
+a grant to oneself and disabling one's own account, and the refusal is shown on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from custos.access import grants as grant_rules
+from custos.access import staff as service
+from custos.access.models import Grant
+from custos.access.permissions import valid_scopes
+from custos.access.principal import Principal
+from custos.access.schemas import StaffPublic
+from custos.errors import Conflict, CustosError, InvalidInput, NotFound, PermissionDenied, Problem
+from custos.runtime import Runtime
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.auth import FormFields, Require
+from custos.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/admin/staff", include_in_schema=False)
+
+Manager = Annotated[Principal, Require("staff.manage")]
+# What a redirect after a change says on the staff member's page (post/redirect/get).
+_DONE = {"granted", "revoked", "disabled", "enabled", "unlocked"}
+_REFUSALS = (InvalidInput, Conflict, PermissionDenied, NotFound)
+
+
+def _list_page(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    error: FormError | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        members = [StaffPublic.of(s) for s in service.list_staff(session)]
+    return render_page(
+        request,
+        "staff_list.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        members=members,
+        error=error,
+        form=form or {},
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def staff_list(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+    return _list_page(request, runtime, viewer)
+
+
+@router.post("", response_class=HTMLResponse)
+def add_staff(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> HTMLResponse:
+    email, name = text(form, "email", limit=320), text(form, "name", limit=200)
+    problems = [Problem(field, "is required") for field, value in (("email", email), ("name", name)) if not value]
+    try:
+        if problems:
+            raise InvalidInput("the staff member was not added", problems)
+        with runtime.db.transaction() as session:
+            new = service.add_staff(session, runtime.clock, principal.actor, email=email, name=name)
+            member, password = StaffPublic.of(new.staff), new.password
+    except _REFUSALS as exc:
+        return _list_page(request, runtime, viewer, FormError.of(exc), {"email": email, "name": name})
+    # The one-time password is shown once, here; only its hash is kept.
+    return render_page(request, "staff_created.html.j2", viewer=viewer, member=member, password=password)
+
+
+def _detail_page(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    staff_id: int,
+    *,
+    error: FormError | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    now = runtime.clock.now()
+    with runtime.db.transaction() as session:
+        member = StaffPublic.of(service.get_staff(session, staff_id))
+        held = grant_rules.grants_of(session, staff_id, include_ended=True, now=now)
+        active_ids = {g.id for g in grant_rules.grants_of(session, staff_id, now=now)}
+        roles = [(name, name) for name, *_ in grant_rules.all_roles(session)]
+    return render_page(
+        request,
+        "staff_detail.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        member=member,
+        active=[g for g in held if g.id in active_ids],
+        ended=[g for g in held if g.id not in active_ids],
+        roles=roles,
+        scopes=[(scope, scope) for scope in sorted(valid_scopes(runtime.policy))],
+        error=error,
+        done=done if done in _DONE else None,
+        is_self=staff_id == viewer.staff_id,
+    )
+
+
+@router.get("/{staff_id}", response_class=HTMLResponse)
+def staff_detail(
+    request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
+) -> HTMLResponse:
+    return _detail_page(request, runtime, viewer, staff_id, done=done)
+
+
+def _back(staff_id: int, done: str) -> Response:
+    return RedirectResponse(f"/admin/staff/{staff_id}?done={done}", status_code=303)
+
+
+def _last_day(value: str) -> datetime | None:
+    """A grant given "until 2027-03-31" ends when that day ends (UTC)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            "the grant is not valid", [Problem("expires_on", f"{value!r} is not a date", hint="YYYY-MM-DD")]
+        ) from None
+    return datetime.combine(day + timedelta(days=1), time(0), UTC)
+
+
+@router.post("/{staff_id}/grants", response_class=HTMLResponse)
+def add_grant(
+    request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    try:
+        expires_at = _last_day(text(form, "expires_on", limit=20))
+        with runtime.db.transaction() as session:
+            service.grant(
+                session,
+                runtime.clock,
+                principal.actor,
+                runtime.policy,
+                staff_id=staff_id,
+                role=text(form, "role", limit=60),
+                scope=text(form, "scope", limit=120),
+                expires_at=expires_at,
+                by=principal.staff_id,
+            )
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, staff_id, exc)
+    return _back(staff_id, "granted")
+
+
+@router.post("/{staff_id}/grants/{grant_id}/revoke", response_class=HTMLResponse)
+def revoke_grant(
+    request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+) -> Response:
+    try:
+        with runtime.db.transaction() as session:
+            found = session.get(Grant, grant_id)
+            if found is None or found.staff_id != staff_id:  # the URL names both; they must belong together
+                raise NotFound(f"staff member {staff_id} has no grant {grant_id}")
+            service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id)
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, staff_id, exc)
+    return _back(staff_id, "revoked")
+
+
+@router.post("/{staff_id}/status", response_class=HTMLResponse)
+def set_status(
+    request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    status = "disabled" if form.get("status") == "disabled" else "active"
+    try:
+        with runtime.db.transaction() as session:
+            service.update_staff(
+                session, runtime.clock, principal.actor, staff_id, by=principal.staff_id, status=status
+            )
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, staff_id, exc)
+    return _back(staff_id, "disabled" if status == "disabled" else "enabled")
+
+
+@router.post("/{staff_id}/unlock", response_class=HTMLResponse)
+def unlock(request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
+    try:
+        with runtime.db.transaction() as session:
+            service.unlock_staff(session, runtime.clock, principal.actor, staff_id)
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, staff_id, exc)
+    return _back(staff_id, "unlocked")
+
+
+def _refused(request: Request, runtime: Runtime, viewer: Viewer, staff_id: int, exc: CustosError) -> HTMLResponse:
+    """The staff member's page again, saying why; for an unknown staff member that page is the 404 page."""
+    return _detail_page(request, runtime, viewer, staff_id, error=FormError.of(exc, {"expires_at": "expires_on"}))
