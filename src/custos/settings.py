@@ -36,6 +36,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("language", "en", "Default language of generated texts: `en` or `sv`."),
     SettingSpec("log_level", "info", "Log level of the server: debug, info, warning, error."),
+    SettingSpec(
+        "worker",
+        "on",
+        "`on` runs the job worker (daily retention sweep) inside `custos serve`; `off` leaves it "
+        "to separate `custos worker` processes.",
+    ),
+    SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
 )
 
 _PREFIX = "CUSTOS_"
@@ -53,6 +60,8 @@ class Settings:
     mode: str
     language: str
     log_level: str
+    worker: bool = True
+    retention_sweep_hour: int = 3
 
     @property
     def base_url(self) -> str:
@@ -108,6 +117,15 @@ def _build(values: dict[str, Any]) -> Settings:
     language = str(values["language"])
     if language not in ("en", "sv"):
         raise ConfigurationError(f"language must be en or sv, got {language!r}")
+    worker = str(values["worker"]).strip().lower()
+    if worker not in ("on", "off", "true", "false"):
+        raise ConfigurationError(f"worker must be on or off, got {values['worker']!r}")
+    try:
+        sweep_hour = int(values["retention_sweep_hour"])
+    except ValueError:
+        sweep_hour = -1
+    if not 0 <= sweep_hour <= 23:
+        raise ConfigurationError(f"retention_sweep_hour must be an hour 0–23, got {values['retention_sweep_hour']!r}")
     settings = Settings(
         database_url=str(values["database_url"]),
         policy_path=Path(values["policy_path"]),
@@ -118,6 +136,8 @@ def _build(values: dict[str, Any]) -> Settings:
         mode=mode,
         language=language,
         log_level=str(values["log_level"]),
+        worker=worker in ("on", "true"),
+        retention_sweep_hour=sweep_hour,
     )
     if mode == "production" and settings.is_sqlite:
         # The embedded SQLite default is for trying Custos out; production runs on PostgreSQL.

@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, str] = {
     "policy.read": "Read the policy and the notice versions.",
     "keys.rotate": "Rotate the encryption keys of the register.",
     "tokens.create": "Create API tokens for integrations, limited to one's own permissions.",
+    "retention.read": "See the retention plan (who is due for erasure, when and why), holds and past sweeps.",
+    "retention.run": "Run retention sweeps and place or release legal holds.",
 }
 
 # Permissions that show a data subject's personal data. A role holding any of them is a personal-data role;
@@ -46,6 +48,9 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "incidents.manage",
         "systems.tasks",
         "consent.read",
+        # The plan names people by ref with their relationships' dates: pseudonymous, still personal data.
+        "retention.read",
+        "retention.run",
     }
 )
 
@@ -75,6 +80,8 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
                     "records.read",
                     "consent.read",
                     "policy.read",
+                    "retention.read",
+                    "retention.run",
                 }
             ),
         ),

@@ -12,7 +12,9 @@ from typer.core import TyperGroup
 
 from custos.cli import audit, demo, keys, people, policy, server
 from custos.cli import imports as imports_cli
+from custos.cli import retention as retention_cli
 from custos.cli import staff as staff_cli
+from custos.cli import worker as worker_cli
 from custos.cli.context import CliState
 from custos.cli.errors import report
 from custos.cli.policy_render import add_render_command
@@ -74,6 +76,8 @@ def build_cli() -> typer.Typer:
     app.add_typer(keys.app, name="keys")
     staff_cli.register(app)
     app.add_typer(audit.app, name="audit")
+    app.add_typer(retention_cli.app, name="retention")
+    worker_cli.register(app)
     return app
 
 

@@ -10,6 +10,8 @@ from rich.panel import Panel
 
 from custos.app import create_app
 from custos.cli.context import state
+from custos.jobs.registry import scheduler_for
+from custos.jobs.worker import Worker
 from custos.runtime import open_runtime
 from custos.setup import initialise
 
@@ -50,9 +52,15 @@ def register(app: typer.Typer) -> None:
         web = create_app(st.settings, runtime=runtime)
         bind_host, bind_port = host or st.settings.host, port or st.settings.port
         st.console.print(f"Custos is serving on [bold]http://{bind_host}:{bind_port}/privacy[/]")
+        # The embedded job worker (setting `worker`): the daily retention sweep without a second process.
+        worker = Worker(scheduler_for(runtime)) if st.settings.worker else None
         try:
+            if worker is not None:
+                worker.start()
             uvicorn.run(web, host=bind_host, port=bind_port, log_level=st.settings.log_level)
         finally:
+            if worker is not None:
+                worker.stop()
             runtime.close()
 
 

@@ -4,20 +4,27 @@ from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, Sta
 from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
 from custos.db.base import Base
 from custos.db.published import PolicyVersion
+from custos.jobs.models import JobRun
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
+from custos.retention.models import LegalHold, RetentionSweep, RetentionTask, Tombstone
 
 __all__ = [
     "ApiToken",
     "Base",
     "Grant",
     "Identity",
+    "JobRun",
+    "LegalHold",
     "Organisation",
     "OrganisationRole",
     "Person",
     "PolicyVersion",
     "RecoveryCode",
     "Relationship",
+    "RetentionSweep",
+    "RetentionTask",
     "Role",
     "Staff",
     "StaffSession",
+    "Tombstone",
 ]

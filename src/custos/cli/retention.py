@@ -1,0 +1,263 @@
+"""`custos retention plan|sweep|sweeps|hold …`: storage limitation (Art. 5(1)(e)) from the command line.
+
+Reading the plan needs `retention.read`, sweeping and holds need `retention.run`, both for the acting staff
+member (`--as EMAIL`). The plan names people by ref only: it lists relationships and dates, never contact
+details, so it can be shared with whoever must check it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import astuple, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from custos import audit
+from custos.cli.context import state
+from custos.cli.identity import require
+from custos.clock import today
+from custos.retention import holds as holds_service
+from custos.retention.history import recent_sweeps
+from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.rules import CompiledPolicy
+from custos.retention.schemas import HoldCreate
+from custos.retention.sweep import BATCH, SweepReport, run_sweep
+from custos.retention.sweep import Progress as SweepProgress
+
+app = typer.Typer(help="Retention: who is due for erasure, sweeps, and legal holds.", no_args_is_help=True)
+hold_app = typer.Typer(help="Legal holds that stop erasure (Art. 17(3)(e)).", no_args_is_help=True)
+app.add_typer(hold_app, name="hold")
+
+_DATE = ["%Y-%m-%d"]
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    at: Annotated[
+        datetime | None, typer.Option("--at", formats=_DATE, help="Plan as of this day (YYYY-MM-DD); default today.")
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Also write every line of the plan to this CSV.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Lines shown in the table (the CSV has all).")] = 50,
+) -> None:
+    """What would be erased on a day, when, and why (rule, anchor fact, due date)."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.read")
+        on = at.date() if at is not None else today(rt.clock)
+        rules = CompiledPolicy.of(rt.policy)
+        table = _plan_table(on)
+        counts = {"erase": 0, "trim": 0, "held": 0}
+        shown = 0
+        with rt.db.transaction() as session, _csv_writer(csv_path) as write:
+            for person in iter_plan(session, rules, on):
+                counts[person.verdict.action if person.verdict.action != "keep" else "held"] += 1
+                for line in plan_lines(person):
+                    write(line)
+                    if shown < limit:
+                        table.add_row(*_cells(line))
+                        shown += 1
+            audit.record(
+                session,
+                rt.clock,
+                principal.actor,
+                "retention.plan",
+                details={"as_of": on.isoformat(), **counts, "csv": csv_path is not None},
+            )
+    st.console.print(table)
+    st.console.print(
+        f"as of {on}: [bold]{counts['erase']}[/] people to erase, [bold]{counts['trim']}[/] to trim "
+        f"(only their due relationships), {counts['held']} held"
+        + (f"; the table shows the first {limit} lines" if shown >= limit else "")
+    )
+    if csv_path is not None:
+        st.console.print(f"plan written to {csv_path}")
+
+
+@app.command()
+def sweep(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be erased today.")] = False,
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Tasks per transaction.")] = BATCH,
+) -> None:
+    """Erase everyone due today (finishing any interrupted sweep first), with a progress bar and a summary."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        if dry_run:
+            principal = require(ctx, rt, "retention.read")
+            on = today(rt.clock)
+            counts = {"erase": 0, "trim": 0, "held": 0}
+            with rt.db.transaction() as session:
+                for person in iter_plan(session, CompiledPolicy.of(rt.policy), on):
+                    counts[person.verdict.action if person.verdict.action != "keep" else "held"] += 1
+                audit.record(
+                    session, rt.clock, principal.actor, "retention.plan", details={"as_of": on.isoformat(), **counts}
+                )
+            st.console.print(
+                f"dry run as of {on}: {counts['erase']} people would be erased, {counts['trim']} trimmed, "
+                f"{counts['held']} held. Nothing was changed."
+            )
+            return
+        principal = require(ctx, rt, "retention.run")
+        with _progress(st.errors) as advance:
+            reports = run_sweep(
+                rt.db, rt.policy, rt.clock, principal.actor, trigger="cli", batch=batch, progress=advance
+            )
+    st.console.print(_summary(reports))
+
+
+@app.command()
+def sweeps(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
+    """Recent sweeps with their counts and tombstones."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        require(ctx, rt, "retention.read")
+        with rt.db.transaction() as session:
+            rows = recent_sweeps(session, limit)
+    table = Table("id", "as of", "state", "trigger", "planned", "erased", "trimmed", "skipped", "held", "tombstones")
+    for s in rows:
+        table.add_row(
+            str(s.id), str(s.as_of), s.state, s.trigger, *(str(n) for n in (s.planned, s.erased, s.trimmed)),
+            str(s.skipped), str(s.held), str(s.tombstones),
+        )  # fmt: skip
+    st.console.print(table)
+
+
+@hold_app.command("add")
+def hold_add(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option(help="Why: the claim, case or dispute the data is kept for.")],
+    person: Annotated[str | None, typer.Option(help="The person's ref.")] = None,
+    organisation: Annotated[
+        int | None, typer.Option(help="An organisation id: holds everyone related through it.")
+    ] = None,
+    from_: Annotated[datetime | None, typer.Option("--from", formats=_DATE, help="First day; default today.")] = None,
+    until: Annotated[datetime | None, typer.Option(formats=_DATE, help="Last day; open until released.")] = None,
+) -> None:
+    """Stop erasure of a person, or of everyone related through an organisation, while the hold is active."""
+    st = state(ctx)
+    data = HoldCreate(
+        person_ref=person,
+        organisation_id=organisation,
+        reason=reason,
+        starts_on=from_.date() if from_ else None,
+        ends_on=until.date() if until else None,
+    )
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.run")
+        with rt.db.transaction() as session:
+            hold = holds_service.add_hold(session, rt.clock, principal.actor, data)
+    st.console.print(
+        f"legal hold {hold.id} placed, from {hold.starts_on} "
+        + (f"to {hold.ends_on}" if hold.ends_on else "until released")
+    )
+
+
+@hold_app.command("release")
+def hold_release(ctx: typer.Context, hold_id: int) -> None:
+    """End a legal hold now; the next sweep erases what it kept, if due."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.run")
+        with rt.db.transaction() as session:
+            hold = holds_service.release_hold(session, rt.clock, principal.actor, hold_id)
+    st.console.print(f"legal hold {hold.id} released")
+
+
+@hold_app.command("list")
+def hold_list(
+    ctx: typer.Context, all_: Annotated[bool, typer.Option("--all", help="Include released and ended holds.")] = False
+) -> None:
+    """Legal holds, active ones only unless --all."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        require(ctx, rt, "retention.read")
+        with rt.db.transaction() as session:
+            rows = holds_service.list_holds(session, rt.clock, include_inactive=all_)
+    table = Table("id", "on", "reason", "from", "until", "by", "active")
+    for h in rows:
+        org = f"organisation {h.organisation_id} ({h.organisation_name})"
+        target = f"person {h.person_ref}" if h.person_ref else org
+        until_text = "released" if h.released_at else str(h.ends_on or "—")
+        active = "yes" if h.active else "no"
+        table.add_row(str(h.id), escape(target), escape(h.reason), str(h.starts_on), until_text, h.created_by, active)
+    st.console.print(table)
+
+
+def _plan_table(on: date) -> Table:
+    table = Table(title=f"Retention plan as of {on}")
+    for column in ("person", "action", "category", "activity", "rule", "anchor", "anchor date", "due", "kept by law"):
+        table.add_column(column)
+    return table
+
+
+def _cells(line: PlanLine) -> list[str]:
+    kept = f"{', '.join(line.retained_categories)} until {line.retained_until}" if line.retained_categories else ""
+    return [
+        line.person_ref,
+        line.action,
+        line.subject_category,
+        line.activity,
+        line.rule,
+        line.anchor,
+        str(line.anchor_date or ""),
+        str(line.due_on or ""),
+        kept,
+    ]
+
+
+@contextmanager
+def _csv_writer(path: Path | None) -> Iterator[Callable[[PlanLine], None]]:
+    if path is None:
+        yield lambda _line: None
+        return
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f.name for f in fields(PlanLine)])
+
+        def write(line: PlanLine) -> None:
+            writer.writerow(["; ".join(v) if isinstance(v, tuple) else ("" if v is None else v) for v in astuple(line)])
+
+        yield write
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[SweepProgress]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("planning", total=None)
+
+        def advance(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=phase, completed=done, total=total or None)
+
+        yield advance
+
+
+def _summary(reports: list[SweepReport]) -> Table:
+    table = Table(
+        "sweep",
+        "as of",
+        "planned",
+        "erased",
+        "trimmed",
+        "skipped",
+        "held",
+        "legal retention ended",
+        title="Retention sweep",
+    )
+    for r in reports:
+        table.add_row(
+            str(r.id), str(r.as_of), *(str(n) for n in (r.planned, r.erased, r.trimmed, r.skipped, r.held, r.released))
+        )
+    return table

@@ -1,0 +1,99 @@
+"""Legal holds: placing, releasing and listing them; each change is audited in the same transaction.
+
+Art. 17(3)(e): data needed for the establishment, exercise or defence of legal claims may be kept beyond its
+retention period. A hold says so for one person, or for everyone related to us through one organisation,
+with a reason and a period; the sweep re-checks holds when it erases, so a hold placed mid-sweep still counts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos import audit
+from custos.actor import Actor
+from custos.clock import Clock, today
+from custos.errors import Conflict, NotFound
+from custos.register.models import Organisation, Person
+from custos.retention.models import LegalHold
+from custos.retention.schemas import HoldCreate, HoldPublic
+
+
+def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate) -> HoldPublic:
+    hold = LegalHold(
+        reason=data.reason,
+        starts_on=data.starts_on or today(clock),
+        ends_on=data.ends_on,
+        created_by=actor.label,
+        created_at=clock.now(),
+    )
+    if data.person_ref is not None:
+        person_id = session.scalar(select(Person.id).where(Person.ref == data.person_ref))
+        if person_id is None:
+            raise NotFound(f"no person {data.person_ref} in the register")
+        hold.person_id, hold.person_ref = person_id, data.person_ref
+    else:
+        if session.get(Organisation, data.organisation_id) is None:
+            raise NotFound(f"no organisation {data.organisation_id} in the register")
+        hold.organisation_id = data.organisation_id
+    session.add(hold)
+    session.flush()
+    audit.record(
+        session,
+        clock,
+        actor,
+        "retention.hold_add",
+        subject=hold.person_ref,
+        target=f"legal_hold:{hold.id}",
+        details={
+            "organisation": hold.organisation_id,
+            "starts_on": hold.starts_on.isoformat(),
+            "ends_on": hold.ends_on.isoformat() if hold.ends_on else None,
+        },
+    )
+    return _public(session, hold, today(clock))
+
+
+def release_hold(session: Session, clock: Clock, actor: Actor, hold_id: int) -> HoldPublic:
+    hold = session.get(LegalHold, hold_id)
+    if hold is None:
+        raise NotFound(f"no legal hold {hold_id}")
+    if hold.released_at is not None:
+        raise Conflict(f"legal hold {hold_id} was already released")
+    hold.released_at, hold.released_by = clock.now(), actor.label
+    session.flush()
+    audit.record(
+        session, clock, actor, "retention.hold_release", subject=hold.person_ref, target=f"legal_hold:{hold.id}"
+    )
+    return _public(session, hold, today(clock))
+
+
+def list_holds(session: Session, clock: Clock, *, include_inactive: bool = False) -> list[HoldPublic]:
+    on = today(clock)
+    holds = [_public(session, h, on) for h in session.scalars(select(LegalHold).order_by(LegalHold.id))]
+    return holds if include_inactive else [h for h in holds if h.active]
+
+
+def is_active(hold: LegalHold, on: date) -> bool:
+    """The same rule as `loader.active_hold_filter`: first day through last day, until released."""
+    return hold.released_at is None and hold.starts_on <= on and (hold.ends_on is None or hold.ends_on >= on)
+
+
+def _public(session: Session, hold: LegalHold, on: date) -> HoldPublic:
+    org = session.get(Organisation, hold.organisation_id) if hold.organisation_id is not None else None
+    return HoldPublic(
+        id=hold.id,
+        person_ref=hold.person_ref,
+        organisation_id=hold.organisation_id,
+        organisation_name=org.name if org else None,
+        reason=hold.reason,
+        starts_on=hold.starts_on,
+        ends_on=hold.ends_on,
+        created_by=hold.created_by,
+        created_at=hold.created_at,
+        released_at=hold.released_at,
+        released_by=hold.released_by,
+        active=is_active(hold, on),
+    )

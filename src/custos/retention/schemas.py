@@ -1,0 +1,83 @@
+"""Retention schemas, one per direction: holds in and out, sweeps and plan lines out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class HoldCreate(BaseModel):
+    """A legal hold on exactly one person (by ref) or one organisation (by id)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    person_ref: str | None = Field(default=None, max_length=36)
+    organisation_id: int | None = None
+    reason: str = Field(min_length=3, max_length=500, description="why, e.g. the claim or case it preserves")
+    starts_on: date | None = Field(default=None, description="first day it applies; defaults to today")
+    ends_on: date | None = Field(default=None, description="last day it applies; empty until released")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> HoldCreate:
+        if (self.person_ref is None) == (self.organisation_id is None):
+            raise ValueError("a hold is on exactly one person_ref or one organisation_id")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return self
+
+
+class HoldPublic(BaseModel):
+    id: int
+    person_ref: str | None
+    organisation_id: int | None
+    organisation_name: str | None
+    reason: str
+    starts_on: date
+    ends_on: date | None
+    created_by: str
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    active: bool
+
+
+class SweepPublic(BaseModel):
+    id: int
+    state: str
+    as_of: date
+    trigger: str
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None
+    planned: int
+    erased: int
+    trimmed: int
+    skipped: int
+    held: int
+    released: int
+    tombstones: int
+
+
+class PlanLinePublic(BaseModel):
+    person_ref: str
+    action: str
+    relationship_id: int
+    subject_category: str
+    activity: str
+    rule: str
+    anchor: str
+    anchor_date: date | None
+    due_on: date | None
+    retained_until: date | None
+    retained_categories: list[str]
+
+
+class PlanPage(BaseModel):
+    as_of: date
+    people_to_erase: int
+    people_to_trim: int
+    people_held: int
+    items: list[PlanLinePublic]
+    limit: int
+    offset: int
