@@ -21,7 +21,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, echo=echo, pool_pre_ping=True)
+        # No server-side prepared statements: a generic plan made while a table was still small (early in a
+        # long import or sweep transaction) would keep scanning it sequentially after it has grown.
+        return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={"prepare_threshold": None})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
