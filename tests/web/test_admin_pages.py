@@ -57,7 +57,10 @@ def test_anonymous_browsers_are_sent_to_the_login_page(anonymous_client: TestCli
 @pytest.mark.parametrize(
     ("role", "areas"),
     [
-        ("dpo", ["/admin", "/admin/people", "/admin/staff", "/admin/access-review", "/admin/audit"]),
+        (
+            "dpo",
+            ["/admin", "/admin/people", "/admin/retention", "/admin/staff", "/admin/access-review", "/admin/audit"],
+        ),
         ("auditor", ["/admin", "/admin/audit"]),
         ("account_admin", ["/admin", "/admin/staff", "/admin/access-review"]),
         ("support_agent", ["/admin"]),

@@ -46,6 +46,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/admin", None),
     NavItem("people", "/admin/people", "register.read"),
+    NavItem("retention", "/admin/retention", "retention.read"),
     NavItem("staff", "/admin/staff", "staff.manage"),
     NavItem("review", "/admin/access-review", "staff.manage"),
     NavItem("audit", "/admin/audit", "audit.read"),

@@ -1,0 +1,276 @@
+"""The retention page: what falls due in the next 30/90/365 days, the plan, legal holds and recent sweeps.
+
+`retention.read` to look; `retention.run` to place or release a legal hold and to make the sweep due now.
+Like GET /api/v1/retention/plan, every look at the plan writes `retention.plan` in the same transaction: the
+plan names people by ref with their relationships' dates, pseudonymous personal data (Art. 5(2)). The page
+shows refs only, never a name or an address; the ref links to the person's own page, which is audited there.
+
+The chart's numbers are the plan as of each horizon's day (the same walk as `custos retention plan --at`),
+so a bar never says something the plan at that day would not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from custos import audit
+from custos.access.principal import Principal
+from custos.clock import today
+from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.jobs.registry import RETENTION_SWEEP, scheduler_for
+from custos.register.models import Organisation
+from custos.retention import holds
+from custos.retention.history import recent_sweeps
+from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.rules import CompiledPolicy
+from custos.retention.schemas import HoldCreate
+from custos.runtime import Runtime
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.auth import FormFields, Require
+from custos.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/admin/retention", include_in_schema=False)
+
+Reader = Annotated[Principal, Require("retention.read")]
+Runner = Annotated[Principal, Require("retention.run")]
+
+HORIZONS = (30, 90, 365)
+PAGE_SIZE = 50
+SWEEPS_SHOWN = 10
+# Above this many organisations a select list stops being usable; the form then asks for the id instead.
+ORGANISATION_CHOICES = 500
+_DONE = {"hold_added", "hold_released", "sweep_requested"}
+
+# The chart's drawing area, in SVG user units (the SVG scales to its box through its viewBox).
+_WIDTH, _HEIGHT, _LEFT, _TOP, _BOTTOM = 640, 260, 48, 24, 40
+_BAR, _GAP = 56, 10
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Due within `days` days: the plan as of `on`, counted in people and in relationships removed."""
+
+    days: int
+    on: date
+    people: int
+    relationships: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    kind: str  # people | relationships: its CSS class and legend entry
+    x: int
+    y: int
+    width: int
+    height: int
+    value: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    baseline: int
+    left: int
+    right: int
+    top_value: int
+    groups: list[tuple[Horizon, int, list[Bar]]]  # (horizon, label x, its two bars)
+
+
+def _scale_top(largest: int) -> int:
+    """A round top for the axis (1, 2, 5 × 10ⁿ), so the single grid line reads as a plain number."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if largest <= step * factor:
+                return step * factor
+        step *= 10
+
+
+def _chart(horizons: list[Horizon]) -> Chart:
+    top = _scale_top(max([h.relationships for h in horizons] + [h.people for h in horizons] + [1]))
+    baseline = _HEIGHT - _BOTTOM
+    room = baseline - _TOP
+    slot = (_WIDTH - _LEFT) // len(horizons)
+    groups = []
+    for index, horizon in enumerate(horizons):
+        start = _LEFT + index * slot + (slot - 2 * _BAR - _GAP) // 2
+        bars = []
+        for offset, (kind, value) in enumerate((("people", horizon.people), ("relationships", horizon.relationships))):
+            height = round(room * value / top)
+            bars.append(Bar(kind, start + offset * (_BAR + _GAP), baseline - height, _BAR, height, value))
+        groups.append((horizon, start + _BAR + _GAP // 2, bars))
+    return Chart(_WIDTH, _HEIGHT, baseline, _LEFT, _WIDTH, top, groups)
+
+
+def _horizons(runtime: Runtime, rules: CompiledPolicy, start: date) -> list[Horizon]:
+    found = []
+    with runtime.db.transaction() as session:
+        for days in HORIZONS:
+            on = start + timedelta(days=days)
+            people = relationships = 0
+            for person in iter_plan(session, rules, on):
+                if person.verdict.action != "keep":  # "keep" here means due but held: nothing is removed
+                    people += 1
+                    relationships += len(person.verdict.removed)
+            found.append(Horizon(days, on, people, relationships))
+    return found
+
+
+def _plan_page(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    viewer: Viewer,
+    *,
+    days: int = 0,
+    offset: int = 0,
+    error: FormError | None = None,
+    form: dict[str, str] | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    start = today(runtime.clock)
+    on = start + timedelta(days=days)
+    rules = CompiledPolicy.of(runtime.policy)
+    horizons = _horizons(runtime, rules, start)
+    counts = {"erase": 0, "trim": 0, "keep": 0}
+    lines: list[PlanLine] = []
+    total = 0
+    with runtime.db.transaction() as session:
+        for person in iter_plan(session, rules, on):
+            counts[person.verdict.action] += 1
+            for line in plan_lines(person):
+                if offset <= total < offset + PAGE_SIZE:
+                    lines.append(line)
+                total += 1
+        # As the API does for every plan it hands out; one event covers the table and the chart's horizons.
+        audit.record(
+            session,
+            runtime.clock,
+            principal.actor,
+            "retention.plan",
+            details={
+                "as_of": on.isoformat(),
+                "erase": counts["erase"],
+                "trim": counts["trim"],
+                "held": counts["keep"],
+                "chart": [h.on.isoformat() for h in horizons],
+            },
+        )
+    with runtime.db.transaction() as session:
+        active_holds = holds.list_holds(session, runtime.clock)
+        sweeps = recent_sweeps(session, SWEEPS_SHOWN)
+        organisations = _organisation_choices(session) if viewer.can("retention.run") else None
+    return render_page(
+        request,
+        "retention.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        today=start,
+        horizons=horizons,
+        chart=_chart(horizons),
+        days=days,
+        as_of=on,
+        counts=counts,
+        lines=lines,
+        total=total,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        holds=active_holds,
+        sweeps=sweeps,
+        organisations=organisations,
+        error=error,
+        form=form or {},
+        done=done if done in _DONE else None,
+    )
+
+
+def _organisation_choices(session: Session) -> list[tuple[str, str]] | None:
+    """(id, name) of every organisation for the hold form's list; None when there are too many to list."""
+    if (session.scalar(select(func.count()).select_from(Organisation)) or 0) > ORGANISATION_CHOICES:
+        return None
+    rows = session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name, Organisation.id))
+    return [(str(org_id), name) for org_id, name in rows]
+
+
+@router.get("", response_class=HTMLResponse)
+def retention_page(
+    request: Request,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    days: Annotated[int, Query(ge=0, le=3660, description="The plan as of this many days from today.")] = 0,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    done: str | None = None,
+) -> HTMLResponse:
+    return _plan_page(request, runtime, principal, viewer, days=days, offset=offset, done=done)
+
+
+def _hold_request(form: dict[str, str]) -> HoldCreate:
+    """The form as the service's input; every problem is named by the form's own field."""
+    problems: list[Problem] = []
+    organisation = text(form, "organisation_id", limit=20)
+    if organisation and not organisation.isdigit():
+        problems.append(Problem("organisation_id", "is not an organisation's number", hint="e.g. 12"))
+    ends_on = text(form, "ends_on", limit=10)
+    try:
+        until = date.fromisoformat(ends_on) if ends_on else None
+    except ValueError:
+        problems.append(Problem("ends_on", f"{ends_on!r} is not a date", hint="YYYY-MM-DD"))
+    if problems:
+        raise InvalidInput("the legal hold was not placed", problems)
+    try:
+        return HoldCreate(
+            person_ref=text(form, "person_ref", limit=36).lower() or None,
+            organisation_id=int(organisation) if organisation else None,
+            reason=text(form, "reason", limit=500),
+            ends_on=until,
+        )
+    except ValidationError as exc:
+        found = []
+        for item in exc.errors():
+            where = str(item["loc"][-1]) if item["loc"] else "person_ref"  # the model's own check: the target
+            found.append(Problem(where, str(item["msg"]).removeprefix("Value error, ")))
+        raise InvalidInput("the legal hold was not placed", found) from None
+
+
+@router.post("/holds", response_class=HTMLResponse)
+def add_hold(request: Request, principal: Runner, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields) -> Response:
+    kept = {name: text(form, name, limit=500) for name in ("person_ref", "organisation_id", "reason", "ends_on")}
+    try:
+        data = _hold_request(form)
+        with runtime.db.transaction() as session:
+            holds.add_hold(session, runtime.clock, principal.actor, data)  # audited there, in this transaction
+    except (InvalidInput, NotFound) as exc:
+        return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc), form=kept)
+    return RedirectResponse("/admin/retention?done=hold_added#holds", status_code=303)
+
+
+@router.post("/holds/{hold_id}/release", response_class=HTMLResponse)
+def release_hold(request: Request, hold_id: int, principal: Runner, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
+    try:
+        with runtime.db.transaction() as session:
+            holds.release_hold(session, runtime.clock, principal.actor, hold_id)  # audited there
+    except (NotFound, Conflict) as exc:
+        return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc))
+    return RedirectResponse("/admin/retention?done=hold_released#holds", status_code=303)
+
+
+@router.post("/sweeps", response_class=HTMLResponse)
+def wake_sweep(principal: Runner, runtime: RuntimeDep) -> Response:
+    """As POST /api/v1/retention/sweeps: the sweep is not run in the request; a worker's next tick runs it."""
+    scheduler_for(runtime).wake(RETENTION_SWEEP)
+    with runtime.db.transaction() as session:
+        audit.record(
+            session, runtime.clock, principal.actor, "retention.sweep_requested", target=f"job:{RETENTION_SWEEP}"
+        )
+    return RedirectResponse("/admin/retention?done=sweep_requested#sweeps", status_code=303)
