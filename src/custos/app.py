@@ -13,7 +13,7 @@ from custos import __version__
 from custos.clock import Clock
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
-from custos.web import errors, health, privacy
+from custos.web import consent, errors, health, privacy
 from custos.web.admin import site as admin
 from custos.web.api import audit_events, organisations, people, staff, tokens
 from custos.web.api import auth as auth_api
@@ -49,6 +49,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     app.include_router(tokens.router)
     app.include_router(audit_events.router)
     app.include_router(retention_api.router)
+    consent.install(app)
     admin.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -2,6 +2,7 @@
 
 from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, StaffSession
 from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
+from custos.consent.models import ConsentRecord
 from custos.db.base import Base
 from custos.db.published import PolicyVersion
 from custos.jobs.models import JobRun
@@ -11,6 +12,7 @@ from custos.retention.models import LegalHold, RetentionSweep, RetentionTask, To
 __all__ = [
     "ApiToken",
     "Base",
+    "ConsentRecord",
     "Grant",
     "Identity",
     "JobRun",

@@ -63,7 +63,11 @@ def error_body(code: str, message: str, problems: list[Problem] | None = None) -
 
 
 def _wants_json(request: Request) -> bool:
-    if request.url.path.startswith("/api/") or request.url.path in ("/healthz", "/openapi.json"):
+    path = request.url.path
+    if path.startswith("/api/") or path in ("/healthz", "/openapi.json"):
+        return True
+    # The banner's endpoints are called by scripts, whatever Accept they send; only the demo page is a page.
+    if path.startswith("/consent/") and not path.startswith("/consent/demo"):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept

@@ -1,0 +1,42 @@
+"""The consent record: proof of each cookie choice a visitor made (GDPR Art. 7(1)), kept append-only.
+
+Refusals and withdrawals are recorded as well as consents, so the record shows the whole history of a choice
+(Art. 7(3)). A record holds no IP address and no full user agent (Art. 5(1)(c)): the visitor is known only by
+the random id in the consent cookie, and the record points at the policy version and the cookie inventory
+shown (by date and hash), which is what proves the consent was informed (Art. 4(11); EDPB GL 05/2020 §104–108).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from custos.db.base import Base, PortableJSON, UTCDateTime
+
+
+class ConsentRecord(Base):
+    __tablename__ = "consent_record"
+
+    # `seq` orders a visitor's records even when two share an instant; `id` is the record's public name.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), unique=True)  # random 128-bit, hex
+    visitor_id: Mapped[str] = mapped_column(String(32))  # random 128-bit, hex: the consent cookie's value
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The policy version in force (its date and content hash: a `policy_version` row) and the hash of the
+    # cookie inventory and categories the banner showed.
+    policy_version: Mapped[date] = mapped_column(Date)
+    policy_hash: Mapped[str] = mapped_column(String(64))
+    inventory_hash: Mapped[str] = mapped_column(String(64))
+    choices: Mapped[dict[str, bool]] = mapped_column(PortableJSON)  # category id -> given
+    kind: Mapped[str] = mapped_column(String(12))  # consent | refusal | withdrawal
+    method: Mapped[str] = mapped_column(String(10))  # banner | settings | gpc
+    gpc: Mapped[bool] = mapped_column(Boolean)  # the browser sent a Global Privacy Control signal
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ua_family: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+    __table_args__ = (
+        Index("ix_consent_record_visitor", "visitor_id", "seq"),
+        Index("ix_consent_record_at", "at"),
+    )

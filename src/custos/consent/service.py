@@ -1,0 +1,206 @@
+"""Recording cookie choices and answering "what did this visitor choose, and must we ask again?".
+
+Called by the public consent endpoints and the admin export alike; no HTTP here. Records are only ever added
+(Art. 7(1) proof; a withdrawal is a new record, not an edit of the consent it withdraws, Art. 7(3)).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.clock import Clock
+from custos.consent.models import ConsentRecord
+from custos.consent.terms import ConsentTerms
+from custos.errors import InvalidInput, Problem
+
+_VISITOR_ID = re.compile(r"[0-9a-f]{32}")
+MAX_EXPORT = 100_000
+
+
+class Method(StrEnum):
+    BANNER = "banner"  # Accept all / Reject all on the first layer
+    SETTINGS = "settings"  # per-category toggles
+    GPC = "gpc"  # the browser's Global Privacy Control signal, recorded as a refusal
+
+
+class Kind(StrEnum):
+    CONSENT = "consent"
+    REFUSAL = "refusal"
+    WITHDRAWAL = "withdrawal"
+
+
+class AskReason(StrEnum):
+    FIRST_VISIT = "first_visit"
+    EXPIRED = "expired"
+    POLICY_CHANGED = "policy_changed"
+    INVENTORY_CHANGED = "inventory_changed"
+
+
+@dataclass(frozen=True)
+class Choice:
+    choices: Mapping[str, bool]
+    method: Method
+    gpc: bool = False
+    ua_family: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    choices: dict[str, bool]  # what may run now: all False while the visitor has to be asked
+    ask: bool
+    reason: AskReason | None
+    kind: Kind | None = None
+    decided_at: datetime | None = None
+    expires_at: datetime | None = None
+    decided_version: date | None = None
+    gpc: bool = False
+    categories: tuple[str, ...] = field(default_factory=tuple)
+
+
+def new_visitor_id() -> str:
+    """128 random bits: the visitor is a number in a cookie, never a person we could otherwise name."""
+    return secrets.token_hex(16)
+
+
+def is_visitor_id(value: str | None) -> bool:
+    return value is not None and _VISITOR_ID.fullmatch(value) is not None
+
+
+def _checked(terms: ConsentTerms, choice: Choice) -> dict[str, bool]:
+    problems = [
+        Problem(
+            f"choices.{name}",
+            f"{name!r} is not a category that needs consent",
+            hint=f"use one of: {', '.join(terms.categories) or 'none'}"
+            + ("; necessary cookies need no consent" if name == "necessary" else ""),
+        )
+        for name in choice.choices
+        if name not in terms.categories
+    ]
+    if choice.method is Method.GPC and any(choice.choices.values()):
+        # GPC is a refusal by automated means; only the visitor's own act can opt in (GDPR Art. 4(11), 21(5)).
+        problems.append(Problem("method", "a GPC record refuses every category", hint="use method settings"))
+    if problems:
+        raise InvalidInput("the cookie choice is not valid", problems)
+    # A category not mentioned is not consented to: silence is not consent (Planet49 C-673/17).
+    return {name: bool(choice.choices.get(name, False)) for name in terms.categories}
+
+
+def latest(session: Session, visitor_id: str) -> ConsentRecord | None:
+    return session.scalar(
+        select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq.desc()).limit(1)
+    )
+
+
+def _kind(choices: Mapping[str, bool], previous: ConsentRecord | None, now: datetime) -> Kind:
+    given_before = (
+        {name for name, given in previous.choices.items() if given}
+        if previous is not None and previous.expires_at > now
+        else set()
+    )
+    given_now = {name for name, given in choices.items() if given}
+    if given_before - given_now:
+        return Kind.WITHDRAWAL  # Art. 7(3): taking back any part of a consent still in force
+    return Kind.CONSENT if given_now else Kind.REFUSAL
+
+
+def record_choice(
+    session: Session, clock: Clock, terms: ConsentTerms, visitor_id: str | None, choice: Choice
+) -> ConsentRecord:
+    """Append the visitor's choice; a visitor without a (valid) id gets a new one."""
+    choices = _checked(terms, choice)
+    visitor = visitor_id if is_visitor_id(visitor_id) else new_visitor_id()
+    assert visitor is not None
+    now = clock.now()
+    previous = latest(session, visitor) if visitor == visitor_id else None
+    record = ConsentRecord(
+        id=secrets.token_hex(16),
+        visitor_id=visitor,
+        at=now,
+        policy_version=terms.policy_version,
+        policy_hash=terms.policy_hash,
+        inventory_hash=terms.inventory_hash,
+        choices=choices,
+        kind=_kind(choices, previous, now).value,
+        method=choice.method.value,
+        gpc=choice.gpc,
+        expires_at=now + terms.validity,
+        ua_family=choice.ua_family,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def current_state(
+    session: Session, clock: Clock, terms: ConsentTerms, visitor_id: str | None, *, gpc: bool = False
+) -> ConsentState:
+    """The choice in force for this visitor, or why the banner must ask (again)."""
+    nothing = dict.fromkeys(terms.categories, False)
+    record = latest(session, visitor_id) if visitor_id is not None and is_visitor_id(visitor_id) else None
+    if record is None:
+        return ConsentState(nothing, True, AskReason.FIRST_VISIT, gpc=gpc, categories=terms.categories)
+    reason: AskReason | None = None
+    if record.expires_at <= clock.now():
+        reason = AskReason.EXPIRED  # at most 365 days, then asked again
+    elif record.policy_version != terms.policy_version or record.policy_hash != terms.policy_hash:
+        reason = AskReason.POLICY_CHANGED
+    elif record.inventory_hash != terms.inventory_hash:
+        reason = AskReason.INVENTORY_CHANGED
+    # Until asked again nothing runs: the old consent did not cover what is asked now (Art. 4(11) "informed").
+    choices = nothing if reason is not None else {name: bool(record.choices.get(name)) for name in terms.categories}
+    return ConsentState(
+        choices=choices,
+        ask=reason is not None,
+        reason=reason,
+        kind=Kind(record.kind),
+        decided_at=record.at,
+        expires_at=record.expires_at,
+        decided_version=record.policy_version,
+        gpc=gpc,
+        categories=terms.categories,
+    )
+
+
+def history(session: Session, visitor_id: str) -> list[ConsentRecord]:
+    """A visitor's own records, oldest first (Art. 15 for the visitor; Art. 7(1) for the organisation)."""
+    if not is_visitor_id(visitor_id):
+        return []
+    query = select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq)
+    return list(session.scalars(query))
+
+
+def export(
+    session: Session,
+    *,
+    visitor_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = MAX_EXPORT,
+) -> list[ConsentRecord]:
+    """Records for proof of consent: one visitor's, or all in [since, until), oldest first."""
+    if visitor_id is not None and not is_visitor_id(visitor_id):
+        raise InvalidInput(
+            "not a visitor id", [Problem("visitor", "a visitor id is 32 lower-case hex digits", hint="see the cookie")]
+        )
+    for name, value in (("from", since), ("to", until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("a time without a zone", [Problem(name, "needs a zone", hint="e.g. 2026-01-01T00:00Z")])
+    if since is not None and until is not None and until <= since:
+        raise InvalidInput("empty time range", [Problem("to", "must be after `from`")])
+    query = select(ConsentRecord)
+    if visitor_id is not None:
+        query = query.where(ConsentRecord.visitor_id == visitor_id)
+    if since is not None:
+        query = query.where(ConsentRecord.at >= since)
+    if until is not None:
+        query = query.where(ConsentRecord.at < until)
+    return list(session.scalars(query.order_by(ConsentRecord.seq).limit(min(limit, MAX_EXPORT))))

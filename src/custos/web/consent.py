@@ -1,0 +1,249 @@
+"""The public consent endpoints the banner talks to, the banner's own files, the GPC declaration, the demo
+page, and the admin proof export.
+
+The consent cookie is set here, by the server, HttpOnly: a cookie set from JavaScript is capped at 7 days by
+Safari, which would ask visitors again every week; the banner learns the choice from GET /consent/state.
+The visitor is known only by the random id in that cookie; no IP address is stored (GDPR Art. 5(1)(c)).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+from custos import audit
+from custos.access.principal import Principal
+from custos.consent import service
+from custos.consent.ratelimit import RateLimiter
+from custos.consent.schemas import ConsentCreate, ConsentHistory, ConsentRecordPublic, ConsentStatePublic
+from custos.consent.terms import CONSENT_COOKIE, banner_config, terms_for
+from custos.errors import CustosError, PermissionDenied
+from custos.web import errors
+from custos.web.auth import Require, cookies_secure
+from custos.web.deps import RuntimeDep, SessionDep
+
+router = APIRouter(tags=["consent"])
+admin_router = APIRouter(prefix="/api/v1/consent", tags=["consent"])
+
+LangQuery = Annotated[str, Query(pattern="^(en|sv)$", description="en or sv")]
+
+
+class RateLimited(CustosError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("Too many requests; try again shortly.", code="rate_limited")
+        self.retry_after = retry_after
+
+
+class Limits:
+    """Per visitor and, wider, per client address (hashed, in memory only): a visitor id is a cookie the
+    caller chooses, so the address bucket is what stops one client writing records under endless new ids."""
+
+    def __init__(self, visitor: RateLimiter, address: RateLimiter) -> None:
+        self.visitor = visitor
+        self.address = address
+
+
+def install(app: FastAPI) -> None:
+    runtime = app.state.runtime
+    app.state.consent_limits = Limits(
+        RateLimiter(runtime.clock, capacity=60, per_second=2.0),
+        RateLimiter(runtime.clock, capacity=600, per_second=20.0),
+    )
+
+    async def too_many(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RateLimited)
+        response = errors.render(request, 429, errors.error_body(exc.code, exc.message))
+        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
+
+    app.add_exception_handler(RateLimited, too_many)
+    app.include_router(router)
+    app.include_router(admin_router)
+
+
+def _visitor(request: Request) -> str | None:
+    value = request.cookies.get(CONSENT_COOKIE)
+    return value if service.is_visitor_id(value) else None
+
+
+def rate_limited(request: Request) -> None:
+    limits = request.app.state.consent_limits
+    assert isinstance(limits, Limits)
+    address = request.client.host if request.client else "unknown"
+    for limiter, key in ((limits.address, address), (limits.visitor, _visitor(request) or f"addr:{address}")):
+        wait = limiter.allow(key)
+        if wait:
+            raise RateLimited(wait)
+
+
+Limited = Depends(rate_limited)
+
+
+def _gpc(request: Request, runtime: RuntimeDep) -> bool:
+    # Sec-GPC: 1 is the visitor's objection by automated means; honoured unless the policy says otherwise.
+    return request.headers.get("sec-gpc", "").strip() == "1" and terms_for(runtime.policy).gpc_honoured
+
+
+def ua_family(user_agent: str) -> str | None:
+    """Only the browser family, never the full string: enough to explain a record, too little to single
+    anyone out (Art. 5(1)(c))."""
+    agent = user_agent.lower()
+    for token, family in (("edg/", "edge"), ("firefox/", "firefox"), ("chrome/", "chrome"), ("safari/", "safari")):
+        if token in agent:
+            return family
+    return "other" if agent else None
+
+
+def _not_cross_site(request: Request) -> None:
+    # A page on another site must not be able to record a consent in the visitor's name (Art. 4(11): the
+    # visitor's own act). Browsers say where a request comes from; the JSON body already forces a preflight.
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        raise PermissionDenied("Consent can only be recorded from this site.")
+
+
+@router.get("/consent/config", summary="The banner's texts and categories, from the policy")
+def config(runtime: RuntimeDep, lang: LangQuery = "en") -> JSONResponse:
+    return JSONResponse(banner_config(runtime.policy, lang), headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.get("/consent/state", response_model=ConsentStatePublic, dependencies=[Limited])
+def state(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentStatePublic:
+    terms = terms_for(runtime.policy)
+    now = service.current_state(session, runtime.clock, terms, _visitor(request), gpc=_gpc(request, runtime))
+    response.headers["Cache-Control"] = "no-store"
+    return ConsentStatePublic(
+        choices=now.choices,
+        ask=now.ask,
+        reason=now.reason,
+        kind=now.kind,
+        decided_at=now.decided_at,
+        expires_at=now.expires_at,
+        decided_version=now.decided_version,
+        version=terms.policy_version,
+        gpc=now.gpc,
+    )
+
+
+@router.post(
+    "/consent/records",
+    response_model=ConsentRecordPublic,
+    status_code=201,
+    dependencies=[Limited, Depends(_not_cross_site)],
+)
+def record(
+    body: ConsentCreate, request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
+) -> ConsentRecordPublic:
+    terms = terms_for(runtime.policy)
+    choice = service.Choice(
+        choices=body.choices,
+        method=body.method,
+        gpc=_gpc(request, runtime),
+        ua_family=ua_family(request.headers.get("user-agent", "")),
+    )
+    saved = service.record_choice(session, runtime.clock, terms, _visitor(request), choice)
+    # Max-Age equals the record's validity (≤ 365 days); SameSite=Lax so it comes along on navigation to the
+    # site; HttpOnly since only the server reads it; Secure whenever the site is served over HTTPS.
+    response.set_cookie(
+        CONSENT_COOKIE,
+        saved.visitor_id,
+        max_age=int(terms.validity.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=cookies_secure(request, runtime.settings),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return ConsentRecordPublic.model_validate(saved, from_attributes=True)
+
+
+@router.get("/consent/records/me", response_model=ConsentHistory, dependencies=[Limited])
+def my_records(request: Request, response: Response, session: SessionDep) -> ConsentHistory:
+    """The visitor's own history, found by the consent cookie (Art. 15); without the cookie, none."""
+    visitor = _visitor(request)
+    items = service.history(session, visitor) if visitor else []
+    response.headers["Cache-Control"] = "no-store"
+    return ConsentHistory(items=[ConsentRecordPublic.model_validate(r, from_attributes=True) for r in items])
+
+
+def _static(name: str, media_type: str) -> Response:
+    body = (resources.files("custos.consent") / "static" / name).read_bytes()
+    return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/consent/banner.js", include_in_schema=False)
+def banner_js() -> Response:
+    return _static("banner.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/consent/banner.css", include_in_schema=False)
+def banner_css() -> Response:
+    return _static("banner.css", "text/css; charset=utf-8")
+
+
+@router.get("/.well-known/gpc.json", include_in_schema=False)
+def gpc_declaration(runtime: RuntimeDep) -> JSONResponse:
+    """The GPC support resource (GPC spec §3.5): whether this site honours the signal."""
+    terms = terms_for(runtime.policy)
+    return JSONResponse({"gpc": terms.gpc_honoured, "lastUpdate": terms.policy_version.isoformat()})
+
+
+# -- the demo: a page with the banner and a fake analytics script, so a newcomer sees blocking work ---------
+
+
+@router.get("/consent/demo", response_class=HTMLResponse, include_in_schema=False)
+def demo(lang: LangQuery = "en") -> HTMLResponse:
+    # A strict CSP with a nonce and no 'unsafe-inline': the banner works under the policy a careful site has.
+    nonce = secrets.token_urlsafe(16)
+    page = (resources.files("custos.consent") / "static" / "demo.html").read_text("utf-8")
+    csp = (
+        f"default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic'; style-src 'self'; img-src 'self' data:; "
+        "frame-src 'self'; object-src 'none'; base-uri 'none'"
+    )
+    body = page.replace("{nonce}", nonce).replace("{lang}", lang)
+    return HTMLResponse(body, headers={"Content-Security-Policy": csp, "Cache-Control": "no-store"})
+
+
+@router.get("/consent/demo/fake-analytics.js", include_in_schema=False)
+def demo_analytics() -> Response:
+    return _static("fake-analytics.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/consent/demo/collect", status_code=204, include_in_schema=False)
+def demo_collect() -> Response:
+    """Where the fake analytics reports a page view; it keeps nothing."""
+    return Response(status_code=204)
+
+
+# -- the admin proof export (Art. 7(1)) ---------------------------------------------------------------------
+
+
+@admin_router.get("/records", summary="Consent records as JSON lines, for one visitor or a time range")
+def export_records(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, Require("consent.read")],
+    visitor: Annotated[str | None, Query(description="a visitor id (the consent cookie's value)")] = None,
+    since: Annotated[datetime | None, Query(alias="from", description="from this time, ISO 8601")] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="until this time (exclusive)")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_EXPORT)] = 10_000,
+) -> StreamingResponse:
+    found = service.export(session, visitor_id=visitor, since=since, until=until, limit=limit)
+    audit.record(
+        session,
+        runtime.clock,
+        principal.actor,
+        "consent.export",
+        details={"by_visitor": visitor is not None, "count": len(found)},
+    )
+    lines = [ConsentRecordPublic.model_validate(r, from_attributes=True).model_dump_json() + "\n" for r in found]
+
+    def chunks() -> Iterator[str]:
+        yield from lines
+
+    return StreamingResponse(chunks(), media_type="application/x-ndjson")
