@@ -17,6 +17,7 @@ from custos.web import consent, errors, health, privacy
 from custos.web.admin import site as admin
 from custos.web.api import audit_events, organisations, people, staff, tokens
 from custos.web.api import auth as auth_api
+from custos.web.api import incidents as incidents_api
 from custos.web.api import retention as retention_api
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     app.include_router(tokens.router)
     app.include_router(audit_events.router)
     app.include_router(retention_api.router)
+    app.include_router(incidents_api.router)
     consent.install(app)
     admin.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -43,6 +43,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "to separate `custos worker` processes.",
     ),
     SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
+    SettingSpec("smtp_host", "", "SMTP server for outgoing mail (breach letters); empty: mail is not sent."),
+    SettingSpec("smtp_port", "25", "Port of the SMTP server."),
+    SettingSpec("mail_from", "", "Sender address of outgoing mail; empty: the policy's privacy contact."),
 )
 
 _PREFIX = "CUSTOS_"
@@ -62,6 +65,9 @@ class Settings:
     log_level: str
     worker: bool = True
     retention_sweep_hour: int = 3
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = ""
 
     @property
     def base_url(self) -> str:
@@ -138,11 +144,21 @@ def _build(values: dict[str, Any]) -> Settings:
         log_level=str(values["log_level"]),
         worker=worker in ("on", "true"),
         retention_sweep_hour=sweep_hour,
+        smtp_host=str(values["smtp_host"]),
+        smtp_port=_port(values["smtp_port"], "smtp_port"),
+        mail_from=str(values["mail_from"]),
     )
     if mode == "production" and settings.is_sqlite:
         # The embedded SQLite default is for trying Custos out; production runs on PostgreSQL.
         raise ConfigurationError("production mode needs a PostgreSQL database_url, not SQLite")
     return settings
+
+
+def _port(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {value!r}") from None
 
 
 def setting_names() -> list[str]:

@@ -115,18 +115,21 @@ def test_anonymous_callers_get_401_on_every_guarded_route(anonymous_client: Test
 
 
 ANNA = {"name": "Anna Lindqvist", "emails": ["anna@example.se"], "relationships": [{"subject_category": "prospect"}]}
+INCIDENT = {"summary": "Laptop stolen", "reported_by": "IT", "kinds": ["confidentiality"]}
 AREAS: dict[str, tuple[str, str, dict[str, Any] | None]] = {
     "register read": ("GET", "/api/v1/people", None),
     "register write": ("POST", "/api/v1/people", ANNA),
     "staff manage": ("GET", "/api/v1/staff", None),
     "audit read": ("GET", "/api/v1/audit/events", None),
+    "incidents read": ("GET", "/api/v1/incidents", None),
+    "incidents manage": ("POST", "/api/v1/incidents", INCIDENT),
 }
 ALLOWED = {
-    "dpo": {"register read", "register write", "staff manage", "audit read"},
-    "privacy_officer": {"register read", "register write"},
+    "dpo": {"register read", "register write", "staff manage", "audit read", "incidents read", "incidents manage"},
+    "privacy_officer": {"register read", "register write", "incidents read", "incidents manage"},
     "support_agent": set(),
     "system_owner": set(),
-    "auditor": {"audit read"},
+    "auditor": {"audit read", "incidents read"},
     "account_admin": {"staff manage"},  # separation of duties: no personal data
 }
 

@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "register.import": "Import people from CSV files.",
     "requests.intake": "Take in a data subject request (sees only that request).",
     "requests.manage": "Handle data subject requests end to end.",
+    "incidents.read": "Read the register of personal data breaches and their notifications (Art. 33(5)).",
     "incidents.manage": "Log and handle personal data breaches.",
     "audit.read": "Read the audit log.",
     "records.read": "Read the Art. 30 records and reports.",
@@ -76,6 +77,7 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
                     "register.import",
                     "requests.intake",
                     "requests.manage",
+                    "incidents.read",
                     "incidents.manage",
                     "records.read",
                     "consent.read",
@@ -98,7 +100,7 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
         BuiltinRole(
             "auditor",
             "Reads the audit log and the records; no personal data.",
-            frozenset({"audit.read", "records.read", "policy.read"}),
+            frozenset({"audit.read", "records.read", "policy.read", "incidents.read"}),
         ),
         # Separation of duties (Art. 32(1)(b)): the account administrator cannot read personal data.
         BuiltinRole(

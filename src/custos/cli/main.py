@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from custos.cli import audit, demo, keys, people, policy, server
 from custos.cli import imports as imports_cli
+from custos.cli import incidents as incidents_cli
 from custos.cli import retention as retention_cli
 from custos.cli import staff as staff_cli
 from custos.cli import worker as worker_cli
@@ -77,6 +78,7 @@ def build_cli() -> typer.Typer:
     staff_cli.register(app)
     app.add_typer(audit.app, name="audit")
     app.add_typer(retention_cli.app, name="retention")
+    app.add_typer(incidents_cli.app, name="incidents")
     worker_cli.register(app)
     return app
 

@@ -5,6 +5,7 @@ from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers 
 from custos.consent.models import ConsentRecord
 from custos.db.base import Base
 from custos.db.published import PolicyVersion
+from custos.incidents.models import Incident, IncidentCustomer, IncidentEvent, IncidentLetter, IncidentNotification
 from custos.jobs.models import JobRun
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
 from custos.retention.models import LegalHold, RetentionSweep, RetentionTask, Tombstone
@@ -15,6 +16,11 @@ __all__ = [
     "ConsentRecord",
     "Grant",
     "Identity",
+    "Incident",
+    "IncidentCustomer",
+    "IncidentEvent",
+    "IncidentLetter",
+    "IncidentNotification",
     "JobRun",
     "LegalHold",
     "Organisation",

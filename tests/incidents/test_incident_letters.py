@@ -1,0 +1,167 @@
+"""Art. 34: high-risk letters go over SMTP to exactly the affected people, each send recorded and audited."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import replace
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from incident_helpers import OFFICER, AddOrg, AddPerson, OpenIncident
+from sqlalchemy import select
+
+from custos.audit.models import AuditEvent
+from custos.errors import Conflict, InvalidInput
+from custos.incidents import service, subjects
+from custos.incidents.schemas import IncidentUpdate, SubjectExceptionCreate
+from custos.mail import SmtpMailer
+from custos.runtime import Runtime
+from custos.settings import Settings
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    @property
+    def recipients(self) -> list[str]:
+        return sorted(str(m["To"]) for m in self.messages)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Inbox, int]]:
+    inbox = _Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def scenario(add_org: AddOrg, add_person: AddPerson) -> dict[str, Any]:
+    """Two customers; contacts at each, a prospect, and a contact without an email address."""
+    kund_a, kund_b = add_org("Kund A AB"), add_org("Kund B AB")
+    refs = {
+        "anna": add_person("Anna Lind", "anna@kund-a.se", "customer_contact", kund_a),
+        "bo": add_person("Bo Ek", "bo@kund-a.se", "customer_contact", kund_a),
+        "nils": add_person("Nils Utan", None, "customer_contact", kund_a),
+        "cia": add_person("Cia Berg", "cia@kund-b.se", "customer_contact", kund_b),
+        "pia": add_person("Pia Prospekt", "pia@example.se", "prospect"),
+    }
+    return {"kund_a": kund_a, "kund_b": kund_b, "refs": refs}
+
+
+def test_letters_reach_exactly_the_people_in_scope(
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
+) -> None:
+    inbox, port = smtp
+    incident = open_incident(
+        systems=["crm"],
+        subject_categories=["customer_contact"],
+        organisation_ids=[scenario["kund_a"]],
+        data_categories=["contact.name", "contact.email"],
+        consequences="You may receive phishing emails that look like they come from us.",
+        measures_taken="We closed the export and reset the API keys.",
+        risk="high",
+        risk_reasoning="email addresses with names, likely phishing",
+    )
+    with runtime.db.transaction() as session:
+        counted = service.count_scope(session, runtime.clock, runtime.policy, OFFICER, incident.id, apply=True)
+    assert (counted.subjects, counted.records) == (3, 3)
+
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
+    with runtime.db.transaction() as session:
+        counts = subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "sv")
+    assert counts == {"no_address": 1, "sent": 2}
+    assert inbox.recipients == ["anna@kund-a.se", "bo@kund-a.se"]
+    letter = inbox.messages[0]
+    assert letter["Subject"] == "Information om en personuppgiftsincident hos Elastx"
+    body = letter.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "phishing" in body
+    assert "privacy@elastx.com" in body
+    assert "Hej Anna Lind" in body
+
+    # Run again: nobody is written to twice.
+    with runtime.db.transaction() as session:
+        again = subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "sv")
+        listed = {row.person_ref: row.state for row in subjects.list_letters(session, incident.id)}
+        audited = list(
+            session.scalars(
+                select(AuditEvent.subject).where(AuditEvent.action == "incident.letter", AuditEvent.outcome == "ok")
+            )
+        )
+    assert again == {"already_sent": 2, "no_address": 1}
+    assert len(inbox.messages) == 2
+    refs = scenario["refs"]
+    assert listed == {refs["anna"]: "sent", refs["bo"]: "sent", refs["nils"]: "no_address"}
+    assert sorted(audited) == sorted([refs["anna"], refs["bo"]])
+
+
+def test_letters_only_for_high_risk_and_not_after_an_exception(
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
+) -> None:
+    inbox, port = smtp
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
+    incident = open_incident(subject_categories=["prospect"], risk="risk", risk_reasoning="names only")
+    with runtime.db.transaction() as session:
+        with pytest.raises(InvalidInput, match=r"Art\. 34\(1\)"):
+            subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "en")
+        update = IncidentUpdate(risk="high", risk_reasoning="the data was decryptable after all")
+        service.update_incident(session, runtime.clock, runtime.policy, OFFICER, incident.id, update)
+        exception = SubjectExceptionCreate(
+            exception="disproportionate_effort", reasoning="thousands of visitors", public_notice="Banner on elastx.se"
+        )
+        shown = service.record_subject_exception(session, runtime.clock, OFFICER, incident.id, exception)
+        with pytest.raises(Conflict, match="exception"):
+            subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "en")
+    assert shown.timeline[-1].kind == "subject_exception"
+    assert shown.public_notice == "Banner on elastx.se"
+    assert inbox.messages == []
+    with pytest.raises(ValueError, match="public notice"):
+        SubjectExceptionCreate(exception="disproportionate_effort", reasoning="too many people to write to")
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: tuple[_Inbox, int]) -> Settings:
+    """The suite's settings with the test SMTP server configured."""
+    return replace(settings, smtp_host="127.0.0.1", smtp_port=smtp[1], mail_from="dpo@elastx.com")
+
+
+def test_letters_over_the_api_in_english(
+    client: TestClient, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
+) -> None:
+    inbox, _ = smtp
+    body = {
+        "summary": "A prospect list was emailed to the wrong address",
+        "reported_by": "Sales",
+        "kinds": ["confidentiality"],
+        "subject_categories": ["prospect"],
+        "risk": "high",
+        "risk_reasoning": "personal emails",
+    }
+    incident = client.post("/api/v1/incidents", json=body).json()
+    sent = client.post(f"/api/v1/incidents/{incident['id']}/letters", json={"language": "en"})
+    assert sent.status_code == 200, sent.text
+    assert sent.json() == {"sent": 1}
+    assert inbox.recipients == ["pia@example.se"]
+    assert inbox.messages[0]["From"] == "dpo@elastx.com"
+    assert inbox.messages[0]["Subject"] == "Information about a personal data breach at Elastx"
+    assert client.get(f"/api/v1/incidents/{incident['id']}").json()["letters"] == {"sent": 1}
