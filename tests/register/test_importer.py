@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from custos.errors import InvalidInput
-from custos.register import people
+from custos.register import importer, people
 from custos.register.csv_rows import COLUMNS
 from custos.register.importer import import_file
 from custos.register.models import Organisation, OrganisationRole, Person, Relationship
@@ -141,3 +141,17 @@ def test_progress_reaches_the_end_of_the_file(runtime: Runtime, tmp_path: Path) 
     assert checking[-1] == path.stat().st_size
     assert importing == [(1000, 2500), (2000, 2500), (2500, 2500)]
     assert count(runtime, Person) == 2500
+
+
+def test_more_organisations_than_the_importer_remembers(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importer, "ORG_CACHE", 2500)
+    rows = [f"P{i},CTO,p{i}@org{i % 4000}.se,,Org {i % 4000},,2020-01-01,,,,," for i in range(6000)]
+    path = write(tmp_path / "c.csv", *rows)
+    first = import_file(runtime.db, runtime.register, path, "contacts")
+    assert (first.people_created, first.organisations_created) == (6000, 4000)
+    again = import_file(runtime.db, runtime.register, path, "contacts")
+    assert (again.organisations_created, again.unchanged) == (0, 6000)
+    assert count(runtime, Organisation) == 4000
+    assert count(runtime, OrganisationRole) == 4000

@@ -12,11 +12,12 @@ import csv
 import pickle
 import tempfile
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
@@ -194,6 +195,31 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
+# Organisations remembered across batches. Bounded, so memory does not grow with the number of organisations
+# in the file; a forgotten one costs a batched look-up, never a duplicate. Must exceed two batches' worth.
+ORG_CACHE = 10 * BATCH
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Recent(OrderedDict[K, V]):
+    """A dict that forgets its least recently stored or touched entries beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def touch(self, key: K) -> None:
+        self.move_to_end(key)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
 # An organisation is known by its number, or by its name when the file gives no number.
 OrgKey = tuple[str | None, str | None]
 
@@ -231,9 +257,9 @@ class _Writer:
     ) -> None:
         self.ctx, self.kind, self.category, self.activity, self.basis = ctx, kind, category, activity, basis
         self.report = report
-        self.orgs: dict[OrgKey, int] = {}
+        self.orgs: _Recent[OrgKey, int] = _Recent(ORG_CACHE)
         # organisation id -> whether its latest customer period has an end; saves a query per contact row.
-        self.customer_role_ended: dict[int, bool] = {}
+        self.customer_role_ended: _Recent[int, bool] = _Recent(ORG_CACHE)
         self.today = today(ctx.clock)
         self.now = ctx.clock.now()
 
@@ -334,7 +360,11 @@ class _Writer:
         """Find or create every organisation the batch names, a few queries per batch rather than per row."""
         missing: dict[OrgKey, ContactRow] = {}
         for row in rows:
-            if (key := _org_key(row)) is not None and key not in self.orgs:
+            if (key := _org_key(row)) is None:
+                continue
+            if key in self.orgs:
+                self.orgs.touch(key)  # keep the batch's organisations from being evicted by its new ones
+            else:
                 missing.setdefault(key, row)
         if not missing:
             return
@@ -365,7 +395,8 @@ class _Writer:
                 .where(Organisation.name.in_(names), Organisation.org_number.is_(None))
                 .order_by(Organisation.id)
             ):
-                self.orgs.setdefault((None, name), org_id)
+                if (None, name) not in self.orgs:  # the oldest of same-named organisations wins
+                    self.orgs[(None, name)] = org_id
 
     def _settle_customer_roles(self, session: Session, rows: list[ContactRow]) -> None:
         """A contacts file says since when (and until when) each organisation is a customer."""
