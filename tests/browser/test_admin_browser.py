@@ -72,7 +72,7 @@ def test_an_auditor_opening_a_person_page_gets_the_403_page(
 ) -> None:
     ref = _add_anna(client)
     _log_in(page, live_server, staff_factory("auditor"), clock)
-    expect(page.get_by_role("navigation", name="Areas").get_by_role("link")).to_have_count(2)
+    expect(page.get_by_role("navigation", name="Areas").get_by_role("link")).to_have_count(3)  # + incidents
     response = page.goto(f"{live_server}/admin/people/{ref}")
     assert response is not None
     assert response.status == 403

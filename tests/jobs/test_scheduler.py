@@ -114,7 +114,7 @@ def test_the_daily_retention_sweep_runs_at_the_configured_hour(runtime: Runtime,
             ),
         )
     clock.set(NOON)
-    (job,) = default_jobs(runtime)
+    job = next(j for j in default_jobs(runtime) if j.name == RETENTION_SWEEP)
     scheduler = Scheduler(runtime.db, clock, [job], "w")
     assert job.name == RETENTION_SWEEP
     assert scheduler.tick() == []

@@ -59,9 +59,18 @@ def test_anonymous_browsers_are_sent_to_the_login_page(anonymous_client: TestCli
     [
         (
             "dpo",
-            ["/admin", "/admin/people", "/admin/retention", "/admin/staff", "/admin/access-review", "/admin/audit"],
+            [
+                "/admin",
+                "/admin/people",
+                "/admin/retention",
+                "/admin/consent",
+                "/admin/incidents",
+                "/admin/staff",
+                "/admin/access-review",
+                "/admin/audit",
+            ],
         ),
-        ("auditor", ["/admin", "/admin/audit"]),
+        ("auditor", ["/admin", "/admin/incidents", "/admin/audit"]),
         ("account_admin", ["/admin", "/admin/staff", "/admin/access-review"]),
         ("support_agent", ["/admin"]),
     ],

@@ -390,7 +390,7 @@ def document(
 def open_reminders(session: Session, clock: Clock) -> list[tuple[int, deadlines.Reminder]]:
     """The 24/48/60-hour reminders due now for open incidents the authority has not been told of or decided on.
 
-    Sending them is a job's work (not built yet): it mails the incident managers and then calls
+    The hourly `incident-reminders` job (incidents/reminders.py) mails them and then calls
     `mark_reminder_sent`, so a reminder is sent once.
     """
     now = clock.now()

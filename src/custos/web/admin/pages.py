@@ -47,6 +47,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/admin", None),
     NavItem("people", "/admin/people", "register.read"),
     NavItem("retention", "/admin/retention", "retention.read"),
+    NavItem("consent", "/admin/consent", "consent.read"),
+    NavItem("incidents", "/admin/incidents", "incidents.read"),
     NavItem("staff", "/admin/staff", "staff.manage"),
     NavItem("review", "/admin/access-review", "staff.manage"),
     NavItem("audit", "/admin/audit", "audit.read"),

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from custos.web.admin import account, audit_log, dashboard, login, people, retention, review, staff
+from custos.web.admin import (
+    account,
+    audit_log,
+    consent,
+    dashboard,
+    incidents,
+    login,
+    people,
+    retention,
+    review,
+    staff,
+)
 from custos.web.admin.ui import make_ui
 
 
 def install(app: FastAPI) -> None:
     app.state.admin_ui = make_ui()
-    for area in (login, account, dashboard, people, retention, staff, review, audit_log):
+    for area in (login, account, dashboard, people, retention, consent, incidents, staff, review, audit_log):
         app.include_router(area.router)

@@ -1,0 +1,361 @@
+"""Consent-record ingestion: POST /consent/records under load on loopback, against a bare FastAPI endpoint.
+
+For each backend (SQLite, and PostgreSQL when its server answers) the script starts two uvicorn servers in
+turn, each its own process with the same settings (h11, no access log, `--workers` workers):
+- bare: a FastAPI app whose one endpoint takes the same POST and answers 204, touching nothing;
+- consent: Custos's app on a freshly initialised database, rate limits raised out of the way
+  (`app.state.consent_limits`), so every request validates the body, writes one `consent_record` row in its own
+  transaction and sets the consent cookie: the whole path a banner's choice takes.
+A load generator in this process (asyncio, raw HTTP/1.1 keep-alive, `--concurrency` connections) sends up to
+`--requests` requests, or for at most `--seconds`, after a short warm-up. Each request is a first visit (no
+cookie), alternately Accept all and Reject all. It reports records/s, p50/p99 latency and consent ÷ bare
+throughput (the issue's goal: at least 0.5), and checks that the table holds exactly one row per 201.
+
+Prints a table and replaces the "## Consent ingestion" section of benchmarks/RESULTS.md (other sections are
+kept). Nothing here asserts a time: the figures are for people to read.
+
+    python benchmarks/bench_consent.py [--requests N] [--concurrency C] [--seconds S] [--workers W] [--no-results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Response
+from rich.console import Console
+from rich.table import Table as RichTable
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from custos.app import create_app
+from custos.consent.models import ConsentRecord
+from custos.consent.ratelimit import RateLimiter
+from custos.settings import Settings, load_settings
+from custos.setup import initialise
+from custos.web.consent import Limits
+from results import RESULTS, write_section
+
+HEADING = "## Consent ingestion"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "custos_bench_consent"
+HERE = Path(__file__).resolve().parent
+POLICY = HERE.parent / "examples" / "elastx" / "policy.yaml"
+WARMUP = 200
+UNLIMITED = 10**9
+
+# -------------------------------------------------------------- the two servers (uvicorn app factories)
+
+
+def bare_app() -> FastAPI:
+    """The floor: FastAPI routing and a 204, no body parsing, no database."""
+    app = FastAPI()
+
+    @app.post("/consent/records", status_code=204)
+    def record() -> Response:
+        return Response(status_code=204)
+
+    return app
+
+
+def consent_app() -> FastAPI:
+    """Custos's app on the database named in CUSTOS_BENCH_DATABASE_URL, rate limits raised for the bench."""
+    app = create_app(_settings(os.environ["CUSTOS_BENCH_DATABASE_URL"], Path(os.environ["CUSTOS_BENCH_KEY_FILE"])))
+    clock = app.state.runtime.clock
+    app.state.consent_limits = Limits(
+        RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED),
+        RateLimiter(clock, capacity=UNLIMITED, per_second=UNLIMITED),
+    )
+    return app
+
+
+def _settings(database_url: str, key_file: Path) -> Settings:
+    overrides = {"database_url": database_url, "key_file": str(key_file), "policy_path": str(POLICY)}
+    return load_settings({}, None, overrides=overrides)
+
+
+def _initialise(database_url: str, key_file: Path) -> None:
+    initialise(_settings(database_url, key_file))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(factory: str, workers: int, env: dict[str, str]) -> Iterator[int]:
+    """One uvicorn server (its own process group) on a free loopback port, stopped on leaving."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", f"bench_consent:{factory}", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers), "--http", "h11", "--ws", "none"]
+    command += ["--log-level", "warning", "--no-access-log"]
+    process = subprocess.Popen(command, cwd=HERE, env={**os.environ, **env})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"error: the {factory} server exited with {process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"error: the {factory} server did not start") from None
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# -------------------------------------------------------------- the load generator
+
+
+def _request(port: int, accept: bool) -> bytes:
+    body = json.dumps({"choices": {"analytics": accept}, "method": "banner"}).encode()
+    head = (
+        f"POST /consent/records HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nUser-Agent: bench Firefox/140.0\r\nSec-Fetch-Site: same-origin\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+@dataclass
+class Run:
+    backend: str
+    target: str  # bare | consent
+    ok: int
+    failed: int
+    seconds: float
+    latencies: list[float]  # seconds, one per request
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+async def _load(port: int, total: int, concurrency: int, seconds: float) -> tuple[int, int, float, list[float]]:
+    requests = (_request(port, True), _request(port, False))
+    sent = 0
+    ok = failed = 0
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def connection() -> None:
+        nonlocal sent, ok, failed
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while sent < total and time.perf_counter() < deadline:
+                payload = requests[sent % 2]
+                sent += 1
+                started = time.perf_counter()
+                writer.write(payload)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                if length:
+                    await reader.readexactly(length)
+                latencies.append(time.perf_counter() - started)
+                if head[9:12] in (b"201", b"204"):
+                    ok += 1
+                else:
+                    failed += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return ok, failed, time.perf_counter() - started, latencies
+
+
+def measure(backend: str, target: str, port: int, args: argparse.Namespace) -> Run:
+    asyncio.run(_load(port, min(WARMUP, args.requests), min(args.concurrency, 8), args.seconds))
+    ok, failed, seconds, latencies = asyncio.run(_load(port, args.requests, args.concurrency, args.seconds))
+    return Run(backend, target, ok, failed, seconds, latencies)
+
+
+# -------------------------------------------------------------- backends
+
+
+class Postgres:
+    """A scratch database, created fresh for the run and dropped at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.url = make_url(admin_url).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+    def version(self) -> str:
+        with self.admin.connect() as connection:
+            return str(connection.execute(text("SHOW server_version")).scalar())
+
+    def fresh(self) -> str:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+        return self.url
+
+    def drop(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def postgres(console: Console) -> Postgres | None:
+    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
+    server = Postgres(url)
+    try:
+        server.version()
+    except Exception as exc:
+        server.admin.dispose()
+        where = make_url(url).render_as_string(hide_password=True)
+        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
+        if os.environ.get("CI") == "true":
+            raise SystemExit(f"error: {message}") from None
+        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
+        return None
+    return server
+
+
+def stored(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(ConsentRecord)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def bench_backend(backend: str, database_url: str, tmp: Path, args: argparse.Namespace, console: Console) -> list[Run]:
+    key_file = tmp / f"{backend}.key"
+    _initialise(database_url, key_file)
+    env = {"CUSTOS_BENCH_DATABASE_URL": database_url, "CUSTOS_BENCH_KEY_FILE": str(key_file)}
+    runs = []
+    for target, factory in (("bare", "bare_app"), ("consent", "consent_app")):
+        console.print(f"{backend}: {target}, up to {args.requests:,} requests on {args.concurrency} connections …")
+        with serve(factory, args.workers, env) as port:
+            runs.append(measure(backend, target, port, args))
+    rows = stored(database_url)
+    expected = runs[1].ok + min(WARMUP, args.requests)
+    if rows != expected:
+        raise SystemExit(f"error: {backend} holds {rows} consent records, expected {expected}")
+    return runs
+
+
+# -------------------------------------------------------------- report
+
+
+def table(runs: list[Run]) -> RichTable:
+    out = RichTable(title="Consent ingestion (POST /consent/records) vs a bare 204 endpoint")
+    for column in ("backend", "endpoint", "requests", "failed", "records/s", "p50 ms", "p99 ms", "÷ bare"):
+        out.add_column(column, justify="left" if column in ("backend", "endpoint") else "right")
+    for row in _rows(runs):
+        out.add_row(*row)
+    return out
+
+
+def _rows(runs: list[Run]) -> list[list[str]]:
+    bare = {r.backend: r.rate for r in runs if r.target == "bare"}
+    return [
+        [
+            r.backend,
+            r.target,
+            f"{r.ok + r.failed:,}",
+            f"{r.failed:,}",
+            f"{r.rate:,.0f}",
+            f"{r.percentile(50):.1f}",
+            f"{r.percentile(99):.1f}",
+            f"{r.rate / bare[r.backend]:.2f}" if r.target == "consent" and bare.get(r.backend) else "",
+        ]
+        for r in runs
+    ]
+
+
+def section(runs: list[Run], args: argparse.Namespace, machine: dict[str, str]) -> str:
+    lines = [
+        f"`python benchmarks/bench_consent.py --requests {args.requests} --concurrency {args.concurrency} "
+        f"--workers {args.workers}`: one uvicorn process per endpoint (h11, {args.workers} worker(s)), the load "
+        "generator on loopback in the benchmark's process. Goal: consent ÷ bare ≥ 0.5.",
+        "",
+        "| backend | endpoint | requests | failed | records/s | p50 ms | p99 ms | ÷ bare |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(runs)]
+    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "."]
+    return "\n".join(lines)
+
+
+def machine(pg_version: str | None) -> dict[str, str]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    return {
+        "cpus (nproc)": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version or "not measured",
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=10_000, help="requests per endpoint (after a warm-up)")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per endpoint")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes, the same for both")
+    parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
+    args = parser.parse_args(argv)
+    console = Console()
+    server = postgres(console)
+    runs: list[Run] = []
+    pg_version = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="custos-bench-consent-") as tmp:
+            backends = {"sqlite": f"sqlite:///{Path(tmp) / 'consent.db'}"}
+            if server is not None:
+                backends["postgresql"] = server.fresh()
+                pg_version = server.version()
+            for backend, url in backends.items():
+                runs += bench_backend(backend, url, Path(tmp), args, console)
+    finally:
+        if server is not None:
+            server.drop()
+    console.print(table(runs))
+    if not args.no_results:
+        write_section(HEADING, section(runs, args, machine(pg_version)))
+        console.print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
