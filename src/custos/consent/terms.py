@@ -8,14 +8,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from custos.notice import load_wording
 from custos.notice.phrases import lifetime
 from custos.policy import Cookie, CookieCategory, Party, Policy
+from custos.texts import read_texts
 
 # The policy's own limit, and the longest the consent cookie may live (REQUIREMENTS "Cookies"; the seed
 # policy says "Validity Period ≤ 365 days"). A longer `validity` in a policy file is capped, not obeyed.
@@ -82,10 +80,7 @@ def terms_for(policy: Policy) -> ConsentTerms:
 
 
 def _banner_texts(lang: str) -> dict[str, str]:
-    source = (resources.files("custos.consent") / "texts" / f"{lang}.yaml").read_text("utf-8")
-    texts = yaml.safe_load(source)
-    assert isinstance(texts, dict)  # a packaged file; a test reads every key of both languages
-    return {str(k): str(v) for k, v in texts.items()}
+    return {str(k): str(v) for k, v in read_texts("custos.consent", lang).items()}
 
 
 def _cookie(cookie: Cookie, lang: str) -> dict[str, str]:

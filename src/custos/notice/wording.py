@@ -6,44 +6,23 @@ a YAML file cannot hold (numbers in words, lists joined with "and") lives here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from importlib import resources
-from typing import Any, Literal, cast, get_args
-
-import yaml
+from collections.abc import Sequence
+from typing import Literal, cast
 
 from custos.errors import InvalidInput, Problem
 from custos.policy import Duration
+from custos.texts import LANGUAGES, Language, Texts, read_texts
 
-Language = Literal["en", "sv"]
-LANGUAGES: tuple[Language, ...] = get_args(Language)
+__all__ = ["LANGUAGES", "Language", "Wording", "load_wording"]
 
 # Calendar units in the order they are said: "one year and six months".
 _UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
 
 
-class Wording:
+class Wording(Texts):
     """The texts of one language; `words("rights.heading")` or `words("page.version", date=...)`."""
 
-    def __init__(self, lang: Language, texts: Mapping[str, Any]) -> None:
-        self.lang = lang
-        self._texts = texts
-
-    def text(self, key: str) -> str:
-        node: Any = self._texts
-        for part in key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                raise KeyError(f"no text {key!r} in the {self.lang} wording of the notice")
-            node = node[part]
-        if not isinstance(node, str):
-            raise KeyError(f"the {self.lang} wording has a section, not a text, at {key!r}")
-        return node
-
-    def optional(self, key: str) -> str | None:
-        try:
-            return self.text(key)
-        except KeyError:
-            return None
+    what = "the notice"
 
     def __call__(self, key: str, **values: object) -> str:
         return self.text(key).format(**values)
@@ -75,7 +54,4 @@ def load_wording(lang: str) -> Wording:
             f"the notice is not available in {lang!r}",
             [Problem(location="lang", message=f"unknown language {lang!r}", hint="use en or sv")],
         )
-    source = (resources.files("custos.notice") / "texts" / f"{lang}.yaml").read_text("utf-8")
-    texts = yaml.safe_load(source)
-    assert isinstance(texts, dict)  # a packaged file; the tests read every key of both languages
-    return Wording(lang, texts)
+    return Wording(lang, read_texts("custos.notice", lang))

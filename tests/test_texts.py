@@ -1,0 +1,26 @@
+"""The shared wording reader: dotted keys, clear errors naming whose wording lacks a text."""
+
+import pytest
+
+from custos.texts import Texts, read_texts
+
+
+def test_dotted_keys_and_clear_errors() -> None:
+    texts = Texts("en", {"login": {"heading": "Log in"}})
+    assert texts.text("login.heading") == "Log in"
+    assert texts.has("login.heading")
+    assert texts.optional("login.missing") is None
+    with pytest.raises(KeyError, match=r"no text 'login\.missing' in the en wording"):
+        texts.text("login.missing")
+    with pytest.raises(KeyError, match="has a section, not a text"):
+        texts.text("login")
+
+
+@pytest.mark.parametrize("package", ["custos.notice", "custos.web.admin", "custos.consent"])
+def test_every_package_has_the_same_keys_in_both_languages(package: str) -> None:
+    def keys(node: object, prefix: str = "") -> set[str]:
+        if not isinstance(node, dict):
+            return {prefix}
+        return set().union(*(keys(value, f"{prefix}.{key}") for key, value in node.items()))
+
+    assert keys(read_texts(package, "en")) == keys(read_texts(package, "sv"))
