@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import typer
 
-from custos import audit
-from custos.access import grants, identify
+from custos.access import identify
+from custos.access.enforce import enforce
 from custos.access.permissions import CUSTOS_SCOPE
-from custos.access.principal import Principal, authorise
-from custos.errors import PermissionDenied
+from custos.access.principal import Principal
 from custos.runtime import Runtime
 
 ACTOR_OPTION = "act_as"
@@ -35,19 +34,4 @@ def require(ctx: typer.Context, runtime: Runtime, permission: str, scope: str = 
             acting_as(ctx),
             default_to_bootstrap_admin=runtime.settings.mode == "embedded",
         )
-    try:
-        used = authorise(principal, permission, scope, runtime.policy)
-    except PermissionDenied as exc:
-        with runtime.db.transaction() as session:
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "access.denied",
-                outcome="denied",
-                details={"permission": permission, "scope": scope, "reason": exc.code},
-            )
-        raise
-    with runtime.db.transaction() as session:
-        grants.record_use(session, runtime.clock.now(), used)
-    return principal
+    return enforce(runtime, principal, permission, scope)

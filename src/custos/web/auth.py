@@ -17,15 +17,14 @@ from urllib.parse import parse_qsl
 
 from fastapi import Depends, Request, Response
 
-from custos import audit
-from custos.access import grants, identify
+from custos.access import identify
+from custos.access.enforce import enforce
 from custos.access.permissions import CUSTOS_SCOPE, PERMISSIONS
-from custos.access.principal import Principal, authorise
+from custos.access.principal import Principal
 from custos.errors import (
     CsrfRejected,
     InvalidInput,
     PasswordChangeRequired,
-    PermissionDenied,
     Problem,
     SecondFactorRequired,
     Unauthenticated,
@@ -151,23 +150,7 @@ def Require(permission: str, scope: ScopeOf = CUSTOS_SCOPE) -> Any:
         raise ValueError(f"unknown permission {permission!r}")  # a typo must fail at startup, not allow
 
     def require(request: Request, principal: CurrentPrincipal, runtime: RuntimeDep) -> Principal:
-        needed = scope(request) if callable(scope) else scope
-        try:
-            used = authorise(principal, permission, needed, runtime.policy)
-        except PermissionDenied as exc:
-            with runtime.db.transaction() as session:
-                audit.record(
-                    session,
-                    runtime.clock,
-                    principal.actor,
-                    "access.denied",
-                    outcome="denied",
-                    details={"permission": permission, "scope": needed, "reason": exc.code},
-                )
-            raise
-        with runtime.db.transaction() as session:
-            grants.record_use(session, runtime.clock.now(), used)
-        return principal
+        return enforce(runtime, principal, permission, scope(request) if callable(scope) else scope)
 
     require.custos_permission = permission  # type: ignore[attr-defined]  # read by the route-walk test
     return Depends(require)
