@@ -4,14 +4,13 @@ keyboard's first stop, and the same work with JavaScript turned off."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from admin_steps import log_in, screenshot, watch_console
 from fastapi.testclient import TestClient
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from custos.clock import FixedClock
 
@@ -25,28 +24,6 @@ ANNA = {
 }
 
 
-def _log_in(page: Page, server: str, member: Any, clock: FixedClock, path: str = "/admin") -> None:
-    page.goto(server + path)
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_label("Code from your authenticator app").fill(member.code(clock.now()))
-    page.get_by_role("button", name="Log in").click()
-
-
-def _screenshot(page: Page, name: str) -> None:
-    """Set CUSTOS_SCREENSHOTS=/some/dir to keep pictures of the pages for a look at the layout."""
-    folder = os.environ.get("CUSTOS_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
-    # The site has no favicon yet; the browser's own request for one is not something a page did.
-    if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-        errors.append(f"{message.text} at {message.location.get('url')}")
-
-
 def _add_anna(client: TestClient) -> str:
     response = client.post("/api/v1/people", json=ANNA)
     assert response.status_code == 201, response.text
@@ -57,21 +34,21 @@ def test_a_dpo_logs_in_with_password_and_code_and_sees_the_dashboard(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock
 ) -> None:
     member = staff_factory("dpo")
-    _log_in(page, live_server, member, clock)
+    log_in(page, live_server, member, clock)
     expect(page).to_have_url(live_server + "/admin")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Test dpo")
     areas = page.get_by_role("navigation", name="Areas")
     for area in ("Dashboard", "People", "Staff", "Access review", "Audit log"):
         expect(areas.get_by_role("link", name=area)).to_be_visible()
     expect(page.locator("#count-staff")).to_have_text("2")  # the first administrator and this DPO
-    _screenshot(page, "dashboard")
+    screenshot(page, "dashboard")
 
 
 def test_an_auditor_opening_a_person_page_gets_the_403_page(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock, client: TestClient
 ) -> None:
     ref = _add_anna(client)
-    _log_in(page, live_server, staff_factory("auditor"), clock)
+    log_in(page, live_server, staff_factory("auditor"), clock)
     expect(page.get_by_role("navigation", name="Areas").get_by_role("link")).to_have_count(3)  # + incidents
     response = page.goto(f"{live_server}/admin/people/{ref}")
     assert response is not None
@@ -84,16 +61,15 @@ def test_a_person_page_view_shows_up_in_the_audit_log(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock, client: TestClient
 ) -> None:
     ref = _add_anna(client)
-    console_errors: list[str] = []  # e.g. the content security policy refusing something htmx needs
-    page.on("console", lambda message: _keep_error(console_errors, message))
-    _log_in(page, live_server, staff_factory("dpo"), clock)
+    console_errors = watch_console(page)  # e.g. the content security policy refusing something htmx needs
+    log_in(page, live_server, staff_factory("dpo"), clock)
     page.get_by_role("navigation", name="Areas").get_by_role("link", name="People").click()
     page.get_by_label("Email address or phone number").fill("anna@example.se")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Anna Lindqvist")
     page.goto(f"{live_server}/admin/people/{ref}")
     expect(page.get_by_text("This view has been recorded in the audit log.")).to_be_visible()
-    _screenshot(page, "person")
+    screenshot(page, "person")
     page.get_by_role("link", name="Audit history of this person").click()
     page.evaluate("window.sameDocument = true")  # gone after a full page load, kept by an htmx swap
     page.get_by_label("Action").fill("person.read")
@@ -105,7 +81,7 @@ def test_a_person_page_view_shows_up_in_the_audit_log(
     expect(rows).to_have_count(2)  # the search by email, then the page itself
     expect(rows.nth(1)).to_contain_text(ref)
     expect(rows.nth(1)).to_contain_text("127.0.0.1")
-    _screenshot(page, "audit")
+    screenshot(page, "audit")
     assert console_errors == []
 
 
@@ -129,7 +105,7 @@ def test_the_language_switch_shows_the_pages_in_swedish(
 def test_the_skip_link_is_the_first_tab_stop(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock
 ) -> None:
-    _log_in(page, live_server, staff_factory("dpo"), clock)
+    log_in(page, live_server, staff_factory("dpo"), clock)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     page.keyboard.press("Tab")
     focused = page.locator(":focus")
@@ -146,7 +122,7 @@ def test_everything_works_with_javascript_turned_off(
 ) -> None:
     ref = _add_anna(client)
     page = page_without_javascript
-    _log_in(page, live_server, staff_factory("dpo"), clock)
+    log_in(page, live_server, staff_factory("dpo"), clock)
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Test dpo")
     page.goto(f"{live_server}/admin/people/{ref}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Anna Lindqvist")

@@ -8,8 +8,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from admin_steps import log_in, watch_console
 from fastapi.testclient import TestClient
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from custos.clock import FixedClock
 
@@ -22,33 +23,18 @@ INCIDENT = {
 }
 
 
-def _log_in(page: Page, server: str, member: Any, clock: FixedClock) -> None:
-    page.goto(server + "/admin")
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_label("Code from your authenticator app").fill(member.code(clock.now()))
-    page.get_by_role("button", name="Log in").click()
-
-
-def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
-    if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-        errors.append(f"{message.text} at {message.location.get('url')}")
-
-
 def test_a_dpo_sees_the_countdown_of_an_open_incident(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock, client: TestClient
 ) -> None:
     opened = client.post("/api/v1/incidents", json=INCIDENT)
     assert opened.status_code == 201, opened.text
     incident_id = opened.json()["id"]
-    console_errors: list[str] = []
-    page.on("console", lambda message: _keep_error(console_errors, message))
+    console_errors = watch_console(page)
     script_loaded: list[int] = []
     page.on("response", lambda r: script_loaded.append(r.status) if r.url.endswith("/static/incidents.js") else None)
 
     page.clock.install()  # the browser's timers, moved on below instead of waiting for them
-    _log_in(page, live_server, staff_factory("dpo"), clock)
+    log_in(page, live_server, staff_factory("dpo"), clock)
     page.get_by_role("navigation", name="Areas").get_by_role("link", name="Incidents").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Personal data breaches")
     row = page.locator(f"#incident-{incident_id}")

@@ -4,14 +4,13 @@ something the page needs)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from admin_steps import log_in, screenshot, watch_console
 from fastapi.testclient import TestClient
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from custos.clock import FixedClock
 
@@ -24,36 +23,14 @@ DUE_PROSPECT = {
 }
 
 
-def _log_in(page: Page, server: str, member: Any, clock: FixedClock, path: str = "/admin") -> None:
-    page.goto(server + path)
-    expect(page).to_have_url(re.compile(r"/admin/login\?next="))
-    page.get_by_label("Email").fill(member.email)
-    page.get_by_label("Password").fill(member.password)
-    page.get_by_label("Code from your authenticator app").fill(member.code(clock.now()))
-    page.get_by_role("button", name="Log in").click()
-
-
-def _screenshot(page: Page, name: str) -> None:
-    """Set CUSTOS_SCREENSHOTS=/some/dir to keep pictures of the pages for a look at the layout."""
-    folder = os.environ.get("CUSTOS_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
-    if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-        errors.append(f"{message.text} at {message.location.get('url')}")
-
-
 def test_a_dpo_sees_the_retention_chart_and_the_plan(
     page: Page, live_server: str, staff_factory: StaffFactory, clock: FixedClock, client: TestClient
 ) -> None:
     added = client.post("/api/v1/people", json=DUE_PROSPECT)
     assert added.status_code == 201, added.text
     ref = added.json()["ref"]
-    console_errors: list[str] = []
-    page.on("console", lambda message: _keep_error(console_errors, message))
-    _log_in(page, live_server, staff_factory("dpo"), clock)
+    console_errors = watch_console(page)
+    log_in(page, live_server, staff_factory("dpo"), clock)
     page.get_by_role("navigation", name="Areas").get_by_role("link", name="Retention").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Retention")
     chart = page.get_by_role("img", name=re.compile("due for erasure within 30, 90 and 365 days"))
@@ -66,5 +43,5 @@ def test_a_dpo_sees_the_retention_chart_and_the_plan(
     expect(plan).to_contain_text("2026-06-01")
     expect(page.get_by_text("Bertil")).to_have_count(0)  # by ref only
     expect(page.get_by_role("button", name="Run the sweep now")).to_be_visible()
-    _screenshot(page, "retention")
+    screenshot(page, "retention")
     assert console_errors == []
