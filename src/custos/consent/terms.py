@@ -47,16 +47,21 @@ def consent_categories(policy: Policy) -> list[str]:
     return [c for c in dict.fromkeys(named + listed) if c != CookieCategory.NECESSARY.value]
 
 
-# One entry: the terms of the policy object last asked about. Policies are replaced, not changed (frozen).
-_last: tuple[Policy, ConsentTerms] | None = None
+class TermsCache:
+    """The terms of the policy object last asked about: hashing the policy is the costly part, and policies
+    are replaced, not changed (frozen), so identity is enough. One per app, kept on `app.state`."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Policy, ConsentTerms] | None = None
+
+    def __call__(self, policy: Policy) -> ConsentTerms:
+        if self._last is None or self._last[0] is not policy:
+            self._last = (policy, terms_for(policy))
+        return self._last[1]
 
 
 def terms_for(policy: Policy) -> ConsentTerms:
-    """The terms of `policy`; computed once per policy object, since hashing it is the costly part."""
-    global _last
-    cached = _last
-    if cached is not None and cached[0] is policy:
-        return cached[1]
+    """The terms of `policy`: its version and hashes, the categories asked about, and how long consent lasts."""
     consent = policy.consent
     days = 365
     if consent is not None:
@@ -75,7 +80,6 @@ def terms_for(policy: Policy) -> ConsentTerms:
         validity=min(timedelta(days=days), MAX_VALIDITY),
         gpc_honoured=consent.gpc_honoured if consent else True,
     )
-    _last = (policy, terms)
     return terms
 
 
@@ -94,7 +98,7 @@ def _cookie(cookie: Cookie, lang: str) -> dict[str, str]:
     return {"name": cookie.name, "provider": cookie.provider, "party": party, "lifetime": lifetime(words, cookie)}
 
 
-def banner_config(policy: Policy, lang: str) -> dict[str, Any]:
+def banner_config(policy: Policy, lang: str, terms: ConsentTerms) -> dict[str, Any]:
     """Everything the banner shows, in `lang` (en or sv): Custos's wording plus the policy's categories."""
     texts = _banner_texts(lang)
     texts["intro"] = texts["intro"].format(organisation=policy.organisation.name)
@@ -112,7 +116,6 @@ def banner_config(policy: Policy, lang: str) -> dict[str, Any]:
                 "cookies": [_cookie(c, lang) for c in policy.cookies if c.category.value == category],
             }
         )
-    terms = terms_for(policy)
     return {
         "lang": lang,
         "version": terms.policy_version.isoformat(),

@@ -22,8 +22,9 @@ from custos.access.principal import Principal
 from custos.consent import service
 from custos.consent.ratelimit import RateLimiter
 from custos.consent.schemas import ConsentCreate, ConsentHistory, ConsentRecordPublic, ConsentStatePublic
-from custos.consent.terms import CONSENT_COOKIE, banner_config, terms_for
+from custos.consent.terms import CONSENT_COOKIE, ConsentTerms, TermsCache, banner_config
 from custos.errors import CustosError, PermissionDenied
+from custos.runtime import Runtime
 from custos.web import errors
 from custos.web.auth import Require, cookies_secure
 from custos.web.deps import RuntimeDep, SessionDep
@@ -51,6 +52,7 @@ class Limits:
 
 def install(app: FastAPI) -> None:
     runtime = app.state.runtime
+    app.state.consent_terms = TermsCache()
     app.state.consent_limits = Limits(
         RateLimiter(runtime.clock, capacity=60, per_second=2.0),
         RateLimiter(runtime.clock, capacity=600, per_second=20.0),
@@ -65,6 +67,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, too_many)
     app.include_router(router)
     app.include_router(admin_router)
+
+
+def current_terms(request: Request, runtime: Runtime) -> ConsentTerms:
+    """The consent terms of the policy in force, computed once per policy."""
+    cache = request.app.state.consent_terms
+    assert isinstance(cache, TermsCache)
+    return cache(runtime.policy)
 
 
 def _visitor(request: Request) -> str | None:
@@ -87,7 +96,7 @@ Limited = Depends(rate_limited)
 
 def _gpc(request: Request, runtime: RuntimeDep) -> bool:
     # Sec-GPC: 1 is the visitor's objection by automated means; honoured unless the policy says otherwise.
-    return request.headers.get("sec-gpc", "").strip() == "1" and terms_for(runtime.policy).gpc_honoured
+    return request.headers.get("sec-gpc", "").strip() == "1" and current_terms(request, runtime).gpc_honoured
 
 
 def ua_family(user_agent: str) -> str | None:
@@ -108,13 +117,16 @@ def _not_cross_site(request: Request) -> None:
 
 
 @router.get("/consent/config", summary="The banner's texts and categories, from the policy")
-def config(runtime: RuntimeDep, lang: LangQuery = "en") -> JSONResponse:
-    return JSONResponse(banner_config(runtime.policy, lang), headers={"Cache-Control": "public, max-age=300"})
+def config(request: Request, runtime: RuntimeDep, lang: LangQuery = "en") -> JSONResponse:
+    return JSONResponse(
+        banner_config(runtime.policy, lang, current_terms(request, runtime)),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
 
 
 @router.get("/consent/state", response_model=ConsentStatePublic, dependencies=[Limited])
 def state(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentStatePublic:
-    terms = terms_for(runtime.policy)
+    terms = current_terms(request, runtime)
     now = service.current_state(session, runtime.clock, terms, _visitor(request), gpc=_gpc(request, runtime))
     response.headers["Cache-Control"] = "no-store"
     return ConsentStatePublic(
@@ -139,7 +151,7 @@ def state(request: Request, response: Response, session: SessionDep, runtime: Ru
 def record(
     body: ConsentCreate, request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
 ) -> ConsentRecordPublic:
-    terms = terms_for(runtime.policy)
+    terms = current_terms(request, runtime)
     choice = service.Choice(
         choices=body.choices,
         method=body.method,
@@ -187,9 +199,9 @@ def banner_css() -> Response:
 
 
 @router.get("/.well-known/gpc.json", include_in_schema=False)
-def gpc_declaration(runtime: RuntimeDep) -> JSONResponse:
+def gpc_declaration(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """The GPC support resource (GPC spec §3.5): whether this site honours the signal."""
-    terms = terms_for(runtime.policy)
+    terms = current_terms(request, runtime)
     return JSONResponse({"gpc": terms.gpc_honoured, "lastUpdate": terms.policy_version.isoformat()})
 
 

@@ -24,9 +24,9 @@ from custos import audit
 from custos.access.principal import Principal
 from custos.clock import today
 from custos.consent.models import ConsentRecord
-from custos.consent.terms import terms_for
 from custos.web.admin.pages import ViewerDep, render_page
 from custos.web.auth import Require
+from custos.web.consent import current_terms
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin/consent", include_in_schema=False)
@@ -161,7 +161,7 @@ def consent_page(
 ) -> HTMLResponse:
     end = today(runtime.clock)
     periods = _periods(end - timedelta(days=DAYS - 1), end, by)
-    terms = terms_for(runtime.policy)
+    terms = current_terms(request, runtime)
     with runtime.db.transaction() as session:
         _count(session, periods)
         recent = list(session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq.desc()).limit(RECENT)))
