@@ -20,6 +20,7 @@ from custos.errors import Conflict, InvalidInput
 from custos.incidents import service, subjects
 from custos.incidents.schemas import IncidentUpdate, SubjectExceptionCreate
 from custos.mail import SmtpMailer
+from custos.mail.sender import Message as Letter
 from custos.runtime import Runtime
 from custos.settings import Settings
 
@@ -88,8 +89,7 @@ def test_letters_reach_exactly_the_people_in_scope(
     assert (counted.subjects, counted.records) == (3, 3)
 
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
-    with runtime.db.transaction() as session:
-        counts = subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "sv")
+    counts = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "sv")
     assert counts == {"no_address": 1, "sent": 2}
     assert inbox.recipients == ["anna@kund-a.se", "bo@kund-a.se"]
     letter = inbox.messages[0]
@@ -100,8 +100,8 @@ def test_letters_reach_exactly_the_people_in_scope(
     assert "Hej Anna Lind" in body
 
     # Run again: nobody is written to twice.
+    again = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "sv")
     with runtime.db.transaction() as session:
-        again = subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "sv")
         listed = {row.person_ref: row.state for row in subjects.list_letters(session, incident.id)}
         audited = list(
             session.scalars(
@@ -121,17 +121,17 @@ def test_letters_only_for_high_risk_and_not_after_an_exception(
     inbox, port = smtp
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
     incident = open_incident(subject_categories=["prospect"], risk="risk", risk_reasoning="names only")
+    with pytest.raises(InvalidInput, match=r"Art\. 34\(1\)"):
+        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "en")
     with runtime.db.transaction() as session:
-        with pytest.raises(InvalidInput, match=r"Art\. 34\(1\)"):
-            subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "en")
         update = IncidentUpdate(risk="high", risk_reasoning="the data was decryptable after all")
         service.update_incident(session, runtime.clock, runtime.policy, OFFICER, incident.id, update)
         exception = SubjectExceptionCreate(
             exception="disproportionate_effort", reasoning="thousands of visitors", public_notice="Banner on elastx.se"
         )
         shown = service.record_subject_exception(session, runtime.clock, OFFICER, incident.id, exception)
-        with pytest.raises(Conflict, match="exception"):
-            subjects.send_letters(session, runtime.register, OFFICER, incident.id, mailer, "en")
+    with pytest.raises(Conflict, match="exception"):
+        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "en")
     assert shown.timeline[-1].kind == "subject_exception"
     assert shown.public_notice == "Banner on elastx.se"
     assert inbox.messages == []
@@ -165,3 +165,35 @@ def test_letters_over_the_api_in_english(
     assert inbox.messages[0]["From"] == "dpo@elastx.com"
     assert inbox.messages[0]["Subject"] == "Information about a personal data breach at Elastx"
     assert client.get(f"/api/v1/incidents/{incident['id']}").json()["letters"] == {"sent": 1}
+
+
+class _CrashAfter:
+    """A mailer that delivers `n` letters and then dies, as a process killed mid-run would."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+        self.to: list[str] = []
+
+    def send(self, message: Letter) -> None:
+        if self.left == 0:
+            raise RuntimeError("the process died")
+        self.left -= 1
+        self.to.append(message.to)
+
+
+def test_a_run_that_dies_half_way_keeps_the_letters_already_sent(
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any]
+) -> None:
+    incident = open_incident(
+        subject_categories=["customer_contact"],
+        organisation_ids=[scenario["kund_a"]],
+        risk="high",
+        risk_reasoning="email addresses with names, likely phishing",
+    )
+    first = _CrashAfter(1)
+    with pytest.raises(RuntimeError, match="died"):
+        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, first, "en")
+    again = _CrashAfter(10)
+    counts = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, again, "en")
+    assert counts == {"already_sent": 1, "no_address": 1, "sent": 1}
+    assert sorted(first.to + again.to) == ["anna@kund-a.se", "bo@kund-a.se"]

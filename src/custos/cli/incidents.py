@@ -258,10 +258,9 @@ def letters(
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
         mailer = mailer_for(rt.settings, str(rt.policy.organisation.contacts.privacy))
-        with rt.db.transaction() as session:
-            counts = subjects.send_letters(
-                session, rt.register, principal.actor, incident_id, mailer, body.language or rt.settings.language
-            )
+        counts = subjects.send_letters(
+            rt.db, rt.register, principal.actor, incident_id, mailer, body.language or rt.settings.language
+        )
     st.console.print(", ".join(f"{state}: {n}" for state, n in counts.items()) or "nobody in scope")
 
 

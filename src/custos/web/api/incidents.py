@@ -106,12 +106,10 @@ def count_scope(
 
 
 @router.post("/{incident_id}/letters", response_model=dict[str, int])
-def send_letters(
-    incident_id: int, data: LettersSend, session: SessionDep, runtime: RuntimeDep, principal: Manager
-) -> dict[str, int]:
+def send_letters(incident_id: int, data: LettersSend, runtime: RuntimeDep, principal: Manager) -> dict[str, int]:
     mailer = mailer_for(runtime.settings, str(runtime.policy.organisation.contacts.privacy))
     language = data.language or runtime.settings.language
-    return subjects.send_letters(session, runtime.register, principal.actor, incident_id, mailer, language)
+    return subjects.send_letters(runtime.db, runtime.register, principal.actor, incident_id, mailer, language)
 
 
 @router.get("/{incident_id}/letters", response_model=list[LetterPublic])
