@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from incident_helpers import OFFICER, AddOrg, AddPerson, OpenIncident
+from aiosmtpd.controller import Controller
+from incident_helpers import OFFICER, AddOrg, AddPerson, Inbox, OpenIncident, free_port
 
 from custos.incidents import service
 from custos.incidents.schemas import IncidentCreate, IncidentPublic
@@ -54,3 +56,16 @@ def add_person(runtime: Runtime) -> AddPerson:
             return people.add_person(session, runtime.register, data).ref
 
     return make
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on a free localhost port, and what it received."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from dataclasses import replace
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from incident_helpers import OFFICER, AddOrg, AddPerson, OpenIncident
+from incident_helpers import OFFICER, AddOrg, AddPerson, Inbox, OpenIncident
 from sqlalchemy import select
 
 from custos.audit.models import AuditEvent
@@ -23,37 +18,6 @@ from custos.mail import SmtpMailer
 from custos.mail.sender import Message as Letter
 from custos.runtime import Runtime
 from custos.settings import Settings
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    @property
-    def recipients(self) -> list[str]:
-        return sorted(str(m["To"]) for m in self.messages)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -71,7 +35,7 @@ def scenario(add_org: AddOrg, add_person: AddPerson) -> dict[str, Any]:
 
 
 def test_letters_reach_exactly_the_people_in_scope(
-    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
     incident = open_incident(
@@ -116,7 +80,7 @@ def test_letters_reach_exactly_the_people_in_scope(
 
 
 def test_letters_only_for_high_risk_and_not_after_an_exception(
-    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
@@ -140,14 +104,12 @@ def test_letters_only_for_high_risk_and_not_after_an_exception(
 
 
 @pytest.fixture
-def settings(settings: Settings, smtp: tuple[_Inbox, int]) -> Settings:
+def settings(settings: Settings, smtp: tuple[Inbox, int]) -> Settings:
     """The suite's settings with the test SMTP server configured."""
     return replace(settings, smtp_host="127.0.0.1", smtp_port=smtp[1], mail_from="dpo@elastx.com")
 
 
-def test_letters_over_the_api_in_english(
-    client: TestClient, scenario: dict[str, Any], smtp: tuple[_Inbox, int]
-) -> None:
+def test_letters_over_the_api_in_english(client: TestClient, scenario: dict[str, Any], smtp: tuple[Inbox, int]) -> None:
     inbox, _ = smtp
     body = {
         "summary": "A prospect list was emailed to the wrong address",

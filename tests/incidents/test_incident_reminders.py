@@ -3,17 +3,12 @@ reminder; without an SMTP server it records the reminder on the timeline instead
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from incident_helpers import OFFICER, OpenIncident
+from incident_helpers import OFFICER, Inbox, OpenIncident, free_port
 from sqlalchemy import select
 
 from custos.audit.models import AuditEvent
@@ -25,33 +20,6 @@ from custos.jobs.scheduler import Scheduler
 from custos.runtime import Runtime
 
 AWARE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # the conftest's clock is 2026-11-29 10:00: 24 h later
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _subject(mail: Message) -> str:
@@ -70,7 +38,7 @@ def _reminder_events(runtime: Runtime) -> list[tuple[int, str, dict[str, Any]]]:
 
 
 def test_due_reminders_are_mailed_once_each(
-    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[_Inbox, int]
+    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
     rt = _with_smtp(runtime, port)
@@ -117,7 +85,7 @@ def test_due_reminders_are_mailed_once_each(
 
 
 def test_the_hourly_job_sends_through_the_scheduler(
-    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[_Inbox, int]
+    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[Inbox, int]
 ) -> None:
     inbox, port = smtp
     rt = _with_smtp(runtime, port)
@@ -156,7 +124,7 @@ def test_without_smtp_the_reminder_is_recorded_on_the_timeline(
 
 def test_a_refused_mail_is_not_marked_and_is_tried_again(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident(aware_at=AWARE)
-    rt = _with_smtp(runtime, _free_port())  # nothing listens there
+    rt = _with_smtp(runtime, free_port())  # nothing listens there
     run = reminders.send_due_reminders(rt)
     assert (run.mailed, run.failed) == ([], [(incident.id, 24)])
     with runtime.db.transaction() as session:
