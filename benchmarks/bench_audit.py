@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import platform
 import random
-import sqlite3
 import tempfile
 import time
 import uuid
@@ -36,6 +33,7 @@ from rich.table import Table as RichTable
 from sqlalchemy import Table, create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
+from common import find_postgres, machine, reset_peak_rss, rss_kib
 from custos.actor import Actor
 from custos.audit import AuditEvent, AuditHead, record, verify
 from custos.audit.chain import GENESIS, PLAIN, canonical, details_json, digest, format_at
@@ -46,7 +44,6 @@ from custos.db.migrate import upgrade
 from results import RESULTS, write_section
 
 HEADING = "## Audit log"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "custos_bench_audit"
 SEED = 2025
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -190,36 +187,17 @@ def measure_verify(backend: str, db: Database, n: int, console: Console) -> Veri
     build_chain(db, n, lambda done: console.print(f"  built {done:,}/{n:,}") if done % 250_000 == 0 else None)
     console.print(f"  built {n:,} events in {time.perf_counter() - started:.1f} s")
     read_seconds = read_only(db)
-    reset = _reset_peak_rss()
-    before = _rss_kib("VmRSS") if reset else None
+    reset = reset_peak_rss()
+    before = rss_kib("VmRSS") if reset else None
     started = time.perf_counter()
     report = verify(db)
     verify_seconds = time.perf_counter() - started
-    growth = (_rss_kib("VmHWM") or 0) - before if before is not None else None
+    growth = (rss_kib("VmHWM") or 0) - before if before is not None else None
     if not report.ok or report.events_checked != n:
         raise SystemExit(f"error: the benchmark chain did not verify: {report}")
     return Verify(
         backend, n, verify_seconds, hashlib_alone(n), read_seconds, None if growth is None else max(growth, 0) / 1024
     )
-
-
-def _reset_peak_rss() -> bool:
-    """Linux resets VmHWM (peak RSS) on writing 5 to clear_refs; then the peak is verify's own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _rss_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 # ---------------------------------------------------------------- backends
@@ -246,22 +224,6 @@ class Postgres:
         with self.admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
         self.admin.dispose()
-
-
-def postgres(console: Console) -> Postgres | None:
-    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
-    server = Postgres(url)
-    try:
-        server.version()
-    except Exception as exc:
-        server.admin.dispose()
-        where = make_url(url).render_as_string(hide_password=True)
-        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
-        if os.environ.get("CI") == "true":
-            raise SystemExit(f"error: {message}") from None
-        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
-        return None
-    return server
 
 
 def _migrated(url: str) -> Database:
@@ -332,24 +294,6 @@ def section(appends: list[Append], verifies: list[Verify], machine: dict[str, st
     return "\n".join(lines)
 
 
-def machine(pg_version: str | None) -> dict[str, str]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "cpus (nproc)": str(os.cpu_count()),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": pg_version or "not measured",
-    }
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000, help="length of the chain to verify")
@@ -357,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     console = Console()
-    server = postgres(console)
+    server = find_postgres(console, Postgres)
     appends: list[Append] = []
     verifies: list[Verify] = []
     try:

@@ -23,9 +23,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,6 +39,7 @@ from rich.table import Table as RichTable
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from common import find_postgres, machine
 from custos.app import create_app
 from custos.consent.models import ConsentRecord
 from custos.consent.ratelimit import RateLimiter
@@ -50,7 +49,6 @@ from custos.web.consent import Limits
 from results import RESULTS, write_section
 
 HEADING = "## Consent ingestion"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "custos_bench_consent"
 HERE = Path(__file__).resolve().parent
 POLICY = HERE.parent / "examples" / "elastx" / "policy.yaml"
@@ -226,22 +224,6 @@ class Postgres:
         self.admin.dispose()
 
 
-def postgres(console: Console) -> Postgres | None:
-    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
-    server = Postgres(url)
-    try:
-        server.version()
-    except Exception as exc:
-        server.admin.dispose()
-        where = make_url(url).render_as_string(hide_password=True)
-        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
-        if os.environ.get("CI") == "true":
-            raise SystemExit(f"error: {message}") from None
-        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
-        return None
-    return server
-
-
 def stored(database_url: str) -> int:
     engine = create_engine(database_url)
     try:
@@ -310,24 +292,6 @@ def section(runs: list[Run], args: argparse.Namespace, machine: dict[str, str]) 
     return "\n".join(lines)
 
 
-def machine(pg_version: str | None) -> dict[str, str]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "cpus (nproc)": str(os.cpu_count()),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": pg_version or "not measured",
-    }
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=10_000, help="requests per endpoint (after a warm-up)")
@@ -337,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
     console = Console()
-    server = postgres(console)
+    server = find_postgres(console, Postgres)
     runs: list[Run] = []
     pg_version = None
     try:

@@ -19,10 +19,7 @@ import cProfile
 import csv
 import json
 import os
-import platform
 import pstats
-import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,6 +34,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from common import find_postgres, machine, peak_kib, reset_peak_rss, rss_kib
 from custos.db import make_engine
 from custos.demo.generator import write_contacts_csv
 from custos.register.csv_rows import COLUMNS
@@ -44,7 +42,6 @@ from results import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "custos_bench"
 SEED = 2025
 TODAY = date(2026, 1, 1)  # fixed, so the same N always benchmarks the same file
@@ -66,29 +63,6 @@ class Measurement:
 
 
 # ---------------------------------------------------------------- child side: one measurement per process
-
-
-def _reset_peak_rss() -> bool:
-    """Linux ≥ 4.0 resets VmHWM (peak RSS) on writing 5 to clear_refs; then the peak is the import's own."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _rss_kib(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _peak_kib() -> int:
-    return _rss_kib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _child(args: argparse.Namespace) -> None:
@@ -113,9 +87,9 @@ def _child(args: argparse.Namespace) -> None:
         def run() -> int:
             return _bare_insert(args.url, csv_path)
 
-    before = _rss_kib("VmRSS") or 0
-    if not _reset_peak_rss():
-        before = _peak_kib()  # without a reset, the best we have is the growth of the lifetime peak
+    before = rss_kib("VmRSS") or 0
+    if not reset_peak_rss():
+        before = peak_kib()  # without a reset, the best we have is the growth of the lifetime peak
     profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
     if profiler:
@@ -124,7 +98,7 @@ def _child(args: argparse.Namespace) -> None:
     if profiler:
         profiler.disable()
     seconds = time.perf_counter() - start
-    peak = _peak_kib()
+    peak = peak_kib()
     if profiler:
         stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime")
         stats.print_stats(30)
@@ -250,41 +224,6 @@ class _Postgres:
         self.admin.dispose()
 
 
-def _postgres(console: Console) -> _Postgres | None:
-    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
-    where = make_url(url).render_as_string(hide_password=True)
-    server = _Postgres(url)
-    try:
-        server.version()
-    except Exception as exc:
-        server.admin.dispose()
-        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
-        if os.environ.get("CI") == "true":
-            raise SystemExit(f"error: {message}") from None
-        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
-        return None
-    return server
-
-
-def _machine(pg_version: str | None) -> dict[str, str]:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return {
-        "cpus (nproc)": str(os.cpu_count()),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "os": f"{platform.system()} {platform.release()}",
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": pg_version or "not measured",
-    }
-
-
 def _pairs(results: list[Measurement]) -> list[tuple[Measurement, Measurement]]:
     by_key = {(m.backend, m.rows, m.method): m for m in results}
     return [
@@ -359,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
 def _run(args: argparse.Namespace) -> None:
     console = Console()
     people: int = max(args.people, 4)
-    postgres = _postgres(console)
+    postgres = find_postgres(console, _Postgres)
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="custos-bench-") as tmp:
         workdir = Path(tmp)
@@ -395,7 +334,7 @@ def _run(args: argparse.Namespace) -> None:
                 postgres.drop()
     console.print(_table(results))
     if not args.no_results:
-        _write_results(results, people, _machine(pg_version))
+        _write_results(results, people, machine(pg_version))
         console.print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

@@ -37,13 +37,12 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench_import import _machine, _peak_kib, _reset_peak_rss, _rss_kib
+from common import find_postgres, machine, peak_kib, reset_peak_rss, rss_kib
 from custos.db import make_engine
 from results import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 TODAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 CHUNK = 10_000
@@ -178,13 +177,13 @@ def _child(args: argparse.Namespace) -> None:
         def run() -> int:
             return _bare_delete(args.url, args.people)
 
-    before = _rss_kib("VmRSS") or 0
-    if not _reset_peak_rss():
-        before = _peak_kib()
+    before = rss_kib("VmRSS") or 0
+    if not reset_peak_rss():
+        before = peak_kib()
     start = time.perf_counter()
     erased = run()
     seconds = time.perf_counter() - start
-    peak = _peak_kib()
+    peak = peak_kib()
     print(json.dumps({"erased": erased, "seconds": seconds, "growth_kib": peak - before}))
 
 
@@ -270,22 +269,6 @@ class _Postgres:
             return str(connection.execute(text("SHOW server_version")).scalar())
 
 
-def _postgres(console: Console) -> _Postgres | None:
-    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
-    server = _Postgres(url)
-    try:
-        server.version()
-    except Exception as exc:
-        server.admin.dispose()
-        where = make_url(url).render_as_string(hide_password=True)
-        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
-        if os.environ.get("CI") == "true":
-            raise SystemExit(f"error: {message}") from None
-        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
-        return None
-    return server
-
-
 def _run_backend(
     backend: str, server: _Postgres | None, sizes: list[int], batches: list[int], workdir: Path, console: Console
 ) -> list[Measurement]:
@@ -363,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     console = Console()
     people = max(args.people, 40)
-    postgres = _postgres(console)
+    postgres = find_postgres(console, _Postgres)
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="custos-bench-retention-") as tmp:
         workdir = Path(tmp)
@@ -378,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         table.add_row(*row)
     console.print(table)
     if not args.no_results:
-        _write(results, people, args.batch, _machine(pg_version))
+        _write(results, people, args.batch, machine(pg_version))
         console.print(f"written to {RESULTS.relative_to(ROOT)}")
 
 

@@ -1,0 +1,88 @@
+"""What every benchmark needs besides its own measurement: the machine's facts, peak memory, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def machine(pg_version: str | None) -> dict[str, str]:
+    """The facts a reader needs to compare figures between runs."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    return {
+        "cpus (nproc)": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version or "not measured",
+    }
+
+
+def reset_peak_rss() -> bool:
+    """Linux ≥ 4.0 resets VmHWM (peak RSS) on writing 5 to clear_refs; then the peak is the measurement's own."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def rss_kib(field: str) -> int | None:
+    """`VmRSS` or `VmHWM` of this process, in KiB, or None where /proc does not tell."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def peak_kib() -> int:
+    """This process's peak resident memory so far, in KiB."""
+    return rss_kib("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class _Server(Protocol):
+    admin: Engine
+
+    def version(self) -> str: ...
+
+
+S = TypeVar("S", bound=_Server)
+
+
+def find_postgres(console: Console, server_for: Callable[[str], S]) -> S | None:
+    """The PostgreSQL server of CUSTOS_TEST_POSTGRES_URL, or None with a skip line (an exit in CI) if it is down."""
+    url = os.environ.get("CUSTOS_TEST_POSTGRES_URL", DEFAULT_PG).replace("postgresql://", "postgresql+psycopg://", 1)
+    server = server_for(url)
+    try:
+        server.version()
+    except Exception as exc:
+        server.admin.dispose()
+        where = make_url(url).render_as_string(hide_password=True)
+        message = f"PostgreSQL server {where} is unreachable ({type(exc).__name__}); set CUSTOS_TEST_POSTGRES_URL"
+        if os.environ.get("CI") == "true":
+            raise SystemExit(f"error: {message}") from None
+        console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
+        return None
+    return server
