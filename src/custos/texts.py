@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any, Literal, get_args
 
 import yaml
@@ -17,9 +18,26 @@ LANGUAGES: tuple[Language, ...] = get_args(Language)
 
 
 def read_texts(package: str, lang: str) -> dict[str, Any]:
-    """The parsed `texts/<lang>.yaml` of `package`."""
-    source = (resources.files(package) / "texts" / f"{lang}.yaml").read_text("utf-8")
-    texts = yaml.safe_load(source)
+    """The parsed `texts/<lang>.yaml` of `package`, with the sections of every `texts/<area>.<lang>.yaml`.
+
+    An area with many words (the requests pages, say) keeps them in a file of its own; a section may live in
+    one file only, so two files never quietly override each other.
+    """
+    folder = resources.files(package) / "texts"
+    texts = _parse(folder / f"{lang}.yaml")
+    extras = sorted(
+        (entry for entry in folder.iterdir() if entry.name.endswith(f".{lang}.yaml")), key=lambda entry: entry.name
+    )
+    for extra in extras:
+        for section, value in _parse(extra).items():
+            if section in texts:
+                raise ValueError(f"{package}: the section {section!r} of texts/{extra.name} is also in another file")
+            texts[section] = value
+    return texts
+
+
+def _parse(entry: Traversable) -> dict[str, Any]:
+    texts = yaml.safe_load(entry.read_text("utf-8"))
     assert isinstance(texts, dict)  # a packaged file; the tests read every key of both languages
     return texts
 
