@@ -10,12 +10,17 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any, cast
 
 import pyotp
 import pytest
@@ -237,3 +242,38 @@ def login_as(settings: Settings, runtime: Runtime, clock: FixedClock, staff_fact
 def client(login_as: LoginAs) -> TestClient:
     """A client logged in as a DPO (every permission, scope "*")."""
     return login_as("dpo")
+
+
+@dataclass
+class CaughtMail:
+    """What a real SMTP server on localhost (aiosmtpd) received; `settings_for` points Custos at it."""
+
+    port: int
+    messages: list[EmailMessage]
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        self.messages.append(cast(EmailMessage, message_from_bytes(envelope.content, policy=email_policy.default)))
+        return "250 OK"
+
+    def settings_for(self, settings: Settings) -> Settings:
+        return replace(settings, smtp_host="127.0.0.1", smtp_port=self.port, smtp_tls="none")
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if str(m["To"]) == address]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[CaughtMail]:
+    """A real SMTP server (aiosmtpd) on a free localhost port, for any test that sends mail."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    caught = CaughtMail(port=port, messages=[])
+    controller = Controller(caught, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield caught
+    finally:
+        controller.stop()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,25 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "to separate `custos worker` processes.",
     ),
     SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
-    SettingSpec("smtp_host", "", "SMTP server for outgoing mail (breach letters); empty: mail is not sent."),
+    SettingSpec(
+        "smtp_host", "", "SMTP server for outgoing mail; empty: .eml files in outbox_dir, or refused in production."
+    ),
     SettingSpec("smtp_port", "25", "Port of the SMTP server."),
     SettingSpec("mail_from", "", "Sender address of outgoing mail; empty: the policy's privacy contact."),
+    SettingSpec("smtp_tls", "none", "TLS to the SMTP server: `none`, `starttls` or `ssl` (implicit TLS, port 465)."),
+    SettingSpec("smtp_user", "", "User name for SMTP AUTH; empty: no authentication."),
+    SettingSpec(
+        "smtp_password", "", "Password for SMTP AUTH; only from the environment (CUSTOS_SMTP_PASSWORD), never a file."
+    ),
+    SettingSpec("outbox_dir", "./var/outbox", "Where mail is written as .eml files when no smtp_host is set."),
+    SettingSpec("packages_dir", "./var/packages", "Where access and portability packages (ZIP) are written."),
 )
 
 _PREFIX = "CUSTOS_"
 _MODES = ("embedded", "production")
+_SMTP_TLS = ("none", "starttls", "ssl")
+# Secrets that must not sit in a settings file, which is often readable and checked in.
+_ENVIRONMENT_ONLY = ("smtp_password",)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,11 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = ""
+    smtp_tls: str = "none"
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    outbox_dir: Path = Path("./var/outbox")
+    packages_dir: Path = Path("./var/packages")
 
     @property
     def base_url(self) -> str:
@@ -103,6 +120,10 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigurationError(f"settings file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigurationError(f"settings file {path} is not valid TOML: {exc}") from None
+    secrets = sorted(set(data) & set(_ENVIRONMENT_ONLY))
+    if secrets:
+        names = ", ".join(f"{name} (set {_PREFIX}{name.upper()})" for name in secrets)
+        raise ConfigurationError(f"settings file {path}: {names} may only come from the environment")
     known = {spec.name for spec in SETTINGS}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -132,6 +153,9 @@ def _build(values: dict[str, Any]) -> Settings:
         sweep_hour = -1
     if not 0 <= sweep_hour <= 23:
         raise ConfigurationError(f"retention_sweep_hour must be an hour 0–23, got {values['retention_sweep_hour']!r}")
+    smtp_tls = str(values["smtp_tls"]).strip().lower()
+    if smtp_tls not in _SMTP_TLS:
+        raise ConfigurationError(f"smtp_tls must be one of {', '.join(_SMTP_TLS)}, got {values['smtp_tls']!r}")
     settings = Settings(
         database_url=str(values["database_url"]),
         policy_path=Path(values["policy_path"]),
@@ -147,6 +171,11 @@ def _build(values: dict[str, Any]) -> Settings:
         smtp_host=str(values["smtp_host"]),
         smtp_port=_port(values["smtp_port"], "smtp_port"),
         mail_from=str(values["mail_from"]),
+        smtp_tls=smtp_tls,
+        smtp_user=str(values["smtp_user"]),
+        smtp_password=str(values["smtp_password"]),
+        outbox_dir=Path(values["outbox_dir"]),
+        packages_dir=Path(values["packages_dir"]),
     )
     if mode == "production" and settings.is_sqlite:
         # The embedded SQLite default is for trying Custos out; production runs on PostgreSQL.

@@ -1,5 +1,5 @@
-"""Outgoing mail: a small SMTP sender behind an interface that tests and jobs can replace."""
+"""Outgoing mail: SMTP (optionally STARTTLS/SSL and AUTH) or a file outbox, behind one `Mailer` interface."""
 
-from custos.mail.sender import Mailer, Message, SmtpMailer, mailer_for
+from custos.mail.sender import FileOutbox, Mailer, MailError, Message, SmtpMailer, mailer_for, to_email
 
-__all__ = ["Mailer", "Message", "SmtpMailer", "mailer_for"]
+__all__ = ["FileOutbox", "MailError", "Mailer", "Message", "SmtpMailer", "mailer_for", "to_email"]

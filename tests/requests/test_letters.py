@@ -1,0 +1,334 @@
+"""Every letter of a request renders in English and Swedish with its facts; a missing fact is an error."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from custos.errors import InvalidInput
+from custos.mail import Message
+from custos.policy import Policy
+from custos.policy.loader import load_policy
+from custos.requests.letters import LETTERS, render_letter
+
+POLICY = Path(__file__).resolve().parents[2] / "examples" / "elastx" / "policy.yaml"
+TO = "anna@example.se"
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(POLICY)
+
+
+# (letter, facts, what each language's body must show)
+CASES: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "acknowledgement",
+        {
+            "kind": "access",
+            "received_on": date(2026, 11, 29),
+            "due_on": date(2026, 12, 29),
+            "status_url": "https://c/s/x",
+        },
+        ["2026-11-29", "2026-12-29", "https://c/s/x"],
+    ),
+    (
+        "verification",
+        {
+            "kind": "erasure",
+            "verify_url": "https://c/v/abc?code=1",
+            "code": "493 817",
+            "expires_at": datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
+        },
+        ["https://c/v/abc?code=1", "493 817", "2026-11-30 11:00 CET"],
+    ),
+    (
+        "verification",
+        {"kind": "access", "purpose": "download", "code": "112 358", "expires_at": datetime(2026, 12, 1, tzinfo=UTC)},
+        ["112 358", "2026-12-01 01:00 CET"],
+    ),
+    (
+        "extension",
+        {
+            "kind": "access",
+            "received_on": date(2026, 11, 2),
+            "extended_due_on": date(2027, 2, 2),
+            "reason": "Twelve systems must be searched by hand.",
+        },
+        ["2026-11-02", "2027-02-02", "Twelve systems must be searched by hand."],
+    ),
+    (
+        "completion",
+        {"kind": "access", "download_url": "https://c/d/zz", "download_expires_on": date(2026, 12, 29)},
+        ["https://c/d/zz", "2026-12-29", "README.html"],
+    ),
+    (
+        "completion",
+        {"kind": "portability", "download_url": "https://c/d/pp", "download_expires_on": date(2026, 12, 29)},
+        ["https://c/d/pp", "JSON"],
+    ),
+    (
+        "completion",
+        {
+            "kind": "erasure",
+            "erased": ["Name, email and phone in our register", "CRM: 3 rows"],
+            "kept": [
+                {
+                    "category": "finance.invoice",
+                    "laws": ["Bokföringslagen (1999:1078) 7 kap. 2 §"],
+                    "until": date(2033, 12, 31),
+                    "system": "register",
+                }
+            ],
+        },
+        ["- CRM: 3 rows", "Bokföringslagen (1999:1078) 7 kap. 2 §", "2033-12-31", "17"],
+    ),
+    (
+        "completion",
+        {"kind": "rectification", "changes": {"name": "Anna Berg", "title": "CIO"}},
+        ["- name: Anna Berg", "- title: CIO", "19"],
+    ),
+    ("completion", {"kind": "restriction", "scope": "All your data"}, ["All your data"]),
+    ("completion", {"kind": "objection_other", "outcome": "We have stopped the analyses."}, ["We have stopped"]),
+    ("completion", {"kind": "objection_marketing"}, ["21"]),
+    (
+        "refusal",
+        {"kind": "erasure", "received_on": date(2026, 11, 2), "reasons": ["Manifestly unfounded", "Repetitive"]},
+        ["2026-11-02", "- Manifestly unfounded", "- Repetitive", "IMY (Integritetsskyddsmyndigheten)", "12"],
+    ),
+    (
+        "processor_redirect",
+        {"kind": "erasure", "processor": "elastx-cloud-platform"},
+        ["Elastx Cloud Platform", "28", "As a rule, Elastx has no opinions"],
+    ),
+    (
+        "processor_redirect",
+        {
+            "kind": "access",
+            "service": "Elastx Cloud Platform",
+            "description": "The customer decides.",
+            "controller": "Acme AB",
+            "controller_contact": "dpo@acme.example",
+        },
+        ["Acme AB", "dpo@acme.example", "The customer decides."],
+    ),
+    (
+        "reminder",
+        {
+            "kind": "erasure",
+            "received_on": date(2026, 11, 2),
+            "due_on": date(2026, 12, 2),
+            "days_left": 7,
+            "request_url": "https://c/admin/requests/DSR-1",
+        },
+        ["2026-12-02", "https://c/admin/requests/DSR-1"],
+    ),
+    (
+        "overdue",
+        {
+            "kind": "access",
+            "received_on": date(2026, 10, 2),
+            "due_on": date(2026, 11, 2),
+            "request_url": "https://c/admin/requests/DSR-1",
+        },
+        ["2026-11-02", "https://c/admin/requests/DSR-1"],
+    ),
+]
+
+
+def test_every_letter_has_a_case() -> None:
+    assert {letter for letter, _, _ in CASES} == set(LETTERS)
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+@pytest.mark.parametrize(("letter", "facts", "shown"), CASES, ids=lambda v: v if isinstance(v, str) else None)
+def test_each_letter_renders_with_its_facts(
+    policy: Policy, lang: str, letter: str, facts: dict[str, Any], shown: list[str]
+) -> None:
+    message = render_letter(letter, lang, to=TO, policy=policy, ref="DSR-2026-0001", **facts)
+    assert isinstance(message, Message)
+    assert (message.to, message.language) == (TO, lang)
+    assert "DSR-2026-0001" in message.subject or "Elastx" in message.subject
+    for fact in shown:
+        assert fact in message.body, fact
+    assert "DSR-2026-0001" in message.body
+    assert message.body.rstrip().endswith("Elastx\nprivacy@elastx.com")
+    for text in (message.subject, message.body):
+        assert "{" not in text
+        assert "}" not in text
+    assert message.html is not None
+    assert f'<html lang="{lang}">' in message.html
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["supervisory authority, IMY", "right to take the matter to court", "Art. 79", "Art. 12(4)"]),
+        ("sv", ["tillsynsmyndigheten, IMY", "rätt att föra saken till domstol", "art. 79", "art. 12.4"]),
+    ],
+)
+def test_a_refusal_names_the_authority_and_the_courts(policy: Policy, lang: str, words: list[str]) -> None:
+    message = render_letter(
+        "refusal", lang, to=TO, policy=policy, ref="R-1", kind="access", received_on=date(2026, 1, 5), reasons="X"
+    )
+    for word in words:
+        assert word in message.body
+
+
+def test_swedish_letters_are_in_swedish(policy: Policy) -> None:
+    message = render_letter(
+        "acknowledgement",
+        "sv",
+        to=TO,
+        policy=policy,
+        ref="R-1",
+        kind="erasure",
+        received_on=date(2026, 11, 29),
+        due_on=date(2026, 12, 29),
+        status_url="https://c/s",
+    )
+    assert message.subject == "Vi har tagit emot din begäran (R-1)"
+    assert message.body.startswith(
+        "Hej,\n\nVi tog emot din begäran om radering av dina personuppgifter den 2026-11-29."
+    )
+
+
+def test_erasure_says_when_nothing_was_kept_and_names_a_legal_hold(policy: Policy) -> None:
+    nothing = render_letter(
+        "completion", "en", to=TO, policy=policy, ref="R", kind="erasure", erased=["Everything"], kept=[]
+    )
+    assert "We kept nothing." in nothing.body
+    held = render_letter(
+        "completion",
+        "sv",
+        to=TO,
+        policy=policy,
+        ref="R",
+        kind="erasure",
+        erased="Inget",
+        kept=[{"what": "register", "reason": "legal_hold"}],
+    )
+    assert "- register: ett bevarandebeslut" in held.body
+    assert "art. 17.3 e" in held.body
+
+
+def test_a_missing_fact_is_named(policy: Policy) -> None:
+    with pytest.raises(InvalidInput, match="the acknowledgement letter needs the fact 'due_on'") as caught:
+        render_letter(
+            "acknowledgement",
+            "en",
+            to=TO,
+            policy=policy,
+            ref="R",
+            kind="access",
+            received_on=date(2026, 1, 1),
+            status_url="https://c/s",
+        )
+    assert caught.value.problems[0].location == "due_on"
+    with pytest.raises(InvalidInput, match="'reason'"):
+        render_letter(
+            "extension",
+            "en",
+            to=TO,
+            policy=policy,
+            ref="R",
+            kind="access",
+            received_on=date(2026, 1, 1),
+            extended_due_on=date(2026, 3, 2),
+            reason="  ".strip(),
+        )
+    with pytest.raises(InvalidInput, match="'erased'"):
+        render_letter("completion", "en", to=TO, policy=policy, ref="R", kind="erasure", kept=[])
+    with pytest.raises(InvalidInput, match="'organisation'"):
+        render_letter("completion", "en", to=TO, ref="R", kind="restriction", scope="All")
+
+
+def test_without_a_policy_the_organisation_comes_from_facts() -> None:
+    message = render_letter(
+        "completion",
+        "en",
+        to=TO,
+        ref="R",
+        kind="restriction",
+        scope="All",
+        organisation="Acme AB",
+        privacy_contact="privacy@acme.example",
+        authority="IMY",
+    )
+    assert message.body.rstrip().endswith("Acme AB\nprivacy@acme.example")
+
+
+def test_unknown_letters_kinds_and_languages_are_refused(policy: Policy) -> None:
+    with pytest.raises(InvalidInput, match="there is no letter 'welcome'"):
+        render_letter("welcome", "en", to=TO, policy=policy, ref="R")
+    with pytest.raises(InvalidInput, match="no completion letter for a request of kind 'teleport'"):
+        render_letter("completion", "en", to=TO, policy=policy, ref="R", kind="teleport")
+    with pytest.raises(InvalidInput, match="'fi'"):
+        render_letter("refusal", "fi", to=TO, policy=policy, ref="R")
+
+
+def test_reminder_counts_days_in_words(policy: Policy) -> None:
+    facts = {
+        "kind": "access",
+        "received_on": date(2026, 11, 2),
+        "due_on": date(2026, 12, 2),
+        "request_url": "https://c/r",
+    }
+    assert render_letter("reminder", "en", to=TO, policy=policy, ref="R", days_left=1, **facts).subject == (
+        "Request R is due in one day (2026-12-02)"
+    )
+    assert render_letter("reminder", "sv", to=TO, policy=policy, ref="R", days_left=7, **facts).subject == (
+        "Begäran R ska besvaras om 7 dagar (2026-12-02)"
+    )
+
+
+def test_the_html_alternative_links_and_escapes(policy: Policy) -> None:
+    message = render_letter(
+        "extension",
+        "en",
+        to=TO,
+        policy=policy,
+        ref="R",
+        kind="access",
+        received_on=date(2026, 1, 1),
+        extended_due_on=date(2026, 3, 2),
+        reason="<b>many</b> systems",
+    )
+    assert message.html is not None
+    assert "&lt;b&gt;many&lt;/b&gt;" in message.html
+    link = render_letter(
+        "completion",
+        "en",
+        to=TO,
+        policy=policy,
+        ref="R",
+        kind="access",
+        download_url="https://c/d?a=1&b=2",
+        download_expires_on=date(2026, 2, 1),
+    )
+    assert '<a href="https://c/d?a=1&amp;b=2">' in (link.html or "")
+
+
+def test_the_wording_has_the_same_keys_and_placeholders_in_both_languages() -> None:
+    import string
+
+    from custos.texts import read_texts
+
+    def flat(node: object, prefix: str = "") -> dict[str, set[str]]:
+        if not isinstance(node, dict):
+            names = {name for _, name, _, _ in string.Formatter().parse(str(node)) if name}
+            return {prefix: names}
+        found: dict[str, set[str]] = {}
+        for key, value in node.items():
+            found.update(flat(value, f"{prefix}.{key}"))
+        return found
+
+    assert flat(read_texts("custos.requests", "en")) == flat(read_texts("custos.requests", "sv"))
+
+
+def test_every_letter_needs_the_request_reference(policy: Policy) -> None:
+    with pytest.raises(InvalidInput, match="needs the fact 'ref'"):
+        render_letter("completion", "en", to=TO, policy=policy, kind="objection_marketing")
