@@ -129,6 +129,10 @@ def test_banner_config_in_both_languages(anonymous_client: TestClient) -> None:
     assert [c["id"] for c in en["categories"]] == ["analytics"]
     assert [c["name"] for c in en["categories"][0]["cookies"]] == ["_pk_id.*", "_pk_ses.*"]
     assert "Elastx" in en["texts"]["intro"]
+    # The policy's own texts in the page's language (examples/elastx/policy.yaml gives both).
+    assert (en["categories"][0]["name"], sv["categories"][0]["name"]) == ("Analytics", "Analys")
+    assert sv["categories"][0]["description"].startswith("Låter Elastx se hur webbplatsen används")
+    assert en["adapters"] == {"piwik_pro": "container", "google_consent_mode": False}  # the defaults
     assert anonymous_client.get("/consent/config?lang=de", headers=JSON).status_code == 422
 
 
@@ -141,11 +145,14 @@ def test_both_languages_have_the_same_banner_texts() -> None:
 
 
 def test_banner_js_and_css_fit_in_8_kb_gzipped(anonymous_client: TestClient) -> None:
+    # Everything a site loads: the banner, its styles, and Google Consent Mode's defaults.
     js = anonymous_client.get("/consent/banner.js")
+    defaults = anonymous_client.get("/consent/consent-default.js")
     css = anonymous_client.get("/consent/banner.css")
     assert js.headers["content-type"].startswith("text/javascript")
+    assert defaults.headers["content-type"].startswith("text/javascript")
     assert css.headers["content-type"].startswith("text/css")
-    size = len(gzip.compress(js.content, 9)) + len(gzip.compress(css.content, 9))
+    size = sum(len(gzip.compress(r.content, 9)) for r in (js, defaults, css))
     assert size <= 8 * 1024, size
     assert "style=" not in js.text  # nothing that would need 'unsafe-inline'
 

@@ -163,7 +163,11 @@ def test_swedish_notice_states_the_key_facts(example_policy: Policy) -> None:
         "Föregående version: 2023-10-03",
         "privacy@elastx.com",
         "info@elastx.se",
+        # The policy's own cookie texts, in their Swedish wording
+        "Analys",
+        "Håller ihop sidvisningarna under ett besök till en session.",
     ):
         assert _normalise(phrase) in text, phrase
+    assert "Groups page views of one visit into a session." not in text
     markdown = markdown_text(render_notice_markdown(document, words))
     assert _normalise("Raderas senast tio år efter att anställningen upphörde.") in markdown

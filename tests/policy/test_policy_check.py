@@ -90,7 +90,8 @@ def test_analytics_cookie_marked_necessary_is_warned(tmp_path: Path) -> None:
 
 def test_cookie_needing_consent_without_a_banner_category_is_warned(tmp_path: Path) -> None:
     path = variant(
-        tmp_path, ("    - id: analytics\n      name: Analytics", "    - id: preferences\n      name: Preferences")
+        tmp_path,
+        ("    - id: analytics\n      name: {en: Analytics,", "    - id: preferences\n      name: {en: Preferences,"),
     )
     warnings = new_warnings(path)
     assert [warning.location for warning in warnings] == ["cookies[0].category", "cookies[1].category"]
@@ -100,7 +101,11 @@ def test_cookie_needing_consent_without_a_banner_category_is_warned(tmp_path: Pa
 def test_cookie_outliving_the_consent_is_warned(tmp_path: Path) -> None:
     [warning] = new_warnings(
         variant(
-            tmp_path, ("    lifetime: P365D\n    purpose: Recognises", "    lifetime: P13M\n    purpose: Recognises")
+            tmp_path,
+            (
+                "    lifetime: P365D\n    purpose:\n      en: Recognises",
+                "    lifetime: P13M\n    purpose:\n      en: Recognises",
+            ),
         )
     )
     assert warning.location == "cookies[0].lifetime"

@@ -13,6 +13,7 @@ from typing import Any
 from custos.notice import load_wording
 from custos.notice.phrases import lifetime
 from custos.policy import Cookie, CookieCategory, Party, Policy
+from custos.policy.cookies import ConsentAdapters
 from custos.texts import read_texts
 
 # The policy's own limit, and the longest the consent cookie may live (REQUIREMENTS "Cookies"; the seed
@@ -111,8 +112,8 @@ def banner_config(policy: Policy, lang: str, terms: ConsentTerms) -> dict[str, A
         categories.append(
             {
                 "id": category,
-                "name": described.name if described else notice_words(f"cookies.categories.{category}"),
-                "description": described.description if described else "",
+                "name": described.name.in_(lang) if described else notice_words(f"cookies.categories.{category}"),
+                "description": described.description.in_(lang) if described else "",
                 "cookies": [_cookie(c, lang) for c in policy.cookies if c.category.value == category],
             }
         )
@@ -125,4 +126,5 @@ def banner_config(policy: Policy, lang: str, terms: ConsentTerms) -> dict[str, A
         "icon": consent.withdraw_icon.value if consent else "bottom-left",
         "privacy_url": f"/privacy?lang={lang}",
         "gpc_honoured": terms.gpc_honoured,
+        "adapters": (consent.adapters if consent else ConsentAdapters()).model_dump(mode="json"),
     }

@@ -20,7 +20,7 @@ def cookie_sections(notice: Notice, words: Wording) -> list[Section]:
 
 
 def _category_name(notice: Notice, category: CookieCategory, words: Wording) -> str:
-    named = {c.id: c.name for c in notice.consent.categories} if notice.consent else {}
+    named = {c.id: c.name.in_(words.lang) for c in notice.consent.categories} if notice.consent else {}
     return named.get(category) or words(f"cookies.categories.{category.value}")
 
 
@@ -56,7 +56,7 @@ def _row(notice: Notice, cookie: Cookie, words: Wording) -> tuple[Spans, ...]:
     return (
         (Span(cookie.name, code=True),),
         provider,
-        text(cookie.purpose),
+        text(cookie.purpose.in_(words.lang)),
         text(_category_name(notice, cookie.category, words)),
         text(party),
         text(phrases.lifetime(words, cookie)),
@@ -69,7 +69,10 @@ def _choices(notice: Notice, consent: ConsentSettings | None, words: Wording) ->
     if consent is not None and consent.categories:
         blocks.append(Paragraph(text(words("consent.categories"))))
         template = words.text("consent.category")
-        items = (fill(template, name=c.name, description=c.description) for c in consent.categories)
+        items = (
+            fill(template, name=c.name.in_(words.lang), description=c.description.in_(words.lang))
+            for c in consent.categories
+        )
         blocks.append(BulletList(tuple(items)))
     # Custos never treats browsing as consent, whatever the policy file asks (`policy check` warns), so the
     # notice says what Custos does: nothing but necessary cookies until the visitor chooses.

@@ -23,10 +23,11 @@ from custos.consent import service
 from custos.consent.ratelimit import RateLimiter
 from custos.consent.schemas import ConsentCreate, ConsentHistory, ConsentRecordPublic, ConsentStatePublic
 from custos.consent.terms import CONSENT_COOKIE, ConsentTerms, TermsCache, banner_config
+from custos.consent.writer import ConsentWriter
 from custos.errors import CustosError, PermissionDenied
 from custos.runtime import Runtime
 from custos.web import errors
-from custos.web.auth import Require, cookies_secure
+from custos.web.auth import Require
 from custos.web.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["consent"])
@@ -64,9 +65,17 @@ def install(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
 
+    app.state.consent_writer = ConsentWriter(runtime.db)
     app.add_exception_handler(RateLimited, too_many)
     app.include_router(router)
     app.include_router(admin_router)
+
+
+def shutdown(app: FastAPI) -> None:
+    """Commit the choices still queued and stop the writer (called when the app stops)."""
+    writer = app.state.consent_writer
+    assert isinstance(writer, ConsentWriter)
+    writer.close()
 
 
 def current_terms(request: Request, runtime: Runtime) -> ConsentTerms:
@@ -81,7 +90,7 @@ def _visitor(request: Request) -> str | None:
     return value if service.is_visitor_id(value) else None
 
 
-def rate_limited(request: Request) -> None:
+async def rate_limited(request: Request) -> None:
     limits = request.app.state.consent_limits
     assert isinstance(limits, Limits)
     address = request.client.host if request.client else "unknown"
@@ -109,18 +118,51 @@ def ua_family(user_agent: str) -> str | None:
     return "other" if agent else None
 
 
-def _not_cross_site(request: Request) -> None:
+def _not_cross_site(request: Request, runtime: Runtime) -> None:
     # A page on another site must not be able to record a consent in the visitor's name (Art. 4(11): the
-    # visitor's own act). Browsers say where a request comes from; the JSON body already forces a preflight.
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    # visitor's own act). Browsers say where a request comes from; the JSON body already forces a preflight,
+    # which only the sites the policy lists pass (see _site).
+    if request.headers.get("sec-fetch-site") == "cross-site" and _site(request, runtime) is None:
         raise PermissionDenied("Consent can only be recorded from this site.")
+
+
+# -- the banner on another origin: CORS for the sites the policy lists (`consent.sites`) ----------------------
+
+
+def _site(request: Request, runtime: Runtime) -> str | None:
+    """The embedding page's origin, when it is one of the policy's sites."""
+    origin = request.headers.get("origin")
+    consent = runtime.policy.consent
+    return origin if origin is not None and consent is not None and origin in consent.sites else None
+
+
+def _cors(request: Request, runtime: Runtime) -> dict[str, str]:
+    # With credentials, so the consent cookie goes along; never "*", only the listed site that asks. Vary
+    # keeps a shared cache from answering one site with another's headers.
+    site = _site(request, runtime)
+    if site is None:
+        return {"Vary": "Origin"}
+    return {"Access-Control-Allow-Origin": site, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+
+
+@router.options("/consent/records", include_in_schema=False)
+def record_preflight(request: Request, runtime: RuntimeDep) -> Response:
+    """The browser's preflight before a listed site's banner posts a choice; other origins get no permission."""
+    headers = _cors(request, runtime)
+    if "Access-Control-Allow-Origin" in headers:
+        headers |= {
+            "Access-Control-Allow-Methods": "POST",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
+    return Response(status_code=204, headers=headers)
 
 
 @router.get("/consent/config", summary="The banner's texts and categories, from the policy")
 def config(request: Request, runtime: RuntimeDep, lang: LangQuery = "en") -> JSONResponse:
     return JSONResponse(
         banner_config(runtime.policy, lang, current_terms(request, runtime)),
-        headers={"Cache-Control": "public, max-age=300"},
+        headers={"Cache-Control": "public, max-age=300", **_cors(request, runtime)},
     )
 
 
@@ -129,6 +171,7 @@ def state(request: Request, response: Response, session: SessionDep, runtime: Ru
     terms = current_terms(request, runtime)
     now = service.current_state(session, runtime.clock, terms, _visitor(request), gpc=_gpc(request, runtime))
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(_cors(request, runtime))
     return ConsentStatePublic(
         choices=now.choices,
         ask=now.ask,
@@ -142,15 +185,19 @@ def state(request: Request, response: Response, session: SessionDep, runtime: Ru
     )
 
 
-@router.post(
-    "/consent/records",
-    response_model=ConsentRecordPublic,
-    status_code=201,
-    dependencies=[Limited, Depends(_not_cross_site)],
-)
-def record(
-    body: ConsentCreate, request: Request, response: Response, session: SessionDep, runtime: RuntimeDep
-) -> ConsentRecordPublic:
+@router.post("/consent/records", response_model=ConsentRecordPublic, status_code=201)
+async def record(body: ConsentCreate, request: Request) -> Response:
+    # Async, with no session of its own: the choice is checked here and written by the app's one consent
+    # writer, which commits whatever is waiting together (custos.consent.writer); the answer, and the cookie,
+    # wait for that commit. The checks are calls, not dependencies, and the answer is serialised once, here:
+    # on this, the busiest public endpoint, FastAPI's per-dependency and response-model work cost more than
+    # the database write.
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, Runtime)
+    await rate_limited(request)
+    _not_cross_site(request, runtime)
+    writer = request.app.state.consent_writer
+    assert isinstance(writer, ConsentWriter)
     terms = current_terms(request, runtime)
     choice = service.Choice(
         choices=body.choices,
@@ -158,28 +205,45 @@ def record(
         gpc=_gpc(request, runtime),
         ua_family=ua_family(request.headers.get("user-agent", "")),
     )
-    saved = service.record_choice(session, runtime.clock, terms, _visitor(request), choice)
-    # Max-Age equals the record's validity (≤ 365 days); SameSite=Lax so it comes along on navigation to the
-    # site; HttpOnly since only the server reads it; Secure whenever the site is served over HTTPS.
-    response.set_cookie(
-        CONSENT_COOKIE,
-        saved.visitor_id,
-        max_age=int(terms.validity.total_seconds()),
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=cookies_secure(request, runtime.settings),
+    pending = service.prepare(runtime.clock, terms, _visitor(request), choice)
+    saved = await writer.write(pending)
+    public = ConsentRecordPublic.model_validate(saved, from_attributes=True)
+    return Response(
+        public.model_dump_json(),
+        status_code=201,
+        media_type="application/json",
+        headers={
+            "Cache-Control": "no-store",
+            "Set-Cookie": _consent_cookie(saved.visitor_id, terms, request, runtime),
+            **_cors(request, runtime),
+        },
     )
-    response.headers["Cache-Control"] = "no-store"
-    return ConsentRecordPublic.model_validate(saved, from_attributes=True)
+
+
+def _consent_cookie(visitor_id: str, terms: ConsentTerms, request: Request, runtime: Runtime) -> str:
+    """The Set-Cookie value, written out: the visitor id is hex, so nothing needs quoting (and the standard
+    library's cookie class was a tenth of this endpoint's time).
+
+    Max-Age equals the record's validity (≤ 365 days); SameSite=Lax so it comes along on navigation to the
+    site; HttpOnly since only the server reads it; Secure whenever the site is served over HTTPS. Posted from
+    a listed site on another *site* (not just another origin), it must be SameSite=None to come back at all,
+    which browsers accept only with Secure; Partitioned keeps it to that one site (CHIPS), so it is not a
+    cross-site identifier. docs/consent.md says which browsers still refuse it."""
+    max_age = int(terms.validity.total_seconds())
+    cookie = f"{CONSENT_COOKIE}={visitor_id}; HttpOnly; Max-Age={max_age}; Path=/"
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return cookie + "; SameSite=none; Secure; Partitioned"
+    secure = request.scope.get("scheme") == "https" or runtime.settings.public_url.startswith("https://")
+    return cookie + "; SameSite=lax" + ("; Secure" if secure else "")
 
 
 @router.get("/consent/records/me", response_model=ConsentHistory, dependencies=[Limited])
-def my_records(request: Request, response: Response, session: SessionDep) -> ConsentHistory:
+def my_records(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentHistory:
     """The visitor's own history, found by the consent cookie (Art. 15); without the cookie, none."""
     visitor = _visitor(request)
     items = service.history(session, visitor) if visitor else []
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(_cors(request, runtime))
     return ConsentHistory(items=[ConsentRecordPublic.model_validate(r, from_attributes=True) for r in items])
 
 
@@ -196,6 +260,12 @@ def banner_js() -> Response:
 @router.get("/consent/banner.css", include_in_schema=False)
 def banner_css() -> Response:
     return _static("banner.css", "text/css; charset=utf-8")
+
+
+@router.get("/consent/consent-default.js", include_in_schema=False)
+def consent_default_js() -> Response:
+    """Google Consent Mode v2's default-denied call, for sites with Google tags: the first script on the page."""
+    return _static("consent-default.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/.well-known/gpc.json", include_in_schema=False)

@@ -7,7 +7,8 @@
 (function () {
   "use strict";
   var me = document.currentScript;
-  var root = me.src.replace(/\/banner\.js(\?.*)?$/, "");
+  var root = me.src.replace(/\/banner\.js(\?.*)?$/, ""); // Custos's own origin + /consent, for every call
+  var base = root.replace(/\/consent$/, "");
   var nonce = me.nonce || "";
   var lang = /^sv/i.test(document.documentElement.lang) ? "sv" : "en";
   var cfg, st, box, icon, back;
@@ -25,7 +26,7 @@
     return e;
   }
   function call(path, body) {
-    var opts = { credentials: "same-origin", headers: { Accept: "application/json" } };
+    var opts = { credentials: "include", headers: { Accept: "application/json" } }; // cookie also cross-origin
     if (body) {
       opts.method = "POST";
       opts.headers["Content-Type"] = "application/json";
@@ -45,19 +46,45 @@
   function t(k) { return cfg.texts[k]; }
 
   // Start what the visitor consented to; stop and clear what they did not (or no longer) consent to.
-  function apply(ch) {
+  // `decided`: the visitor's own choice (or GPC), not the "nothing yet" before one.
+  function apply(ch, decided) {
     now = ch;
     cats().forEach(function (c) {
       if (ch[c.id]) run(c.id);
       else wipe(c);
     });
+    // Google Consent Mode v2: consent-default.js said "denied" before any tag; this is the update.
     var g = window.gtag;
+    if (cfg.adapters.google_consent_mode && typeof g !== "function") console.warn("Custos: load consent-default.js first");
     if (typeof g === "function") {
       var a = ch.analytics ? "granted" : "denied", m = ch.marketing ? "granted" : "denied";
       g("consent", "update", { analytics_storage: a, ad_storage: m, ad_user_data: m, ad_personalization: m });
     }
     if (window._paq) window._paq.push([ch.analytics ? "rememberConsentGiven" : "forgetConsentGiven"]);
+    if (cfg.adapters.piwik_pro === "consent_api") piwik(ch, decided);
     document.dispatchEvent(new CustomEvent("custos:consent", { detail: { choices: ch } }));
+  }
+  // Piwik PRO's consent manager (when the policy chooses its consent API over blocking the container): pass on
+  // the choice for each consent type its setup uses, only when it differs from what it holds (every
+  // setComplianceSettings counts a page view). Before a choice it only takes back an approval it still holds.
+  var PP = { analytics: "analytics", user_feedback: "analytics", ab_testing_and_personalization: "preferences",
+    remarketing: "marketing", conversion_tracking: "marketing", marketing_automation: "marketing" };
+  function piwik(ch, decided) {
+    var cm = window.ppms && window.ppms.cm;
+    if (!cm) return;
+    cm.api("getComplianceTypes", function (types) {
+      cm.api("getComplianceSettings", function (held) {
+        var c = {}, differs = false;
+        types.forEach(function (ty) {
+          if (!(PP[ty] in ch)) return;
+          var s = ch[PP[ty]] ? 1 : 0, was = held && held.consents && held.consents[ty];
+          was = was ? was.status : -1;
+          c[ty] = { status: s };
+          if (s !== was && (decided || was === 1)) differs = true;
+        });
+        if (differs) cm.api("setComplianceSettings", { consents: c }, function () {});
+      });
+    });
   }
   function run(id) {
     document.querySelectorAll('script[type="text/plain"][data-category="' + id + '"]').forEach(function (o) {
@@ -94,7 +121,7 @@
 
   function save(ch, method) {
     return call("/records", { choices: ch, method: method })
-      .then(function () { apply(ch); })
+      .then(function () { apply(ch, true); })
       .catch(function () { apply(all(false)); }) // no proof, no consent
       .then(close);
   }
@@ -149,7 +176,7 @@
         btn("settings", function () { panel.hidden = !panel.hidden; }),
       ]),
       list.length ? btn("withdraw", function () { save(all(false), "settings"); }, "cc-btn cc-withdraw") : null,
-      h("a", { href: cfg.privacy_url, text: t("privacy") }),
+      h("a", { href: (base === location.origin ? "" : base) + cfg.privacy_url, text: t("privacy") }),
     ]);
     box.addEventListener("keydown", keys);
     document.body.append(box);
@@ -182,7 +209,7 @@
     icon.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5z"/><circle cx="8" cy="11" r="1.4"/><circle cx="14" cy="15" r="1.4"/><circle cx="9" cy="16" r="1.1"/></svg>';
     document.body.append(icon);
     if (!cats().length) return;
-    if (!s.ask) { apply(s.choices); icon.hidden = false; }
+    if (!s.ask) { apply(s.choices, true); icon.hidden = false; }
     else if ((navigator.globalPrivacyControl === true || s.gpc) && cfg.gpc_honoured) save(all(false), "gpc");
     else { apply(all(false)); open(false); }
   }
