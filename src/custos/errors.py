@@ -100,3 +100,12 @@ class CsrfRejected(PermissionDenied):
     def __init__(self, message: str = "The X-CSRF-Token header is missing or does not match this session.") -> None:
         super().__init__(message)
         self.code = "csrf_rejected"
+
+
+class SystemFailed(CustosError):
+    """A connected system could not be read or changed; whatever was begun in it was rolled back."""
+
+    def __init__(self, message: str, *, system: str, table: str | None = None) -> None:
+        super().__init__(message, code="system_failed")
+        self.system = system
+        self.table = table

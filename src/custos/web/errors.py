@@ -26,6 +26,7 @@ from custos.errors import (
     PermissionDenied,
     PolicyInvalid,
     Problem,
+    SystemFailed,
     Unauthenticated,
 )
 from custos.web.admin.pages import error_page
@@ -40,6 +41,8 @@ STATUS: dict[type[CustosError], int] = {
     Unauthenticated: 401,
     PolicyInvalid: 422,
     ConfigurationError: 500,
+    # Custos is fine; the organisation's own system behind it failed (and was rolled back): a bad gateway.
+    SystemFailed: 502,
 }
 
 
