@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from custos.clock import Clock, SystemClock
 from custos.crypto import KeyRing, load_key_file
@@ -13,6 +16,9 @@ from custos.policy import Policy, load_policy
 from custos.register.context import RegisterContext
 from custos.settings import Settings
 
+if TYPE_CHECKING:
+    from custos.systems.connect import SystemEngines
+
 
 @dataclass
 class Runtime:
@@ -21,16 +27,31 @@ class Runtime:
     keys: KeyRing
     policy: Policy
     clock: Clock
+    # Where connected systems' URLs and tokens are read (policy `connection:` / `http.auth.env` name the variable).
+    system_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    _system_engines: SystemEngines | None = field(default=None, init=False, repr=False)
 
     @property
     def register(self) -> RegisterContext:
         return RegisterContext(keys=self.keys, policy=self.policy, clock=self.clock)
 
+    @property
+    def system_engines(self) -> SystemEngines:
+        """Pooled engines to the connected sql systems, created on first use (most commands need none)."""
+        if self._system_engines is None:
+            from custos.systems.connect import SystemEngines
+
+            self._system_engines = SystemEngines()
+        return self._system_engines
+
     def close(self) -> None:
+        if self._system_engines is not None:
+            self._system_engines.close()
+            self._system_engines = None
         self.db.dispose()
 
 
-def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+def open_runtime(settings: Settings, clock: Clock | None = None, environ: Mapping[str, str] | None = None) -> Runtime:
     """Connect to an initialised installation; says what to run when it is not initialised."""
     policy = load_policy(settings.policy_path)
     keys = load_key_file(settings.key_file)
@@ -40,4 +61,11 @@ def open_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         db.dispose()
         state = "not initialised" if revision is None else f"at migration {revision}"
         raise ConfigurationError(f"the database is {state}; run `custos init` to bring it up to date")
-    return Runtime(settings=settings, db=db, keys=keys, policy=policy, clock=clock or SystemClock())
+    return Runtime(
+        settings=settings,
+        db=db,
+        keys=keys,
+        policy=policy,
+        clock=clock or SystemClock(),
+        system_env=os.environ if environ is None else environ,
+    )

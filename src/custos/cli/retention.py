@@ -32,6 +32,7 @@ from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
 from custos.retention.sweep import BATCH, SweepReport, run_sweep
 from custos.retention.sweep import Progress as SweepProgress
+from custos.retention.systems_step import SystemSteps
 
 app = typer.Typer(help="Retention: who is due for erasure, sweeps, and legal holds.", no_args_is_help=True)
 hold_app = typer.Typer(help="Legal holds that stop erasure (Art. 17(3)(e)).", no_args_is_help=True)
@@ -112,7 +113,14 @@ def sweep(
         principal = require(ctx, rt, "retention.run")
         with _progress(st.errors) as advance:
             reports = run_sweep(
-                rt.db, rt.policy, rt.clock, principal.actor, trigger="cli", batch=batch, progress=advance
+                rt.db,
+                rt.policy,
+                rt.clock,
+                principal.actor,
+                trigger="cli",
+                batch=batch,
+                progress=advance,
+                systems=SystemSteps(rt),
             )
     st.console.print(_summary(reports))
 

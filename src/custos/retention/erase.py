@@ -9,7 +9,7 @@ still pending with none (DESIGN: every step idempotent).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -57,8 +57,13 @@ def execute_batch(
     rules: CompiledPolicy,
     sweep: RetentionSweep,
     tasks: Sequence[RetentionTask],
+    system_counts: Mapping[int, dict[str, Any]] | None = None,
 ) -> BatchResult:
-    """Carry out `tasks` (all pending, locked by the caller's transaction) and update the sweep's counts."""
+    """Carry out `tasks` (all pending, locked by the caller's transaction) and update the sweep's counts.
+
+    `system_counts` (task id → {system: counts}) are what the task's earlier steps did in connected systems;
+    they go into the tombstone beside the register's own counts.
+    """
     result = BatchResult()
     ids = [t.person_id for t in tasks]
     refs = dict(session.execute(select(Person.id, Person.ref).where(Person.id.in_(ids))).all())
@@ -80,7 +85,9 @@ def execute_batch(
             result.notes[note] = result.notes.get(note, 0) + 1
             skipped.append({"task_id": task.id, "state": "skipped", "note": note, "done_at": now})
             continue
-        work.append(_plan_deletion(task, verdict, identities.get(task.person_id, [])))
+        erasure = _plan_deletion(task, verdict, identities.get(task.person_id, []))
+        erasure.counts.update((system_counts or {}).get(task.id, {}))
+        work.append(erasure)
     _delete(session, work)
     tombstones = _tombstones(session, rules, sweep, work, now)
     for item in work:
@@ -250,3 +257,82 @@ def _audit(session: Session, clock: Clock, actor: Actor, sweep: RetentionSweep, 
             "retained_categories": retained,
         },
     )
+
+
+@dataclass(frozen=True)
+class RequestErasure:
+    """What an erasure request removed from the register, and what the law keeps (by category, law, date)."""
+
+    erased: bool
+    held: bool
+    tombstone_id: int | None
+    counts: dict[str, Any]
+    kept: list[dict[str, Any]]
+
+
+def erase_on_request(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    rules: CompiledPolicy,
+    person_ref: str,
+    *,
+    reference: str,
+) -> RequestErasure:
+    """Art. 17(1): erase one person now, whatever their relationships' own due dates, with the sweep's deletion
+    and tombstone. A legal hold (Art. 17(3)(e)) keeps the person; categories a law keeps (Art. 17(3)(b)) are
+    named with their law and date in `kept` and in the tombstone, for the answer to the subject.
+    Idempotent: a person already gone gives `erased=False` and changes nothing."""
+    person_id = session.scalar(select(Person.id).where(Person.ref == person_ref))
+    if person_id is None:
+        return RequestErasure(False, False, None, {}, [])
+    on = today(clock)
+    facts = load_people(session, [person_id], on).get(person_id)
+    verdicts = judge_person(rules, facts, on).relationships if facts is not None else ()
+    if facts is not None and (facts.person_held or any(v.held for v in verdicts)):
+        return RequestErasure(False, True, None, {}, [{"what": "register", "reason": "legal_hold"}])
+    identities = [
+        (i, k) for i, k in session.execute(select(Identity.id, Identity.kind).where(Identity.person_id == person_id))
+    ]
+    task = RetentionTask(person_id=person_id, person_ref=person_ref, steps={})  # transient: never added
+    work = _plan_deletion(task, PersonVerdict(person_id, "erase", False, verdicts, ()), identities)
+    _delete(session, [work])
+    entries = [_entry(rules, v) for v in verdicts]
+    kept_dates = [v.legal_until for v in verdicts if v.retained_categories and v.legal_until is not None]
+    tombstone = Tombstone(
+        sweep_id=None,
+        task_id=None,
+        subject_ref=person_ref,
+        action="erase",
+        state="retained_under_law" if any(v.retained_categories for v in verdicts) else "erased",
+        retained_until=max(kept_dates) if kept_dates else None,
+        as_of=on,
+        erased_at=clock.now(),
+        counts=work.counts,
+        entries=entries,
+    )
+    session.add(tombstone)
+    session.flush()
+    counts = work.counts[REGISTER_STEP]
+    audit.record(
+        session,
+        clock,
+        actor,
+        "person.erase",
+        subject=person_ref,
+        purpose="erasure request, GDPR Art. 17(1)",
+        reference=reference,
+        details={
+            "tombstone": tombstone.id,
+            "relationships": counts["relationships"],
+            "identities": counts["identities"],
+            "activities": sorted({v.row.activity for v in verdicts}),
+            "retained_categories": sorted({c for v in verdicts for c in v.retained_categories}),
+        },
+    )
+    kept = [
+        {"category": category, "activity": e["activity"], "laws": e["laws"], "until": e["retained_until"]}
+        for e in entries
+        for category in e["retained_categories"]
+    ]
+    return RequestErasure(True, False, tombstone.id, dict(counts), kept)

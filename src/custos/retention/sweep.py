@@ -38,6 +38,7 @@ from custos.retention.erase import REGISTER_STEP, execute_batch
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
 from custos.retention.plan import plan_chunk
 from custos.retention.rules import CompiledPolicy
+from custos.retention.systems_step import SystemSteps, ready_for_register
 
 BATCH = 500
 PLAN_CHUNK = 2000
@@ -81,16 +82,23 @@ def run_sweep(
     trigger: str,
     batch: int = BATCH,
     progress: Progress | None = None,
+    systems: SystemSteps | None = None,
 ) -> list[SweepReport]:
-    """Finish every unfinished sweep, then sweep as of today; one report per sweep driven."""
+    """Finish every unfinished sweep, then sweep as of today; one report per sweep driven.
+
+    With `systems`, due people are erased in the connected systems their activities name, too.
+    """
     rules = CompiledPolicy.of(policy)
     with db.transaction() as session:
         unfinished = list(
             session.scalars(select(RetentionSweep.id).where(RetentionSweep.state != "done").order_by(RetentionSweep.id))
         )
-    reports = [drive(db, rules, clock, actor, sweep_id, batch=batch, progress=progress) for sweep_id in unfinished]
+    reports = [
+        drive(db, rules, clock, actor, sweep_id, batch=batch, progress=progress, systems=systems)
+        for sweep_id in unfinished
+    ]
     sweep_id = start_sweep(db, clock, actor, trigger)
-    reports.append(drive(db, rules, clock, actor, sweep_id, batch=batch, progress=progress))
+    reports.append(drive(db, rules, clock, actor, sweep_id, batch=batch, progress=progress, systems=systems))
     return reports
 
 
@@ -132,21 +140,41 @@ def drive(
     *,
     batch: int = BATCH,
     progress: Progress | None = None,
+    systems: SystemSteps | None = None,
 ) -> SweepReport:
-    """Move one sweep forward until it is done; safe to call again at any point, from any process."""
+    """Move one sweep forward until it is done; safe to call again at any point, from any process.
+
+    A task whose step in a connected system failed is set aside until the next drive; the sweep then stays
+    `running` (its report says so) and is finished by a later drive once every step is done.
+    """
     tell = progress or (lambda _phase, _done, _total: None)
-    while (state := _plan_step(db, rules, clock, sweep_id)) == "planning":
+    while (state := _plan_step(db, rules, clock, sweep_id, systems)) == "planning":
         tell("planning", _count(db, sweep_id, "planned"), 0)
     hook = PauseHook()
+    set_aside: set[int] = set()
     while state == "running":
+        if systems is not None:
+            with db.transaction() as session:
+                waiting = [t.id for t in _pending(session, sweep_id, batch, set_aside) if not ready_for_register(t)]
+            if waiting:
+                set_aside |= systems.run(rules, sweep_id, waiting)
         with db.transaction() as session:
             sweep = _locked(session, sweep_id)
-            tasks = _pending(session, sweep_id, batch)
+            tasks = _pending(session, sweep_id, batch, set_aside)
             if not tasks:
+                if set_aside:
+                    break
                 _finish(session, clock, actor, sweep)
                 state = sweep.state
                 continue
-            result = execute_batch(session, clock, actor, rules, sweep, tasks)
+            # Without the systems part, tasks planned with system steps still finish their register step.
+            tasks = [t for t in tasks if systems is None or ready_for_register(t)]
+            if not tasks:
+                continue
+            counts = systems.counts(session, sweep_id, tasks) if systems is not None else None
+            result = execute_batch(session, clock, actor, rules, sweep, tasks, counts)
+            if systems is not None:
+                systems.forget(session, sweep_id, [t.person_ref for t in tasks])
             done, total = sweep.erased + sweep.trimmed + sweep.skipped, sweep.planned
             hook.before_commit()
         hook.committed(result.done)
@@ -171,7 +199,7 @@ def _count(db: Database, sweep_id: int, column: str) -> int:
         return int(getattr(_locked(session, sweep_id), column))
 
 
-def _plan_step(db: Database, rules: CompiledPolicy, clock: Clock, sweep_id: int) -> str:
+def _plan_step(db: Database, rules: CompiledPolicy, clock: Clock, sweep_id: int, systems: SystemSteps | None) -> str:
     """Plan one chunk of people (tasks + cursor in one transaction); returns the sweep's state after it."""
     with db.transaction() as session:
         sweep = _locked(session, sweep_id)
@@ -194,7 +222,7 @@ def _plan_step(db: Database, rules: CompiledPolicy, clock: Clock, sweep_id: int)
                     "action": person.verdict.action,
                     "state": "pending",
                     "relationship_ids": [r.row.id for r in person.verdict.removed],
-                    "steps": {REGISTER_STEP: "pending"},
+                    "steps": systems.plan(person.verdict) if systems is not None else {REGISTER_STEP: "pending"},
                 }
             )
             if person.verdict.held:
@@ -208,10 +236,14 @@ def _plan_step(db: Database, rules: CompiledPolicy, clock: Clock, sweep_id: int)
         return sweep.state
 
 
-def _pending(session: Session, sweep_id: int, batch: int) -> list[RetentionTask]:
+def _pending(session: Session, sweep_id: int, batch: int, set_aside: set[int] | None = None) -> list[RetentionTask]:
     query = (
         select(RetentionTask)
-        .where(RetentionTask.sweep_id == sweep_id, RetentionTask.state == "pending")
+        .where(
+            RetentionTask.sweep_id == sweep_id,
+            RetentionTask.state == "pending",
+            RetentionTask.id.not_in(sorted(set_aside or ())),
+        )
         .order_by(RetentionTask.id)
         .limit(batch)
     )

@@ -1,0 +1,354 @@
+"""Tasks for the owners of manual systems: what to look for, and the owner's confirmation of what was done.
+
+A manual system is one a person searches and changes by hand. Asking it to export or erase someone opens one
+task per system, person, cause and operation (asking again returns the same task), addressed to the system's
+owner, with the identities to look for and the data categories the policy places there. The identities are
+stored encrypted and cleared when the owner confirms (Art. 5(1)(c), (e)); the confirmation — which fields,
+how many records, a note — is audited (Art. 5(2)) and closes the system's run for that cause.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from custos import audit
+from custos.access.permissions import scope_covers
+from custos.access.principal import Principal, holds
+from custos.actor import Actor
+from custos.clock import Clock
+from custos.crypto import KeyRing
+from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, Problem
+from custos.mail.sender import MailError, Message, mailer_for
+from custos.policy import Policy
+from custos.policy.models import System
+from custos.systems.inventory import owner_of
+from custos.systems.keys import SubjectKeys
+from custos.systems.models import SystemRun, SystemTask
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+KEYS_FIELD = "system.subject_keys"
+NOTE_FIELD = "system_task.note"
+TASK_PERMISSION = "systems.tasks"
+MAX_FIELDS = 50
+MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    system: str
+    system_name: str
+    subject_ref: str
+    cause: str
+    operation: str
+    state: str
+    owner: str | None
+    categories: list[str]
+    created_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+    done_fields: list[str]
+    done_records: int | None
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: TaskView
+    keys: SubjectKeys | None  # what to look for; None once done (cleared)
+    note: str | None
+    correct: dict[str, str] | None = None  # a rectification: field → the new value; None once done (cleared)
+
+
+def encrypt_keys(keyring: KeyRing, keys: SubjectKeys, correct: dict[str, str] | None = None) -> bytes:
+    payload: dict[str, object] = {
+        "emails": list(keys.emails),
+        "phones": list(keys.phones),
+        "external_ids": list(keys.external_ids),
+    }
+    if correct:
+        payload["correct"] = correct  # what a rectification task asks the owner to write; as personal as the keys
+    return keyring.encrypt(json.dumps(payload, separators=(",", ":")), KEYS_FIELD)
+
+
+def decrypt_correct(keyring: KeyRing, blob: bytes) -> dict[str, str] | None:
+    found = json.loads(keyring.decrypt(blob, KEYS_FIELD)).get("correct")
+    return dict(found) if found else None
+
+
+def decrypt_keys(keyring: KeyRing, blob: bytes) -> SubjectKeys:
+    data = json.loads(keyring.decrypt(blob, KEYS_FIELD))
+    return SubjectKeys(tuple(data["emails"]), tuple(data["phones"]), tuple(data["external_ids"]))
+
+
+def categories_for(policy: Policy, system: System) -> list[str]:
+    """The data categories the policy places in the system: its own list, else its activities' data."""
+    if system.categories:
+        return list(system.categories)
+    found: dict[str, None] = {}
+    for activity in policy.activities:
+        if system.id in activity.systems:
+            found.update((category.id, None) for category in policy.resolve_data(activity))
+    return list(found)
+
+
+def open_task(
+    runtime: Runtime,
+    system: System,
+    keys: SubjectKeys,
+    *,
+    subject_ref: str,
+    cause: str,
+    operation: str,
+    correct: dict[str, str] | None = None,
+) -> tuple[int, str]:
+    """The task for this person, cause and operation in the system (opened once); its id and state.
+
+    The owner is told by email when SMTP is configured (the email names no person; the identities are shown
+    only in the admin UI, to a signed-in owner).
+    """
+    with runtime.db.transaction() as session:
+        task = _find(session, system.id, subject_ref, cause, operation)
+        if task is not None:
+            return task.id, task.state
+    try:
+        with runtime.db.transaction() as session:
+            task = SystemTask(
+                system_id=system.id,
+                subject_ref=subject_ref,
+                cause=cause,
+                operation=operation,
+                state="open",
+                owner=owner_of(session, runtime.policy, system.id),
+                identities_enc=encrypt_keys(runtime.keys, keys, correct),
+                categories=categories_for(runtime.policy, system),
+                created_at=runtime.clock.now(),
+                done_fields=[],
+            )
+            session.add(task)
+            session.flush()
+            audit.record(
+                session,
+                runtime.clock,
+                Actor.system("systems"),
+                "system.task_open",
+                subject=subject_ref,
+                target=f"system:{system.id}",
+                reference=cause,
+                details={"task": task.id, "operation": operation},
+            )
+            task_id, owner = task.id, task.owner
+    except IntegrityError:  # opened at the same moment by another caller: theirs is the one
+        with runtime.db.transaction() as session:
+            existing = _find(session, system.id, subject_ref, cause, operation)
+            assert existing is not None
+            return existing.id, existing.state
+    _notify(runtime, system, task_id, owner, operation)
+    return task_id, "open"
+
+
+def task_state(runtime: Runtime, task_id: int) -> str:
+    """`open` or `done`; callers poll this while a manual system's part of a request is waiting."""
+    with runtime.db.transaction() as session:
+        task = session.get(SystemTask, task_id)
+        if task is None:
+            raise NotFound(f"No system task {task_id}.")
+        return task.state
+
+
+def systems_for(principal: Principal, policy: Policy) -> list[str]:
+    """The systems whose tasks the principal may see and confirm (`systems.tasks` in a covering scope)."""
+    return [
+        s.id
+        for s in policy.systems
+        if holds(principal.grants, TASK_PERMISSION, s.id, policy)
+        and (
+            principal.via != "token"
+            or (
+                TASK_PERMISSION in principal.token_permissions
+                and principal.token_scope is not None
+                and scope_covers(principal.token_scope, s.id, policy)
+            )
+        )
+    ]
+
+
+def list_tasks(
+    session: Session, policy: Policy, systems: list[str], *, state: str | None = "open", limit: int = 200
+) -> list[TaskView]:
+    if not systems:
+        return []
+    query = select(SystemTask).where(SystemTask.system_id.in_(systems))
+    if state is not None:
+        query = query.where(SystemTask.state == state)
+    rows = session.scalars(query.order_by(SystemTask.id.desc()).limit(limit))
+    return [_view(policy, task) for task in rows]
+
+
+def task_detail(
+    session: Session, clock: Clock, actor: Actor, keyring: KeyRing, policy: Policy, system_id: str, task_id: int
+) -> TaskDetail:
+    """The task with what to look for, decrypted for the owner; the look is audited (it shows identities)."""
+    task = _task(session, system_id, task_id)
+    keys = decrypt_keys(keyring, task.identities_enc) if task.identities_enc is not None else None
+    note = keyring.decrypt(task.note_enc, NOTE_FIELD) if task.note_enc is not None else None
+    correct = decrypt_correct(keyring, task.identities_enc) if task.identities_enc is not None else None
+    if keys is not None:
+        audit.record(
+            session,
+            clock,
+            actor,
+            "system.task_read",
+            subject=task.subject_ref,
+            target=f"system:{system_id}",
+            reference=task.cause,
+            details={"task": task.id},
+        )
+    return TaskDetail(_view(policy, task), keys, note, correct)
+
+
+def confirm_task(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    keyring: KeyRing,
+    policy: Policy,
+    system_id: str,
+    task_id: int,
+    *,
+    fields: list[str],
+    records: int | None,
+    note: str | None,
+) -> TaskView:
+    """The owner says what was done; the task is closed, its identities cleared, its run marked done."""
+    task = _task(session, system_id, task_id)
+    if task.state == "done":
+        raise Conflict(f"Task {task_id} was already confirmed on {task.done_at:%Y-%m-%d}.")
+    fields = [f.strip() for f in fields if f.strip()]
+    problems = []
+    if not fields:
+        problems.append(Problem("fields", "say which fields or records were handled", hint="tick at least one"))
+    if len(fields) > MAX_FIELDS or any(len(f) > 100 for f in fields):
+        problems.append(Problem("fields", f"at most {MAX_FIELDS} fields of up to 100 characters each"))
+    if records is not None and records < 0:
+        problems.append(Problem("records", "the number of records cannot be negative"))
+    if note is not None and len(note) > MAX_NOTE:
+        problems.append(Problem("note", f"at most {MAX_NOTE} characters"))
+    if problems:
+        raise InvalidInput("the confirmation is incomplete", problems)
+    now = clock.now()
+    task.state = "done"
+    task.done_at = now
+    task.done_by = actor.label
+    task.done_fields = fields
+    task.done_records = records
+    task.note_enc = keyring.encrypt(note, NOTE_FIELD) if note and note.strip() else None
+    task.identities_enc = None  # no longer needed: what to look for goes once it has been looked for
+    run = session.scalar(
+        select(SystemRun).where(
+            SystemRun.system_id == task.system_id,
+            SystemRun.subject_ref == task.subject_ref,
+            SystemRun.cause == task.cause,
+            SystemRun.operation == task.operation,
+        )
+    )
+    if run is not None:
+        run.status = "done"
+        run.counts = {"manual": {"records": records or 0}}
+        run.error = None
+        run.keys_enc = None
+        run.finished_at = now
+    audit.record(
+        session,
+        clock,
+        actor,
+        "system.task_confirm",
+        subject=task.subject_ref,
+        target=f"system:{task.system_id}",
+        reference=task.cause,
+        details={"task": task.id, "operation": task.operation, "fields": fields, "records": records or 0},
+    )
+    return _view(policy, task)
+
+
+def _find(session: Session, system_id: str, subject_ref: str, cause: str, operation: str) -> SystemTask | None:
+    return session.scalar(
+        select(SystemTask).where(
+            SystemTask.system_id == system_id,
+            SystemTask.subject_ref == subject_ref,
+            SystemTask.cause == cause,
+            SystemTask.operation == operation,
+        )
+    )
+
+
+def _task(session: Session, system_id: str, task_id: int) -> SystemTask:
+    task = session.get(SystemTask, task_id)
+    # A task of another system is "not found": a grant for one system says nothing about another's tasks.
+    if task is None or task.system_id != system_id:
+        raise NotFound(f"No task {task_id} in system {system_id!r}.")
+    return task
+
+
+def _view(policy: Policy, task: SystemTask) -> TaskView:
+    name = next((s.name for s in policy.systems if s.id == task.system_id), task.system_id)
+    return TaskView(
+        id=task.id,
+        system=task.system_id,
+        system_name=name,
+        subject_ref=task.subject_ref,
+        cause=task.cause,
+        operation=task.operation,
+        state=task.state,
+        owner=task.owner,
+        categories=list(task.categories),
+        created_at=task.created_at,
+        done_at=task.done_at,
+        done_by=task.done_by,
+        done_fields=list(task.done_fields),
+        done_records=task.done_records,
+    )
+
+
+def _notify(runtime: Runtime, system: System, task_id: int, owner: str | None, operation: str) -> None:
+    if owner is None:
+        log.warning("system %s has no owner: task %s waits unassigned", system.id, task_id)
+        return
+    if not runtime.settings.smtp_host:
+        log.info("no SMTP server configured: the owner of %s is not emailed about task %s", system.id, task_id)
+        return
+    try:
+        mailer = mailer_for(runtime.settings, str(runtime.policy.organisation.contacts.privacy))
+        link = f"{runtime.settings.base_url}/admin/systems/{system.id}/tasks/{task_id}"
+        what, done = {"erase": ("erase", "erased"), "rectify": ("correct", "corrected")}.get(
+            operation, ("export", "exported")
+        )
+        mailer.send(
+            Message(
+                to=owner,
+                subject=f"Custos: a person to {what} in {system.name}",
+                body=(
+                    f"A person's data in {system.name} must be {done} by hand.\n"
+                    f"Sign in to see whom to look for and to confirm what you did:\n{link}\n"
+                ),
+                language=runtime.settings.language,
+            )
+        )
+    except (MailError, ConfigurationError) as error:
+        log.warning("could not email the owner of %s about task %s: %s", system.id, task_id, error)
+        return
+    with runtime.db.transaction() as session:
+        task = session.get(SystemTask, task_id)
+        if task is not None:
+            task.notified_at = runtime.clock.now()

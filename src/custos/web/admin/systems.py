@@ -1,0 +1,206 @@
+"""The connected-systems pages: the inventory and a system's mapping and outcomes (`systems.read`), owners
+(`systems.manage`), and the manual tasks of a system's owner with the confirmation form (`systems.tasks`).
+
+Kind, mapping and connection come from the policy file and are shown, never edited, here (policy as code);
+an owner is operational state and is set here. A task's identities are shown only on its own page, to an
+owner whose grant covers its system, and that look is audited.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from custos.access.principal import Principal
+from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem
+from custos.policy.models import SystemKind
+from custos.runtime import Runtime
+from custos.systems import inventory, tasks
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.api.systems import RequireSomewhere, system_scope
+from custos.web.auth import FormFields, Require
+from custos.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/admin/systems", include_in_schema=False)
+
+Reader = Annotated[Principal, Require("systems.read")]
+Manager = Annotated[Principal, Require("systems.manage")]
+Owner = Annotated[Principal, Require("systems.tasks", system_scope)]
+AnyOwner = Annotated[Principal, RequireSomewhere("systems.tasks")]
+
+RUNS_SHOWN = 50
+_DONE = {"owner_set", "confirmed"}
+
+
+@router.get("", response_class=HTMLResponse)
+def inventory_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        entries = inventory.inventory(runtime, session)
+    return render_page(request, "systems.html.j2", viewer=viewer, entries=entries)
+
+
+@router.get("/owners", response_class=HTMLResponse)
+def owners_page(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
+) -> HTMLResponse:
+    return _owners(request, runtime, viewer, done=done)
+
+
+@router.post("/owner", response_class=HTMLResponse)
+def set_owner(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    system_id = text(form, "system", limit=80)
+    owner = text(form, "owner", limit=320) or None
+    try:
+        with runtime.db.transaction() as session:
+            inventory.set_owner(session, runtime.clock, principal.actor, runtime.policy, system_id, owner)
+    except (InvalidInput, NotFound) as exc:
+        error = FormError.of(exc)
+        return _owners(request, runtime, viewer, error=error, failed=system_id, value=owner or "")
+    return RedirectResponse(f"/admin/systems/owners?done=owner_set#system-{system_id}", status_code=303)
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks_page(
+    request: Request, principal: AnyOwner, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
+) -> HTMLResponse:
+    systems = tasks.systems_for(principal, runtime.policy)
+    with runtime.db.transaction() as session:
+        open_tasks = tasks.list_tasks(session, runtime.policy, systems, state="open")
+        done_tasks = tasks.list_tasks(session, runtime.policy, systems, state="done", limit=20)
+    return render_page(
+        request,
+        "systems_tasks.html.j2",
+        viewer=viewer,
+        open_tasks=open_tasks,
+        done_tasks=done_tasks,
+        done=done if done in _DONE else None,
+    )
+
+
+@router.get("/{system_id}", response_class=HTMLResponse)
+def system_page(
+    request: Request, system_id: str, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        entry = inventory.system_entry(runtime, session, system_id)
+        runs = inventory.recent_runs(session, system_id, limit=RUNS_SHOWN)
+    system = runtime.policy.system(system_id)
+    tables: list[inventory.TableSummary] = []
+    if system.kind is SystemKind.SQL and entry.mapping_status == "ok":
+        try:
+            tables = inventory.mapping_summary(runtime, system)
+        except CustosError:
+            tables = []
+    return render_page(
+        request,
+        "systems_detail.html.j2",
+        viewer=viewer,
+        entry=entry,
+        tables=tables,
+        categories=tasks.categories_for(runtime.policy, system),
+        runs=runs,
+    )
+
+
+@router.get("/{system_id}/tasks/{task_id}", response_class=HTMLResponse)
+def task_page(
+    request: Request, system_id: str, task_id: int, principal: Owner, viewer: ViewerDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    return _task(request, runtime, principal, viewer, system_id, task_id)
+
+
+@router.post("/{system_id}/tasks/{task_id}/confirm", response_class=HTMLResponse)
+def confirm_task(
+    request: Request,
+    system_id: str,
+    task_id: int,
+    principal: Owner,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    form: FormFields,
+) -> Response:
+    # Checkboxes are named field-1, field-2 … (the form reader keeps one value per name).
+    fields = [text(form, name, limit=100) for name in sorted(form) if name.startswith("field-")]
+    fields += [f.strip() for f in text(form, "other_fields", limit=1000).split(",") if f.strip()]
+    records_text = text(form, "records", limit=9)
+    kept = {
+        "other_fields": text(form, "other_fields", limit=1000),
+        "records": records_text,
+        "note": form.get("note", ""),
+    }
+    try:
+        if records_text and not records_text.isdigit():
+            raise InvalidInput("the confirmation is incomplete", [Problem("records", "is not a whole number")])
+        with runtime.db.transaction() as session:
+            tasks.confirm_task(
+                session,
+                runtime.clock,
+                principal.actor,
+                runtime.keys,
+                runtime.policy,
+                system_id,
+                task_id,
+                fields=fields,
+                records=int(records_text) if records_text else None,
+                note=form.get("note", "").strip()[: tasks.MAX_NOTE + 1] or None,
+            )
+    except (InvalidInput, Conflict, NotFound) as exc:
+        return _task(request, runtime, principal, viewer, system_id, task_id, error=FormError.of(exc), form=kept)
+    return RedirectResponse("/admin/systems/tasks?done=confirmed", status_code=303)
+
+
+def _owners(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    *,
+    done: str | None = None,
+    error: FormError | None = None,
+    failed: str | None = None,
+    value: str = "",
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        entries = inventory.inventory(runtime, session)
+    return render_page(
+        request,
+        "systems_owners.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        entries=entries,
+        choices=[(e.id, e.name) for e in entries],
+        error=error,
+        failed=failed,
+        value=value,
+        done=done if done in _DONE else None,
+    )
+
+
+def _task(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    viewer: Viewer,
+    system_id: str,
+    task_id: int,
+    *,
+    error: FormError | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        detail = tasks.task_detail(
+            session, runtime.clock, principal.actor, runtime.keys, runtime.policy, system_id, task_id
+        )
+    return render_page(
+        request,
+        "systems_task.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        detail=detail,
+        error=error,
+        form=form or {},
+    )
