@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from custos.clock import Clock, today
 from custos.errors import PolicyInvalid, Problem
 from custos.policy.activities import Activity, LegalBasis
+from custos.policy.art30 import records_findings
 from custos.policy.cookies import ConsentSettings, Cookie, CookieCategory
 from custos.policy.durations import Duration
-from custos.policy.findings import Finding
+from custos.policy.findings import Finding, choice_hint
 from custos.policy.loader import load_located
 from custos.policy.models import Policy, SubjectKind
 
@@ -74,7 +76,41 @@ def check_policy(path: Path, clock: Clock) -> CheckReport:
         return CheckReport(errors=list(error.problems))
     warnings = [loaded.problem(finding) for finding in policy_warnings(loaded.policy, today(clock))]
     warnings.sort(key=lambda problem: problem.line or 0)
-    return CheckReport(warnings=warnings)
+    errors = [loaded.problem(finding) for finding in mapping_findings(loaded.policy, path.parent)]
+    # Gaps the Art. 30 records cannot have: errors, though the policy still loads (see custos.policy.art30).
+    errors += [loaded.problem(finding) for finding in records_findings(written(loaded.policy))]
+    errors.sort(key=lambda problem: problem.line or 0)
+    return CheckReport(errors=errors, warnings=warnings)
+
+
+def written(policy: Policy) -> dict[str, Any]:
+    """The policy as its file wrote it: no defaults filled in, so a missing section stays missing."""
+    return policy.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def mapping_findings(policy: Policy, base_dir: Path) -> list[Finding]:
+    """Each sql system's dataset mapping must exist and load (a wrong one would erase the wrong rows), and the
+    categories a manual or http system names must be the policy's (they tell its owner what to look for)."""
+    from custos.systems.inventory import mapping_problem  # the systems area reads mappings; imported late
+
+    findings = []
+    known = {category.id for category in policy.data_categories}
+    for index, system in enumerate(policy.systems):
+        for position, category in enumerate(system.categories):
+            if category not in known:
+                findings.append(
+                    Finding(
+                        ("systems", index, "categories", position),
+                        f"{category!r} is not a data category of the policy",
+                        choice_hint(category, known, "data categories"),
+                    )
+                )
+        if system.mapping is None:
+            continue
+        problem = mapping_problem(base_dir / system.mapping, policy)
+        if problem is not None:
+            findings.append(Finding(("systems", index, "mapping"), problem[0], problem[1]))
+    return findings
 
 
 def policy_warnings(policy: Policy, on: date) -> list[Finding]:

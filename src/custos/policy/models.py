@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from custos.errors import NotFound
 from custos.policy._base import CategoryId, PolicyModel, Slug, Text
-from custos.policy.activities import Activity
+from custos.policy.activities import Activity, Transfer
 from custos.policy.cookies import ConsentSettings, Cookie
 from custos.policy.integrity import integrity_findings
 from custos.policy.retention import LegalRetention
@@ -46,6 +46,8 @@ class DataProtection(PolicyModel):
     supported_by: Text | None = None
     # A formal Art. 37 DPO must be named in notices and records (Art. 13(1)(b), 30(1)(a)).
     formal_dpo: bool = False
+    # Art. 30(1)(a): the records give the data protection contact's details; `policy check` asks for it.
+    contact: EmailStr | None = Field(default=None, description="how to reach the data protection person")
 
 
 class Version(PolicyModel):
@@ -85,13 +87,86 @@ class SubjectCategory(PolicyModel):
     kind: SubjectKind = SubjectKind.OTHER
 
 
+class SystemKind(StrEnum):
+    """How Custos reaches a system to find, export and erase a person (issue 6)."""
+
+    SQL = "sql"  # a database Custos connects to through a SQLAlchemy URL, with a dataset mapping
+    HTTP = "http"  # a REST endpoint with templated find/export/delete calls
+    MANUAL = "manual"  # a person does it and confirms in the admin UI
+
+
+class HttpCall(PolicyModel):
+    """One templated call; `{email}`, `{phone}` and `{external_id}` in the URL are filled in, URL-quoted."""
+
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    url: Text = Field(pattern=r"^https?://", description="e.g. https://crm.example/api/contacts?email={email}")
+
+
+class HttpAuth(PolicyModel):
+    """A header whose value comes from an environment variable, so no token is written in the policy."""
+
+    header: Text = "Authorization"
+    env: Text = Field(pattern=r"^[A-Z_][A-Z0-9_]*$", description="environment variable holding the header's value")
+    scheme: str | None = Field(default=None, description='written before the token with a space, e.g. "Bearer"')
+
+
+class HttpCalls(PolicyModel):
+    find: HttpCall | None = None
+    export: HttpCall | None = None
+    delete: HttpCall | None = None
+    auth: HttpAuth | None = None
+
+
 class System(PolicyModel):
-    """Somewhere personal data is held; staff grants are scoped to systems and environments (Art. 32)."""
+    """Somewhere personal data is held; staff grants are scoped to systems and environments (Art. 32).
+
+    The policy is the source of truth for what a system is and how it is reached (kind, mapping, connection
+    setting); the database holds only its operational state (an owner set in the admin UI, outcomes).
+    """
 
     id: Slug
     name: Text
     environment: Slug = Field(description="e.g. production; access is granted per environment")
     description: Text | None = None
+    kind: SystemKind = SystemKind.MANUAL
+    owner: EmailStr | None = Field(default=None, description="the staff member who answers for it (email)")
+    mapping: Text | None = Field(default=None, description="sql: the dataset mapping YAML, relative to the policy file")
+    connection: Text | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="sql: the environment variable holding the database URL (default CUSTOS_SYSTEM_<ID>_URL)",
+    )
+    http: HttpCalls | None = Field(default=None, description="http: the templated calls")
+    categories: list[CategoryId] = Field(
+        default_factory=list, description="manual/http: the data categories held there, for the owner's tasks"
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.kind is SystemKind.SQL and self.mapping is None:
+            raise PydanticCustomError(
+                "system_mapping",
+                "a sql system needs `mapping:`, the path of its dataset mapping",
+                {"hint": "write one with `custos systems scan URL` and set mapping: mappings/<id>.yaml"},
+            )
+        if self.kind is SystemKind.HTTP and (self.http is None or self.http.delete is None):
+            raise PydanticCustomError(
+                "system_http",
+                "an http system needs `http:` with at least a `delete:` call",
+                {"hint": "add http: {find: {url: ...}, export: {url: ...}, delete: {method: DELETE, url: ...}}"},
+            )
+        if self.kind is not SystemKind.SQL and (self.mapping is not None or self.connection is not None):
+            raise PydanticCustomError(
+                "system_sql_only",
+                "`mapping:` and `connection:` are for sql systems only",
+                {"hint": "set kind: sql, or remove them"},
+            )
+        return self
+
+    @property
+    def connection_setting(self) -> str:
+        """The environment variable that holds a sql system's URL; the URL itself never enters the database."""
+        return self.connection or f"CUSTOS_SYSTEM_{self.id.upper().replace('-', '_')}_URL"
 
 
 class ProcessorService(PolicyModel):
@@ -101,6 +176,10 @@ class ProcessorService(PolicyModel):
     service: Text
     controller: Literal["customer"] = "customer"
     description: Text
+    # Art. 30(2)(b)–(c); optional here so that a policy without them still loads, but `policy check` asks for
+    # both, and an empty list must be written out (`transfers: []`) to say "none".
+    processing: list[Text] | None = Field(default=None, description="categories of processing, e.g. hosting")
+    transfers: list[Transfer] | None = Field(default=None, description="transfers outside the EEA; [] for none")
 
 
 class SecurityMeasure(PolicyModel):

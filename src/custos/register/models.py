@@ -113,4 +113,8 @@ class Relationship(Base):
             "person_id", "subject_category", "activity", "organisation_id", name="uq_relationship_natural"
         ),
         Index("ix_relationship_category", "subject_category"),
+        # The retention prefilter per activity and anchor (the dashboard counts it; migration 0009).
+        Index("ix_relationship_activity_last_interaction", "activity", "last_interaction_on"),
+        Index("ix_relationship_activity_ended", "activity", "ended_on"),
+        Index("ix_relationship_activity_collected", "activity", "collected_on"),
     )

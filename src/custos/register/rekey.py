@@ -16,7 +16,9 @@ from sqlalchemy import func, select, update
 from custos.crypto import Key, KeyRing, load_key_file, write_key_file
 from custos.db import Database
 from custos.register.models import Identity, Person
+from custos.register.objections_models import Suppression
 from custos.register.people import IDENTITY, NAME, TITLE
+from custos.register.suppression import VALUE as SUPPRESSED
 
 BATCH = 1000
 
@@ -82,6 +84,23 @@ def rotate_keys(db: Database, key_file: Path, progress: Callable[[int, int], Non
             last = idents[-1][0]
             if progress:
                 progress(people + identities, total)
+        # The suppression list is matched by the same blind index, so it must move to the new key with the
+        # identities, or an objector imported again would no longer be recognised (Art. 21(3)).
+        last = 0
+        while entries := session.execute(
+            select(Suppression.id, Suppression.kind, Suppression.value_enc)
+            .where(Suppression.id > last)
+            .order_by(Suppression.id)
+            .limit(BATCH)
+        ).all():
+            suppressed = []
+            for sid, kind, value_enc in entries:
+                value = ring.decrypt(value_enc, SUPPRESSED)
+                suppressed.append(
+                    {"id": sid, "value_enc": ring.encrypt(value, SUPPRESSED), "lookup": ring.blind_index(kind, value)}
+                )
+            session.execute(update(Suppression), suppressed)
+            last = entries[-1][0]
     retired = [k.id for k in ring.keys if k.id != active]
     write_key_file(key_file, KeyRing([ring.active]))
     return RotationReport(new_key_id=active, people=people, identities=identities, retired_keys=retired)

@@ -24,6 +24,7 @@ from custos import audit
 from custos.access.principal import Principal
 from custos.clock import today
 from custos.consent.models import ConsentRecord
+from custos.web.admin.charts import BarChart, Frame, bar_chart
 from custos.web.admin.pages import ViewerDep, render_page
 from custos.web.auth import Require
 from custos.web.consent import current_terms
@@ -40,7 +41,7 @@ KINDS = ("consent", "refusal", "withdrawal")
 SERIES_CLASSES = 4  # cat-0 … cat-3 in admin.css; more categories reuse them in turn (the table tells them apart)
 
 # The chart's drawing area, in SVG user units (the SVG scales to its box through its viewBox).
-_WIDTH, _HEIGHT, _LEFT, _RIGHT, _TOP, _BOTTOM = 640, 260, 48, 8, 24, 40
+_FRAME = Frame(width=640, height=260, left=48, right=8, top=24, bottom=40)
 
 
 @dataclass
@@ -59,29 +60,6 @@ class Period:
     def rate(self, category: str) -> float | None:
         """Percent of the period's records granting `category`; None without records (no choice, no rate)."""
         return 100 * self.granted.get(category, 0) / self.total if self.total else None
-
-
-@dataclass(frozen=True)
-class Bar:
-    series: int  # its CSS class cat-<n>
-    category: str
-    x: float
-    y: float
-    width: float
-    height: float
-    percent: int
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    baseline: int
-    left: int
-    right: int
-    top: int
-    middle: int
-    groups: list[tuple[Period, float, list[Bar], bool]]  # (period, label x, its bars, label shown)
 
 
 def _periods(start: date, end: date, by: Grouping) -> list[Period]:
@@ -113,36 +91,15 @@ def _count(session: Session, periods: list[Period]) -> None:
                 period.granted[category] = period.granted.get(category, 0) + 1
 
 
-def _chart(periods: list[Period], categories: list[str]) -> Chart:
-    baseline = _HEIGHT - _BOTTOM
-    room = baseline - _TOP
-    slot = (_WIDTH - _LEFT - _RIGHT) / len(periods)
-    width = max(slot * 0.8 / max(len(categories), 1), 1.0)
-    every = max(1, round(len(periods) / 7))  # at most about seven labels under the axis
-    groups = []
-    for index, period in enumerate(periods):
-        start = _LEFT + index * slot + (slot - width * len(categories)) / 2
-        bars = []
-        for n, category in enumerate(categories):
-            rate = period.rate(category)
-            if rate is None:
-                continue
-            height = room * rate / 100
-            x = round(start + n * width, 1)
-            bars.append(
-                Bar(
-                    n % SERIES_CLASSES,
-                    category,
-                    x,
-                    round(baseline - height, 1),
-                    round(width, 1),
-                    round(height, 1),
-                    round(rate),
-                )
-            )
-        shown = index % every == 0
-        groups.append((period, round(_LEFT + index * slot + slot / 2, 1), bars, shown))
-    return Chart(_WIDTH, _HEIGHT, baseline, _LEFT, _WIDTH - _RIGHT, _TOP, _TOP + room // 2, groups)
+def _chart(periods: list[Period], categories: list[str]) -> BarChart[Period]:
+    return bar_chart(
+        periods,
+        categories,
+        lambda period, category: period.rate(category),
+        top_value=100,
+        frame=_FRAME,
+        classes=SERIES_CLASSES,
+    )
 
 
 def _categories(terms_categories: tuple[str, ...], periods: list[Period]) -> list[str]:

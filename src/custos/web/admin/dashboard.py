@@ -1,7 +1,15 @@
-"""The dashboard: how many people, staff and audit events there are — each count only for those whose grants
-open that area, and never a person's data (those need `register.read` and a page of their own)."""
+"""The dashboard (admin home): for the data protection person, what needs attention, at a glance.
+
+Each panel is shown only to a viewer whose grants open its area, and each links to its own page: requests by
+days left (overdue in red), open breaches with their 72-hour clocks, retention due within 30/90 days, consent
+rates, systems whose last erasure step failed, access grants about to end, and the register's counts. Every
+panel is a few aggregate queries (`custos.records.dashboard`), never a walk over the register, and no panel
+shows a person's data (those need `register.read` and a page of their own).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -12,7 +20,10 @@ from custos.access.models import Staff
 from custos.access.review import access_review
 from custos.audit import AuditHead
 from custos.audit.models import HEAD_ID
+from custos.records import dashboard as panels
 from custos.register.people import count_people
+from custos.runtime import Runtime
+from custos.web.admin.charts import BarChart, Frame, bar_chart, scale_top
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
 from custos.web.auth import SignedIn
 from custos.web.deps import RuntimeDep
@@ -20,6 +31,18 @@ from custos.web.deps import RuntimeDep
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 _NOTICES = {"password": "dashboard.password_changed"}
+_SMALL = Frame(width=360, height=180, left=40, right=8, top=20, bottom=32)
+
+
+@dataclass(frozen=True)
+class Panels:
+    requests: panels.RequestsPanel | None = None
+    requests_chart: BarChart[str] | None = None
+    breaches: panels.BreachesPanel | None = None
+    retention: panels.RetentionPanel | None = None
+    consent: panels.ConsentPanel | None = None
+    systems: panels.SystemsPanel | None = None
+    grants: panels.GrantsPanel | None = None
 
 
 def _staff_count(session: Session) -> int:
@@ -31,7 +54,7 @@ def _audit_count(session: Session) -> int:
     return head.count if head is not None else 0
 
 
-def _counts(session: Session, runtime: RuntimeDep, viewer: Viewer) -> dict[str, int]:
+def _counts(session: Session, runtime: Runtime, viewer: Viewer) -> dict[str, int]:
     counts: dict[str, int] = {}
     if viewer.can("register.read"):
         counts["people"] = count_people(session)
@@ -43,10 +66,46 @@ def _counts(session: Session, runtime: RuntimeDep, viewer: Viewer) -> dict[str, 
     return counts
 
 
+def _requests_chart(panel: panels.RequestsPanel) -> BarChart[str]:
+    top = scale_top(max([*panel.buckets.values(), 1]))
+    return bar_chart(
+        list(panels.REQUEST_BUCKETS),
+        ("requests",),
+        lambda bucket, _: panel.buckets[bucket],
+        top_value=top,
+        frame=_SMALL,
+        bar_width=44,
+        digits=0,
+    )
+
+
+def _panels(session: Session, runtime: Runtime, viewer: Viewer) -> Panels:
+    clock, policy = runtime.clock, runtime.policy
+    requests = panels.requests_panel(session, clock) if viewer.can("requests.manage") else None
+    return Panels(
+        requests=requests,
+        requests_chart=_requests_chart(requests) if requests is not None and requests.total else None,
+        breaches=panels.breaches_panel(session, clock) if viewer.can("incidents.read") else None,
+        retention=panels.retention_panel(session, policy, clock) if viewer.can("retention.read") else None,
+        consent=panels.consent_panel(session, policy, clock) if viewer.can("consent.read") else None,
+        systems=panels.systems_panel(session, policy) if viewer.can("systems.read") else None,
+        grants=panels.grants_panel(session, clock) if viewer.can("staff.manage") else None,
+    )
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard(
     request: Request, principal: SignedIn, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
         counts = _counts(session, runtime, viewer)
-    return render_page(request, "dashboard.html.j2", viewer=viewer, counts=counts, notice=_NOTICES.get(done or ""))
+        shown = _panels(session, runtime, viewer)
+    return render_page(
+        request,
+        "dashboard.html.j2",
+        viewer=viewer,
+        counts=counts,
+        panels=shown,
+        now=runtime.clock.now(),
+        notice=_NOTICES.get(done or ""),
+    )

@@ -33,6 +33,7 @@ from custos.retention.plan import PlanLine, iter_plan, plan_lines
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
+from custos.web.admin.charts import BarChart, Frame, bar_chart, scale_top
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
 from custos.web.auth import FormFields, Require
@@ -50,8 +51,8 @@ SWEEPS_SHOWN = 10
 ORGANISATION_CHOICES = 500
 _DONE = {"hold_added", "hold_released", "sweep_requested"}
 
-# The chart's drawing area, in SVG user units (the SVG scales to its box through its viewBox).
-_WIDTH, _HEIGHT, _LEFT, _TOP, _BOTTOM = 640, 260, 48, 24, 40
+# The chart's drawing area, in SVG user units; two fixed-width bars per horizon.
+_FRAME = Frame(width=640, height=260, left=48, right=0, top=24, bottom=40)
 _BAR, _GAP = 56, 10
 
 
@@ -65,51 +66,18 @@ class Horizon:
     relationships: int
 
 
-@dataclass(frozen=True)
-class Bar:
-    kind: str  # people | relationships: its CSS class and legend entry
-    x: int
-    y: int
-    width: int
-    height: int
-    value: int
-
-
-@dataclass(frozen=True)
-class Chart:
-    width: int
-    height: int
-    baseline: int
-    left: int
-    right: int
-    top_value: int
-    groups: list[tuple[Horizon, int, list[Bar]]]  # (horizon, label x, its two bars)
-
-
-def _scale_top(largest: int) -> int:
-    """A round top for the axis (1, 2, 5 × 10ⁿ), so the single grid line reads as a plain number."""
-    step = 1
-    while True:
-        for factor in (1, 2, 5):
-            if largest <= step * factor:
-                return step * factor
-        step *= 10
-
-
-def _chart(horizons: list[Horizon]) -> Chart:
-    top = _scale_top(max([h.relationships for h in horizons] + [h.people for h in horizons] + [1]))
-    baseline = _HEIGHT - _BOTTOM
-    room = baseline - _TOP
-    slot = (_WIDTH - _LEFT) // len(horizons)
-    groups = []
-    for index, horizon in enumerate(horizons):
-        start = _LEFT + index * slot + (slot - 2 * _BAR - _GAP) // 2
-        bars = []
-        for offset, (kind, value) in enumerate((("people", horizon.people), ("relationships", horizon.relationships))):
-            height = round(room * value / top)
-            bars.append(Bar(kind, start + offset * (_BAR + _GAP), baseline - height, _BAR, height, value))
-        groups.append((horizon, start + _BAR + _GAP // 2, bars))
-    return Chart(_WIDTH, _HEIGHT, baseline, _LEFT, _WIDTH, top, groups)
+def _chart(horizons: list[Horizon]) -> BarChart[Horizon]:
+    top = scale_top(max([h.relationships for h in horizons] + [h.people for h in horizons] + [1]))
+    return bar_chart(
+        horizons,
+        ("people", "relationships"),
+        lambda horizon, kind: horizon.people if kind == "people" else horizon.relationships,
+        top_value=top,
+        frame=_FRAME,
+        bar_width=_BAR,
+        gap=_GAP,
+        digits=0,
+    )
 
 
 def _horizons(runtime: Runtime, rules: CompiledPolicy, start: date) -> list[Horizon]:

@@ -1,0 +1,318 @@
+"""Mailings: compose, then send to a selection one recipient at a time, resumably, each with an unsubscribe.
+
+Marknadsföringslagen (2008:486) 19–20 §: every message names its sender and offers a working way to object;
+RFC 8058 one-click `List-Unsubscribe`. An unsubscribe is an objection to direct marketing (GDPR Art. 21(2)–(3))
+and goes straight onto the suppression list.
+
+Sending is at most once per person: a delivery row is committed as `sending` (with the hash of its
+unsubscribe token) before the message goes to the server and as `sent` after. A send stopped in between
+leaves that one row `sending`; the next run marks it `unknown` instead of sending again, and carries on with
+the rows still `pending`. Restrictions and objections made while a mailing is under way are honoured: each
+row is checked again just before its message goes out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from custos import audit
+from custos.actor import Actor
+from custos.clock import Clock, today
+from custos.crypto import KeyRing
+from custos.db import Database
+from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.mail import Mailer, MailError, Message
+from custos.mailings import selection as selections
+from custos.mailings.models import Mailing, MailingDelivery
+from custos.policy import Policy
+from custos.register.context import RegisterContext
+from custos.register.models import Identity, Person
+from custos.register.people import IDENTITY
+from custos.register.restriction import is_restricted
+from custos.register.suppression import person_suppressed, suppress
+
+Language = Literal["en", "sv"]
+BATCH = 200
+STATUSES = ("pending", "sending", "sent", "failed", "skipped", "unknown")
+
+_FOOTER = {
+    "en": "Sent by {org} ({contact}). You receive this as a contact of {org}.\n"
+    "To stop receiving mailings from {org}, open: {link}",
+    "sv": "Skickat av {org} ({contact}). Du får detta som kontakt till {org}.\n"
+    "För att sluta få utskick från {org}, öppna: {link}",
+}
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: dict[str, int]  # status → rows
+
+    @property
+    def finished(self) -> int:
+        return self.total - self.done.get("pending", 0) - self.done.get("sending", 0)
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def create(
+    session: Session,
+    policy: Policy,
+    clock: Clock,
+    actor: Actor,
+    selection_id: int,
+    subject: str,
+    body: str,
+    language: Language = "en",
+) -> Mailing:
+    selections.get(session, selection_id)
+    problems = []
+    if not subject.strip():
+        problems.append(Problem("subject", "is empty"))
+    if "\n" in subject or "\r" in subject:
+        problems.append(Problem("subject", "must be one line"))
+    if not body.strip():
+        problems.append(Problem("body", "is empty"))
+    if problems:
+        raise InvalidInput("the mailing is not complete", problems)
+    if selections.criteria_of(selections.get(session, selection_id)).use != "mailings":
+        raise InvalidInput("this selection is not for mailings", [Problem("selection_id", "its use is not mailings")])
+    mailing = Mailing(
+        selection_id=selection_id,
+        subject=subject.strip()[:300],
+        body=body,
+        language=language,
+        status="draft",
+        created_at=clock.now(),
+        created_by=actor.label[:100],
+    )
+    session.add(mailing)
+    session.flush()
+    audit.record(session, clock, actor, "mailing.create", target=f"mailing:{mailing.id}")
+    return mailing
+
+
+def get(session: Session, mailing_id: int) -> Mailing:
+    mailing = session.get(Mailing, mailing_id)
+    if mailing is None:
+        raise NotFound(f"No mailing {mailing_id}.")
+    return mailing
+
+
+def for_selection(session: Session, selection_id: int) -> list[Mailing]:
+    return list(
+        session.scalars(select(Mailing).where(Mailing.selection_id == selection_id).order_by(Mailing.id.desc()))
+    )
+
+
+def progress(session: Session, mailing_id: int) -> Progress:
+    rows = session.execute(
+        select(MailingDelivery.status, func.count())
+        .where(MailingDelivery.mailing_id == mailing_id)
+        .group_by(MailingDelivery.status)
+    ).all()
+    done = dict.fromkeys(STATUSES, 0) | {str(s): int(n) for s, n in rows}
+    return Progress(total=sum(done.values()), done=done)
+
+
+def start(session: Session, policy: Policy, clock: Clock, actor: Actor, mailing_id: int) -> Progress:
+    """Fix the recipients (one INSERT … SELECT), or, for a mailing already started, make a stopped run safe."""
+    mailing = get(session, mailing_id)
+    if mailing.status == "done":
+        raise Conflict(f"mailing {mailing_id} has already been sent")
+    if mailing.status == "draft":
+        criteria = selections.criteria_of(selections.get(session, mailing.selection_id))
+        people = selections.members(policy, criteria, today(clock)).subquery()
+        session.execute(
+            insert(MailingDelivery).from_select(
+                ["mailing_id", "person_id", "status"],
+                select(literal(mailing.id), people.c.id, literal("pending")),
+            )
+        )
+        mailing.status = "sending"
+        mailing.started_at = clock.now()
+        audit.record(
+            session,
+            clock,
+            actor,
+            "mailing.start",
+            target=f"mailing:{mailing.id}",
+            details={"recipients": progress(session, mailing.id).total},
+        )
+    else:
+        # Rows left `sending` by a stopped run may have reached the server: never send them again.
+        session.execute(
+            update(MailingDelivery)
+            .where(MailingDelivery.mailing_id == mailing.id, MailingDelivery.status == "sending")
+            .values(status="unknown", detail="the sender stopped while this message was being sent")
+        )
+    return progress(session, mailing.id)
+
+
+def _address(session: Session, keys: KeyRing, person_id: int) -> str | None:
+    value = session.scalar(
+        select(Identity.value_enc)
+        .where(Identity.person_id == person_id, Identity.kind == "email")
+        .order_by(Identity.id)
+        .limit(1)
+    )
+    return keys.decrypt(value, IDENTITY) if value is not None else None
+
+
+def _message(policy: Policy, mailing: Mailing, to: str, link: str) -> Message:
+    org = policy.organisation
+    footer = _FOOTER["sv" if mailing.language == "sv" else "en"].format(
+        org=org.name, contact=org.contacts.privacy, link=link
+    )
+    return Message(
+        to=to,
+        subject=mailing.subject,
+        body=f"{mailing.body.rstrip()}\n\n-- \n{footer}\n",
+        language=mailing.language,
+        headers=(
+            ("List-Unsubscribe", f"<{link}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ),
+    )
+
+
+def _claim(session: Session, ctx: RegisterContext, delivery_id: int) -> tuple[str, str] | str | None:
+    """Mark one pending row `sending` with a fresh token and return (address, token); or the row's new status
+    when it must not be sent (`skipped`); or None when another sender already took it."""
+    # FOR UPDATE: two senders of the same mailing (a double click) wait for each other here, and the second
+    # then sees the row is no longer pending (SQLite's write transactions are already serialised).
+    delivery = session.get(MailingDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.status != "pending":
+        return None
+    if is_restricted(session, delivery.person_id):
+        delivery.status, delivery.detail = "skipped", "restricted"
+        return "skipped"
+    if person_suppressed(session, delivery.person_id):
+        delivery.status, delivery.detail = "skipped", "objected to direct marketing"
+        return "skipped"
+    address = _address(session, ctx.keys, delivery.person_id)
+    if address is None:
+        delivery.status, delivery.detail = "skipped", "no email address"
+        return "skipped"
+    token = secrets.token_urlsafe(32)
+    delivery.token_hash = token_hash(token)
+    delivery.status = "sending"
+    return address, token
+
+
+def send(
+    db: Database,
+    ctx: RegisterContext,
+    mailer: Mailer,
+    actor: Actor,
+    mailing_id: int,
+    base_url: str,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Progress:
+    """Send every pending message of the mailing; safe to run again after a crash or kill at any point."""
+    with db.transaction() as session:
+        state = start(session, ctx.policy, ctx.clock, actor, mailing_id)
+    done = dict(state.done)  # counted here as the rows move, not re-read from the table after every message
+    if on_progress:
+        on_progress(state)
+    while True:
+        with db.transaction() as session:
+            pending = list(
+                session.scalars(
+                    select(MailingDelivery.id)
+                    .where(MailingDelivery.mailing_id == mailing_id, MailingDelivery.status == "pending")
+                    .order_by(MailingDelivery.id)
+                    .limit(BATCH)
+                )
+            )
+            mailing = get(session, mailing_id)
+            session.expunge(mailing)
+        if not pending:
+            break
+        for delivery_id in pending:
+            with db.transaction() as session:
+                claimed = _claim(session, ctx, delivery_id)
+            if claimed is None:
+                continue
+            if isinstance(claimed, tuple):
+                address, token = claimed
+                link = f"{base_url.rstrip('/')}/unsubscribe/{token}"
+                try:
+                    mailer.send(_message(ctx.policy, mailing, address, link))
+                    outcome, detail = "sent", None
+                except MailError as exc:
+                    outcome, detail = "failed", str(exc)[:200]
+                with db.transaction() as session:
+                    session.execute(
+                        update(MailingDelivery)
+                        .where(MailingDelivery.id == delivery_id)
+                        .values(status=outcome, detail=detail, sent_at=ctx.clock.now())
+                    )
+            else:
+                outcome = claimed
+            done["pending"] -= 1
+            done[outcome] += 1
+            if on_progress:
+                on_progress(Progress(state.total, dict(done)))
+    with db.transaction() as session:
+        final = progress(session, mailing_id)
+        mailing = get(session, mailing_id)
+        if mailing.status != "done":
+            mailing.status = "done"
+            mailing.finished_at = ctx.clock.now()
+            audit.record(
+                session,
+                ctx.clock,
+                actor,
+                "mailing.sent",
+                target=f"mailing:{mailing_id}",
+                details=dict(final.done.items()),
+            )
+    return final
+
+
+# -- unsubscribing ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    mailing_id: int
+    organisation: str
+
+
+def find_token(session: Session, token: str) -> MailingDelivery:
+    delivery = session.scalar(select(MailingDelivery).where(MailingDelivery.token_hash == token_hash(token)))
+    if delivery is None:
+        raise NotFound("This unsubscribe link is not known; it may be mistyped, or the person was already erased.")
+    return delivery
+
+
+def unsubscribe(session: Session, ctx: RegisterContext, actor: Actor, token: str) -> Unsubscribed:
+    """The recipient objects to direct marketing: every email address of theirs goes on the suppression list."""
+    delivery = find_token(session, token)
+    emails = session.scalars(
+        select(Identity.value_enc).where(Identity.person_id == delivery.person_id, Identity.kind == "email")
+    ).all()
+    ref = session.scalar(select(Person.ref).where(Person.id == delivery.person_id))
+    for value in emails:
+        suppress(
+            session,
+            ctx,
+            ctx.clock,
+            actor,
+            email=ctx.keys.decrypt(value, IDENTITY),
+            source="unsubscribe",
+            reference=f"mailing:{delivery.mailing_id}",
+        )
+    if not emails:
+        audit.record(session, ctx.clock, actor, "suppression.add", subject=ref, details={"kind": "none"})
+    return Unsubscribed(delivery.mailing_id, ctx.policy.organisation.name)

@@ -1,0 +1,1 @@
+"""The records of processing activities (Art. 30), generated from the policy and the register."""

@@ -1,0 +1,198 @@
+"""The DPO dashboard's panels: one function per panel, each a few aggregate queries returning a typed summary.
+
+Nothing here walks the register person by person, so the dashboard stays fast with a million people. The
+retention panel counts the sweep's SQL prefilter (people who *may* fall due), which never leaves out anyone who
+is due; the retention page has the exact plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
+
+from custos.access.models import Grant
+from custos.clock import Clock, today
+from custos.consent.models import ConsentRecord
+from custos.db.base import UTCDateTime
+from custos.incidents.service import list_incidents
+from custos.policy import Policy
+from custos.register.models import Relationship
+from custos.retention.candidates import candidate_clause
+from custos.retention.rules import CompiledPolicy
+
+CONSENT_DAYS = 30
+GRANT_DAYS = 30
+RETENTION_HORIZONS = (30, 90)
+REQUEST_BUCKETS = ("overdue", "week", "fortnight", "later")
+
+
+@dataclass(frozen=True)
+class RequestsPanel:
+    """Open data subject requests by days left to their deadline (Art. 12(3))."""
+
+    buckets: dict[str, int]  # overdue | week (0–7 days) | fortnight (8–14) | later
+
+    @property
+    def total(self) -> int:
+        return sum(self.buckets.values())
+
+
+@dataclass(frozen=True)
+class Breach:
+    id: int
+    summary: str
+    deadline: datetime
+    remaining_hours: float
+    authority_notified: bool
+
+
+@dataclass(frozen=True)
+class BreachesPanel:
+    """Open breaches and their 72-hour clocks (Art. 33(1))."""
+
+    open: list[Breach]
+
+
+@dataclass(frozen=True)
+class RetentionPanel:
+    """People who may fall due for erasure within each horizon (days → people)."""
+
+    due: dict[int, int]
+
+
+@dataclass(frozen=True)
+class ConsentRate:
+    category: str
+    granted: int
+    percent: float | None
+
+
+@dataclass(frozen=True)
+class ConsentPanel:
+    days: int
+    records: int
+    rates: list[ConsentRate]
+
+
+@dataclass(frozen=True)
+class FailedSystem:
+    system_id: str
+    name: str
+    subject_ref: str
+    finished_at: datetime
+
+
+@dataclass(frozen=True)
+class SystemsPanel:
+    """Connected systems whose last erasure step failed."""
+
+    failed: list[FailedSystem]
+
+
+@dataclass(frozen=True)
+class GrantsPanel:
+    """Grants that end within the next days; the first to end first."""
+
+    expiring: int
+    first_ends: datetime | None
+
+
+def requests_panel(session: Session, clock: Clock) -> RequestsPanel:
+    from custos.requests.models import SubjectRequest  # an area of its own; imported where it is used
+    from custos.requests.states import OPEN
+
+    now = today(clock)
+    due = func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on)
+    bucket = case(
+        (due < now, "overdue"),
+        (due <= now + timedelta(days=7), "week"),
+        (due <= now + timedelta(days=14), "fortnight"),
+        else_="later",
+    ).label("bucket")
+    rows = session.execute(
+        select(bucket, func.count()).where(SubjectRequest.state.in_(sorted(OPEN))).group_by(bucket)
+    ).all()
+    found = {str(b): int(n) for b, n in rows}
+    return RequestsPanel({b: found.get(b, 0) for b in REQUEST_BUCKETS})
+
+
+def breaches_panel(session: Session, clock: Clock) -> BreachesPanel:
+    open_ = list_incidents(session, clock, state="open")
+    return BreachesPanel([Breach(i.id, i.summary, i.deadline, i.remaining_hours, i.authority_notified) for i in open_])
+
+
+def _branches(clause: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """The prefilter's per-activity parts: each alone can use an (activity, anchor) index, their OR cannot."""
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.or_:
+        return list(clause.clauses)
+    return [clause]
+
+
+def retention_panel(session: Session, policy: Policy, clock: Clock) -> RetentionPanel:
+    rules = CompiledPolicy.of(policy)
+    start = today(clock)
+    near_days, far_days = RETENTION_HORIZONS
+    far = candidate_clause(rules, start + timedelta(days=far_days))
+    if far is None:
+        return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0))
+    near = candidate_clause(rules, start + timedelta(days=near_days))
+    soon = case((near, 1), else_=0) if near is not None else literal(0)
+    # One pass over the relationships that may be due within the far horizon; the near one is a subset of it.
+    due = union_all(
+        *(select(Relationship.person_id, soon.label("soon")).where(branch) for branch in _branches(far))
+    ).subquery()
+    row = session.execute(
+        select(
+            func.count(func.distinct(case((due.c.soon == 1, due.c.person_id)))),
+            func.count(func.distinct(due.c.person_id)),
+        )
+    ).one()
+    return RetentionPanel({near_days: int(row[0] or 0), far_days: int(row[1] or 0)})
+
+
+def consent_panel(session: Session, policy: Policy, clock: Clock) -> ConsentPanel:
+    """Share of the last 30 days' choices that granted each category (the consent page's measure)."""
+    since = clock.now() - timedelta(days=CONSENT_DAYS)
+    categories = [str(c.id) for c in policy.consent.categories] if policy.consent else []
+    granted = [func.sum(case((ConsentRecord.choices[c].as_boolean(), 1), else_=0)) for c in categories]
+    row = session.execute(select(func.count(), *granted).where(ConsentRecord.at >= since)).one()
+    total = int(row[0] or 0)
+    rates = [
+        ConsentRate(c, int(n or 0), 100 * int(n or 0) / total if total else None)
+        for c, n in zip(categories, row[1:], strict=True)
+    ]
+    return ConsentPanel(CONSENT_DAYS, total, rates)
+
+
+def systems_panel(session: Session, policy: Policy) -> SystemsPanel:
+    from custos.systems.models import SystemRun  # an area of its own; imported where it is used
+
+    last = (
+        select(func.max(SystemRun.id).label("id"))
+        .where(SystemRun.operation == "erase", SystemRun.status != "waiting")
+        .group_by(SystemRun.system_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(SystemRun.system_id, SystemRun.subject_ref, SystemRun.finished_at)
+        .join(last, last.c.id == SystemRun.id)
+        .where(SystemRun.status == "failed")
+        .order_by(SystemRun.system_id)
+    ).all()
+    names = {s.id: s.name for s in policy.systems}
+    return SystemsPanel([FailedSystem(sid, names.get(sid, sid), ref, at) for sid, ref, at in rows])
+
+
+def grants_panel(session: Session, clock: Clock) -> GrantsPanel:
+    now = clock.now()
+    until = now + timedelta(days=GRANT_DAYS)
+    active = and_(Grant.revoked_at.is_(None), Grant.expires_at.is_not(None), Grant.expires_at > now)
+    count, first = session.execute(
+        select(func.count(), func.min(Grant.expires_at, type_=UTCDateTime())).where(active, Grant.expires_at <= until)
+    ).one()
+    return GrantsPanel(int(count or 0), first)

@@ -1,0 +1,69 @@
+"""Building small registers for selection and mailing tests, through the register's own services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.actor import Actor
+from custos.register import organisations, people
+from custos.register.context import RegisterContext
+from custos.register.models import Person
+from custos.register.restriction import restrict
+from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
+from custos.register.suppression import suppress
+
+ACTOR = Actor(kind="cli", id=None, label="cli:test")
+# Categories the example policy covers with more than one activity need the activity named.
+ACTIVITY = {"supplier_contact": "supplier-contacts", "partner_contact": "partner-contacts", "employee": "employment"}
+
+
+@dataclass
+class Built:
+    """Person ids by what the test made of them."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    restricted: set[int] = field(default_factory=set)
+    suppressed: set[int] = field(default_factory=set)
+
+
+def add_org(session: Session, ctx: RegisterContext, name: str, *, ended: date | None = None) -> int:
+    span = RoleSpan(role="customer", started_on=date(2020, 1, 1), ended_on=ended)
+    return organisations.add_organisation(session, ctx.clock, OrganisationCreate(name=name, roles=[span])).id
+
+
+def add_contact(
+    session: Session,
+    ctx: RegisterContext,
+    email: str | None,
+    *,
+    category: str = "customer_contact",
+    organisation_id: int | None = None,
+    phone: str | None = None,
+) -> tuple[str, int]:
+    ref = people.add_person(
+        session,
+        ctx,
+        PersonCreate(
+            name=f"Person {email or phone}",
+            emails=[email] if email else [],
+            phones=[phone] if phone else [],
+            relationships=[
+                RelationshipCreate(
+                    subject_category=category, activity=ACTIVITY.get(category), organisation_id=organisation_id
+                )
+            ],
+        ),
+    ).ref
+    return ref, int(session.scalar(select(Person.id).where(Person.ref == ref)) or 0)
+
+
+def restrict_person(session: Session, ctx: RegisterContext, ref: str) -> None:
+    restrict(session, ctx.clock, ACTOR, ref, reason="accuracy contested")
+
+
+def suppress_email(session: Session, ctx: RegisterContext, email: str) -> None:
+    suppress(session, ctx, ctx.clock, ACTOR, email=email, source="test")
