@@ -1,0 +1,126 @@
+"""`custos requests list|show|drive|verify|complete|refuse|extend`: the requests queue from a terminal.
+
+Everything needs `requests.manage` for the acting staff member (`--as EMAIL`). `drive --all` is what the
+`requests-drive` job runs: every request left mid-way is driven on, each step idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from custos.cli.context import state
+from custos.cli.identity import require
+from custos.requests import actions, answers, cases
+from custos.requests.driver import drive_open, drive_request
+
+app = typer.Typer(help="Data subject requests: the queue, driving them on, answering.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    state_: Annotated[str | None, typer.Option("--state", help="received, verifying, verified, ...")] = None,
+    kind: Annotated[str | None, typer.Option(help="access, erasure, rectification, ...")] = None,
+    overdue: Annotated[bool, typer.Option(help="Only requests past their due date.")] = False,
+) -> None:
+    """The queue, by due date, with days left."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        require(ctx, rt, "requests.manage")
+        with rt.db.transaction() as session:
+            rows = cases.list_requests(session, cases.today_local(rt.clock), state=state_, kind=kind, overdue=overdue)
+    table = Table("ref", "kind", "state", "received", "due", "days left", title=f"{len(rows)} requests")
+    for row in rows:
+        left = f"[bold red]{row.days_left}[/]" if row.overdue else str(row.days_left)
+        table.add_row(row.ref, row.kind, row.state, f"{row.received_at:%Y-%m-%d}", str(row.due_on), left)
+    st.console.print(table)
+
+
+@app.command("show")
+def show(ctx: typer.Context, ref: str) -> None:
+    """One request with its tasks and history."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        with rt.db.transaction() as session:
+            req = cases.load(session, ref)
+            cases.add_event(session, rt.clock, principal.actor, req, "viewed")
+            public = cases.to_public(rt.keys, req, cases.today_local(rt.clock))
+    st.console.print(
+        f"[bold]{public.ref}[/] {public.kind} · {public.state} · due {public.due_on} ({public.days_left} days)"
+    )
+    for task in public.tasks:
+        st.console.print(f"  {task.target:<12} {task.action:<8} {task.state:<8} attempts {task.attempts}")
+    for event in public.events:
+        st.console.print(f"  {event.at:%Y-%m-%d %H:%M} {event.actor} {event.kind} {event.note or ''}")
+
+
+@app.command("drive")
+def drive(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="The request; leave out with --all.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every request left mid-way.")] = False,
+) -> None:
+    """Run the next steps of a request (idempotent)."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        if all_:
+            st.console.print(f"driven: {drive_open(rt)}")
+            return
+        if ref is None:
+            raise typer.BadParameter("give a request ref or --all")
+        result = drive_request(rt, ref, actor=principal.actor)
+    st.console.print(
+        f"{result.ref}: {result.state}; ready: {result.ready}; pending {result.pending}, failed {result.failed}"
+    )
+
+
+@app.command("verify")
+def verify(
+    ctx: typer.Context, ref: str, note: Annotated[str, typer.Option(help="How the identity was confirmed.")]
+) -> None:
+    """Mark the identity as confirmed another way, and start the work."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        result = actions.verify_manually(rt, ref, principal.actor, note)
+    st.console.print(f"{ref}: {result.state}")
+
+
+@app.command("complete")
+def complete(ctx: typer.Context, ref: str, note: Annotated[str | None, typer.Option()] = None) -> None:
+    """Complete a request whose work is done, and send the answer."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        answers.complete(rt, ref, principal.actor, note=note)
+    st.console.print(f"{ref}: completed")
+
+
+@app.command("refuse")
+def refuse(ctx: typer.Context, ref: str, reasons: Annotated[str, typer.Option(help="Sent to the subject.")]) -> None:
+    """Refuse with reasons (Art. 12(4)); the letter names the right to complain and to go to court."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        actions.refuse(rt, ref, principal.actor, reasons)
+    st.console.print(f"{ref}: refused")
+
+
+@app.command("extend")
+def extend(
+    ctx: typer.Context,
+    ref: str,
+    months: Annotated[int, typer.Option(min=1, max=2)],
+    reason: Annotated[str, typer.Option(help="Sent to the subject.")],
+) -> None:
+    """Extend by one or two months (Art. 12(3)), with the notice to the subject."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "requests.manage")
+        actions.extend(rt, ref, principal.actor, months=months, reason=reason)
+    st.console.print(f"{ref}: extended")

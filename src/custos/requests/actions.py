@@ -1,0 +1,63 @@
+"""Staff decisions that also write to the subject: each commits the decision first, then sends its letter.
+
+The HTTP API, the admin pages and the CLI call these, so a decision reads and behaves the same from each.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from custos.actor import Actor
+from custos.mail import Mailer
+from custos.requests import answers, cases
+from custos.requests.driver import DriveResult, drive_request
+from custos.runtime import Runtime
+
+
+def verify_manually(runtime: Runtime, ref: str, actor: Actor, note: str) -> DriveResult:
+    with runtime.db.transaction() as session:
+        req = cases.verify_manually(session, runtime.clock, actor, ref, note)
+        cases.rematch(session, runtime.keys, req)
+    return drive_request(runtime, ref, actor=actor)
+
+
+def extend(runtime: Runtime, ref: str, actor: Actor, *, months: int, reason: str, mail: Mailer | None = None) -> None:
+    """Art. 12(3): the extension and its notice go together, before the first deadline."""
+    with runtime.db.transaction() as session:
+        req = cases.extend(session, runtime.clock, actor, ref, months=months, reason=reason)
+        due = req.extended_due_on
+    answers.send_letter(runtime, ref, "extension", mail, actor, reason=reason.strip(), extended_due_on=due)
+
+
+def refuse(runtime: Runtime, ref: str, actor: Actor, reasons: str, mail: Mailer | None = None) -> None:
+    """Art. 12(4): reasons, the right to complain to the authority and to go to court, in the letter."""
+    with runtime.db.transaction() as session:
+        cases.refuse(session, runtime.clock, actor, ref, reasons)
+    answers.send_letter(runtime, ref, "refusal", mail, actor, reasons=reasons.strip())
+
+
+def approve(runtime: Runtime, ref: str, actor: Actor, note: str, changes: dict[str, Any] | None = None) -> DriveResult:
+    """A rectification is approved with the changes to apply (name, title, email, phone; see
+    `custos.requests.rectify`), checked here so a change that cannot be made is refused before anything moves;
+    an objection to legitimate interest is upheld with the decision documented. The work then starts."""
+    from custos.requests import rectify
+
+    with runtime.db.transaction() as session:
+        req = cases.approve(session, runtime.clock, actor, ref, note)
+        if req.kind == "rectification":
+            cases.rematch(session, runtime.keys, req)
+            wanted = rectify.resolve(session, runtime.keys, req, changes)
+            req.changes_enc = runtime.keys.encrypt(json.dumps(wanted.as_dict(), ensure_ascii=False), cases.CHANGES)
+    return drive_request(runtime, ref, actor=actor)
+
+
+def retry(runtime: Runtime, ref: str, actor: Actor) -> DriveResult:
+    """Failed tasks get their attempts back and are driven again (after a system was fixed)."""
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref)
+        failed = [t for t in req.tasks if t.state == "failed"]
+        for task in failed:
+            task.attempts = 0
+        cases.add_event(session, runtime.clock, actor, req, "retry", details={"tasks": len(failed)})
+    return drive_request(runtime, ref, actor=actor)

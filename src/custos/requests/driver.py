@@ -1,0 +1,474 @@
+"""Moving a request forward: `drive_request(runtime, ref)` does whatever the case needs next, idempotently.
+
+Each step commits on its own: planning the tasks (`verified → in_progress`) with the register's reading step,
+then each task with its new state and result, the last one together with the finish (the outcome, the Art. 19
+notices, one `work_done` event; the package is written just before). A crash or a kill between any
+two steps leaves rows that say exactly what is left, and the next drive (the `requests-drive` job re-drives
+every open request) carries on from there; the register steps commit with their task's state, and the
+systems' calls are idempotent per request (`custos.systems.runs` returns a finished erasure's outcome again),
+so nothing is done twice.
+
+Erasure and rectification touch the connected systems first and the register last: the register's identities
+are what the systems are searched by (the same order as the retention engine's steps), and a rectification may
+change them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.actor import Actor
+from custos.register.context import RegisterContext
+from custos.register.models import Identity, Person
+from custos.register.people import IDENTITY, get_person
+from custos.requests import cases
+from custos.requests.models import SubjectRequest, SubjectRequestTask
+from custos.retention.erase import erase_on_request
+from custos.retention.rules import CompiledPolicy
+from custos.runtime import Runtime
+from custos.systems.keys import SubjectKeys
+
+log = logging.getLogger("custos.requests")
+
+JOB_NAME = "requests-drive"
+ACTOR = Actor.system(JOB_NAME)
+REGISTER = "register"
+MAX_ATTEMPTS = 5
+_NEEDS_APPROVAL = frozenset({"rectification", "objection_other"})
+# Kinds answered as soon as their work is done; the others wait for staff to look before the answer goes out.
+AUTO_COMPLETE = frozenset({"objection_marketing", "restriction", "rectification", "objection_other"})
+_PORTABLE_BASES = frozenset({"consent", "contract"})  # Art. 20(1)(a)
+_REGISTER_LAST = frozenset({"erase", "rectify"})  # register steps that wait for every system
+
+
+@dataclass(frozen=True)
+class DriveResult:
+    ref: str
+    state: str
+    ready: bool
+    pending: int
+    failed: int
+
+
+def packages_dir(runtime: Runtime) -> Path:
+    return Path(runtime.settings.packages_dir)
+
+
+def parts_dir(runtime: Runtime, ref: str) -> Path:
+    return packages_dir(runtime) / ref / "parts"
+
+
+@dataclass(frozen=True)
+class _Work:
+    """What a drive needs after its first transaction: the tasks left, and whom to look for."""
+
+    kind: str
+    language: str
+    tasks: list[tuple[int, str, str, str, int]]  # id, target, action, state, attempts
+    keys: SubjectKeys
+    subject_ref: str
+    package_written: bool
+    changes: dict[str, Any]
+
+
+def drive_request(runtime: Runtime, ref: str, *, actor: Actor = ACTOR) -> DriveResult:
+    """Do the next steps of one request; safe to call any number of times, from any number of workers."""
+    work = _start(runtime, ref, actor)
+    if work is None:
+        return _result(runtime, ref)
+    order = list(work.tasks)
+    if work.kind in ("erasure", "rectification"):
+        order.sort(key=lambda t: t[1] == REGISTER)  # systems first, the register last
+    all_done = True
+    for index, (task_id, target, action, state, attempts) in enumerate(order):
+        if state == "failed" and attempts >= MAX_ATTEMPTS:
+            all_done = False
+            continue  # stands out to staff; `retry` resets the count
+        # The last task of a drive that did all the others finishes the request in its own transaction.
+        last = all_done and index == len(order) - 1
+        if target == REGISTER:
+            done, finished = _register_task(runtime, ref, task_id, action, actor, finish=last)
+        else:
+            done, finished = _system_task(runtime, ref, work, task_id, target, action, actor, finish=last)
+        if finished:
+            return _answer_if_automatic(runtime, ref, work, actor)
+        all_done = all_done and done
+    if not all_done:
+        return _result(runtime, ref)
+    return _finish(runtime, ref, work, actor)
+
+
+def _result(runtime: Runtime, ref: str) -> DriveResult:
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref)
+        return DriveResult(
+            ref,
+            req.state,
+            cases.ready(req),
+            sum(1 for t in req.tasks if t.state in ("pending", "waiting")),
+            sum(1 for t in req.tasks if t.state == "failed"),
+        )
+
+
+def open_refs(runtime: Runtime) -> list[str]:
+    """Requests with work a drive can do: verified, or in progress with tasks or a finish left."""
+    with runtime.db.transaction() as session:
+        return list(
+            session.scalars(
+                select(SubjectRequest.ref)
+                .where(SubjectRequest.state.in_(("verified", "in_progress")))
+                .order_by(SubjectRequest.due_on, SubjectRequest.id)
+            )
+        )
+
+
+def drive_open(runtime: Runtime) -> int:
+    """The job: re-drive every request left mid-way (after a crash, a failed system, a confirmed manual task)."""
+    driven = 0
+    for ref in open_refs(runtime):
+        try:
+            drive_request(runtime, ref)
+            driven += 1
+        except Exception:  # one broken request must not stop the others; it stays open and visible
+            log.exception("driving request %s failed", ref)
+    return driven
+
+
+# -- planning ------------------------------------------------------------------------------------------------
+
+
+def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
+    """Plan the tasks of a verified request (`verified → in_progress`) and, in the same transaction, do the
+    register's step when it reads or marks (an erasure's register step waits for the systems); then read what
+    the tasks left need. None when there is nothing to do."""
+    systems = _systems_for(runtime)
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref, lock=True)
+        if req.state == "verified" and (req.kind not in _NEEDS_APPROVAL or req.approved_at is not None):
+            cases.rematch(session, runtime.keys, req)
+            now = runtime.clock.now()
+            for target, action in _plan(req.kind, _portable(runtime, req.kind, systems)):
+                task = SubjectRequestTask(
+                    request_id=req.id,
+                    target=target,
+                    action=action,
+                    state="pending",
+                    attempts=0,
+                    result={},
+                    updated_at=now,
+                )
+                session.add(task)
+                req.tasks.append(task)
+            session.flush()
+            cases.move(
+                session,
+                runtime.clock,
+                actor,
+                req,
+                "in_progress",
+                details={"tasks": len(req.tasks), "matched": req.person_ref is not None},
+            )
+            for task in req.tasks:
+                if task.target == REGISTER and task.action not in _REGISTER_LAST:
+                    _set(
+                        task,
+                        runtime,
+                        "done",
+                        _register_step(session, runtime.register, runtime, req, task.action, actor),
+                        None,
+                    )
+        if req.state != "in_progress" or req.outcome.get("finished"):
+            return None
+        left = [
+            (t.id, t.target, t.action, t.state, t.attempts)
+            for t in req.tasks
+            if t.state in ("pending", "failed", "waiting")
+        ]
+        keys = _keys(session, runtime, req) if left else SubjectKeys()
+        written = bool(req.package_path)
+        changes = _changes(runtime, req) if req.kind == "rectification" else {}
+        return _Work(req.kind, req.language, left, keys, req.person_ref or req.ref, written, changes)
+
+
+def _systems_for(runtime: Runtime) -> list[str]:
+    """The connected systems, from the policy (their operational state is the systems module's concern)."""
+    return [system.id for system in runtime.policy.systems]
+
+
+def _portable(runtime: Runtime, kind: str, systems: list[str]) -> list[str]:
+    if kind != "portability":
+        return systems
+    # Art. 20(1)(a): only what is processed on consent or contract is portable.
+    portable = {
+        system for a in runtime.policy.activities if str(a.legal_basis) in _PORTABLE_BASES for system in a.systems
+    }
+    return [s for s in systems if s in portable]
+
+
+def _plan(kind: str, systems: list[str]) -> list[tuple[str, str]]:
+    if kind in ("access", "portability"):
+        return [(REGISTER, "export")] + [(s, "export") for s in systems]
+    if kind == "erasure":
+        return [(s, "erase") for s in systems] + [(REGISTER, "erase")]
+    if kind == "rectification":
+        return [(s, "rectify") for s in systems] + [(REGISTER, "rectify")]
+    if kind == "objection_marketing":
+        return [(REGISTER, "suppress")]
+    return [(REGISTER, "restrict")]  # restriction; objection_other upheld: processing stops, data only stored
+
+
+# -- one task ----------------------------------------------------------------------------------------------
+
+
+def _keys(session: Session, runtime: Runtime, req: SubjectRequest) -> SubjectKeys:
+    """Every address the subject is known by: the one on the request and the register person's identities."""
+    emails = [cases.contact_email(runtime.keys, req)]
+    phones = [runtime.keys.decrypt(req.phone_enc, cases.PHONE)] if req.phone_enc else []
+    if req.person_ref is not None:
+        for kind, value_enc in session.execute(
+            select(Identity.kind, Identity.value_enc).join(Person).where(Person.ref == req.person_ref)
+        ):
+            value = runtime.keys.decrypt(value_enc, IDENTITY)
+            (emails if kind == "email" else phones).append(value)
+    return SubjectKeys(tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones)))
+
+
+def _system_task(
+    runtime: Runtime, ref: str, work: _Work, task_id: int, target: str, action: str, actor: Actor, *, finish: bool
+) -> tuple[bool, bool]:
+    """One connected system's export or erasure (idempotent in `custos.systems.runs`), and the request's finish
+    in the same transaction when it is the last task; returns (done, finished)."""
+    from custos.systems import runs
+
+    cause = f"request:{ref}"
+    if action == "export":
+        exported = runs.export_from_system(runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause)
+        state, error = exported.status, exported.error
+        result: dict[str, Any] = {"tables": {t.table: len(t.rows) for t in exported.tables}}
+        if state == "done":
+            part: dict[str, Any] = {"system": target, "tables": [asdict(t) for t in exported.tables]}
+            if exported.task_id is not None:  # searched by hand: the package says what the owner reported
+                part["manual"] = _confirmation(runtime, exported.task_id, note=True)
+                result["manual"] = _confirmation(runtime, exported.task_id)
+            _stage(runtime, ref, target, part)
+            if finish:
+                _write_package(runtime, ref, work)
+        system_task = exported.task_id
+    elif action == "rectify":
+        from custos.systems.rectify import Rectification
+
+        changes = Rectification.from_dict(work.changes)
+        fixed = runs.rectify_in_system(runtime, target, work.keys, changes, subject_ref=work.subject_ref, cause=cause)
+        state, error, system_task = fixed.status, fixed.error, fixed.task_id
+        result = {"counts": fixed.counts, "fields": changes.describe()}
+        if fixed.task_id is not None and state == "done":
+            result["manual"] = _confirmation(runtime, fixed.task_id)
+    else:
+        erased = runs.erase_in_system(runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause)
+        state, error, system_task = erased.status, erased.error, erased.task_id
+        result = {"counts": erased.counts, "kept": erased.kept}
+        if erased.task_id is not None and state == "done":
+            result["manual"] = _confirmation(runtime, erased.task_id)
+    with runtime.db.transaction() as session:
+        task = session.get(SubjectRequestTask, task_id, with_for_update=True)
+        if task is None or task.state == "done":
+            return True, False
+        _set(task, runtime, state, result, error)
+        task.system_task_id = str(system_task) if system_task is not None else None
+        if state != "done":  # a finished task is its own record; the work_done event sums them up
+            req = cases.load(session, ref)
+            details = {"system": target, "action": action, "attempt": task.attempts}
+            cases.add_event(session, runtime.clock, actor, req, f"task_{state}", details=details)
+            return False, False
+        return True, finish and _finish_in(session, runtime, ref, actor)
+
+
+def _confirmation(runtime: Runtime, task_id: int, *, note: bool = False) -> dict[str, Any]:
+    """What a manual system's owner reported on their task: fields, records, when (and their note, for the
+    subject's own package only: the task result is stored in clear)."""
+    from custos.systems.models import SystemTask
+    from custos.systems.tasks import NOTE_FIELD
+
+    with runtime.db.transaction() as session:
+        task = session.get(SystemTask, task_id)
+        if task is None or task.state != "done":
+            return {"state": "open"}
+        report: dict[str, Any] = {
+            "state": "done",
+            "fields": list(task.done_fields),
+            "records": task.done_records,
+            "done_at": task.done_at.isoformat() if task.done_at else None,
+        }
+        if note and task.note_enc is not None:
+            report["note"] = runtime.keys.decrypt(task.note_enc, NOTE_FIELD)
+        return report
+
+
+def _set(task: SubjectRequestTask, runtime: Runtime, state: str, result: dict[str, Any], error: str | None) -> None:
+    task.state = state
+    task.result = result
+    task.error = error
+    task.updated_at = runtime.clock.now()
+    if state != "waiting":
+        task.attempts += 1
+
+
+def _stage(runtime: Runtime, ref: str, target: str, data: dict[str, Any]) -> None:
+    """Write one part of an export, atomically (a crash leaves the old file or the new, never half of one)."""
+    folder = parts_dir(runtime, ref)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{target}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_parts(runtime: Runtime, ref: str) -> dict[str, dict[str, Any]]:
+    folder = parts_dir(runtime, ref)
+    if not folder.is_dir():
+        return {}
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
+
+
+def _register_task(
+    runtime: Runtime, ref: str, task_id: int, action: str, actor: Actor, *, finish: bool
+) -> tuple[bool, bool]:
+    """The register's step and its task's new state commit in one transaction (with the request's finish when
+    it is the last task); returns (done, finished)."""
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref, lock=True)
+        task = next(t for t in req.tasks if t.id == task_id)
+        if task.state == "done":
+            return True, False
+        if action in _REGISTER_LAST and any(t.state != "done" for t in req.tasks if t.target != REGISTER):
+            return False, False  # the systems are searched by the register's identities: they go first
+        _set(task, runtime, "done", _register_step(session, runtime.register, runtime, req, action, actor), None)
+        return True, finish and req.kind not in ("access", "portability") and _finish_in(session, runtime, ref, actor)
+
+
+def _register_step(
+    session: Session, ctx: RegisterContext, runtime: Runtime, req: SubjectRequest, action: str, actor: Actor
+) -> dict[str, Any]:
+    from custos.register import restriction, suppression
+
+    reference = f"request:{req.ref}"
+    if action == "export":
+        if req.person_ref is None:
+            _stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": None})
+            return {"found": False}
+        person = get_person(session, ctx, req.person_ref).model_dump(mode="json")
+        if req.kind == "portability":
+            person["relationships"] = [r for r in person["relationships"] if r["legal_basis"] in _PORTABLE_BASES]
+        _stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": person})
+        return {"found": True, "relationships": len(person["relationships"])}
+    if action == "erase":
+        if req.person_ref is None:
+            return {"found": False}
+        done = erase_on_request(
+            session, runtime.clock, actor, CompiledPolicy.of(runtime.policy), req.person_ref, reference=reference
+        )
+        return {
+            "found": True,
+            "erased": done.erased,
+            "held": done.held,
+            "tombstone": done.tombstone_id,
+            "counts": done.counts,
+            "kept": done.kept,
+        }
+    if action == "suppress":
+        email = cases.contact_email(runtime.keys, req)
+        phone = runtime.keys.decrypt(req.phone_enc, cases.PHONE) if req.phone_enc else None
+        suppression.suppress(
+            session, ctx, runtime.clock, actor, email=email, phone=phone, source="objection", reference=reference
+        )
+        return {"suppressed": True}
+    if req.person_ref is None:
+        return {"found": False}
+    if action == "restrict":
+        why = "objection upheld, GDPR Art. 21(1)" if req.kind == "objection_other" else "request, GDPR Art. 18(1)"
+        restriction.restrict(session, runtime.clock, actor, req.person_ref, reason=why, reference=reference)
+        return {"restricted": True}
+    if action == "rectify":
+        from custos.requests import rectify
+        from custos.systems.rectify import Rectification
+
+        return {"fields": rectify.apply(session, ctx, actor, req, Rectification.from_dict(_changes(runtime, req)))}
+    raise ValueError(f"unknown register action {action!r}")
+
+
+def _changes(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
+    if req.changes_enc is None:
+        return {}
+    loaded: dict[str, Any] = json.loads(runtime.keys.decrypt(req.changes_enc, cases.CHANGES))
+    return loaded
+
+
+# -- finishing ------------------------------------------------------------------------------------------------
+
+
+def _write_package(runtime: Runtime, ref: str, work: _Work) -> None:
+    from custos.requests import answers
+
+    if work.kind in ("access", "portability") and not work.package_written:
+        # Idempotent: written whole under a temporary name, then renamed into place.
+        answers.write_package(runtime, ref, kind=work.kind, lang=work.language)
+
+
+def _finish_in(session: Session, runtime: Runtime, ref: str, actor: Actor) -> bool:
+    """Record the finish in the caller's transaction when every task is done; True when it did."""
+    req = cases.load(session, ref, lock=True)
+    if not cases.ready(req) or req.outcome.get("finished"):
+        return False
+    _record_outcome(session, runtime, req, actor)
+    return True
+
+
+def _answer_if_automatic(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResult:
+    from custos.requests import answers
+
+    if work.kind in AUTO_COMPLETE:
+        answers.complete(runtime, ref, actor, note=None)
+        return DriveResult(ref, "completed", True, 0, 0)
+    return DriveResult(ref, "in_progress", True, 0, 0)
+
+
+def _finish(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResult:
+    """Every task is done (a re-drive after a crash, or nothing was left): the package written, then in one
+    transaction the outcome and Art. 19 notices, and one event that sums the work up (what each system did,
+    audited); kinds that need no staff look are answered."""
+    _write_package(runtime, ref, work)
+    with runtime.db.transaction() as session:
+        finished = _finish_in(session, runtime, ref, actor)
+        req = cases.load(session, ref)
+        state, ready = req.state, cases.ready(req)
+    if finished:
+        return _answer_if_automatic(runtime, ref, work, actor)
+    return DriveResult(ref, state, ready, 0, 0)
+
+
+def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> None:
+    from custos.requests import answers
+
+    outcome: dict[str, Any] = {"finished": True, "systems": {t.target: t.result for t in req.tasks}}
+    if req.kind in ("erasure", "rectification", "restriction", "objection_other"):
+        outcome["recipients"] = answers.notify_recipients(session, runtime, req, actor)
+    if req.kind == "erasure":
+        outcome["kept"] = [
+            {"system": t.target, **({"what": f"{t.target}: {k['table']}"} if "table" in k else {}), **k}
+            for t in req.tasks
+            for k in t.result.get("kept", [])
+            if isinstance(k, dict)
+        ]
+    if req.kind in ("access", "portability"):
+        req.package_path = str(packages_dir(runtime) / f"{req.ref}.zip")
+    req.outcome = outcome
+    details = {"tasks": len(req.tasks), "systems": sorted(t.target for t in req.tasks)}
+    cases.add_event(session, runtime.clock, actor, req, "work_done", details=details)

@@ -1,0 +1,154 @@
+"""Rectification (Art. 16): the changes staff approve, checked once at approval, applied to the register last.
+
+What may change: the register's `name` and `title`, and an `email` or `phone`. A new email replaces the address
+the request came from (or `old_email`, when staff name another); a new phone replaces `old_phone`, else the
+request's phone, else the person's only phone, else it is added. Identities are found and written through the
+blind index; a new address that already belongs to another person is a Conflict (one address, one person).
+The same changes go to the connected systems (`custos.systems.rectify`) before the register, because the
+systems are searched by the old identities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from custos import audit
+from custos.actor import Actor
+from custos.crypto import KeyRing
+from custos.errors import Conflict, InvalidInput, Problem
+from custos.register.context import RegisterContext
+from custos.register.identities import IdentityError, normalise
+from custos.register.models import Identity, Person
+from custos.register.people import IDENTITY, NAME, TITLE
+from custos.register.suppression import is_suppressed, suppress
+from custos.requests import cases
+from custos.requests.models import SubjectRequest
+from custos.systems.rectify import Rectification
+
+RECTIFIABLE = ("name", "title", "email", "phone")
+_OLD = ("old_email", "old_phone")
+
+
+def resolve(session: Session, keys: KeyRing, req: SubjectRequest, changes: dict[str, Any] | None) -> Rectification:
+    """The approved changes, normalised, with the value each identity replaces; raises InvalidInput for a change
+    that cannot be made and Conflict for an address another person in the register has."""
+    wanted = {k: str(v).strip() for k, v in (changes or {}).items() if v not in (None, "") and str(v).strip()}
+    unknown = sorted(set(wanted) - set(RECTIFIABLE) - set(_OLD))
+    if unknown or not set(wanted) & set(RECTIFIABLE):
+        raise InvalidInput(
+            "say what to change in the register",
+            [Problem("changes", f"give new values for: {', '.join(RECTIFIABLE)}")],
+        )
+    problems: list[Problem] = []
+
+    def norm(kind: str, field: str) -> str:
+        try:
+            return normalise(kind, wanted[field])  # type: ignore[arg-type]
+        except IdentityError as exc:
+            problems.append(Problem(field, str(exc)))
+            return ""
+
+    person = _person(session, req.person_ref)
+    email = phone = None
+    if "email" in wanted:
+        new = norm("email", "email")
+        old = norm("email", "old_email") if "old_email" in wanted else cases.contact_email(keys, req).lower()
+        email = (old, new)
+    if "phone" in wanted:
+        new = norm("phone", "phone")
+        if "old_phone" in wanted:
+            old = norm("phone", "old_phone")
+        elif req.phone_enc:
+            old = keys.decrypt(req.phone_enc, cases.PHONE)
+        else:
+            mine = person.identities if person else []
+            held = [keys.decrypt(i.value_enc, IDENTITY) for i in mine if i.kind == "phone"]
+            if len(held) > 1:
+                problems.append(Problem("old_phone", "the person has several phone numbers: say which one to replace"))
+            old = held[0] if len(held) == 1 else ""
+        phone = (old, new)
+    if problems:
+        raise InvalidInput("the corrected contact details are not valid", problems)
+    result = Rectification(email=email, phone=phone, fields={k: wanted[k] for k in ("name", "title") if k in wanted})
+    if person is not None:
+        for kind, pair in (("email", result.email), ("phone", result.phone)):
+            if pair is not None:
+                _clash(session, keys, person, kind, pair[1])
+    return result
+
+
+def apply(
+    session: Session, ctx: RegisterContext, actor: Actor, req: SubjectRequest, changes: Rectification
+) -> list[str]:
+    """Write the changes into the register person (in the caller's transaction); the fields changed."""
+    person = _person(session, req.person_ref)
+    if person is None:
+        return []
+    done: list[str] = []
+    if "name" in changes.fields:
+        person.name_enc = ctx.keys.encrypt(changes.fields["name"], NAME)
+        done.append("name")
+    if "title" in changes.fields:
+        person.title_enc = ctx.keys.encrypt(changes.fields["title"], TITLE)
+        done.append("title")
+    for kind, pair in (("email", changes.email), ("phone", changes.phone)):
+        if pair is None:
+            continue
+        old, new = pair
+        if old and is_suppressed(session, ctx, **{kind: old}):
+            # An objection to marketing belongs to the person, not to one address: it follows the new one, so
+            # the corrected address is not mailed (Art. 21(3)).
+            suppress(
+                session, ctx, ctx.clock, actor, **{kind: new}, source="rectification", reference=f"request:{req.ref}"
+            )
+        other = _clash(session, ctx.keys, person, kind, new)  # checked again: the register may have changed since
+        mine = next(
+            (i for i in person.identities if i.kind == kind and old and ctx.keys.decrypt(i.value_enc, IDENTITY) == old),
+            None,
+        )
+        if other is not None:  # the person already has the new value: the old one simply goes
+            if mine is not None and mine is not other:
+                person.identities.remove(mine)
+        elif mine is not None:
+            mine.value_enc = ctx.keys.encrypt(new, IDENTITY)
+            mine.lookup = ctx.keys.blind_index(kind, new)
+        else:
+            person.identities.append(
+                Identity(kind=kind, value_enc=ctx.keys.encrypt(new, IDENTITY), lookup=ctx.keys.blind_index(kind, new))
+            )
+        done.append(kind)
+    person.updated_at = ctx.clock.now()
+    session.flush()
+    audit.record(
+        session,
+        ctx.clock,
+        actor,
+        "register.rectify",
+        subject=person.ref,
+        target=f"person:{person.ref}",
+        reference=f"request:{req.ref}",
+        details={"fields": done},
+    )
+    return done
+
+
+def _person(session: Session, ref: str | None) -> Person | None:
+    if ref is None:
+        return None
+    return session.scalar(select(Person).where(Person.ref == ref).options(selectinload(Person.identities)))
+
+
+def _clash(session: Session, keys: KeyRing, person: Person, kind: str, value: str) -> Identity | None:
+    """The identity holding `value` when it is this person's; Conflict when it is another person's."""
+    found = session.scalar(
+        select(Identity).where(Identity.kind == kind, Identity.lookup.in_(keys.blind_indexes(kind, value))).limit(1)
+    )
+    if found is not None and found.person_id != person.id:
+        raise Conflict(
+            f"the new {kind} already belongs to another person in the register; "
+            "merge or correct that person first, then approve again"
+        )
+    return found

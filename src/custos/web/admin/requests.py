@@ -1,0 +1,296 @@
+"""The data subject requests pages: the queue by due date with a chart of days left, one request with its
+tasks and history, the actions on it, and staff entry of a request that came by mail or ticket.
+
+`requests.manage` for the queue and the actions; `requests.intake` for staff entry only (a support agent takes
+a request in and sees nothing else: the page afterwards shows the new ref, not the queue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from custos.access.models import Staff
+from custos.access.principal import Principal
+from custos.errors import Conflict, CustosError, InvalidInput, Problem
+from custos.requests import actions, answers, cases, intake
+from custos.requests.driver import drive_request
+from custos.requests.schemas import RequestSummary, request_from_form
+from custos.requests.states import CLOSED, KINDS, STATES
+from custos.runtime import Runtime
+from custos.web.admin.charts import BarChart, bar_chart, scale_top
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.auth import FormFields, Require
+from custos.web.deps import RuntimeDep
+
+router = APIRouter(prefix="/admin/requests", include_in_schema=False)
+
+Manager = Annotated[Principal, Require("requests.manage")]
+Intake = Annotated[Principal, Require("requests.intake")]
+
+# Open requests by days left: the buckets of the chart (label key, lowest, highest days left).
+BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("overdue", None, -1),
+    ("week", 0, 7),
+    ("fortnight", 8, 14),
+    ("month", 15, 31),
+    ("later", 32, None),
+)
+_ACTIONS = (
+    "verify",
+    "send_verification",
+    "assign",
+    "extend",
+    "refuse",
+    "withdraw",
+    "approve",
+    "drive",
+    "retry",
+    "complete",
+    "customer_informed",
+)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str  # its label is requests.buckets.<key>
+    count: int
+
+
+def buckets(rows: list[RequestSummary]) -> list[Bucket]:
+    """Open requests counted by days left to their deadline (the overdue ones first)."""
+    found = []
+    for key, low, high in BUCKETS:
+        n = sum(
+            1
+            for r in rows
+            if r.state not in CLOSED and (low is None or r.days_left >= low) and (high is None or r.days_left <= high)
+        )
+        found.append(Bucket(key, n))
+    return found
+
+
+def chart(counts: list[Bucket]) -> BarChart[Bucket]:
+    """Drawn on the server with the admin's shared chart layout (no script needed to read it)."""
+    top = scale_top(max([b.count for b in counts] + [1]))
+    return bar_chart(counts, ["open"], lambda b, _s: b.count, top_value=top, bar_width=72, digits=0)
+
+
+def _staff(runtime: Runtime) -> list[tuple[int, str]]:
+    with runtime.db.transaction() as session:
+        return [
+            (s.id, s.name) for s in session.scalars(select(Staff).where(Staff.status == "active").order_by(Staff.name))
+        ]
+
+
+def _queue_page(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    *,
+    filters: dict[str, str],
+    error: FormError | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    today = cases.today_local(runtime.clock)
+    with runtime.db.transaction() as session:
+        everything = cases.list_requests(session, today)
+        rows = cases.list_requests(
+            session,
+            today,
+            state=filters.get("state") or None,
+            kind=filters.get("kind") or None,
+            assignee_id=int(filters["assignee"]) if filters.get("assignee", "").isdigit() else None,
+            overdue=filters.get("overdue") == "1",
+        )
+    staff = _staff(runtime)
+    counted = buckets(everything)
+    return render_page(
+        request,
+        "requests.html.j2",
+        viewer=viewer,
+        status=status,
+        rows=rows,
+        chart=chart(counted),
+        buckets=counted,
+        filters=filters,
+        states=STATES,
+        kinds=KINDS,
+        staff=staff,
+        names=dict(staff),
+        today=today,
+        error=error,
+        form=form or {},
+        can_manage=True,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    state: str = "",
+    kind: str = "",
+    assignee: str = "",
+    overdue: str = "",
+) -> HTMLResponse:
+    filters = {"state": state, "kind": kind, "assignee": assignee, "overdue": overdue}
+    return _queue_page(request, runtime, viewer, filters=filters)
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_form(request: Request, principal: Intake, viewer: ViewerDep) -> HTMLResponse:
+    return render_page(request, "requests_new.html.j2", viewer=viewer, kinds=KINDS, error=None, form={}, created=None)
+
+
+def _received_at(value: str) -> datetime | None:
+    """The arrival as staff type it in the browser (datetime-local, read as UTC as the page says)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            "the arrival time is not a time", [Problem("received_at", "not a time", hint="YYYY-MM-DD HH:MM, UTC")]
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@router.post("/new", response_class=HTMLResponse)
+def create(request: Request, principal: Intake, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields) -> Response:
+    names = ("kind", "email", "phone", "organisation", "details", "language", "received_at", "send_verification")
+    kept = {name: text(form, name, limit=4000 if name == "details" else 320) for name in names}
+    try:
+        if kept["kind"] not in KINDS:
+            raise InvalidInput("choose the kind of request", [Problem("kind", "choose one")])
+        data = request_from_form(
+            {
+                "kind": kept["kind"],
+                "email": kept["email"],
+                "phone": kept["phone"] or None,
+                "organisation": kept["organisation"] or None,
+                "details": kept["details"] or None,
+                "language": "sv" if kept["language"] == "sv" else "en",
+                "received_at": _received_at(kept["received_at"]),
+            }
+        )
+        result = intake.submit(runtime, principal.actor, data, channel="staff")
+        if kept["send_verification"] and result.state == "received":
+            intake.send_verification(runtime, result.ref, principal.actor)
+    except InvalidInput as exc:
+        return render_page(
+            request,
+            "requests_new.html.j2",
+            viewer=viewer,
+            status=422,
+            kinds=KINDS,
+            error=FormError.of(exc),
+            form=kept,
+            created=None,
+        )
+    if viewer.can("requests.manage"):
+        return RedirectResponse(f"/admin/requests/{result.ref}?done=created", status_code=303)
+    return render_page(request, "requests_new.html.j2", viewer=viewer, kinds=KINDS, error=None, form={}, created=result)
+
+
+def _detail(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    principal: Principal,
+    ref: str,
+    *,
+    error: FormError | None = None,
+    done: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    today = cases.today_local(runtime.clock)
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref, events=True)
+        cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
+        public = cases.to_public(runtime.keys, req, today)
+    return render_page(
+        request,
+        "request.html.j2",
+        viewer=viewer,
+        status=status,
+        req=public,
+        staff=_staff(runtime),
+        error=error,
+        done=done if done in _ACTIONS or done == "created" else None,
+        today=today,
+    )
+
+
+@router.get("/{ref}", response_class=HTMLResponse)
+def detail(
+    request: Request, ref: str, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str = ""
+) -> HTMLResponse:
+    return _detail(request, runtime, viewer, principal, ref, done=done or None)
+
+
+@router.post("/{ref}/{action}", response_class=HTMLResponse)
+def act(
+    request: Request,
+    ref: str,
+    action: str,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    form: FormFields,
+) -> Response:
+    actor = principal.actor
+    try:
+        if action == "verify":
+            actions.verify_manually(runtime, ref, actor, text(form, "note", limit=2000))
+        elif action == "send_verification":
+            intake.send_verification(runtime, ref, actor)
+        elif action == "assign":
+            staff_id = text(form, "staff_id")
+            with runtime.db.transaction() as session:
+                cases.assign(session, runtime.clock, actor, ref, int(staff_id) if staff_id.isdigit() else None)
+        elif action == "extend":
+            months = text(form, "months")
+            actions.extend(
+                runtime,
+                ref,
+                actor,
+                months=int(months) if months.isdigit() else 0,
+                reason=text(form, "reason", limit=2000),
+            )
+        elif action == "refuse":
+            actions.refuse(runtime, ref, actor, text(form, "reasons", limit=4000))
+        elif action == "withdraw":
+            with runtime.db.transaction() as session:
+                cases.withdraw(session, runtime.clock, actor, ref, text(form, "note", limit=2000) or None)
+        elif action == "approve":
+            fields = ("name", "title", "email", "phone", "old_phone")
+            changes = {k: text(form, k) for k in fields if text(form, k)}
+            actions.approve(runtime, ref, actor, text(form, "note", limit=4000), changes)
+        elif action == "drive":
+            drive_request(runtime, ref, actor=actor)
+        elif action == "retry":
+            actions.retry(runtime, ref, actor)
+        elif action == "complete":
+            answers.complete(runtime, ref, actor, note=text(form, "note", limit=4000) or None)
+        elif action == "customer_informed":
+            with runtime.db.transaction() as session:
+                cases.record_customer_informed(session, runtime.clock, actor, ref, text(form, "note", limit=2000))
+        else:
+            raise InvalidInput(f"unknown action {action!r}", [Problem("action", "not an action on a request")])
+    except (InvalidInput, Conflict) as exc:
+        return _detail(
+            request, runtime, viewer, principal, ref, error=FormError.of(exc), status=FormError.of(exc).status
+        )
+    except CustosError:
+        raise
+    return RedirectResponse(f"/admin/requests/{ref}?done={action}", status_code=303)

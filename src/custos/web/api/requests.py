@@ -1,0 +1,156 @@
+"""Data subject requests over HTTP: `requests.intake` to take one in (an integration, a ticket system),
+`requests.manage` to handle them. Same rules as the public form and the admin pages (`custos.requests`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from custos.access.principal import Principal
+from custos.requests import actions, answers, cases, intake
+from custos.requests.driver import drive_request
+from custos.requests.schemas import RequestCreate, RequestPublic, RequestSummary, SubmitResult
+from custos.requests.states import KINDS, STATES
+from custos.web.auth import Require
+from custos.web.deps import RuntimeDep, SessionDep
+
+Intake = Annotated[Principal, Require("requests.intake")]
+Manager = Annotated[Principal, Require("requests.manage")]
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoteBody(_Body):
+    note: str = Field(default="", max_length=4000)
+
+
+class AssignBody(_Body):
+    staff_id: int | None
+
+
+class ExtendBody(_Body):
+    months: int = Field(ge=1, le=2)
+    reason: str = Field(max_length=4000)
+
+
+class RefuseBody(_Body):
+    reasons: str = Field(max_length=4000)
+
+
+class ApproveBody(_Body):
+    note: str = Field(max_length=4000)
+    changes: dict[str, str] | None = None
+
+
+class Outcome(BaseModel):
+    ref: str
+    state: str
+    ready: bool = False
+
+
+@router.post("", response_model=SubmitResult, status_code=201)
+def create_request(data: RequestCreate, runtime: RuntimeDep, principal: Intake) -> SubmitResult:
+    """Staff accounts may give `received_at` (the real arrival); the subject gets the identity link by email."""
+    return intake.submit(runtime, principal.actor, data, channel="api")
+
+
+@router.get("", response_model=list[RequestSummary])
+def list_requests(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Manager,
+    state: Annotated[str | None, Query(description=", ".join(STATES))] = None,
+    kind: Annotated[str | None, Query(description=", ".join(KINDS))] = None,
+    assignee: Annotated[int | None, Query()] = None,
+    overdue: Annotated[bool, Query()] = False,
+) -> list[RequestSummary]:
+    return cases.list_requests(
+        session, cases.today_local(runtime.clock), state=state, kind=kind, assignee_id=assignee, overdue=overdue
+    )
+
+
+@router.get("/{ref}", response_model=RequestPublic)
+def get_request(ref: str, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> RequestPublic:
+    req = cases.load(session, ref, events=True)
+    cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
+    return cases.to_public(runtime.keys, req, cases.today_local(runtime.clock))
+
+
+def _outcome(runtime: RuntimeDep, ref: str) -> Outcome:
+    with runtime.db.transaction() as session:
+        req = cases.load(session, ref)
+        return Outcome(ref=ref, state=req.state, ready=cases.ready(req))
+
+
+@router.post("/{ref}/verify", response_model=Outcome)
+def verify(ref: str, body: NoteBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    actions.verify_manually(runtime, ref, principal.actor, body.note)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/verification-email", response_model=Outcome)
+def verification_email(ref: str, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    intake.send_verification(runtime, ref, principal.actor)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/assign", response_model=Outcome)
+def assign(ref: str, body: AssignBody, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    req = cases.assign(session, runtime.clock, principal.actor, ref, body.staff_id)
+    return Outcome(ref=ref, state=req.state, ready=cases.ready(req))
+
+
+@router.post("/{ref}/extend", response_model=Outcome)
+def extend(ref: str, body: ExtendBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    actions.extend(runtime, ref, principal.actor, months=body.months, reason=body.reason)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/refuse", response_model=Outcome)
+def refuse(ref: str, body: RefuseBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    actions.refuse(runtime, ref, principal.actor, body.reasons)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/withdraw", response_model=Outcome)
+def withdraw(ref: str, body: NoteBody, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    req = cases.withdraw(session, runtime.clock, principal.actor, ref, body.note or None)
+    return Outcome(ref=ref, state=req.state)
+
+
+@router.post("/{ref}/approve", response_model=Outcome)
+def approve(ref: str, body: ApproveBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    actions.approve(runtime, ref, principal.actor, body.note, body.changes)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/drive", response_model=Outcome)
+def drive(ref: str, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    result = drive_request(runtime, ref, actor=principal.actor)
+    return Outcome(ref=ref, state=result.state, ready=result.ready)
+
+
+@router.post("/{ref}/retry", response_model=Outcome)
+def retry(ref: str, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    result = actions.retry(runtime, ref, principal.actor)
+    return Outcome(ref=ref, state=result.state, ready=result.ready)
+
+
+@router.post("/{ref}/complete", response_model=Outcome)
+def complete(ref: str, body: NoteBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
+    answers.complete(runtime, ref, principal.actor, note=body.note or None)
+    return _outcome(runtime, ref)
+
+
+@router.post("/{ref}/customer-informed", response_model=Outcome)
+def customer_informed(
+    ref: str, body: NoteBody, session: SessionDep, runtime: RuntimeDep, principal: Manager
+) -> Outcome:
+    req = cases.record_customer_informed(session, runtime.clock, principal.actor, ref, body.note)
+    return Outcome(ref=ref, state=req.state)

@@ -1,0 +1,1 @@
+"""Templates and wording of the public `/rights` pages, where data subjects make and follow their requests."""
