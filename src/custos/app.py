@@ -13,12 +13,16 @@ from custos import __version__
 from custos.clock import Clock
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
-from custos.web import consent, errors, health, privacy
+from custos.web import consent, errors, health, privacy, rights, unsubscribe
 from custos.web.admin import site as admin
 from custos.web.api import audit_events, organisations, people, staff, tokens
 from custos.web.api import auth as auth_api
 from custos.web.api import incidents as incidents_api
+from custos.web.api import mailings as mailings_api
+from custos.web.api import records as records_api
+from custos.web.api import requests as requests_api
 from custos.web.api import retention as retention_api
+from custos.web.api import systems as systems_api
 
 STATIC = Path(__file__).parent / "web" / "static"
 
@@ -28,8 +32,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     rt = runtime or open_runtime(settings, clock)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         yield
+        consent.shutdown(started)  # queued consent records are committed before the database closes
         if owned:
             rt.close()
 
@@ -41,6 +46,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     )
     app.state.runtime = rt
     errors.install(app)
+    # First: routes are matched in order, and the banner's public endpoints take the most requests by far.
+    consent.install(app)
     app.include_router(health.router)
     app.include_router(privacy.router)
     app.include_router(people.router)
@@ -51,7 +58,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None, runtime: Runti
     app.include_router(audit_events.router)
     app.include_router(retention_api.router)
     app.include_router(incidents_api.router)
-    consent.install(app)
+    app.include_router(records_api.router)
+    app.include_router(mailings_api.router)
+    app.include_router(unsubscribe.router)
+    app.include_router(requests_api.router)
+    app.include_router(systems_api.router)
+    rights.install(app)
     admin.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

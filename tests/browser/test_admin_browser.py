@@ -49,7 +49,7 @@ def test_an_auditor_opening_a_person_page_gets_the_403_page(
 ) -> None:
     ref = _add_anna(client)
     log_in(page, live_server, staff_factory("auditor"), clock)
-    expect(page.get_by_role("navigation", name="Areas").get_by_role("link")).to_have_count(3)  # + incidents
+    expect(page.get_by_role("navigation", name="Areas").get_by_role("link")).to_have_count(4)  # + incidents, records
     response = page.goto(f"{live_server}/admin/people/{ref}")
     assert response is not None
     assert response.status == 403
@@ -113,8 +113,8 @@ def test_the_skip_link_is_the_first_tab_stop(
     expect(focused).to_be_in_viewport()  # hidden until focused, then visible
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    page.keyboard.press("Tab")  # the next stop is in the content, past the navigation
-    expect(page.locator(":focus")).to_have_text(re.compile("people in the register"))
+    page.keyboard.press("Tab")  # the next stop is in the content, past the navigation: the first dashboard panel
+    expect(page.locator(":focus")).to_have_text(re.compile("Data subject requests by days left"))
 
 
 def test_everything_works_with_javascript_turned_off(

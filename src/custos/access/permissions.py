@@ -27,8 +27,11 @@ PERMISSIONS: dict[str, str] = {
     "incidents.manage": "Log and handle personal data breaches.",
     "audit.read": "Read the audit log.",
     "records.read": "Read the Art. 30 records and reports.",
+    "mailings.send": "Save selections, send mailings to them and export them as CSV (names and addresses).",
     "staff.manage": "Manage staff accounts, roles, grants and other people's tokens; run the access review.",
     "systems.tasks": "Confirm tasks (such as a manual deletion) in the systems of the grant's scope.",
+    "systems.read": "See the connected systems, their mappings and each run's outcome (people by ref only).",
+    "systems.manage": "Set the owner of a connected system (who gets its manual tasks); retry failed erasures.",
     "consent.read": "Read consent records.",
     "policy.read": "Read the policy and the notice versions.",
     "keys.rotate": "Rotate the encryption keys of the register.",
@@ -48,10 +51,13 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "requests.manage",
         "incidents.manage",
         "systems.tasks",
+        # Each run's outcome names the person by ref: pseudonymous, still personal data.
+        "systems.read",
         "consent.read",
         # The plan names people by ref with their relationships' dates: pseudonymous, still personal data.
         "retention.read",
         "retention.run",
+        "mailings.send",
     }
 )
 
@@ -84,6 +90,9 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
                     "policy.read",
                     "retention.read",
                     "retention.run",
+                    "mailings.send",
+                    "systems.read",
+                    "systems.manage",
                 }
             ),
         ),
@@ -104,7 +113,9 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
         ),
         # Separation of duties (Art. 32(1)(b)): the account administrator cannot read personal data.
         BuiltinRole(
-            "account_admin", "Manages staff accounts and grants; no personal data.", frozenset({"staff.manage"})
+            "account_admin",
+            "Manages staff accounts, grants and system owners; no personal data.",
+            frozenset({"staff.manage", "systems.manage"}),
         ),
     )
 }

@@ -13,8 +13,13 @@ from typer.core import TyperGroup
 from custos.cli import audit, demo, keys, people, policy, server
 from custos.cli import imports as imports_cli
 from custos.cli import incidents as incidents_cli
+from custos.cli import mailings as mailings_cli
+from custos.cli import records as records_cli
+from custos.cli import requests as requests_cli
 from custos.cli import retention as retention_cli
 from custos.cli import staff as staff_cli
+from custos.cli import system_tasks as system_tasks_cli
+from custos.cli import systems as systems_cli
 from custos.cli import worker as worker_cli
 from custos.cli.context import CliState
 from custos.cli.errors import report
@@ -79,6 +84,11 @@ def build_cli() -> typer.Typer:
     app.add_typer(audit.app, name="audit")
     app.add_typer(retention_cli.app, name="retention")
     app.add_typer(incidents_cli.app, name="incidents")
+    app.add_typer(requests_cli.app, name="requests")
+    app.add_typer(systems_cli.app, name="systems")
+    app.add_typer(system_tasks_cli.app, name="system-tasks")
+    app.add_typer(records_cli.app, name="records")
+    app.add_typer(mailings_cli.app, name="mailings")
     worker_cli.register(app)
     return app
 

@@ -7,8 +7,18 @@ from custos.db.base import Base
 from custos.db.published import PolicyVersion
 from custos.incidents.models import Incident, IncidentCustomer, IncidentEvent, IncidentLetter, IncidentNotification
 from custos.jobs.models import JobRun
+from custos.mailings.models import Mailing, MailingDelivery, Selection
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
+from custos.register.objections_models import Restriction, Suppression
+from custos.requests.models import (
+    SubjectRequest,
+    SubjectRequestCode,
+    SubjectRequestDownload,
+    SubjectRequestEvent,
+    SubjectRequestTask,
+)
 from custos.retention.models import LegalHold, RetentionSweep, RetentionTask, Tombstone
+from custos.systems.models import SystemRun, SystemState, SystemSubjectKeys, SystemTask
 
 __all__ = [
     "ApiToken",
@@ -23,16 +33,30 @@ __all__ = [
     "IncidentNotification",
     "JobRun",
     "LegalHold",
+    "Mailing",
+    "MailingDelivery",
     "Organisation",
     "OrganisationRole",
     "Person",
     "PolicyVersion",
     "RecoveryCode",
     "Relationship",
+    "Restriction",
     "RetentionSweep",
     "RetentionTask",
     "Role",
+    "Selection",
     "Staff",
     "StaffSession",
+    "SubjectRequest",
+    "SubjectRequestCode",
+    "SubjectRequestDownload",
+    "SubjectRequestEvent",
+    "SubjectRequestTask",
+    "Suppression",
+    "SystemRun",
+    "SystemState",
+    "SystemSubjectKeys",
+    "SystemTask",
     "Tombstone",
 ]

@@ -10,25 +10,55 @@ from datetime import datetime, timedelta
 from custos.actor import Actor
 from custos.incidents import reminders as incident_reminders
 from custos.jobs.scheduler import Job, Scheduler, daily_at
+from custos.requests import driver as request_driver
+from custos.requests import reminders as request_reminders
 from custos.retention.sweep import run_sweep
+from custos.retention.systems_step import SystemSteps
 from custos.runtime import Runtime
 
 RETENTION_SWEEP = "retention-sweep"
+SYSTEMS_RETRY = "systems-retry"
 INCIDENT_REMINDERS = incident_reminders.JOB_NAME
+REQUESTS_DRIVE = request_driver.JOB_NAME
+REQUEST_REMINDERS = request_reminders.JOB_NAME
 
 
 def default_jobs(runtime: Runtime) -> list[Job]:
     def sweep() -> None:
         # Art. 5(1)(e): storage limitation is enforced every day, not when someone remembers.
-        run_sweep(runtime.db, runtime.policy, runtime.clock, Actor.system(RETENTION_SWEEP), trigger="job")
+        run_sweep(
+            runtime.db,
+            runtime.policy,
+            runtime.clock,
+            Actor.system(RETENTION_SWEEP),
+            trigger="job",
+            systems=SystemSteps(runtime),
+        )
 
     def reminders() -> None:
         # Art. 33(1): the 24/48/60 h reminders of the 72-hour clock; each is sent once (marked on the incident).
         incident_reminders.send_due_reminders(runtime)
 
+    def systems_retry() -> None:
+        # A failed erasure in a connected system is tried again every hour until it succeeds (Art. 17(1)).
+        from custos.systems.runs import retry_failed
+
+        retry_failed(runtime)
+
+    def drive_requests() -> None:
+        # DESIGN: a request left mid-way (a crash, a failed or manual system) is driven on until it is done.
+        request_driver.drive_open(runtime)
+
+    def request_reminders_due() -> None:
+        # Art. 12(3): the assignee hears 7 days and 1 day before the month is up.
+        request_reminders.send_due_reminders(runtime)
+
     return [
         Job(RETENTION_SWEEP, daily_at(runtime.settings.retention_sweep_hour), sweep),
         Job(INCIDENT_REMINDERS, hourly, reminders),
+        Job(REQUESTS_DRIVE, hourly, drive_requests),
+        Job(REQUEST_REMINDERS, hourly, request_reminders_due),
+        Job(SYSTEMS_RETRY, hourly, systems_retry),
     ]
 
 

@@ -41,14 +41,21 @@ class NavItem:
     key: str  # its text is nav.<key>
     href: str
     permission: str | None  # None: every signed-in member
+    # Shown when the permission is held for any scope: a system owner's grant names their systems, not Custos.
+    anywhere: bool = False
 
 
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/admin", None),
     NavItem("people", "/admin/people", "register.read"),
     NavItem("retention", "/admin/retention", "retention.read"),
+    NavItem("requests", "/admin/requests", "requests.manage"),
     NavItem("consent", "/admin/consent", "consent.read"),
     NavItem("incidents", "/admin/incidents", "incidents.read"),
+    NavItem("systems", "/admin/systems", "systems.read"),
+    NavItem("system_tasks", "/admin/systems/tasks", "systems.tasks", anywhere=True),
+    NavItem("records", "/admin/records", "records.read"),
+    NavItem("selections", "/admin/selections", "register.read"),
     NavItem("staff", "/admin/staff", "staff.manage"),
     NavItem("review", "/admin/access-review", "staff.manage"),
     NavItem("audit", "/admin/audit", "audit.read"),
@@ -63,6 +70,7 @@ class Viewer:
     csrf_token: str | None
     may: frozenset[str]  # permissions held for Custos's own data; empty until the login steps are done
     signed_in: bool
+    held_somewhere: frozenset[str] = frozenset()  # permissions held for at least one scope
 
     def can(self, permission: str) -> bool:
         return permission in self.may
@@ -81,6 +89,7 @@ def current_viewer(principal: CurrentPrincipal, runtime: RuntimeDep) -> Viewer:
         csrf_token=principal.csrf_token,
         may=_permissions(principal, runtime.policy) if _done(principal) else frozenset(),
         signed_in=_done(principal),
+        held_somewhere=frozenset(principal.permissions()) if _done(principal) else frozenset(),
     )
 
 
@@ -127,10 +136,20 @@ def _context(request: Request, ui: AdminUI, lang: Language, viewer: Viewer | Non
         for other in LANGUAGES
         if other != lang
     ]
+    path = request.url.path
+    matching = [i.href for i in NAV if i.href == path or (i.href != "/admin" and path.startswith(i.href))]
+    # The most specific entry is the current one (/admin/systems/tasks, not also /admin/systems).
+    current = max(matching, key=len, default=None)
     nav = [
-        (item, item.href == request.url.path or (item.href != "/admin" and request.url.path.startswith(item.href)))
+        (item, item.href == current)
         for item in NAV
-        if viewer is not None and viewer.signed_in and (item.permission is None or viewer.can(item.permission))
+        if viewer is not None
+        and viewer.signed_in
+        and (
+            item.permission is None
+            or viewer.can(item.permission)
+            or (item.anywhere and item.permission in viewer.held_somewhere)
+        )
     ]
     return {
         "w": ui.words[lang],

@@ -11,15 +11,20 @@ from custos.web.admin import (
     dashboard,
     incidents,
     login,
+    mailings,
     people,
+    records,
+    requests,
     retention,
     review,
     staff,
+    systems,
 )
 from custos.web.admin.ui import make_ui
 
 
 def install(app: FastAPI) -> None:
     app.state.admin_ui = make_ui()
-    for area in (login, account, dashboard, people, retention, consent, incidents, staff, review, audit_log):
+    areas = (login, account, dashboard, people, retention, consent, incidents, records, requests, staff, review)
+    for area in (*areas, mailings, systems, audit_log):
         app.include_router(area.router)
