@@ -146,12 +146,9 @@ def retention_panel(session: Session, policy: Policy, clock: Clock) -> Retention
     due = union_all(
         *(select(Relationship.person_id, soon.label("soon")).where(branch) for branch in _branches(far))
     ).subquery()
-    row = session.execute(
-        select(
-            func.count(func.distinct(case((due.c.soon == 1, due.c.person_id)))),
-            func.count(func.distinct(due.c.person_id)),
-        )
-    ).one()
+    # One aggregate per person, then one count: cheaper than two DISTINCT counts, which each sort every row.
+    people = select(due.c.person_id, func.max(due.c.soon).label("soon")).group_by(due.c.person_id).subquery()
+    row = session.execute(select(func.coalesce(func.sum(people.c.soon), 0), func.count())).one()
     return RetentionPanel({near_days: int(row[0] or 0), far_days: int(row[1] or 0)})
 
 
