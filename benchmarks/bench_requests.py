@@ -46,7 +46,7 @@ from rich.table import Table
 from sqlalchemy import Engine, create_engine, text
 
 from bench_systems import BARE_ERASE, BARE_EXPORT, MAPPING, Postgres, bare, build, email, restore
-from common import find_postgres, machine
+from common import find_postgres, machine, percentile, timed
 from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register.people import add_person
@@ -178,22 +178,11 @@ def bare_erasure(shop: Engine, custos: Engine, customer: int, person_ids: dict[i
         connection.execute(text("DELETE FROM person WHERE id = :p"), {"p": person})
 
 
-def timed(action: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    action()
-    return (time.perf_counter() - started) * 1000
-
-
 def throughput(action: Callable[[int], Any], customers: list[int]) -> float:
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
         list(pool.map(action, customers))
     return len(customers) / (time.perf_counter() - started)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(server: Postgres, shop_url: str, customers: int, people: int, console: Console) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from rich.table import Table
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from common import find_postgres, machine
+from common import find_postgres, machine, percentile, timed
 from custos.systems.connect import SystemEngines
 from custos.systems.erase import erase_subject
 from custos.systems.export import export_subject
@@ -213,12 +213,6 @@ def bare(engine: Engine, statements: list[str], address: str) -> None:
         dbapi.commit()
 
 
-def timed(action: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    action()
-    return (time.perf_counter() - started) * 1000
-
-
 def statements_per(engine: Engine, action: Callable[[], Any]) -> int:
     count = 0
 
@@ -272,11 +266,6 @@ def measure(url: str, customers: int, people: int, console: Console) -> dict[str
             restore(engine, erase_custos + erase_bare)
     return {"times": times, "rows": found, "export_statements": export_statements,
             "erase_statements": erase_statements, "load": load}  # fmt: skip
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def report(result: dict[str, Any], customers: int, people: int, pg_version: str, console: Console) -> str:

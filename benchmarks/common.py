@@ -6,9 +6,10 @@ import os
 import platform
 import resource
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from rich.console import Console
 from sqlalchemy import Engine
@@ -86,3 +87,16 @@ def find_postgres(console: Console, server_for: Callable[[str], S]) -> S | None:
         console.print(f"[yellow]skip:[/] {message} — benchmarking SQLite only")
         return None
     return server
+
+
+def timed(action: Callable[[], Any]) -> float:
+    """Milliseconds one call of `action` takes."""
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank value at fraction `q` (0.5: the median, 0.99: p99) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
