@@ -10,17 +10,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import message_from_bytes
-from email import policy as email_policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, cast
 
 import pyotp
 import pytest
@@ -37,6 +32,7 @@ from custos.db.migrate import upgrade
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings, load_settings
 from custos.setup import initialise
+from smtp_catch import CaughtMail, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
@@ -244,32 +240,12 @@ def client(login_as: LoginAs) -> TestClient:
     return login_as("dpo")
 
 
-@dataclass
-class CaughtMail:
-    """What a real SMTP server on localhost (aiosmtpd) received; `settings_for` points Custos at it."""
-
-    port: int
-    messages: list[EmailMessage]
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        self.messages.append(cast(EmailMessage, message_from_bytes(envelope.content, policy=email_policy.default)))
-        return "250 OK"
-
-    def settings_for(self, settings: Settings) -> Settings:
-        return replace(settings, smtp_host="127.0.0.1", smtp_port=self.port, smtp_tls="none")
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if str(m["To"]) == address]
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[CaughtMail]:
     """A real SMTP server (aiosmtpd) on a free localhost port, for any test that sends mail."""
     from aiosmtpd.controller import Controller
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     caught = CaughtMail(port=port, messages=[])
     controller = Controller(caught, hostname="127.0.0.1", port=port)
     controller.start()

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from incident_helpers import OFFICER, AddOrg, AddPerson, Inbox, OpenIncident, free_port
+from incident_helpers import OFFICER, AddOrg, AddPerson, OpenIncident
 
 from custos.incidents import service
 from custos.incidents.schemas import IncidentCreate, IncidentPublic
 from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.runtime import Runtime
+from smtp_catch import CaughtMail
 
 
 @pytest.fixture
@@ -59,13 +58,6 @@ def add_person(runtime: Runtime) -> AddPerson:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server on a free localhost port, and what it received."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp(smtp_server: CaughtMail) -> tuple[CaughtMail, int]:
+    """The shared real SMTP server (tests/conftest.py), and its port, as the breach tests take them."""
+    return smtp_server, smtp_server.port

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from incident_helpers import OFFICER, AddOrg, AddPerson, Inbox, OpenIncident
+from incident_helpers import OFFICER, AddOrg, AddPerson, OpenIncident
 from sqlalchemy import select
 
 from custos.audit.models import AuditEvent
@@ -18,6 +18,7 @@ from custos.mail import SmtpMailer
 from custos.mail.sender import Message as Letter
 from custos.runtime import Runtime
 from custos.settings import Settings
+from smtp_catch import CaughtMail
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def scenario(add_org: AddOrg, add_person: AddPerson) -> dict[str, Any]:
 
 
 def test_letters_reach_exactly_the_people_in_scope(
-    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[Inbox, int]
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[CaughtMail, int]
 ) -> None:
     inbox, port = smtp
     incident = open_incident(
@@ -80,7 +81,7 @@ def test_letters_reach_exactly_the_people_in_scope(
 
 
 def test_letters_only_for_high_risk_and_not_after_an_exception(
-    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[Inbox, int]
+    runtime: Runtime, open_incident: OpenIncident, scenario: dict[str, Any], smtp: tuple[CaughtMail, int]
 ) -> None:
     inbox, port = smtp
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
@@ -104,12 +105,14 @@ def test_letters_only_for_high_risk_and_not_after_an_exception(
 
 
 @pytest.fixture
-def settings(settings: Settings, smtp: tuple[Inbox, int]) -> Settings:
+def settings(settings: Settings, smtp: tuple[CaughtMail, int]) -> Settings:
     """The suite's settings with the test SMTP server configured."""
     return replace(settings, smtp_host="127.0.0.1", smtp_port=smtp[1], mail_from="dpo@elastx.com")
 
 
-def test_letters_over_the_api_in_english(client: TestClient, scenario: dict[str, Any], smtp: tuple[Inbox, int]) -> None:
+def test_letters_over_the_api_in_english(
+    client: TestClient, scenario: dict[str, Any], smtp: tuple[CaughtMail, int]
+) -> None:
     inbox, _ = smtp
     body = {
         "summary": "A prospect list was emailed to the wrong address",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from typing import Any
 
-from incident_helpers import OFFICER, Inbox, OpenIncident, free_port
+from incident_helpers import OFFICER, OpenIncident
 from sqlalchemy import select
 
 from custos.audit.models import AuditEvent
@@ -18,6 +18,7 @@ from custos.incidents.schemas import DecisionCreate
 from custos.jobs.registry import INCIDENT_REMINDERS, default_jobs, hourly
 from custos.jobs.scheduler import Scheduler
 from custos.runtime import Runtime
+from smtp_catch import CaughtMail, free_port
 
 AWARE = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)  # the conftest's clock is 2026-11-29 10:00: 24 h later
 
@@ -38,7 +39,7 @@ def _reminder_events(runtime: Runtime) -> list[tuple[int, str, dict[str, Any]]]:
 
 
 def test_due_reminders_are_mailed_once_each(
-    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[Inbox, int]
+    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[CaughtMail, int]
 ) -> None:
     inbox, port = smtp
     rt = _with_smtp(runtime, port)
@@ -85,7 +86,7 @@ def test_due_reminders_are_mailed_once_each(
 
 
 def test_the_hourly_job_sends_through_the_scheduler(
-    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[Inbox, int]
+    runtime: Runtime, clock: FixedClock, open_incident: OpenIncident, smtp: tuple[CaughtMail, int]
 ) -> None:
     inbox, port = smtp
     rt = _with_smtp(runtime, port)
