@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, str] = {
     "tokens.create": "Create API tokens for integrations, limited to one's own permissions.",
     "retention.read": "See the retention plan (who is due for erasure, when and why), holds and past sweeps.",
     "retention.run": "Run retention sweeps and place or release legal holds.",
+    "doctor.read": "See which of the policy's promises live data breaks (`custos doctor`; people by ref only).",
 }
 
 # Permissions that show a data subject's personal data. A role holding any of them is a personal-data role;
@@ -58,6 +59,8 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "retention.read",
         "retention.run",
         "mailings.send",
+        # Findings name people by ref, with the dates that make them late: pseudonymous, still personal data.
+        "doctor.read",
     }
 )
 
@@ -93,6 +96,7 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
                     "mailings.send",
                     "systems.read",
                     "systems.manage",
+                    "doctor.read",
                 }
             ),
         ),

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from custos.cli import audit, demo, keys, people, policy, server
+from custos.cli import audit, demo, doctor, keys, people, policy, server
 from custos.cli import imports as imports_cli
 from custos.cli import incidents as incidents_cli
 from custos.cli import mailings as mailings_cli
@@ -90,6 +90,7 @@ def build_cli() -> typer.Typer:
     app.add_typer(records_cli.app, name="records")
     app.add_typer(mailings_cli.app, name="mailings")
     worker_cli.register(app)
+    doctor.register(app)
     return app
 
 
