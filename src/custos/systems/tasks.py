@@ -43,6 +43,10 @@ NOTE_FIELD = "system_task.note"
 TASK_PERMISSION = "systems.tasks"
 MAX_FIELDS = 50
 MAX_NOTE = 2000
+# What a task asks its owner to do, and the states it moves through; each has its wording in the admin pages
+# (a test renders every page for every pair, in every language).
+OPERATIONS = ("export", "erase", "rectify")
+STATES = ("open", "done")
 
 
 @dataclass(frozen=True)
