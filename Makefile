@@ -10,7 +10,7 @@ export CUSTOS_TEST_POSTGRES_URL
 HTMX := src/custos/web/static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-smoke clean assets chromium
+.PHONY: run test test-sqlite test-postgres soak lint bench bench-smoke clean assets chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test-sqlite: $(STAMP) $(HTMX) chromium
 
 test-postgres: $(STAMP) $(HTMX) chromium
 	$(BIN)/pytest -q --backend postgres
+
+# The invariants' state machine with many more random histories than `make test` runs (docs/invariants.md).
+CUSTOS_SOAK_EXAMPLES ?= 500
+soak: $(STAMP)
+	CUSTOS_SOAK_EXAMPLES=$(CUSTOS_SOAK_EXAMPLES) $(BIN)/pytest -q --backend sqlite tests/invariants/test_stateful.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
