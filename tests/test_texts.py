@@ -18,7 +18,7 @@ def test_dotted_keys_and_clear_errors() -> None:
         texts.text("login")
 
 
-@pytest.mark.parametrize("package", ["custos.notice", "custos.web.admin", "custos.consent"])
+@pytest.mark.parametrize("package", ["custos.notice", "custos.web.admin", "custos.consent", "custos.invariants"])
 def test_every_package_has_the_same_keys_in_both_languages(package: str) -> None:
     def keys(node: object, prefix: str = "") -> set[str]:
         if not isinstance(node, dict):

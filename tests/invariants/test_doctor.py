@@ -4,13 +4,13 @@ its fix, by the service, by the CLI (exit 1) and as JSON; a member without `doct
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from conftest import StaffFactory
 from custos.actor import Actor
 from custos.cli.main import build_cli
 from custos.clock import FixedClock
@@ -28,6 +28,7 @@ from custos.runtime import Runtime
 from custos.settings import Settings
 
 STAFF = Actor(kind="staff", id=None, label="staff:test")
+StaffFactory = Callable[..., Any]
 
 
 def check(runtime: Runtime, on: date | None = None) -> Examination:
@@ -101,7 +102,7 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(runtime: Runtime, clo
     ]
     assert [f.split(":")[0] for f in found["request-answered-in-time"]] == [f"request {request.ref}"]
     assert [f.split(":")[0] for f in found["breach-notified-in-time"]] == [f"incident {incident.id}"]
-    fixes = {o.invariant.id: o.invariant.fix for o in result.broken}
+    fixes = {o.invariant.id: o.invariant.fix() for o in result.broken}
     assert "custos retention sweep" in fixes["nobody-kept-past-due"]
 
 

@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import create_engine, select, text
 
-from conftest import EXAMPLE_POLICY
 from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.invariants import InvariantContext, examine
@@ -39,6 +38,7 @@ from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings, load_settings
 from custos.setup import initialise
 
+EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "elastx" / "policy.yaml"
 EXAMPLES = int(os.environ.get("CUSTOS_SOAK_EXAMPLES", "8"))
 STEPS = int(os.environ.get("CUSTOS_SOAK_STEPS", "30"))
 START = date(2015, 1, 1)

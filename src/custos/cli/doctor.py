@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.clock import today
-from custos.invariants import INVARIANTS, Examination, InvariantContext, examine, invariant
+from custos.invariants import INVARIANTS, Examination, InvariantContext, invariant, run_doctor
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +40,7 @@ def register(app: typer.Typer) -> None:
         if list_:
             table = Table("invariant", "promise", "serves")
             for entry in INVARIANTS:
-                table.add_row(entry.id, entry.promise, entry.serves)
+                table.add_row(entry.id, entry.promise(), entry.serves)
             st.console.print(table)
             return
         for name in only or []:
@@ -52,18 +51,7 @@ def register(app: typer.Typer) -> None:
             now = rt.clock.now() if at is None else datetime.combine(on, time(12), tzinfo=UTC)
             check = InvariantContext(policy=rt.policy, on=on, now=now)
             with rt.db.transaction() as session:
-                result = examine(session, check, only=only)
-                audit.record(
-                    session,
-                    rt.clock,
-                    principal.actor,
-                    "doctor.run",
-                    details={
-                        "as_of": on.isoformat(),
-                        "broken": [o.invariant.id for o in result.broken],
-                        "findings": sum(len(o.findings) for o in result.outcomes),
-                    },
-                )
+                result = run_doctor(session, rt.clock, principal.actor, check, only=only)
         if as_json:
             st.console.print_json(json.dumps(_as_json(result, on.isoformat())))
         else:
@@ -78,13 +66,13 @@ def _print(console: Console, result: Examination, on: str) -> None:
         return
     for outcome in result.broken:
         entry = outcome.invariant
-        console.print(f"\n[bold red]✗ {entry.id}[/bold red] — {escape(entry.promise)} [dim]({entry.serves})[/dim]")
+        console.print(f"\n[bold red]✗ {entry.id}[/bold red] — {escape(entry.promise())} [dim]({entry.serves})[/dim]")
         if outcome.error is not None:
             console.print(f"  could not be checked: {escape(outcome.error)}")
             continue
         table = Table("record", "what is wrong", "fix", show_lines=False)
         for finding in outcome.findings:
-            table.add_row(escape(finding.subject), escape(finding.detail), escape(finding.fix or entry.fix))
+            table.add_row(escape(finding.subject), escape(finding.detail), escape(finding.fix or entry.fix()))
         console.print(table)
         if outcome.more:
             console.print(f"  … and more; only the first {len(outcome.findings)} are shown.")
@@ -99,13 +87,13 @@ def _as_json(result: Examination, on: str) -> dict[str, object]:
         "invariants": [
             {
                 "id": o.invariant.id,
-                "promise": o.invariant.promise,
+                "promise": o.invariant.promise(),
                 "serves": o.invariant.serves,
                 "holds": o.holds,
                 "error": o.error,
                 "more": o.more,
                 "findings": [
-                    {"record": f.subject, "problem": f.detail, "fix": f.fix or o.invariant.fix} for f in o.findings
+                    {"record": f.subject, "problem": f.detail, "fix": f.fix or o.invariant.fix()} for f in o.findings
                 ],
             }
             for o in result.outcomes

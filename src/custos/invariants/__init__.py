@@ -8,7 +8,7 @@ tests/invariants/. docs/invariants.md lists them; a test keeps the two in step.
 """
 
 from custos.invariants.catalogue import INVARIANTS, Invariant, invariant
-from custos.invariants.doctor import Examination, Outcome, examine
+from custos.invariants.doctor import Examination, Outcome, examine, run_doctor
 from custos.invariants.finding import Finding, InvariantContext
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "Outcome",
     "examine",
     "invariant",
+    "run_doctor",
 ]

@@ -1,7 +1,9 @@
-"""Every invariant Custos keeps, in one table: its id, the promise in one line, what it serves, and the fix.
+"""Every invariant Custos keeps, in one table: its id, what it serves, and the check that finds breaches.
 
-docs/invariants.md has one line per entry here (tests/invariants/test_catalogue.py checks both ways). The
-order is the order `custos doctor` reports in: lawfulness first, then time limits, then who may see what.
+The promise each states and the fix for a finding are wording, in `texts/<lang>.yaml` beside this module (the
+admin page shows them in the staff member's language); docs/invariants.md repeats the English promises, and
+tests/invariants/test_catalogue.py checks both ways. The order is the order `custos doctor` reports in:
+lawfulness first, then time limits, then who may see what.
 """
 
 from __future__ import annotations
@@ -11,52 +13,37 @@ from dataclasses import dataclass
 from custos.errors import NotFound
 from custos.invariants import deadline_checks, register_checks, retention_checks
 from custos.invariants.finding import Check
+from custos.texts import Language, Texts, read_texts
+
+
+def wording(lang: Language = "en") -> Texts:
+    texts = Texts(lang, read_texts("custos.invariants", lang))
+    texts.what = "the invariants"
+    return texts
 
 
 @dataclass(frozen=True)
 class Invariant:
     id: str
-    promise: str  # one line, as docs/invariants.md states it
     serves: str  # the article or statute
-    fix: str  # what to do about a finding, in general
     check: Check
+
+    def promise(self, words: Texts | None = None) -> str:
+        """The promise in one line, as docs/invariants.md states it."""
+        return (words or wording()).text(f"promises.{self.id}")
+
+    def fix(self, words: Texts | None = None) -> str:
+        """What to do about a finding, in general."""
+        return (words or wording()).text(f"fixes.{self.id}")
 
 
 INVARIANTS: tuple[Invariant, ...] = (
+    Invariant("person-has-basis", "GDPR Art. 5(1)(a), 6(1)", register_checks.people_without_basis),
+    Invariant("nobody-kept-past-due", "GDPR Art. 5(1)(e), 17(1)(a)", retention_checks.kept_past_due),
     Invariant(
-        "person-has-basis",
-        "Every person in the register has at least one relationship under an activity of the policy, on its legal "
-        "basis.",
-        "GDPR Art. 5(1)(a), 6(1)",
-        "Add the relationship that explains why the person is registered (category, activity, organisation), or "
-        "erase the person.",
-        register_checks.people_without_basis,
+        "request-answered-in-time", "GDPR Art. 12(3); Reg. (EEC, Euratom) 1182/71", deadline_checks.requests_overdue
     ),
-    Invariant(
-        "nobody-kept-past-due",
-        "Nobody is kept past the day their relationships fell due, unless a legal hold or a legal retention keeps "
-        "them.",
-        "GDPR Art. 5(1)(e), 17(1)(a)",
-        "Run `custos retention sweep` (and check that the daily sweep job runs), or place a legal hold with its "
-        "reason if the data is needed for a legal claim.",
-        retention_checks.kept_past_due,
-    ),
-    Invariant(
-        "request-answered-in-time",
-        "Every data subject request is answered by its deadline: one month, extended only with a reason given in time.",
-        "GDPR Art. 12(3); Reg. (EEC, Euratom) 1182/71",
-        "Open the request in the admin queue and answer it; an extension must be sent before the first deadline.",
-        deadline_checks.requests_overdue,
-    ),
-    Invariant(
-        "breach-notified-in-time",
-        "Every breach we control is notified to the supervisory authority within 72 hours of awareness, or the "
-        "decision not to notify is documented.",
-        "GDPR Art. 33(1), 33(5)",
-        "Notify the authority now, stating the reason for the delay, or record the decision not to notify with its "
-        "reasoning.",
-        deadline_checks.breaches_unnotified,
-    ),
+    Invariant("breach-notified-in-time", "GDPR Art. 33(1), 33(5)", deadline_checks.breaches_unnotified),
 )
 
 

@@ -12,6 +12,9 @@ from itertools import islice
 
 from sqlalchemy.orm import Session
 
+from custos import audit
+from custos.actor import Actor
+from custos.clock import Clock
 from custos.invariants.catalogue import INVARIANTS, Invariant
 from custos.invariants.finding import Finding, InvariantContext
 
@@ -54,6 +57,25 @@ def examine(
             continue
         outcomes.append(_run(session, ctx, entry, limit))
     return Examination(tuple(outcomes))
+
+
+def run_doctor(
+    session: Session, clock: Clock, actor: Actor, ctx: InvariantContext, *, only: Iterable[str] | None = None
+) -> Examination:
+    """`examine`, audited: the findings name people by ref, so looking at them is a read (Art. 5(2))."""
+    result = examine(session, ctx, only=only)
+    audit.record(
+        session,
+        clock,
+        actor,
+        "doctor.run",
+        details={
+            "as_of": ctx.on.isoformat(),
+            "broken": [o.invariant.id for o in result.broken],
+            "findings": sum(len(o.findings) for o in result.outcomes),
+        },
+    )
+    return result
 
 
 def _run(session: Session, ctx: InvariantContext, entry: Invariant, limit: int) -> Outcome:

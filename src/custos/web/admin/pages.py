@@ -59,6 +59,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("staff", "/admin/staff", "staff.manage"),
     NavItem("review", "/admin/access-review", "staff.manage"),
     NavItem("audit", "/admin/audit", "audit.read"),
+    NavItem("doctor", "/admin/doctor", "doctor.read"),
 )
 
 

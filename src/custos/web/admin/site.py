@@ -9,6 +9,7 @@ from custos.web.admin import (
     audit_log,
     consent,
     dashboard,
+    doctor,
     incidents,
     login,
     mailings,
@@ -26,5 +27,5 @@ from custos.web.admin.ui import make_ui
 def install(app: FastAPI) -> None:
     app.state.admin_ui = make_ui()
     areas = (login, account, dashboard, people, retention, consent, incidents, records, requests, staff, review)
-    for area in (*areas, mailings, systems, audit_log):
+    for area in (*areas, mailings, systems, audit_log, doctor):
         app.include_router(area.router)

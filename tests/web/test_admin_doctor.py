@@ -1,0 +1,63 @@
+"""The promises page as a DPO meets it: every invariant with its state, the records breaking one linked to their
+pages with the fix, Swedish wording, each look audited; refused without `doctor.read`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from custos.audit import AuditEvent
+from custos.invariants import INVARIANTS
+from custos.register import people
+from custos.register.schemas import PersonCreate, RelationshipCreate
+from custos.runtime import Runtime
+
+LoginAs = Callable[..., TestClient]
+
+
+def _overdue_prospect(runtime: Runtime) -> str:
+    data = PersonCreate(
+        name="Olle Old",
+        emails=["olle@example.se"],
+        relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=date(2012, 4, 1))],
+    )
+    with runtime.db.transaction() as session:
+        return people.add_person(session, runtime.register, data).ref
+
+
+def test_a_clean_register_shows_every_promise_holding(client: TestClient) -> None:
+    page = client.get("/admin/doctor")
+    assert page.status_code == 200
+    assert f"Every promise holds: {len(INVARIANTS)} checked" in page.text
+    assert 'href="/admin/doctor"' in page.text  # in the navigation
+
+
+def test_a_broken_promise_names_the_record_links_it_and_says_what_to_do(client: TestClient, runtime: Runtime) -> None:
+    ref = _overdue_prospect(runtime)
+    page = client.get("/admin/doctor")
+    assert page.status_code == 200
+    assert f"1 of {len(INVARIANTS)} promises are broken" in page.text
+    assert f'<a href="/admin/people/{ref}">person {ref}</a>' in page.text
+    assert "due since 2022-04-01" in page.text
+    assert "custos retention sweep" in page.text
+    with runtime.db.transaction() as session:
+        [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "doctor.run"))
+        assert event.details["broken"] == ["nobody-kept-past-due"]
+
+
+def test_swedish_wording(client: TestClient, runtime: Runtime) -> None:
+    _overdue_prospect(runtime)
+    client.get("/admin/language?lang=sv&next=/admin/doctor")
+    page = client.get("/admin/doctor")
+    assert "Policyns löften i de levande uppgifterna" in page.text
+    assert "Ingen sparas efter den dag då relationerna skulle gallras" in page.text
+    assert "Vad som ska göras:" in page.text
+
+
+def test_refused_without_doctor_read(login_as: LoginAs) -> None:
+    auditor = login_as("auditor")
+    assert auditor.get("/admin/doctor").status_code == 403
+    assert 'href="/admin/doctor"' not in auditor.get("/admin").text
