@@ -22,6 +22,7 @@ import pytest
 from custos.access.permissions import PERMISSIONS
 from custos.policy.models import SystemKind
 from custos.systems import tasks
+from custos.systems.ownership import PROBLEMS
 from custos.texts import LANGUAGES, read_texts
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "custos"
@@ -54,6 +55,7 @@ DOMAIN_VALUES: dict[str, Iterable[str]] = {
     "systems.mapping_states.": ("ok", "missing", "invalid", "none"),
     "systems.owner_sources.": ("policy", "admin"),
     "systems.correct_fields.": ("name", "title", "email", "phone"),
+    "systems.owner_problems.": list(PROBLEMS),
 }
 
 

@@ -44,6 +44,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
     SettingSpec(
+        "system_task_days",
+        "7",
+        "Days a manual system task may stay open before the dashboard lists it as waiting too long.",
+    ),
+    SettingSpec(
         "smtp_host", "", "SMTP server for outgoing mail; empty: .eml files in outbox_dir, or refused in production."
     ),
     SettingSpec("smtp_port", "25", "Port of the SMTP server."),
@@ -77,6 +82,7 @@ class Settings:
     log_level: str
     worker: bool = True
     retention_sweep_hour: int = 3
+    system_task_days: int = 7
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = ""
@@ -153,6 +159,12 @@ def _build(values: dict[str, Any]) -> Settings:
         sweep_hour = -1
     if not 0 <= sweep_hour <= 23:
         raise ConfigurationError(f"retention_sweep_hour must be an hour 0–23, got {values['retention_sweep_hour']!r}")
+    try:
+        task_days = int(values["system_task_days"])
+    except ValueError:
+        task_days = -1
+    if not 1 <= task_days <= 365:
+        raise ConfigurationError(f"system_task_days must be a number of days 1–365, got {values['system_task_days']!r}")
     smtp_tls = str(values["smtp_tls"]).strip().lower()
     if smtp_tls not in _SMTP_TLS:
         raise ConfigurationError(f"smtp_tls must be one of {', '.join(_SMTP_TLS)}, got {values['smtp_tls']!r}")
@@ -168,6 +180,7 @@ def _build(values: dict[str, Any]) -> Settings:
         log_level=str(values["log_level"]),
         worker=worker in ("on", "true"),
         retention_sweep_hour=sweep_hour,
+        system_task_days=task_days,
         smtp_host=str(values["smtp_host"]),
         smtp_port=_port(values["smtp_port"], "smtp_port"),
         mail_from=str(values["mail_from"]),

@@ -2,8 +2,8 @@
 
 The CRM: customers (matched by email and phone), their orders (amounts kept for bookkeeping: the customer
 link is anonymised) and order lines, and support tickets matched by email only. The example policy's systems
-become: `crm` (sql, this database), `mailer` (manual, owned by owner@example.se), `finance` (http, when a
-base URL is given), the rest manual.
+become: `crm` (sql, this database), `mailer` (manual), `finance` (http, when a base URL is given), the rest
+manual; every system that gets tasks is owned by owner@example.se (`custos policy check` asks for an owner).
 """
 
 from __future__ import annotations
@@ -102,12 +102,12 @@ def rows(url: str, query: str) -> list[tuple[object, ...]]:
 def systems_section(http_base: str | None = None) -> str:
     finance = (
         "  - id: finance\n    name: Finance and payroll\n    environment: production\n    kind: http\n"
-        "    categories: [finance.invoice, contact.name]\n    http:\n"
+        f"    owner: {OWNER}\n    categories: [finance.invoice, contact.name]\n    http:\n"
         "      auth: {header: Authorization, scheme: Bearer, env: FINANCE_TOKEN}\n"
         f"      export: {{url: '{http_base}/people?email={{email}}'}}\n"
         f"      delete: {{method: DELETE, url: '{http_base}/people/{{email}}'}}\n"
         if http_base
-        else "  - id: finance\n    name: Finance and payroll\n    environment: production\n"
+        else f"  - id: finance\n    name: Finance and payroll\n    environment: production\n    owner: {OWNER}\n"
     )
     return (
         "systems:\n"
@@ -115,8 +115,8 @@ def systems_section(http_base: str | None = None) -> str:
         "  - id: mailer\n    name: Mailing tool\n    environment: production\n"
         f"    owner: {OWNER}\n    categories: [contact.email, contact.name]\n"
         f"{finance}"
-        "  - id: website\n    name: Elastx website\n    environment: production\n"
-        "  - id: analytics\n    name: Piwik PRO\n    environment: production\n"
+        f"  - id: website\n    name: Elastx website\n    environment: production\n    owner: {OWNER}\n"
+        f"  - id: analytics\n    name: Piwik PRO\n    environment: production\n    owner: {OWNER}\n"
         "\n"
     )
 

@@ -29,7 +29,10 @@ def connected(runtime: Runtime, settings: Settings, clock: FixedClock, tmp_path:
     rt.close()
 
 
-def test_the_owner_is_emailed_once_with_a_link_and_without_the_identity(connected: Runtime, smtp_server: Any) -> None:
+def test_the_owner_is_emailed_once_with_a_link_and_without_the_identity(
+    connected: Runtime, smtp_server: Any, staff_factory: Any
+) -> None:
+    staff_factory("system_owner", "mailer", email=OWNER)  # the owner can sign in and confirm the task
     caught = smtp_server
     connected.settings = caught.settings_for(connected.settings)
     first = erase_in_system(connected, "mailer", ANNA, subject_ref=REF, cause="request:R-1")

@@ -103,11 +103,14 @@ def test_the_dpo_sees_every_panel_with_its_figures(runtime: Runtime, login_as: A
     assert "52 h left of the 72 hours" in html
     assert 'id="panel-retention"' in html
     # Ten years after the last interaction: 2026-11-15 (overdue), 2027-01-15 (within 90 days), 2030 (later).
-    assert 'id="retention-30">up to 1 people may fall due within 30 days<' in html
-    assert 'id="retention-90">up to 2 people may fall due within 90 days<' in html
+    # Issue 13 item 11: the overdue one is past due, not one who "may fall due within 30 days".
+    assert "1 people are past due since 2026-11-15" in html
+    assert 'id="retention-30">up to 0 more people may fall due within 30 days<' in html
+    assert 'id="retention-90">up to 1 more people may fall due within 90 days<' in html
     assert "analytics: 75 % of 4 choices granted" in html
-    assert "CRM: the last erasure step failed" in html
-    assert "Finance and payroll" not in html
+    systems_panel = html.split('id="panel-systems"')[1].split('class="dash-panel"')[0]
+    assert "CRM: the last erasure step failed" in systems_panel
+    assert "Finance and payroll" not in systems_panel
     assert "1 grants end within 30 days" in html
     for link in ("/admin/requests", "/admin/incidents", "/admin/retention", "/admin/consent", "/admin/systems"):
         assert f'href="{link}"' in html

@@ -41,8 +41,9 @@ PERMISSIONS: dict[str, str] = {
     "doctor.read": "See which of the policy's promises live data breaks (`custos doctor`; people by ref only).",
 }
 
-# Permissions that show a data subject's personal data. A role holding any of them is a personal-data role;
-# the access review flags anyone who holds one of these together with `staff.manage`.
+# Permissions that read, change, export or erase a data subject's personal data. A role holding any of them is
+# a personal-data role: a grant of it takes effect only when a second person approves it (four eyes,
+# `custos.access.four_eyes`), and the access review flags anyone who holds one together with `staff.manage`.
 PERSONAL_DATA: frozenset[str] = frozenset(
     {
         "register.read",
@@ -63,6 +64,11 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "doctor.read",
     }
 )
+
+
+def reaches_personal_data(permissions: frozenset[str] | set[str]) -> bool:
+    """Whether a role made of `permissions` reads, changes, exports or erases personal data."""
+    return not PERSONAL_DATA.isdisjoint(permissions)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,15 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from custos.access.models import Staff
+from custos.access.permissions import CUSTOS_SCOPE
+from custos.access.principal import Principal, holds
 from custos.cli.context import CliState, state
 from custos.cli.identity import require
+from custos.demo.owners import hand_unowned_systems
 from custos.demo.seed import SeedReport, seed_register
 from custos.register.people import count_people
+from custos.runtime import Runtime
 
 app = typer.Typer(help="Demo data: a synthetic but realistic register.", no_args_is_help=True)
 
@@ -32,7 +37,8 @@ def seed(
     """Fill the register with synthetic customer contacts, prospects, employees, suppliers and partners."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "register.write")
+        principal = require(ctx, rt, "register.write")
+        _hand_over_systems(st, rt, principal)
         if if_empty:
             with rt.db.transaction() as session:
                 existing = count_people(session)
@@ -61,6 +67,21 @@ def seed(
                 force=force,
             )
     _summary(st, report)
+
+
+def _hand_over_systems(st: CliState, rt: Runtime, principal: Principal) -> None:
+    """The manual systems nobody can keep go to whoever seeds the demo (see custos.demo.owners)."""
+    if principal.via == "token" or not holds(principal.grants, "systems.manage", CUSTOS_SCOPE, rt.policy):
+        return
+    with rt.db.transaction() as session:
+        handed = hand_unowned_systems(session, rt.clock, principal.actor, rt.policy, principal.staff_id)
+        staff = session.get(Staff, principal.staff_id)
+        address = staff.email if staff is not None else None
+    if handed and address is not None:
+        st.console.print(
+            f"Manual tasks of {', '.join(handed)} go to {address} in this demo (the owner the policy names has "
+            "no staff account here); set real owners in the admin UI under Systems."
+        )
 
 
 def _summary(st: CliState, report: SeedReport) -> None:

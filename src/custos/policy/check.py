@@ -77,6 +77,7 @@ def check_policy(path: Path, clock: Clock) -> CheckReport:
     warnings = [loaded.problem(finding) for finding in policy_warnings(loaded.policy, today(clock))]
     warnings.sort(key=lambda problem: problem.line or 0)
     errors = [loaded.problem(finding) for finding in mapping_findings(loaded.policy, path.parent)]
+    errors += [loaded.problem(finding) for finding in owner_findings(loaded.policy)]
     # Gaps the Art. 30 records cannot have: errors, though the policy still loads (see custos.policy.art30).
     errors += [loaded.problem(finding) for finding in records_findings(written(loaded.policy))]
     errors.sort(key=lambda problem: problem.line or 0)
@@ -111,6 +112,25 @@ def mapping_findings(policy: Policy, base_dir: Path) -> list[Finding]:
         if problem is not None:
             findings.append(Finding(("systems", index, "mapping"), problem[0], problem[1]))
     return findings
+
+
+def owner_findings(policy: Policy) -> list[Finding]:
+    """A system whose work is done by hand needs someone to do it: a manual system always, an http system
+    for corrections (it has no mapping to say where a value lives). Without an owner its tasks wait with
+    nobody told, while a request's month (Art. 12(3)) and an erasure's due date (Art. 5(1)(e), 17(1)) run."""
+    from custos.systems.ownership import needs_owner  # the systems area decides who gets tasks; imported late
+
+    return [
+        Finding(
+            ("systems", index),
+            f"the {system.kind} system {system.id!r} has no owner, so nobody would do its "
+            + ("tasks (exports and erasures by hand)" if system.kind == "manual" else "corrections by hand"),
+            "add `owner:` with the email of a staff member who will hold the system_owner role for it "
+            "(Art. 5(2), 24); the privacy contact is told of tasks that wait unassigned",
+        )
+        for index, system in enumerate(policy.systems)
+        if needs_owner(system) and system.owner is None
+    ]
 
 
 def policy_warnings(policy: Policy, on: date) -> list[Finding]:

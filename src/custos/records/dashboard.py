@@ -2,13 +2,14 @@
 
 Nothing here walks the register person by person, so the dashboard stays fast with a million people. The
 retention panel counts the sweep's SQL prefilter (people who *may* fall due), which never leaves out anyone who
-is due; the retention page has the exact plan.
+is due; the retention page has the exact plan. Only people already past due are judged exactly (the plan as of
+yesterday): the daily sweep leaves none, so there are few to judge, and each one is a promise broken.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from custos.incidents.service import list_incidents
 from custos.policy import Policy
 from custos.register.models import Relationship
 from custos.retention.candidates import candidate_clause
+from custos.retention.plan import iter_plan
 from custos.retention.rules import CompiledPolicy
 
 CONSENT_DAYS = 30
@@ -60,9 +62,12 @@ class BreachesPanel:
 
 @dataclass(frozen=True)
 class RetentionPanel:
-    """People who may fall due for erasure within each horizon (days → people)."""
+    """People past due (a sweep should have erased them, Art. 5(1)(e)) and, apart, those who may fall due
+    within each horizon (days → people, not counting those already past due)."""
 
     due: dict[int, int]
+    overdue: int = 0  # people due before today and not held: exact, from the plan as of yesterday
+    overdue_since: date | None = None  # the earliest day one of them fell due
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,20 @@ class SystemsPanel:
     """Connected systems whose last erasure step failed."""
 
     failed: list[FailedSystem]
+
+
+@dataclass(frozen=True)
+class TasksPanel:
+    """Manual system tasks nobody can do, those open longer than `days`, and systems without a usable owner."""
+
+    unassigned: int
+    late: int  # assigned, but open longer than `days` days
+    days: int
+    unowned_systems: list[str]  # names
+
+    @property
+    def attention(self) -> bool:
+        return bool(self.unassigned or self.late or self.unowned_systems)
 
 
 @dataclass(frozen=True)
@@ -136,10 +155,11 @@ def _branches(clause: ColumnElement[bool]) -> list[ColumnElement[bool]]:
 def retention_panel(session: Session, policy: Policy, clock: Clock) -> RetentionPanel:
     rules = CompiledPolicy.of(policy)
     start = today(clock)
+    overdue, since = _past_due(session, rules, start)
     near_days, far_days = RETENTION_HORIZONS
     far = candidate_clause(rules, start + timedelta(days=far_days))
     if far is None:
-        return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0))
+        return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0), overdue, since)
     near = candidate_clause(rules, start + timedelta(days=near_days))
     soon = case((near, 1), else_=0) if near is not None else literal(0)
     # One pass over the relationships that may be due within the far horizon; the near one is a subset of it.
@@ -149,7 +169,41 @@ def retention_panel(session: Session, policy: Policy, clock: Clock) -> Retention
     # One aggregate per person, then one count: cheaper than two DISTINCT counts, which each sort every row.
     people = select(due.c.person_id, func.max(due.c.soon).label("soon")).group_by(due.c.person_id).subquery()
     row = session.execute(select(func.coalesce(func.sum(people.c.soon), 0), func.count())).one()
-    return RetentionPanel({near_days: int(row[0] or 0), far_days: int(row[1] or 0)})
+    # Everyone past due is also a candidate of each horizon (a due date does not move): counted once, apart.
+    ahead = {near_days: max(int(row[0] or 0) - overdue, 0), far_days: max(int(row[1] or 0) - overdue, 0)}
+    return RetentionPanel(ahead, overdue, since)
+
+
+def _past_due(session: Session, rules: CompiledPolicy, start: date) -> tuple[int, date | None]:
+    """People the plan as of yesterday erases or trims (holds as they stand today), and the earliest due day.
+
+    Due today is not late: today's sweep may not have run yet. Due yesterday or before and still here is.
+    """
+    count, since = 0, None
+    for planned in iter_plan(session, rules, start - timedelta(days=1), start):
+        if planned.verdict.action == "keep":  # due, but a hold keeps it
+            continue
+        count += 1
+        days = [r.due_on for r in planned.verdict.removed if r.due_on is not None]
+        if days and (since is None or min(days) < since):
+            since = min(days)
+    return count, since
+
+
+def tasks_panel(session: Session, policy: Policy, clock: Clock, days: int) -> TasksPanel:
+    """Open manual tasks that nobody can do (any age) or that are open longer than `days` days."""
+    from custos.systems.ownership import unowned_systems, waiting_tasks  # an area of its own
+
+    now = clock.now()
+    waiting = waiting_tasks(session, policy, now, older_than_days=days)
+    unassigned = sum(1 for task in waiting if task.problem is not None)
+    names = {s.id: s.name for s in policy.systems}
+    return TasksPanel(
+        unassigned=unassigned,
+        late=len(waiting) - unassigned,
+        days=days,
+        unowned_systems=[names.get(found.system, found.system) for found in unowned_systems(session, policy, now)],
+    )
 
 
 def consent_panel(session: Session, policy: Policy, clock: Clock) -> ConsentPanel:

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from custos import audit
@@ -25,7 +25,8 @@ from custos.errors import ConfigurationError, CustosError, InvalidInput, Problem
 from custos.policy import Policy
 from custos.policy.models import System, SystemKind
 from custos.systems.connect import mask_url
-from custos.systems.models import SystemRun, SystemState
+from custos.systems.models import SystemRun, SystemState, SystemTask
+from custos.systems.ownership import assignee, named_owner, needs_owner, ownership
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
@@ -41,6 +42,7 @@ class SystemEntry:
     description: str | None
     owner: str | None
     owner_source: str | None  # policy | admin | None
+    owner_problem: str | None  # why nobody can do its tasks (`custos.systems.ownership.PROBLEMS`); None: fine
     mapping: str | None  # the path as written in the policy
     mapping_status: str  # ok | missing | invalid | none (not a sql system)
     mapping_error: str | None
@@ -90,11 +92,8 @@ def connection_url(runtime: Runtime, system: System) -> str:
 
 
 def owner_of(session: Session, policy: Policy, system_id: str) -> str | None:
-    state = session.get(SystemState, system_id)
-    if state is not None and state.owner:
-        return state.owner
-    owner = policy.system(system_id).owner
-    return str(owner) if owner is not None else None
+    """The owner set in the admin UI, else the policy's; whether they can do its tasks is `ownership`'s."""
+    return named_owner(session, policy, system_id)
 
 
 def inventory(runtime: Runtime, session: Session) -> list[SystemEntry]:
@@ -108,7 +107,11 @@ def system_entry(runtime: Runtime, session: Session, system_id: str) -> SystemEn
 def set_owner(
     session: Session, clock: Clock, actor: Actor, policy: Policy, system_id: str, owner: str | None
 ) -> str | None:
-    """Set (or, with None, clear back to the policy's) the owner: an active staff member, who gets its tasks."""
+    """Set (or, with None, clear back to the policy's) the owner: an active staff member, who gets its tasks.
+
+    The system's open tasks are addressed to the new owner if they can do them (or left unassigned, so the
+    dashboard keeps listing them, if they cannot).
+    """
     policy.system(system_id)  # an unknown system is NotFound
     staff_id: int | None = None
     if owner:
@@ -126,13 +129,24 @@ def set_owner(
     state.owner = owner or None
     state.updated_by = actor.label
     state.updated_at = clock.now()
+    session.flush()
+    now_owner = assignee(session, policy, system_id, clock.now())
+    open_tasks = (SystemTask.system_id == system_id) & (SystemTask.state == "open")
+    moved = session.scalar(select(func.count()).select_from(SystemTask).where(open_tasks))
+    session.execute(
+        update(SystemTask).where(open_tasks).values(owner=now_owner).execution_options(synchronize_session=False)
+    )
     audit.record(
         session,
         clock,
         actor,
         "system.owner_set",
         target=f"system:{system_id}",
-        details={"owner_staff": staff_id if staff_id is not None else "policy default"},
+        details={
+            "owner_staff": staff_id if staff_id is not None else "policy default",
+            "open_tasks": int(moved or 0),
+            "assigned": now_owner is not None,
+        },
     )
     return owner_of(session, policy, system_id)
 
@@ -154,6 +168,7 @@ def _entry(runtime: Runtime, session: Session, system: System) -> SystemEntry:
         .select_from(SystemRun)
         .where(SystemRun.system_id == system.id, SystemRun.status == "failed")
     )
+    judged = ownership(session, runtime.policy, system.id, runtime.clock.now()) if needs_owner(system) else None
     return SystemEntry(
         id=system.id,
         name=system.name,
@@ -162,6 +177,7 @@ def _entry(runtime: Runtime, session: Session, system: System) -> SystemEntry:
         description=system.description,
         owner=owner_of(session, runtime.policy, system.id),
         owner_source=owner_source,
+        owner_problem=judged.problem if judged is not None else None,
         mapping=system.mapping,
         mapping_status=status,
         mapping_error=error,

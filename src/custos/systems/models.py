@@ -74,6 +74,8 @@ class SystemTask(Base):
     categories: Mapped[list[str]] = mapped_column(PortableJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the privacy contact was told that nobody can do this task (no owner, or one who cannot sign in).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by: Mapped[str | None] = mapped_column(String(100))
     # The owner's confirmation: which fields, how many records; the free-text note is encrypted (it may name people).

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,9 +29,9 @@ from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, 
 from custos.mail.sender import MailError, Message, mailer_for
 from custos.policy import Policy
 from custos.policy.models import System
-from custos.systems.inventory import owner_of
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun, SystemTask
+from custos.systems.ownership import PROBLEMS, assignee, ownership
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
@@ -134,7 +134,7 @@ def open_task(
                 cause=cause,
                 operation=operation,
                 state="open",
-                owner=owner_of(session, runtime.policy, system.id),
+                owner=assignee(session, runtime.policy, system.id, runtime.clock.now()),
                 identities_enc=encrypt_keys(runtime.keys, keys, correct),
                 categories=categories_for(runtime.policy, system),
                 created_at=runtime.clock.now(),
@@ -327,7 +327,7 @@ def _view(policy: Policy, task: SystemTask) -> TaskView:
 
 def _notify(runtime: Runtime, system: System, task_id: int, owner: str | None, operation: str) -> None:
     if owner is None:
-        log.warning("system %s has no owner: task %s waits unassigned", system.id, task_id)
+        _escalate(runtime, system, task_id)
         return
     if not runtime.settings.smtp_host:
         log.info("no SMTP server configured: the owner of %s is not emailed about task %s", system.id, task_id)
@@ -356,3 +356,57 @@ def _notify(runtime: Runtime, system: System, task_id: int, owner: str | None, o
         task = session.get(SystemTask, task_id)
         if task is not None:
             task.notified_at = runtime.clock.now()
+
+
+# One email a day per system at most: a sweep may open a thousand tasks in a system nobody owns, and the
+# privacy contact needs to hear of the system once, not of each person (the dashboard lists every task).
+ESCALATE_EVERY = timedelta(days=1)
+
+
+def _escalate(runtime: Runtime, system: System, task_id: int) -> None:
+    """Nobody can do the task: tell the privacy contact (no person named, as in the owner's email) so an owner
+    is set while the request's month (Art. 12(3)) or the erasure's due date (Art. 5(1)(e)) still allows."""
+    now = runtime.clock.now()
+    with runtime.db.transaction() as session:
+        problem = ownership(session, runtime.policy, system.id, now).problem or "no_owner"
+        recent = session.scalar(
+            select(SystemTask.id).where(
+                SystemTask.system_id == system.id, SystemTask.escalated_at >= now - ESCALATE_EVERY
+            )
+        )
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(SystemTask)
+            .where(SystemTask.system_id == system.id, SystemTask.state == "open", SystemTask.owner.is_(None))
+        )
+    log.warning("system %s: task %s waits unassigned (%s)", system.id, task_id, PROBLEMS[problem])
+    if recent is not None:
+        return  # told within the day; the dashboard counts the rest
+    if not runtime.settings.smtp_host:
+        log.info("no SMTP server configured: the privacy contact is not emailed about task %s", task_id)
+        return
+    privacy = str(runtime.policy.organisation.contacts.privacy)
+    base = runtime.settings.base_url
+    try:
+        mailer_for(runtime.settings, privacy).send(
+            Message(
+                to=privacy,
+                subject=f"Custos: tasks in {system.name} wait for an owner",
+                body=(
+                    f"A task in {system.name} (task {task_id}) has nobody to do it: {PROBLEMS[problem]}.\n"
+                    f"{waiting or 1} open task(s) in {system.name} wait unassigned; a request's deadline or an "
+                    "erasure's due date runs meanwhile.\n"
+                    f"Set the system's owner (a staff member with the system_owner role for it):\n"
+                    f"{base}/admin/systems/owners\n"
+                    f"The tasks waiting:\n{base}/admin/systems/waiting\n"
+                ),
+                language=runtime.settings.language,
+            )
+        )
+    except (MailError, ConfigurationError) as error:
+        log.warning("could not email the privacy contact about task %s: %s", task_id, error)
+        return
+    with runtime.db.transaction() as session:
+        task = session.get(SystemTask, task_id)
+        if task is not None:
+            task.escalated_at = now

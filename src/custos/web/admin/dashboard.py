@@ -1,10 +1,11 @@
 """The dashboard (admin home): for the data protection person, what needs attention, at a glance.
 
 Each panel is shown only to a viewer whose grants open its area, and each links to its own page: requests by
-days left (overdue in red), open breaches with their 72-hour clocks, retention due within 30/90 days, consent
-rates, systems whose last erasure step failed, access grants about to end, and the register's counts. Every
-panel is a few aggregate queries (`custos.records.dashboard`), never a walk over the register, and no panel
-shows a person's data (those need `register.read` and a page of their own).
+days left (overdue in red), open breaches with their 72-hour clocks, retention past due and due within 30/90
+days, consent rates, systems whose last erasure step failed, manual tasks nobody can do or open too long,
+access grants about to end, and the register's counts. Every panel is a few aggregate queries
+(`custos.records.dashboard`), never a walk over the register, and no panel shows a person's data (those need
+`register.read` and a page of their own).
 """
 
 from __future__ import annotations
@@ -42,7 +43,14 @@ class Panels:
     retention: panels.RetentionPanel | None = None
     consent: panels.ConsentPanel | None = None
     systems: panels.SystemsPanel | None = None
+    tasks: panels.TasksPanel | None = None
     grants: panels.GrantsPanel | None = None
+    # One field per further panel (the invariants' "Promises" panel, say), filled in `_panels` under the
+    # permission of its own page, and one `{% if p.<name> %}` block in dashboard.html.j2.
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, name) is not None for name in self.__dataclass_fields__)
 
 
 def _staff_count(session: Session) -> int:
@@ -89,6 +97,11 @@ def _panels(session: Session, runtime: Runtime, viewer: Viewer) -> Panels:
         retention=panels.retention_panel(session, policy, clock) if viewer.can("retention.read") else None,
         consent=panels.consent_panel(session, policy, clock) if viewer.can("consent.read") else None,
         systems=panels.systems_panel(session, policy) if viewer.can("systems.read") else None,
+        tasks=(
+            panels.tasks_panel(session, policy, clock, runtime.settings.system_task_days)
+            if viewer.can("systems.read")
+            else None
+        ),
         grants=panels.grants_panel(session, clock) if viewer.can("staff.manage") else None,
     )
 

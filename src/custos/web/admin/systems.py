@@ -1,5 +1,6 @@
-"""The connected-systems pages: the inventory and a system's mapping and outcomes (`systems.read`), owners
-(`systems.manage`), and the manual tasks of a system's owner with the confirmation form (`systems.tasks`).
+"""The connected-systems pages: the inventory, a system's mapping and outcomes, and the tasks waiting for
+someone (`systems.read`), owners (`systems.manage`), and the manual tasks of a system's owner with the
+confirmation form (`systems.tasks`).
 
 Kind, mapping and connection come from the policy file and are shown, never edited, here (policy as code);
 an owner is operational state and is set here. A task's identities are shown only on its own page, to an
@@ -17,7 +18,7 @@ from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem
 from custos.policy.models import SystemKind
 from custos.runtime import Runtime
-from custos.systems import inventory, tasks
+from custos.systems import inventory, ownership, tasks
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
 from custos.web.api.systems import RequireSomewhere, system_scope
@@ -79,6 +80,28 @@ def tasks_page(
         open_tasks=open_tasks,
         done_tasks=done_tasks,
         done=done if done in _DONE else None,
+    )
+
+
+@router.get("/waiting", response_class=HTMLResponse)
+def waiting_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+    """Open tasks nobody can do, and those open longer than `system_task_days` (the dashboard links here).
+
+    People by ref only, as on a system's page; a task's identities stay on its own page, for its owner."""
+    days = runtime.settings.system_task_days
+    with runtime.db.transaction() as session:
+        waiting = ownership.waiting_tasks(session, runtime.policy, runtime.clock.now(), older_than_days=days)
+        unowned = ownership.unowned_systems(session, runtime.policy, runtime.clock.now())
+    names = {s.id: s.name for s in runtime.policy.systems}
+    return render_page(
+        request,
+        "systems_waiting.html.j2",
+        viewer=viewer,
+        days=days,
+        unassigned=[t for t in waiting if t.problem is not None],
+        late=[t for t in waiting if t.problem is None],
+        unowned=[(found, names.get(found.system, found.system)) for found in unowned],
+        openable=set(tasks.systems_for(principal, runtime.policy)),
     )
 
 
