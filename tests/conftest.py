@@ -20,7 +20,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from custos.access.models import Grant, Staff
@@ -200,7 +200,19 @@ def staff_factory(runtime: Runtime, clock: FixedClock) -> StaffFactory:
             session.add(staff)
             session.flush()
             if role is not None:
-                session.add(Grant(staff_id=staff.id, role=role, scope=scope, granted_at=clock.now()))
+                # As if the first administrator (dpo for "*") had approved it: four eyes, not a walk-around.
+                first = session.scalar(select(Staff.id).where(Staff.is_bootstrap_admin.is_(True)))
+                session.add(
+                    Grant(
+                        staff_id=staff.id,
+                        role=role,
+                        scope=scope,
+                        granted_at=clock.now(),
+                        approval="required",
+                        decided_by_id=first,
+                        decided_at=clock.now(),
+                    )
+                )
             staff_id = staff.id
         return StaffLogin(id=staff_id, email=address, password=STAFF_PASSWORD, totp_secret=secret)
 

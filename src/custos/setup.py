@@ -112,13 +112,25 @@ def _first_grant(session: Session, clock: Clock) -> None:
     DPO. Their web login still needs a new password and an enrolled authenticator before any personal data
     is shown (Art. 32(1)). Separation of duties comes next: create an `account_admin` and narrower roles,
     then revoke this grant; the access review flags it while it combines both.
+
+    Four eyes (`custos.access.four_eyes`): this is the one grant that reaches personal data without a second
+    person's approval, because there is nobody yet to approve it; it is recorded as `approval="bootstrap"`
+    and the audit event says so. Every later grant that reaches personal data waits for a second member.
     """
     if session.scalar(select(func.count()).select_from(Grant)):
         return
     admin = session.scalar(select(Staff).where(Staff.is_bootstrap_admin.is_(True), Staff.status == "active"))
     if admin is None:
         return
-    grant = Grant(staff_id=admin.id, role="dpo", scope=ANY_SCOPE, granted_by_id=None, granted_at=clock.now())
+    grant = Grant(
+        staff_id=admin.id,
+        role="dpo",
+        scope=ANY_SCOPE,
+        granted_by_id=None,
+        granted_at=clock.now(),
+        status="active",
+        approval="bootstrap",
+    )
     session.add(grant)
     session.flush()
     record(
@@ -128,5 +140,5 @@ def _first_grant(session: Session, clock: Clock) -> None:
         "grant.create",
         target=f"staff:{admin.id}",
         reference=f"grant:{grant.id}",
-        details={"role": "dpo", "scope": ANY_SCOPE, "expires_at": None},
+        details={"role": "dpo", "scope": ANY_SCOPE, "expires_at": None, "approval": "bootstrap"},
     )

@@ -2,6 +2,12 @@
 
 Every grant and revocation is kept (revoked grants are not deleted) and audited, so the access review and
 the authority can see who could do what on any day (Art. 5(2), 24, 32).
+
+No escalation and four eyes (Art. 32(4), `custos.access.delegation`): a grant takes effect at once only when
+its role reaches no personal data and the granter holds all of it within its scope for as long. Otherwise it
+is a proposal ("pending"): it gives nothing until a second member — not the grantee, not the proposer — who
+holds the role within that scope for as long approves it, within `PENDING_FOR`. A custom role is defined only
+from permissions its author holds.
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from custos.access.delegation import PENDING_FOR, needs_four_eyes, principal_shortfall, shortfall
 from custos.access.models import Grant, Role, Staff
 from custos.access.permissions import BUILTIN_ROLES, PERMISSIONS, valid_scopes
-from custos.access.principal import HeldGrant
-from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from custos.access.principal import HeldGrant, Principal
+from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem, SecondFactorRequired
 from custos.policy import Policy
 
 _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{1,59}")
@@ -39,7 +46,14 @@ def all_roles(session: Session) -> list[tuple[str, str, frozenset[str], bool]]:
 
 
 def define_role(
-    session: Session, now: datetime, *, name: str, description: str, permissions: list[str], by: int | None
+    session: Session,
+    policy: Policy,
+    now: datetime,
+    *,
+    name: str,
+    description: str,
+    permissions: list[str],
+    by: Principal,
 ) -> Role:
     problems: list[Problem] = []
     if not _ROLE_NAME.fullmatch(name):
@@ -55,10 +69,19 @@ def define_role(
         problems.append(Problem("permissions", "a role needs at least one permission"))
     if problems:
         raise InvalidInput("the role is not valid", problems)
+    # No escalation through a custom role: its author holds each of its permissions (in some scope), or it
+    # could bundle a personal-data permission its author was never given. Granting it is checked again.
+    missing = sorted(set(permissions) - by.permissions())
+    if missing:
+        raise PermissionDenied(f"You cannot define a role with permissions you do not hold: {', '.join(missing)}.")
     if session.scalar(select(Role.id).where(Role.name == name)) is not None:
         raise Conflict(f"a role named {name!r} already exists")
     role = Role(
-        name=name, description=description, permissions=sorted(set(permissions)), created_by_id=by, created_at=now
+        name=name,
+        description=description,
+        permissions=sorted(set(permissions)),
+        created_by_id=by.staff_id,
+        created_at=now,
     )
     session.add(role)
     session.flush()
@@ -74,16 +97,18 @@ def grant_role(
     role: str,
     scope: str,
     expires_at: datetime | None,
-    by: int | None,
+    by: Principal,
 ) -> Grant:
+    """A grant in force at once, or a proposal waiting for a second member (`status == "pending"`)."""
     staff = session.get(Staff, staff_id)
     if staff is None:
         raise NotFound(f"no staff member with id {staff_id}")
     # Nobody raises their own privileges: a grant always needs a second person (separation of duties).
-    if by is not None and by == staff_id:
+    if by.staff_id == staff_id:
         raise PermissionDenied("You cannot grant a role to yourself; ask another administrator.")
     problems: list[Problem] = []
-    if role_permissions(session, role) is None:
+    permissions = role_permissions(session, role)
+    if permissions is None:
         names = ", ".join(name for name, *_ in all_roles(session))
         problems.append(Problem("role", f"unknown role {role!r}", hint=f"use one of: {names}"))
     scopes = valid_scopes(policy)
@@ -91,19 +116,117 @@ def grant_role(
         problems.append(Problem("scope", f"unknown scope {scope!r}", hint=f"use one of: {', '.join(sorted(scopes))}"))
     if expires_at is not None and expires_at <= now:
         problems.append(Problem("expires_at", "the expiry is in the past"))
-    if problems:
+    if problems or permissions is None:
         raise InvalidInput("the grant is not valid", problems)
     if staff.status != "active":
         raise Conflict("the staff member is disabled; enable the account first")
     duplicate = session.scalar(
-        select(Grant.id).where(Grant.staff_id == staff_id, Grant.role == role, Grant.scope == scope, active_clause(now))
+        select(Grant.id).where(
+            Grant.staff_id == staff_id,
+            Grant.role == role,
+            Grant.scope == scope,
+            active_clause(now) | pending_clause(now),
+        )
     )
     if duplicate is not None:
-        raise Conflict(f"the staff member already holds {role} for {scope!r} (grant {duplicate})")
-    grant = Grant(staff_id=staff_id, role=role, scope=scope, granted_by_id=by, granted_at=now, expires_at=expires_at)
+        raise Conflict(f"the staff member already holds or awaits {role} for {scope!r} (grant {duplicate})")
+    why = needs_four_eyes(permissions, principal_shortfall(by, permissions, scope, expires_at, policy))
+    grant = Grant(
+        staff_id=staff_id,
+        role=role,
+        scope=scope,
+        granted_by_id=by.staff_id,
+        granted_at=now,
+        expires_at=expires_at,
+        status="pending" if why else "active",
+        approval="required" if why else "not_required",
+        pending_until=now + PENDING_FOR if why else None,
+    )
     session.add(grant)
     session.flush()
     return grant
+
+
+def four_eyes_reason(session: Session, policy: Policy, grant: Grant, proposer: Principal) -> str | None:
+    """Why `grant` waits for approval ("personal_data" or "beyond_granter"), for messages and the audit log."""
+    if grant.status != "pending":
+        return None
+    permissions = role_permissions(session, grant.role) or frozenset()
+    return needs_four_eyes(
+        permissions, principal_shortfall(proposer, permissions, grant.scope, grant.expires_at, policy)
+    )
+
+
+def _pending(session: Session, now: datetime, grant_id: int) -> Grant:
+    grant = session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound(f"no grant with id {grant_id}")
+    state = grant_state(grant, now)
+    if state == "lapsed":
+        assert grant.pending_until is not None
+        raise Conflict(
+            f"grant {grant_id} was not approved by {grant.pending_until:%Y-%m-%d %H:%M} UTC and has lapsed; "
+            "propose it again"
+        )
+    if state != "pending":
+        raise Conflict(f"grant {grant_id} is not waiting for approval (it is {state})")
+    return grant
+
+
+def approve_grant(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+    """Put a proposed grant in force: four eyes, the second pair being `by`."""
+    grant = _pending(session, now, grant_id)
+    if grant.expires_at is not None and grant.expires_at <= now:
+        raise Conflict(f"grant {grant_id} would already have ended ({grant.expires_at:%Y-%m-%d}); propose it again")
+    # The second pair of eyes is a person who proved who they are now: not an integration's token, and not
+    # a command line whose `--as` is only declared (the CLI asks for the password and code first).
+    if by.via == "token":
+        raise PermissionDenied("An API token cannot approve a grant; a person approves it, logged in.")
+    if not by.second_factor:
+        raise SecondFactorRequired("Approving a grant needs your password and authenticator code.")
+    if by.staff_id == grant.staff_id:
+        raise PermissionDenied("You cannot approve a grant to yourself; a second person must approve it.")
+    if by.staff_id == grant.granted_by_id:
+        raise PermissionDenied("You proposed this grant; a second person must approve it (four eyes).")
+    staff = session.get(Staff, grant.staff_id)
+    if staff is None or staff.status != "active":
+        raise Conflict("the staff member is disabled; enable the account first")
+    permissions = role_permissions(session, grant.role) or frozenset()
+    missing = shortfall(by.grants, permissions, grant.scope, grant.expires_at, policy)
+    if missing:
+        raise PermissionDenied(
+            f"Only a member who holds {grant.role} for {grant.scope!r} (every permission of it, for as long as "
+            f"the grant lasts) can approve it; you lack {', '.join(missing)}."
+        )
+    grant.status = "active"
+    grant.decided_by_id = by.staff_id
+    grant.decided_at = now
+    return grant
+
+
+def reject_grant(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+    """Turn a proposal down: its proposer (withdrawing it) or a member who could approve it."""
+    grant = _pending(session, now, grant_id)
+    if by.staff_id == grant.staff_id:
+        raise PermissionDenied("You cannot decide a grant to yourself.")
+    if by.staff_id != grant.granted_by_id:
+        permissions = role_permissions(session, grant.role) or frozenset()
+        if shortfall(by.grants, permissions, grant.scope, grant.expires_at, policy):
+            raise PermissionDenied(
+                f"Only the proposer or a member who holds {grant.role} for {grant.scope!r} can reject it."
+            )
+    grant.status = "rejected"
+    grant.decided_by_id = by.staff_id
+    grant.decided_at = now
+    return grant
+
+
+def may_decide(session: Session, policy: Policy, grant: Grant, principal: Principal) -> bool:
+    """Whether `principal` could approve `grant` (for showing the Approve button; the service decides)."""
+    if principal.staff_id in (grant.staff_id, grant.granted_by_id) or principal.via == "token":
+        return False
+    permissions = role_permissions(session, grant.role) or frozenset()
+    return not shortfall(principal.grants, permissions, grant.scope, grant.expires_at, policy)
 
 
 def revoke_grant(session: Session, now: datetime, grant_id: int, *, by: int | None) -> Grant:
@@ -117,6 +240,7 @@ def revoke_grant(session: Session, now: datetime, grant_id: int, *, by: int | No
 
 
 def grants_of(session: Session, staff_id: int, *, include_ended: bool = False, now: datetime) -> list[Grant]:
+    """The grants in force; with `include_ended`, every grant ever made or proposed, pending ones included."""
     query = select(Grant).where(Grant.staff_id == staff_id).order_by(Grant.id)
     if not include_ended:
         query = query.where(active_clause(now))
@@ -140,5 +264,35 @@ def record_use(session: Session, now: datetime, used: list[HeldGrant]) -> None:
                 grant.last_used_at = now
 
 
+def pending_grants(session: Session, now: datetime, *, staff_id: int | None = None) -> list[Grant]:
+    """Proposals still waiting for approval, oldest first."""
+    query = select(Grant).where(pending_clause(now)).order_by(Grant.granted_at, Grant.id)
+    if staff_id is not None:
+        query = query.where(Grant.staff_id == staff_id)
+    return list(session.scalars(query))
+
+
+def grant_state(grant: Grant, now: datetime) -> str:
+    """pending, lapsed (not approved in time), rejected, revoked, expired or active."""
+    if grant.revoked_at is not None and grant.revoked_at <= now:
+        return "revoked"
+    if grant.status == "rejected":
+        return "rejected"
+    if grant.status == "pending":
+        return "pending" if grant.pending_until is not None and grant.pending_until > now else "lapsed"
+    if grant.expires_at is not None and grant.expires_at <= now:
+        return "expired"
+    return "active"
+
+
 def active_clause(now: datetime) -> ColumnElement[bool]:
-    return Grant.revoked_at.is_(None) & or_(Grant.expires_at.is_(None), Grant.expires_at > now)
+    """In force: approved (or needing no approval), not revoked, not expired. A proposal gives nothing."""
+    return (
+        (Grant.status == "active")
+        & Grant.revoked_at.is_(None)
+        & or_(Grant.expires_at.is_(None), Grant.expires_at > now)
+    )
+
+
+def pending_clause(now: datetime) -> ColumnElement[bool]:
+    return (Grant.status == "pending") & Grant.revoked_at.is_(None) & (Grant.pending_until > now)

@@ -89,6 +89,41 @@ def log_in(
     return LoginResult(opened=opened, staff=staff, second_factor=factor)
 
 
+def confirm_identity(session: Session, clock: Clock, staff_id: int, *, password: str, code: str) -> bool:
+    """Prove again who acts, with password and second factor, for a step a declared name must not do alone.
+
+    The CLI's `--as` names a member without proving it (see `custos.cli.identity`); approving a grant is the
+    second pair of eyes (Art. 32(4)), so the approver shows both factors, counted towards the lockout like a
+    login. The caller commits the result even when it is False (counters, lockout, audit).
+    """
+    staff = session.get(Staff, staff_id)
+    if staff is None or staff.status != "active" or staff.totp_secret is None:
+        burn_time(password)
+        return False
+    actor = staff_actor(staff.id)
+    if staff.locked_until is not None and clock.now() < staff.locked_until:
+        burn_time(password)
+        audit.record(
+            session,
+            clock,
+            actor,
+            Action.AUTH_MFA_FAILED,
+            target=f"staff:{staff.id}",
+            outcome="failed",
+            details={"reason": "locked"},
+        )
+        return False
+    if not verify_password(staff.password_hash, password):
+        _count_failure(session, clock, staff, "wrong_password", actor)
+        return False
+    if _second_factor(session, clock, staff, code) is None:
+        _count_failure(session, clock, staff, "wrong_code" if code else "code_missing", actor)
+        return False
+    staff.failed_logins = 0
+    audit.record(session, clock, actor, "auth.confirm", target=f"staff:{staff.id}")
+    return True
+
+
 def _second_factor(session: Session, clock: Clock, staff: Staff, code: str) -> str | None:
     assert staff.totp_secret is not None
     step = accepted_step(staff.totp_secret, code, clock.now(), staff.totp_last_step)

@@ -65,6 +65,16 @@ class Grant(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Four eyes (Art. 32(4), `custos.access.four_eyes`). `status`: "active" (in force unless revoked or
+    # expired), "pending" (proposed, gives nothing until approved before `pending_until`) or "rejected".
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    # Why it is in force: "not_required" (within its granter's own grants, no personal data), "required"
+    # (a second member decides: `decided_by_id`), "bootstrap" (`custos init`'s first grant, the one
+    # exception), "unrecorded" (made before migration 0011, or written outside the services).
+    approval: Mapped[str] = mapped_column(String(20), default="unrecorded", server_default="unrecorded")
+    pending_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class StaffSession(Base):

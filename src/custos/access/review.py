@@ -2,8 +2,9 @@
 
 Least privilege is kept, not just set (Art. 5(2), 24(1), 32(1)(d) "regularly testing, assessing and
 evaluating"): the review lists every live grant with what needs a look — grants nobody uses, grants about
-to expire, personal-data roles without a second factor, and one person holding both account management and
-personal data (separation of duties).
+to expire, personal-data roles without a second factor, one person holding both account management and
+personal data (separation of duties), and — given the policy — grants in force that break four eyes or go
+beyond their granter (`custos.access.four_eyes`).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from custos.access.four_eyes import grant_breaches
 from custos.access.grants import active_clause, role_permissions
 from custos.access.models import Grant, Staff
 from custos.access.permissions import PERSONAL_DATA
 from custos.clock import Clock
+from custos.policy import Policy
 
 UNUSED_AFTER = timedelta(days=90)
 EXPIRING_WITHIN = timedelta(days=14)
@@ -45,8 +48,14 @@ def access_review(
     *,
     unused_after: timedelta = UNUSED_AFTER,
     expiring_within: timedelta = EXPIRING_WITHIN,
+    policy: Policy | None = None,
 ) -> list[AccessReviewRow]:
     now = clock.now()
+    breaches: dict[int, list[str]] = {}
+    for breach in grant_breaches(session, policy, now) if policy is not None else []:
+        breaches.setdefault(breach.grant_id, []).append(
+            "four eyes: no second member approved it" if breach.rule == "unapproved" else "beyond its granter"
+        )
     grants = list(session.scalars(select(Grant).where(active_clause(now)).order_by(Grant.staff_id, Grant.id)))
     staff = {s.id: s for s in session.scalars(select(Staff))}
     permissions = {g.id: role_permissions(session, g.role) or frozenset() for g in grants}
@@ -68,6 +77,7 @@ def access_review(
             findings.append("personal-data role without a second factor")
         if "staff.manage" in held[g.staff_id] and held[g.staff_id] & PERSONAL_DATA:
             findings.append("separation of duties: manages accounts and sees personal data")
+        findings.extend(breaches.get(g.id, []))
         granted_by = staff[g.granted_by_id].email if g.granted_by_id in staff else None
         rows.append(
             AccessReviewRow(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from custos.access.grants import grant_state
 from custos.access.models import ApiToken, Grant, Staff
 
 
@@ -61,20 +62,39 @@ class GrantCreate(_In):
     expires_at: datetime | None = None
 
 
+GrantState = Literal["active", "pending", "lapsed", "rejected", "revoked", "expired"]
+
+
 class GrantPublic(BaseModel):
     id: int
     staff_id: int
     role: str
     scope: str
-    granted_by_id: int | None
+    state: GrantState = Field(
+        description="active: in force; pending: proposed, gives nothing until a second member approves it "
+        "before pending_until; lapsed: not approved in time; rejected, revoked, expired: ended"
+    )
+    approval: str = Field(
+        description="not_required (within the granter's own grants, no personal data), required (four eyes: "
+        "decided_by_id decides), bootstrap (custos init's first grant) or unrecorded (made before four eyes)"
+    )
+    granted_by_id: int | None = Field(description="Who granted it, or proposed it when it needed approval.")
     granted_at: datetime
     expires_at: datetime | None
+    pending_until: datetime | None
+    decided_by_id: int | None = Field(description="Who approved or rejected it.")
+    decided_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
 
     @staticmethod
-    def of(grant: Grant) -> GrantPublic:
-        return GrantPublic.model_validate(grant, from_attributes=True)
+    def of(grant: Grant, now: datetime) -> GrantPublic:
+        return GrantPublic.model_validate(
+            {**{k: getattr(grant, k) for k in _GRANT_FIELDS}, "state": grant_state(grant, now)}
+        )
+
+
+_GRANT_FIELDS = tuple(name for name in GrantPublic.model_fields if name != "state")
 
 
 class RoleCreate(_In):

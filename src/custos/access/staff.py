@@ -18,8 +18,10 @@ from custos.access import grants as grant_rules
 from custos.access.login import normalise_email
 from custos.access.models import Grant, Role, Staff
 from custos.access.passwords import hash_password
+from custos.access.principal import Principal
 from custos.access.sessions import close_all_sessions
 from custos.actor import Actor
+from custos.audit import Action
 from custos.clock import Clock
 from custos.errors import Conflict, NotFound, PermissionDenied
 from custos.policy import Policy
@@ -114,28 +116,72 @@ def unlock_staff(session: Session, clock: Clock, actor: Actor, staff_id: int) ->
 def grant(
     session: Session,
     clock: Clock,
-    actor: Actor,
+    principal: Principal,
     policy: Policy,
     *,
     staff_id: int,
     role: str,
     scope: str,
     expires_at: datetime | None,
-    by: int | None,
 ) -> Grant:
+    """Grant a role, or propose it when it needs a second member's approval (`made.status == "pending"`)."""
     made = grant_rules.grant_role(
-        session, policy, clock.now(), staff_id=staff_id, role=role, scope=scope, expires_at=expires_at, by=by
+        session, policy, clock.now(), staff_id=staff_id, role=role, scope=scope, expires_at=expires_at, by=principal
     )
+    details: dict[str, object] = {
+        "role": role,
+        "scope": scope,
+        "expires_at": expires_at.isoformat() if expires_at else None,
+        "approval": made.approval,
+    }
+    if made.status == "pending":
+        assert made.pending_until is not None
+        details["needs_approval"] = grant_rules.four_eyes_reason(session, policy, made, principal)
+        details["pending_until"] = made.pending_until.isoformat()
     audit.record(
         session,
         clock,
-        actor,
-        "grant.create",
+        principal.actor,
+        Action.GRANT_PROPOSE if made.status == "pending" else Action.GRANT_CREATE,
         target=f"staff:{staff_id}",
         reference=f"grant:{made.id}",
-        details={"role": role, "scope": scope, "expires_at": expires_at.isoformat() if expires_at else None},
+        details=details,
     )
     return made
+
+
+def approve(session: Session, clock: Clock, principal: Principal, policy: Policy, grant_id: int) -> Grant:
+    """The second pair of eyes: the proposed grant takes effect now; who approved it is recorded."""
+    decided = grant_rules.approve_grant(session, policy, clock.now(), grant_id, by=principal)
+    audit.record(
+        session,
+        clock,
+        principal.actor,
+        Action.GRANT_APPROVE,
+        target=f"staff:{decided.staff_id}",
+        reference=f"grant:{decided.id}",
+        details={"role": decided.role, "scope": decided.scope, "proposed_by": _staff_ref(decided.granted_by_id)},
+    )
+    return decided
+
+
+def reject(session: Session, clock: Clock, principal: Principal, policy: Policy, grant_id: int) -> Grant:
+    """Turn a proposed grant down (or, by its proposer, withdraw it); it stays on record as rejected."""
+    decided = grant_rules.reject_grant(session, policy, clock.now(), grant_id, by=principal)
+    audit.record(
+        session,
+        clock,
+        principal.actor,
+        Action.GRANT_REJECT,
+        target=f"staff:{decided.staff_id}",
+        reference=f"grant:{decided.id}",
+        details={"role": decided.role, "scope": decided.scope, "proposed_by": _staff_ref(decided.granted_by_id)},
+    )
+    return decided
+
+
+def _staff_ref(staff_id: int | None) -> str | None:
+    return f"staff:{staff_id}" if staff_id is not None else None
 
 
 def revoke(session: Session, clock: Clock, actor: Actor, grant_id: int, *, by: int | None) -> Grant:
@@ -153,12 +199,24 @@ def revoke(session: Session, clock: Clock, actor: Actor, grant_id: int, *, by: i
 
 
 def define_role(
-    session: Session, clock: Clock, actor: Actor, *, name: str, description: str, permissions: list[str], by: int | None
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    policy: Policy,
+    *,
+    name: str,
+    description: str,
+    permissions: list[str],
 ) -> Role:
     role = grant_rules.define_role(
-        session, clock.now(), name=name, description=description, permissions=permissions, by=by
+        session, policy, clock.now(), name=name, description=description, permissions=permissions, by=principal
     )
     audit.record(
-        session, clock, actor, "role.create", target=f"role:{role.name}", details={"permissions": role.permissions}
+        session,
+        clock,
+        principal.actor,
+        "role.create",
+        target=f"role:{role.name}",
+        details={"permissions": role.permissions},
     )
     return role

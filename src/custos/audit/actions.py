@@ -30,6 +30,10 @@ class Action(StrEnum):
     STAFF_DISABLE = "staff.disable"
     GRANT_CREATE = "grant.create"
     GRANT_REVOKE = "grant.revoke"
+    # Four eyes (Art. 32(4)): a grant that waits for a second member, and that member's decision.
+    GRANT_PROPOSE = "grant.propose"
+    GRANT_APPROVE = "grant.approve"
+    GRANT_REJECT = "grant.reject"
     TOKEN_CREATE = "token.create"
     TOKEN_REVOKE = "token.revoke"
     AUDIT_VERIFY = "audit.verify"

@@ -1,12 +1,16 @@
-"""`custos staff add|list|grant|revoke|disable|enable|unlock|review` and `custos roles list|add`.
+"""`custos staff add|list|grant|grants|approve|reject|revoke|disable|enable|unlock|review`, `custos roles list|add`.
 
 All need `staff.manage` for the acting member (`--as EMAIL`); each change is audited as `cli:staff:<id>`.
+A grant that reaches personal data, or goes beyond what the acting member holds, is proposed (pending) and
+gives nothing until a second member approves it. `--as` names a member without proving it, so `approve`
+asks for that member's password and authenticator code: the second pair of eyes must be a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,11 +20,14 @@ from sqlalchemy.orm import Session
 
 from custos.access import grants as grant_rules
 from custos.access import staff as service
+from custos.access.login import confirm_identity
+from custos.access.models import Grant
 from custos.access.principal import Principal
 from custos.access.review import access_review
 from custos.cli import tokens as tokens_cli
 from custos.cli.context import CliState, state
 from custos.cli.identity import require
+from custos.errors import PermissionDenied
 from custos.runtime import Runtime
 
 app = typer.Typer(help="Staff accounts, grants and the access review.", no_args_is_help=True)
@@ -61,15 +68,20 @@ def list_(ctx: typer.Context) -> None:
     """Every staff member with their live grants."""
     with managing(ctx) as (st, rt, _, session):
         table = Table("id", "email", "name", "status", "totp", "grants")
+        now = rt.clock.now()
         for member in service.list_staff(session):
-            held = grant_rules.grants_of(session, member.id, now=rt.clock.now())
+            held = grant_rules.grants_of(session, member.id, now=now)
+            waiting = grant_rules.pending_grants(session, now, staff_id=member.id)
             table.add_row(
                 str(member.id),
                 member.email,
                 member.name,
                 member.status,
                 "yes" if member.totp_enabled_at else "no",
-                ", ".join(f"{g.role}@{g.scope} (#{g.id})" for g in held),
+                ", ".join(
+                    [f"{g.role}@{g.scope} (#{g.id})" for g in held]
+                    + [f"{g.role}@{g.scope} (#{g.id}, pending)" for g in waiting]
+                ),
             )
     st.console.print(table)
 
@@ -84,28 +96,109 @@ def grant(
         datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day of the grant (YYYY-MM-DD).")
     ] = None,
 ) -> None:
-    """Grant ROLE to the staff member with EMAIL, limited to a scope."""
+    """Grant ROLE to the staff member with EMAIL, limited to a scope (or propose it, when it needs approval)."""
     expires_at = expires.replace(tzinfo=UTC) if expires else None
     with managing(ctx) as (st, rt, principal, session):
         member = service.find_staff(session, email)
         made = service.grant(
             session,
             rt.clock,
-            principal.actor,
+            principal,
             rt.policy,
             staff_id=member.id,
             role=role,
             scope=scope,
             expires_at=expires_at,
-            by=principal.staff_id,
         )
-        grant_id = made.id
-    st.console.print(f"Granted {role} for {scope!r} to {email} (grant {grant_id}).")
+        grant_id, pending_until = made.id, made.pending_until
+    if pending_until is None:
+        st.console.print(f"Granted {role} for {scope!r} to {email} (grant {grant_id}).")
+    else:
+        st.console.print(
+            f"Proposed {role} for {scope!r} to {email} (grant {grant_id}): waiting for approval. It gives nothing "
+            f"until a second member who holds {role} for {scope!r} approves it (`custos staff approve {grant_id}`) "
+            f"by {pending_until:%Y-%m-%d %H:%M} UTC."
+        )
+
+
+@app.command()
+def grants(
+    ctx: typer.Context,
+    email: Annotated[str | None, typer.Argument(help="One member's grants (default: everyone's).")] = None,
+    pending: Annotated[bool, typer.Option("--pending", help="Only proposals waiting for approval.")] = False,
+    ended: Annotated[bool, typer.Option("--all", help="Also ended, rejected and lapsed grants.")] = False,
+) -> None:
+    """Grants with their state: active, pending (waiting for a second member), lapsed, rejected, revoked, expired."""
+    with managing(ctx) as (st, rt, _, session):
+        now = rt.clock.now()
+        staff_id = service.find_staff(session, email).id if email else None
+        rows: list[Grant]
+        if pending:
+            rows = grant_rules.pending_grants(session, now, staff_id=staff_id)
+        else:
+            members = [staff_id] if staff_id is not None else [m.id for m in service.list_staff(session)]
+            rows = [g for m in members for g in grant_rules.grants_of(session, m, include_ended=ended, now=now)]
+            if not ended:
+                rows += grant_rules.pending_grants(session, now, staff_id=staff_id)
+        emails = {m.id: m.email for m in service.list_staff(session)}
+        table = Table(
+            "grant", "staff", "role", "scope", "state", "granted", "by", "expires", "approve by", "decided by"
+        )
+        for g in sorted(rows, key=lambda g: g.id):
+            table.add_row(
+                str(g.id),
+                emails.get(g.staff_id, ""),
+                g.role,
+                g.scope,
+                grant_rules.grant_state(g, now),
+                g.granted_at.date().isoformat(),
+                emails.get(g.granted_by_id, "") if g.granted_by_id is not None else "",
+                g.expires_at.date().isoformat() if g.expires_at else "",
+                f"{g.pending_until:%Y-%m-%d %H:%M}" if g.status == "pending" and g.pending_until else "",
+                emails.get(g.decided_by_id, "") if g.decided_by_id is not None else "",
+            )
+    st.console.print(table)
+    st.console.print(f"{len(rows)} grants.")
+
+
+@app.command()
+def approve(
+    ctx: typer.Context,
+    grant_id: int,
+    password: Annotated[str, typer.Option(prompt="Your password", hide_input=True, help="Your own password.")],
+    code: Annotated[str, typer.Option(prompt="Code from your authenticator app", help="Your TOTP code.")],
+) -> None:
+    """Approve a proposed grant as its second pair of eyes; asks for your password and authenticator code."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "staff.manage")
+        # Counted towards the lockout even when it fails, so it commits on its own.
+        with rt.db.transaction() as session:
+            proved = confirm_identity(session, rt.clock, principal.staff_id, password=password, code=code)
+        if not proved:
+            raise PermissionDenied(
+                "The password or the authenticator code is wrong (or no authenticator is set up for this "
+                "account: set one up in the admin UI first); the grant was not approved."
+            )
+        with rt.db.transaction() as session:
+            decided = service.approve(session, rt.clock, replace(principal, second_factor=True), rt.policy, grant_id)
+            role, scope, staff_id = decided.role, decided.scope, decided.staff_id
+            grantee = service.get_staff(session, staff_id).email
+    st.console.print(f"Approved grant {grant_id}: {grantee} now holds {role} for {scope!r}.")
+
+
+@app.command()
+def reject(ctx: typer.Context, grant_id: int) -> None:
+    """Reject a proposed grant (or withdraw your own proposal); it stays on record as rejected."""
+    with managing(ctx) as (st, rt, principal, session):
+        decided = service.reject(session, rt.clock, principal, rt.policy, grant_id)
+        role, scope = decided.role, decided.scope
+    st.console.print(f"Rejected grant {grant_id} ({role} for {scope!r}).")
 
 
 @app.command()
 def revoke(ctx: typer.Context, grant_id: int) -> None:
-    """Revoke a grant (its id is in `custos staff list`); it stays on record."""
+    """Revoke a grant or withdraw a proposal (its id is in `custos staff list`); it stays on record."""
     with managing(ctx) as (st, rt, principal, session):
         ended = service.revoke(session, rt.clock, principal.actor, grant_id, by=principal.staff_id)
         role, scope = ended.role, ended.scope
@@ -142,7 +235,7 @@ def unlock(ctx: typer.Context, email: str) -> None:
 def review(ctx: typer.Context) -> None:
     """The access review: every live grant, unused for how long, and what needs a look."""
     with managing(ctx) as (st, rt, _, session):
-        rows = access_review(session, rt.clock)
+        rows = access_review(session, rt.clock, policy=rt.policy)
     table = Table("grant", "staff", "role", "scope", "granted", "by", "expires", "unused days", "findings")
     for row in rows:
         table.add_row(
@@ -179,16 +272,16 @@ def add_role(
     permission: Annotated[list[str], typer.Option("--permission", help="A permission name (repeatable).")],
     description: Annotated[str, typer.Option(help="What the role is for.")] = "",
 ) -> None:
-    """Define a custom role from permissions."""
+    """Define a custom role from permissions you hold yourself."""
     with managing(ctx) as (st, rt, principal, session):
         role = service.define_role(
             session,
             rt.clock,
-            principal.actor,
+            principal,
+            rt.policy,
             name=name,
             description=description,
             permissions=permission,
-            by=principal.staff_id,
         )
         permissions = role.permissions
     st.console.print(f"Defined role {name}: {', '.join(permissions)}")

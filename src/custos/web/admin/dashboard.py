@@ -68,7 +68,9 @@ def _counts(session: Session, runtime: Runtime, viewer: Viewer) -> dict[str, int
         counts["people"] = count_people(session)
     if viewer.can("staff.manage"):
         counts["staff"] = _staff_count(session)
-        counts["findings"] = sum(1 for row in access_review(session, runtime.clock) if row.findings)
+        counts["findings"] = sum(
+            1 for row in access_review(session, runtime.clock, policy=runtime.policy) if row.findings
+        )
     if viewer.can("audit.read"):
         counts["audit"] = _audit_count(session)
     return counts

@@ -29,7 +29,7 @@ def review(
     needs_look: bool = False,
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
-        rows = access_review(session, runtime.clock)
+        rows = access_review(session, runtime.clock, policy=runtime.policy)
     flagged = sum(1 for row in rows if row.findings)
     shown = [row for row in rows if row.findings] if needs_look else rows
     template = "_review_rows.html.j2" if is_fragment_request(request, "review-results") else "access_review.html.j2"

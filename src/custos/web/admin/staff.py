@@ -1,19 +1,25 @@
-"""Staff accounts and their grants: list, add, grant, revoke, disable, enable, unlock. `staff.manage`.
+"""Staff accounts and their grants: list, add, grant, approve, reject, revoke, disable, enable, unlock.
+`staff.manage`.
 
 Separation of duties (Art. 32): these pages show staff and grants, never a data subject; the services refuse
-a grant to oneself and disabling one's own account, and the refusal is shown on the page.
+a grant to oneself and disabling one's own account, and the refusal is shown on the page. Four eyes: a grant
+that reaches personal data or goes beyond the granter's own waits for approval; the pages list the waiting
+grants, with Approve and Reject for a member who could approve, and "waiting for approval" for the rest.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from custos.access import grants as grant_rules
 from custos.access import staff as service
+from custos.access.delegation import PENDING_FOR
 from custos.access.models import Grant
 from custos.access.permissions import valid_scopes
 from custos.access.principal import Principal
@@ -29,25 +35,59 @@ router = APIRouter(prefix="/admin/staff", include_in_schema=False)
 
 Manager = Annotated[Principal, Require("staff.manage")]
 # What a redirect after a change says on the staff member's page (post/redirect/get).
-_DONE = {"granted", "revoked", "disabled", "enabled", "unlocked"}
+_DONE = {"granted", "proposed", "approved", "rejected", "revoked", "disabled", "enabled", "unlocked"}
 _REFUSALS = (InvalidInput, Conflict, PermissionDenied, NotFound)
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """A proposed grant as the viewer sees it: whether they may decide it, or only wait."""
+
+    grant: Grant
+    member_name: str
+    proposer: str  # the proposer's email, or "" when unknown
+    may_approve: bool
+    proposed_by_viewer: bool
+
+
+def _pending_rows(
+    session: Session, runtime: Runtime, principal: Principal, staff_id: int | None = None
+) -> list[PendingRow]:
+    now = runtime.clock.now()
+    rows: list[PendingRow] = []
+    for grant in grant_rules.pending_grants(session, now, staff_id=staff_id):
+        member = service.get_staff(session, grant.staff_id)
+        proposer = service.get_staff(session, grant.granted_by_id).email if grant.granted_by_id else ""
+        rows.append(
+            PendingRow(
+                grant=grant,
+                member_name=member.name,
+                proposer=proposer,
+                may_approve=grant_rules.may_decide(session, runtime.policy, grant, principal),
+                proposed_by_viewer=grant.granted_by_id == principal.staff_id,
+            )
+        )
+    return rows
 
 
 def _list_page(
     request: Request,
     runtime: Runtime,
     viewer: Viewer,
+    principal: Principal,
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
         members = [StaffPublic.of(s) for s in service.list_staff(session)]
+        pending = _pending_rows(session, runtime, principal)
     return render_page(
         request,
         "staff_list.html.j2",
         viewer=viewer,
         status=error.status if error else 200,
         members=members,
+        pending=pending,
         error=error,
         form=form or {},
     )
@@ -55,7 +95,7 @@ def _list_page(
 
 @router.get("", response_class=HTMLResponse)
 def staff_list(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    return _list_page(request, runtime, viewer)
+    return _list_page(request, runtime, viewer, principal)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -71,7 +111,7 @@ def add_staff(
             new = service.add_staff(session, runtime.clock, principal.actor, email=email, name=name)
             member, password = StaffPublic.of(new.staff), new.password
     except _REFUSALS as exc:
-        return _list_page(request, runtime, viewer, FormError.of(exc), {"email": email, "name": name})
+        return _list_page(request, runtime, viewer, principal, FormError.of(exc), {"email": email, "name": name})
     # The one-time password is shown once, here; only its hash is kept.
     return render_page(request, "staff_created.html.j2", viewer=viewer, member=member, password=password)
 
@@ -80,6 +120,7 @@ def _detail_page(
     request: Request,
     runtime: Runtime,
     viewer: Viewer,
+    principal: Principal,
     staff_id: int,
     *,
     error: FormError | None = None,
@@ -90,7 +131,9 @@ def _detail_page(
         member = StaffPublic.of(service.get_staff(session, staff_id))
         held = grant_rules.grants_of(session, staff_id, include_ended=True, now=now)
         active_ids = {g.id for g in grant_rules.grants_of(session, staff_id, now=now)}
+        pending = _pending_rows(session, runtime, principal, staff_id)
         roles = [(name, name) for name, *_ in grant_rules.all_roles(session)]
+    waiting_ids = {row.grant.id for row in pending}
     return render_page(
         request,
         "staff_detail.html.j2",
@@ -98,11 +141,13 @@ def _detail_page(
         status=error.status if error else 200,
         member=member,
         active=[g for g in held if g.id in active_ids],
-        ended=[g for g in held if g.id not in active_ids],
+        pending=pending,
+        ended=[(g, grant_rules.grant_state(g, now)) for g in held if g.id not in active_ids | waiting_ids],
         roles=roles,
         scopes=[(scope, scope) for scope in sorted(valid_scopes(runtime.policy))],
         error=error,
         done=done if done in _DONE else None,
+        pending_days=PENDING_FOR.days,
         is_self=staff_id == viewer.staff_id,
     )
 
@@ -111,7 +156,7 @@ def _detail_page(
 def staff_detail(
     request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
 ) -> HTMLResponse:
-    return _detail_page(request, runtime, viewer, staff_id, done=done)
+    return _detail_page(request, runtime, viewer, principal, staff_id, done=done)
 
 
 def _back(staff_id: int, done: str) -> Response:
@@ -138,20 +183,53 @@ def add_grant(
     try:
         expires_at = _last_day(text(form, "expires_on", limit=20))
         with runtime.db.transaction() as session:
-            service.grant(
+            made = service.grant(
                 session,
                 runtime.clock,
-                principal.actor,
+                principal,
                 runtime.policy,
                 staff_id=staff_id,
                 role=text(form, "role", limit=60),
                 scope=text(form, "scope", limit=120),
                 expires_at=expires_at,
-                by=principal.staff_id,
             )
+            pending = made.status == "pending"
     except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, staff_id, exc)
-    return _back(staff_id, "granted")
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
+    return _back(staff_id, "proposed" if pending else "granted")
+
+
+def _grant_of(session: Session, staff_id: int, grant_id: int) -> Grant:
+    found = session.get(Grant, grant_id)
+    if found is None or found.staff_id != staff_id:  # the URL names both; they must belong together
+        raise NotFound(f"staff member {staff_id} has no grant {grant_id}")
+    return found
+
+
+@router.post("/{staff_id}/grants/{grant_id}/approve", response_class=HTMLResponse)
+def approve_grant(
+    request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+) -> Response:
+    try:
+        with runtime.db.transaction() as session:
+            _grant_of(session, staff_id, grant_id)
+            service.approve(session, runtime.clock, principal, runtime.policy, grant_id)
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
+    return _back(staff_id, "approved")
+
+
+@router.post("/{staff_id}/grants/{grant_id}/reject", response_class=HTMLResponse)
+def reject_grant(
+    request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+) -> Response:
+    try:
+        with runtime.db.transaction() as session:
+            _grant_of(session, staff_id, grant_id)
+            service.reject(session, runtime.clock, principal, runtime.policy, grant_id)
+    except _REFUSALS as exc:
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
+    return _back(staff_id, "rejected")
 
 
 @router.post("/{staff_id}/grants/{grant_id}/revoke", response_class=HTMLResponse)
@@ -160,12 +238,10 @@ def revoke_grant(
 ) -> Response:
     try:
         with runtime.db.transaction() as session:
-            found = session.get(Grant, grant_id)
-            if found is None or found.staff_id != staff_id:  # the URL names both; they must belong together
-                raise NotFound(f"staff member {staff_id} has no grant {grant_id}")
+            _grant_of(session, staff_id, grant_id)
             service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id)
     except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, staff_id, exc)
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
     return _back(staff_id, "revoked")
 
 
@@ -180,7 +256,7 @@ def set_status(
                 session, runtime.clock, principal.actor, staff_id, by=principal.staff_id, status=status
             )
     except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, staff_id, exc)
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
     return _back(staff_id, "disabled" if status == "disabled" else "enabled")
 
 
@@ -190,10 +266,13 @@ def unlock(request: Request, staff_id: int, principal: Manager, viewer: ViewerDe
         with runtime.db.transaction() as session:
             service.unlock_staff(session, runtime.clock, principal.actor, staff_id)
     except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, staff_id, exc)
+        return _refused(request, runtime, viewer, principal, staff_id, exc)
     return _back(staff_id, "unlocked")
 
 
-def _refused(request: Request, runtime: Runtime, viewer: Viewer, staff_id: int, exc: CustosError) -> HTMLResponse:
+def _refused(
+    request: Request, runtime: Runtime, viewer: Viewer, principal: Principal, staff_id: int, exc: CustosError
+) -> HTMLResponse:
     """The staff member's page again, saying why; for an unknown staff member that page is the 404 page."""
-    return _detail_page(request, runtime, viewer, staff_id, error=FormError.of(exc, {"expires_at": "expires_on"}))
+    error = FormError.of(exc, {"expires_at": "expires_on"})
+    return _detail_page(request, runtime, viewer, principal, staff_id, error=error)

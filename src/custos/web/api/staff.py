@@ -1,7 +1,9 @@
 """Staff accounts, roles, grants, other people's API tokens, and the access review: all need `staff.manage`.
 
 Separation of duties (Art. 32): managing accounts gives no access to personal data, and nobody can grant
-a role to themselves.
+a role to themselves. A grant that reaches personal data, or goes beyond what its granter holds, is created
+pending (four eyes): it gives nothing until a second member who holds it approves it
+(`POST /api/v1/grants/{id}/approve`).
 """
 
 from __future__ import annotations
@@ -72,32 +74,56 @@ def list_grants(
     staff_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager, include_ended: bool = False
 ) -> list[GrantPublic]:
     service.get_staff(session, staff_id)
-    found = grant_rules.grants_of(session, staff_id, include_ended=include_ended, now=runtime.clock.now())
-    return [GrantPublic.of(g) for g in found]
+    now = runtime.clock.now()
+    found = grant_rules.grants_of(session, staff_id, include_ended=include_ended, now=now)
+    return [GrantPublic.of(g, now) for g in found]
 
 
 @router.post("/staff/{staff_id}/grants", response_model=GrantPublic, status_code=201)
 def add_grant(
     staff_id: int, data: GrantCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager
 ) -> GrantPublic:
+    """Grant a role; `state` is "pending" when it needs a second member's approval before it gives anything."""
     made = service.grant(
         session,
         runtime.clock,
-        principal.actor,
+        principal,
         runtime.policy,
         staff_id=staff_id,
         role=data.role,
         scope=data.scope,
         expires_at=data.expires_at,
-        by=principal.staff_id,
     )
-    return GrantPublic.of(made)
+    return GrantPublic.of(made, runtime.clock.now())
+
+
+@router.get("/grants/pending", response_model=list[GrantPublic])
+def pending_grants(session: SessionDep, runtime: RuntimeDep, principal: Manager) -> list[GrantPublic]:
+    """Proposed grants waiting for a second member's approval, oldest first."""
+    now = runtime.clock.now()
+    return [GrantPublic.of(g, now) for g in grant_rules.pending_grants(session, now)]
+
+
+@router.post("/grants/{grant_id}/approve", response_model=GrantPublic)
+def approve_grant(grant_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> GrantPublic:
+    """Approve a proposed grant: only a member who holds its role within its scope, neither its grantee nor
+    its proposer, logged in (not with an API token). It takes effect now."""
+    decided = service.approve(session, runtime.clock, principal, runtime.policy, grant_id)
+    return GrantPublic.of(decided, runtime.clock.now())
+
+
+@router.post("/grants/{grant_id}/reject", response_model=GrantPublic)
+def reject_grant(grant_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> GrantPublic:
+    """Reject a proposed grant (its proposer withdraws it, or a member who could approve it turns it down)."""
+    decided = service.reject(session, runtime.clock, principal, runtime.policy, grant_id)
+    return GrantPublic.of(decided, runtime.clock.now())
 
 
 @router.delete("/grants/{grant_id}", response_model=GrantPublic)
 def revoke_grant(grant_id: int, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> GrantPublic:
-    """Revoke a grant; it stays on record with the time and who revoked it."""
-    return GrantPublic.of(service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id))
+    """Revoke a grant (or withdraw a proposal); it stays on record with the time and who revoked it."""
+    ended = service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id)
+    return GrantPublic.of(ended, runtime.clock.now())
 
 
 @router.get("/roles", response_model=list[RolePublic])
@@ -110,15 +136,15 @@ def list_roles(session: SessionDep, principal: Manager) -> list[RolePublic]:
 
 @router.post("/roles", response_model=RolePublic, status_code=201)
 def add_role(data: RoleCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> RolePublic:
-    """A custom role made of named permissions."""
+    """A custom role made of named permissions, each of which its author holds for "*"."""
     role = service.define_role(
         session,
         runtime.clock,
-        principal.actor,
+        principal,
+        runtime.policy,
         name=data.name,
         description=data.description,
         permissions=data.permissions,
-        by=principal.staff_id,
     )
     return RolePublic(name=role.name, description=role.description, permissions=role.permissions, built_in=False)
 
@@ -142,4 +168,4 @@ def revoke_staff_token(
 @router.get("/access-review", response_model=list[AccessReviewRow])
 def review(session: SessionDep, runtime: RuntimeDep, principal: Manager) -> list[AccessReviewRow]:
     """Every live grant with what needs a look: unused, expiring soon, no second factor, duties combined."""
-    return access_review(session, runtime.clock)
+    return access_review(session, runtime.clock, policy=runtime.policy)
