@@ -242,7 +242,10 @@ def systems_panel(session: Session, policy: Policy) -> SystemsPanel:
 def grants_panel(session: Session, clock: Clock) -> GrantsPanel:
     now = clock.now()
     until = now + timedelta(days=GRANT_DAYS)
-    active = and_(Grant.revoked_at.is_(None), Grant.expires_at.is_not(None), Grant.expires_at > now)
+    # A proposal waiting for four eyes is not a grant in force, so it does not "end" either.
+    active = and_(
+        Grant.status == "active", Grant.revoked_at.is_(None), Grant.expires_at.is_not(None), Grant.expires_at > now
+    )
     count, first = session.execute(
         select(func.count(), func.min(Grant.expires_at, type_=UTCDateTime())).where(active, Grant.expires_at <= until)
     ).one()
