@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from custos.access.models import Grant, Staff
 from custos.actor import Actor
 from custos.cli.main import build_cli
 from custos.clock import FixedClock
@@ -26,6 +27,7 @@ from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 from custos.settings import Settings
+from custos.systems.models import SystemState
 
 STAFF = Actor(kind="staff", id=None, label="staff:test")
 StaffFactory = Callable[..., Any]
@@ -53,14 +55,14 @@ def add_prospect(runtime: Runtime, email: str, last: date) -> str:
         return people.add_person(session, runtime.register, data).ref
 
 
-def test_a_clean_register_breaks_no_promise(runtime: Runtime) -> None:
+def test_a_clean_register_breaks_no_promise(owned: Runtime, runtime: Runtime) -> None:
     add_prospect(runtime, "fresh@example.se", date(2026, 1, 10))
     result = check(runtime)
     assert result.healthy, broken(result)
     assert len(result.outcomes) >= 4
 
 
-def test_each_kind_of_broken_promise_is_named_with_its_fix(runtime: Runtime, clock: FixedClock) -> None:
+def test_each_kind_of_broken_promise_is_named_with_its_fix(owned: Runtime, runtime: Runtime, clock: FixedClock) -> None:
     overdue = add_prospect(runtime, "old@example.se", date(2014, 5, 2))  # due 2024-05-02, never swept
     with runtime.db.transaction() as session:
         # A person written around the services (an old import, a hand-edited database): no relationship at all.
@@ -86,6 +88,13 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(runtime: Runtime, clo
                 kinds=["confidentiality"],
             ),
         )
+        # A grant written past the four-eyes services, and a system handed to someone who left.
+        member = Staff(email="eve@staff.test", name="Eve", status="active", password_hash="x", created_at=clock.now())
+        session.add(member)
+        session.flush()
+        grant = Grant(staff_id=member.id, role="privacy_officer", scope="*", granted_at=clock.now())
+        session.add(grant)
+        session.get_one(SystemState, "crm").owner = "gone@staff.test"
     result = check(runtime)
     found = broken(result)
     assert set(found) == {
@@ -93,7 +102,13 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(runtime: Runtime, clo
         "nobody-kept-past-due",
         "request-answered-in-time",
         "breach-notified-in-time",
+        "personal-data-needs-second-approval",
+        "system-has-owner",
     }
+    assert [f.split(" (")[0] for f in found["personal-data-needs-second-approval"]] == [
+        f"grant {grant.id}: grant {grant.id}"
+    ]
+    assert found["system-has-owner"] == ["system crm: owner gone@staff.test: its owner has no staff account"]
     assert found["person-has-basis"] == [
         f"person {lonely.ref}: has no relationship: no purpose and no legal basis to keep them"
     ]
@@ -106,7 +121,7 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(runtime: Runtime, clo
     assert "custos retention sweep" in fixes["nobody-kept-past-due"]
 
 
-def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(runtime: Runtime) -> None:
+def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(owned: Runtime, runtime: Runtime) -> None:
     today = runtime.clock.now().date()
     add_prospect(runtime, "today@example.se", today.replace(year=today.year - 10))
     assert check(runtime).healthy
@@ -132,7 +147,9 @@ def run(env: dict[str, str], *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_the_cli_exits_1_on_a_broken_promise_and_0_once_it_is_fixed(runtime: Runtime, env: dict[str, str]) -> None:
+def test_the_cli_exits_1_on_a_broken_promise_and_0_once_it_is_fixed(
+    owned: Runtime, runtime: Runtime, env: dict[str, str]
+) -> None:
     code, out = run(env, "doctor")
     assert (code, "Every promise holds" in out) == (0, True), out
     ref = add_prospect(runtime, "late@example.se", date(2001, 3, 1))
@@ -173,7 +190,7 @@ def test_a_member_without_doctor_read_is_refused(
     assert "doctor.read" in out
 
 
-def test_the_check_is_as_of_the_day_given(runtime: Runtime) -> None:
+def test_the_check_is_as_of_the_day_given(owned: Runtime, runtime: Runtime) -> None:
     add_prospect(runtime, "future@example.se", date(2026, 6, 1))
     assert check(runtime).healthy
     assert "nobody-kept-past-due" in broken(check(runtime, date(2036, 6, 2)))

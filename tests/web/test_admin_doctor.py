@@ -14,6 +14,7 @@ from custos.invariants import INVARIANTS
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime
+from example_install import own_every_system
 
 LoginAs = Callable[..., TestClient]
 
@@ -28,7 +29,15 @@ def _overdue_prospect(runtime: Runtime) -> str:
         return people.add_person(session, runtime.register, data).ref
 
 
-def test_a_clean_register_shows_every_promise_holding(client: TestClient) -> None:
+def test_a_fresh_install_names_the_systems_nobody_can_act_in(client: TestClient) -> None:
+    page = client.get("/admin/doctor")
+    assert "system-has-owner" in page.text
+    assert '<a href="/admin/systems/crm">system crm</a>' in page.text
+    assert "its owner has no staff account" in page.text
+
+
+def test_a_clean_register_shows_every_promise_holding(client: TestClient, runtime: Runtime) -> None:
+    own_every_system(runtime)
     page = client.get("/admin/doctor")
     assert page.status_code == 200
     assert f"Every promise holds: {len(INVARIANTS)} checked" in page.text
@@ -36,6 +45,7 @@ def test_a_clean_register_shows_every_promise_holding(client: TestClient) -> Non
 
 
 def test_a_broken_promise_names_the_record_links_it_and_says_what_to_do(client: TestClient, runtime: Runtime) -> None:
+    own_every_system(runtime)
     ref = _overdue_prospect(runtime)
     page = client.get("/admin/doctor")
     assert page.status_code == 200

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from custos.errors import NotFound
-from custos.invariants import deadline_checks, register_checks, retention_checks
+from custos.invariants import access_checks, deadline_checks, register_checks, retention_checks, systems_checks
 from custos.invariants.finding import Check
 from custos.texts import Language, Texts, read_texts
 
@@ -44,6 +44,12 @@ INVARIANTS: tuple[Invariant, ...] = (
         "request-answered-in-time", "GDPR Art. 12(3); Reg. (EEC, Euratom) 1182/71", deadline_checks.requests_overdue
     ),
     Invariant("breach-notified-in-time", "GDPR Art. 33(1), 33(5)", deadline_checks.breaches_unnotified),
+    Invariant("system-has-owner", "GDPR Art. 5(2), 17(1), 24(1)", systems_checks.unowned_systems),
+    Invariant("no-task-waits", "GDPR Art. 12(3), 17(1), 19", systems_checks.waiting_tasks),
+    Invariant(
+        "personal-data-needs-second-approval", "GDPR Art. 5(1)(f), 32(1)(b), 32(4)", access_checks.unapproved_grants
+    ),
+    Invariant("grant-within-granter", "GDPR Art. 25(2), 32(4)", access_checks.grants_beyond_granter),
 )
 
 

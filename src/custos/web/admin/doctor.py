@@ -30,6 +30,8 @@ _LINKS = {
     "request": ("/admin/requests/{id}", "requests.manage"),
     "incident": ("/admin/incidents/{id}", "incidents.read"),
     "system": ("/admin/systems/{id}", "systems.read"),
+    "task": ("/admin/systems/waiting", "systems.read"),
+    "grant": ("/admin/staff", "staff.manage"),
 }
 _SUBJECT = re.compile(r"(?P<kind>[a-z_]+) (?P<id>[A-Za-z0-9_.:-]+)")
 
