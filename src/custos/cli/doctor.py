@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
             principal = require(ctx, rt, "doctor.read")
             on = at.date() if at is not None else today(rt.clock)
             now = rt.clock.now() if at is None else datetime.combine(on, time(12), tzinfo=UTC)
-            check = InvariantContext(policy=rt.policy, on=on, now=now)
+            check = InvariantContext(policy=rt.policy, on=on, now=now, unassigned_days=rt.settings.system_task_days)
             with rt.db.transaction() as session:
                 result = run_doctor(session, rt.clock, principal.actor, check, only=only)
         if as_json:

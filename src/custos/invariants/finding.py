@@ -11,10 +11,6 @@ from sqlalchemy.orm import Session
 
 from custos.policy import Policy
 
-# A system task may wait this long for its owner before the doctor reports it (Art. 12(3): a request's month
-# must leave the owner time to act; retention's daily sweep means an erasure waiting a week is already late).
-UNASSIGNED_DAYS = 7
-
 
 @dataclass(frozen=True)
 class InvariantContext:
@@ -23,7 +19,9 @@ class InvariantContext:
     policy: Policy
     on: date
     now: datetime
-    unassigned_days: int = UNASSIGNED_DAYS
+    # How long a system task may stay open before it is late: the setting `system_task_days` (Art. 12(3): a
+    # request's month must leave the owner time to act, and retention's daily sweep is late after a week).
+    unassigned_days: int = 7
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,9 @@ def link_for(subject: str, viewer: Viewer) -> str | None:
 @router.get("", response_class=HTMLResponse)
 def doctor_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
     on = today(runtime.clock)
-    ctx = InvariantContext(policy=runtime.policy, on=on, now=runtime.clock.now())
+    ctx = InvariantContext(
+        policy=runtime.policy, on=on, now=runtime.clock.now(), unassigned_days=runtime.settings.system_task_days
+    )
     with runtime.db.transaction() as session:
         result = run_doctor(session, runtime.clock, principal.actor, ctx)
     return render_page(
