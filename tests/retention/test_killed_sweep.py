@@ -41,7 +41,7 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def _sweep_until_paused(settings: Settings, pause_after: int) -> None:
-    command = [sys.executable, "-m", "custos", "retention", "sweep", "--batch", "2"]
+    command = [sys.executable, "-m", "custos", "retention", "sweep", "--yes", "--batch", "2"]
     process = subprocess.Popen(
         command, env=_env(settings, **{PAUSE_ENV: str(pause_after)}), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -83,7 +83,10 @@ def test_a_killed_sweep_finishes_on_the_next_run_erasing_each_person_once(
     assert sum(len(tombstones(runtime, ref)) for ref in refs) == pause_after
 
     again = subprocess.run(
-        [sys.executable, "-m", "custos", "retention", "sweep"], env=_env(settings), capture_output=True, text=True
+        [sys.executable, "-m", "custos", "retention", "sweep", "--yes"],
+        env=_env(settings),
+        capture_output=True,
+        text=True,
     )
     assert again.returncode == 0, again.stderr
     with runtime.db.transaction() as session:

@@ -66,7 +66,7 @@ def test_dry_run_changes_nothing_and_sweep_erases_with_a_summary(
     assert code == 0, out
     assert "1 people would be erased" in out
     assert exists(runtime, ref)
-    code, out = run(env, "retention", "sweep")
+    code, out = run(env, "retention", "sweep", "--yes")
     assert code == 0, out
     assert "Retention sweep" in out
     assert not exists(runtime, ref)
@@ -85,7 +85,7 @@ def test_holds_from_the_command_line(
     assert code == 0, out
     code, out = run(env, "retention", "hold", "list")
     assert "Claim 2026-3" in out
-    code, out = run(env, "retention", "sweep")
+    code, out = run(env, "retention", "sweep", "--yes")
     assert code == 0, out
     assert exists(runtime, ref)
     code, out = run(env, "retention", "hold", "release", "1")
@@ -93,7 +93,7 @@ def test_holds_from_the_command_line(
     code, out = run(env, "retention", "hold", "release", "1")
     assert code == 1
     assert "already released" in out
-    assert run(env, "retention", "sweep")[0] == 0
+    assert run(env, "retention", "sweep", "--yes")[0] == 0
     assert not exists(runtime, ref)
 
 

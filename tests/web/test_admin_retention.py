@@ -254,7 +254,7 @@ def test_a_hold_form_with_problems_says_which_field(client: TestClient, runtime:
 
 
 def test_run_sweep_now_makes_the_job_due_and_is_audited(client: TestClient, runtime: Runtime) -> None:
-    woken = client.post("/admin/retention/sweeps", follow_redirects=False)
+    woken = client.post("/admin/retention/sweeps", data={"people": "0"}, follow_redirects=False)
     assert (woken.status_code, woken.headers["location"]) == (303, "/admin/retention?done=sweep_requested#sweeps")
     with runtime.db.transaction() as session:
         job = session.get(JobRun, RETENTION_SWEEP)
@@ -268,13 +268,14 @@ def test_run_sweep_now_makes_the_job_due_and_is_audited(client: TestClient, runt
 def test_recent_sweeps_show_their_tombstone_counts(
     client: TestClient, runtime: Runtime, register: dict[str, str]
 ) -> None:
-    client.post("/admin/retention/sweeps")
+    client.post("/admin/retention/sweeps", data={"people": "1"})  # the dry run's number: the overdue prospect
     assert scheduler_for(runtime).tick() == [RETENTION_SWEEP]
     sweeps = client.get("/admin/retention").text.split('id="sweeps"', 1)[1]
     row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", sweeps, re.S)
     assert row is not None
     cells = re.findall(r'<td class="num">(\d+)</td>', row.group(1))
-    assert cells == ["1", "0", "0", "1"]  # erased, trimmed, held, tombstones: the overdue prospect
+    assert cells == ["1", "0", "0"]  # erased, trimmed, held: the overdue prospect
+    assert re.search(r'<a href="/admin/retention/tombstones\?sweep=\d+">1</a>', row.group(1))  # its tombstone
     assert "<td>Done</td>" in row.group(1)
 
 

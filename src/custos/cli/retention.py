@@ -1,4 +1,4 @@
-"""`custos retention plan|sweep|sweeps|hold …`: storage limitation (Art. 5(1)(e)) from the command line.
+"""`custos retention plan|sweep|sweeps|hold|tombstones …`: storage limitation (Art. 5(1)(e)) from the command line.
 
 Reading the plan needs `retention.read`, sweeping and holds need `retention.run`, both for the acting staff
 member (`--as EMAIL`). The plan names people by ref only: it lists relationships and dates, never contact
@@ -25,18 +25,23 @@ from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.clock import today
+from custos.errors import CustosError
 from custos.retention import holds as holds_service
 from custos.retention.history import recent_sweeps
 from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.preview import preview_sweep
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
 from custos.retention.sweep import BATCH, SweepReport, run_sweep
 from custos.retention.sweep import Progress as SweepProgress
 from custos.retention.systems_step import SystemSteps
+from custos.retention.tombstones import get_tombstone, list_tombstones
 
 app = typer.Typer(help="Retention: who is due for erasure, sweeps, and legal holds.", no_args_is_help=True)
 hold_app = typer.Typer(help="Legal holds that stop erasure (Art. 17(3)(e)).", no_args_is_help=True)
+tombstones_app = typer.Typer(help="Tombstones: the proof of each erasure, without personal data.", no_args_is_help=True)
 app.add_typer(hold_app, name="hold")
+app.add_typer(tombstones_app, name="tombstones")
 
 _DATE = ["%Y-%m-%d"]
 
@@ -90,27 +95,33 @@ def plan(
 def sweep(
     ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be erased today.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask: erase what is due (for cron and scripts).")
+    ] = False,
     batch: Annotated[int, typer.Option(min=1, max=5000, help="Tasks per transaction.")] = BATCH,
 ) -> None:
-    """Erase everyone due today (finishing any interrupted sweep first), with a progress bar and a summary."""
+    """Erase everyone due today (finishing any interrupted sweep first), with a progress bar and a summary.
+
+    It first says how many people it would erase or trim and asks before anything is erased (erasure cannot be
+    undone, Art. 17); `--yes` skips the question, `--dry-run` stops after the count.
+    """
     st = state(ctx)
     with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.read" if dry_run else "retention.run")
+        with rt.db.transaction() as session:
+            preview = preview_sweep(session, rt.policy, rt.clock, principal.actor, limit=0)
+        said = (
+            f"as of {preview.as_of}: {preview.erase} people would be erased, {preview.trim} trimmed, "
+            f"{preview.held} held"
+            + (f"; {preview.unfinished} tasks of an unfinished sweep are finished first" if preview.unfinished else "")
+        )
         if dry_run:
-            principal = require(ctx, rt, "retention.read")
-            on = today(rt.clock)
-            counts = {"erase": 0, "trim": 0, "held": 0}
-            with rt.db.transaction() as session:
-                for person in iter_plan(session, CompiledPolicy.of(rt.policy), on):
-                    counts[person.verdict.action if person.verdict.action != "keep" else "held"] += 1
-                audit.record(
-                    session, rt.clock, principal.actor, "retention.plan", details={"as_of": on.isoformat(), **counts}
-                )
-            st.console.print(
-                f"dry run as of {on}: {counts['erase']} people would be erased, {counts['trim']} trimmed, "
-                f"{counts['held']} held. Nothing was changed."
-            )
+            st.console.print(f"dry run {said}. Nothing was changed.")
             return
-        principal = require(ctx, rt, "retention.run")
+        if not yes:
+            st.console.print(f"The sweep {said}.")
+            if not _confirmed(f"Erase and trim these {preview.people} people now?"):
+                raise CustosError("nothing was erased: answer y to sweep, or pass --yes (e.g. from cron)")
         with _progress(st.errors) as advance:
             reports = run_sweep(
                 rt.db,
@@ -123,6 +134,13 @@ def sweep(
                 systems=SystemSteps(rt),
             )
     st.console.print(_summary(reports))
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return bool(typer.confirm(question, default=False))
+    except typer.Abort:  # no answer (end of input, or Ctrl-C): nothing is erased
+        return False
 
 
 @app.command()
@@ -201,6 +219,73 @@ def hold_list(
         active = "yes" if h.active else "no"
         table.add_row(str(h.id), escape(target), escape(h.reason), str(h.starts_on), until_text, h.created_by, active)
     st.console.print(table)
+
+
+@tombstones_app.command("list")
+def tombstones_list(
+    ctx: typer.Context,
+    sweep_id: Annotated[int | None, typer.Option("--sweep", help="Only this sweep's tombstones.")] = None,
+    ref: Annotated[str | None, typer.Option("--ref", help="Only this person's (by ref): was it erased?")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """Tombstones, newest first: when, which sweep, what state, counts per system. Audited."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.read")
+        with rt.db.transaction() as session:
+            page = list_tombstones(
+                session, rt.clock, principal.actor, sweep_id=sweep_id, subject_ref=ref, limit=limit, offset=offset
+            )
+    table = Table("id", "erased at", "as of", "sweep", "person (ref)", "action", "state", "kept until", "counts")
+    for t in page.items:
+        table.add_row(
+            str(t.id), t.erased_at.strftime("%Y-%m-%d %H:%M"), str(t.as_of), str(t.sweep_id or "—"), t.subject_ref,
+            t.action, t.state, str(t.retained_until or "—"), escape(_counts_text(t.counts)),
+        )  # fmt: skip
+    st.console.print(table)
+    last = page.offset + len(page.items)
+    st.console.print(f"{page.offset + 1 if page.items else 0}–{last} of {page.total} tombstones")
+
+
+@tombstones_app.command("show")
+def tombstones_show(ctx: typer.Context, tombstone_id: int) -> None:
+    """One tombstone: the rule and due date of each relationship removed, and the counts per system."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "retention.read")
+        with rt.db.transaction() as session:
+            t = get_tombstone(session, rt.clock, principal.actor, tombstone_id)
+    st.console.print(
+        f"tombstone {t.id}: person {t.subject_ref} {t.action} on {t.erased_at:%Y-%m-%d %H:%M} UTC "
+        f"(as of {t.as_of}), {t.state}"
+        + (f" until {t.retained_until}" if t.retained_until else "")
+        + (f", sweep {t.sweep_id}" if t.sweep_id else "")
+    )
+    entries = Table("category", "activity", "rule", "anchor", "due", "kept", title="Relationships removed")
+    for e in t.entries:
+        kept = ", ".join(e.get("retained_categories") or [])
+        until = e.get("retained_until")
+        entries.add_row(
+            str(e.get("subject_category", "")), str(e.get("activity", "")), escape(str(e.get("rule", ""))),
+            str(e.get("anchor", "")), str(e.get("due_on") or ""), f"{kept} until {until}" if kept else "",
+        )  # fmt: skip
+    st.console.print(entries)
+    counts = Table("system", "counts", title="Removed per system")
+    for system, found in t.counts.items():
+        counts.add_row(system, escape(_counts_text({system: found}).split(": ", 1)[-1]))
+    st.console.print(counts)
+
+
+def _counts_text(counts: dict[str, object]) -> str:
+    """`register: person 1, identities 2; crm: status done, customers deleted 1` — counts flattened, per system."""
+
+    def flat(value: object, prefix: str = "") -> list[str]:
+        if isinstance(value, dict):
+            return [part for key, inner in value.items() for part in flat(inner, f"{prefix}{key} ")]
+        return [f"{prefix}{value}"]
+
+    return "; ".join(f"{system}: {', '.join(flat(found))}" for system, found in counts.items())
 
 
 def _plan_table(on: date) -> Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -79,5 +80,28 @@ class PlanPage(BaseModel):
     people_to_trim: int
     people_held: int
     items: list[PlanLinePublic]
+    limit: int
+    offset: int
+
+
+class TombstonePublic(BaseModel):
+    """Proof of one erasure, without personal data: the person's opaque ref, which rules made them due, when,
+    and counts of what was removed per system (`custos.retention.models.Tombstone`)."""
+
+    id: int
+    sweep_id: int | None = Field(description="the sweep that erased the person; None for an erasure request")
+    subject_ref: str
+    action: str
+    state: str = Field(description="erased | retained_under_law | released")
+    retained_until: date | None
+    as_of: date
+    erased_at: datetime
+    counts: dict[str, Any] = Field(description='per system, e.g. {"register": {"person": 1, "identities": 2}}')
+    entries: list[dict[str, Any]] = Field(description="per relationship removed: category, activity, rule, due date")
+
+
+class TombstonePage(BaseModel):
+    total: int
+    items: list[TombstonePublic]
     limit: int
     offset: int

@@ -1,6 +1,8 @@
-"""The retention page: what falls due in the next 30/90/365 days, the plan, legal holds and recent sweeps.
+"""The retention pages: what falls due in the next 30/90/365 days, the plan, legal holds, recent sweeps, the
+dry run before a sweep started by hand, and the tombstones each erasure leaves.
 
-`retention.read` to look; `retention.run` to place or release a legal hold and to make the sweep due now.
+`retention.read` to look; `retention.run` to place or release a legal hold and to make the sweep due now,
+after a dry run that lists who it would erase and a confirmation of how many (an erasure cannot be undone).
 Like GET /api/v1/retention/plan, every look at the plan writes `retention.plan` in the same transaction: the
 plan names people by ref with their relationships' dates, pseudonymous personal data (Art. 5(2)). The page
 shows refs only, never a name or an address; the ref links to the person's own page, which is audited there.
@@ -27,9 +29,10 @@ from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.jobs.registry import RETENTION_SWEEP, scheduler_for
 from custos.register.models import Organisation
-from custos.retention import holds
+from custos.retention import holds, tombstones
 from custos.retention.history import recent_sweeps
 from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.preview import preview_sweep
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
@@ -233,12 +236,92 @@ def release_hold(request: Request, hold_id: int, principal: Runner, viewer: View
     return RedirectResponse("/admin/retention?done=hold_released#holds", status_code=303)
 
 
+@router.get("/sweep", response_class=HTMLResponse)
+def sweep_preview_page(
+    request: Request,
+    principal: Runner,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    """The dry run before "Run the sweep now": who would be erased, with rule and due date, and a confirmation."""
+    return _sweep_page(request, runtime, principal, viewer, offset=offset)
+
+
 @router.post("/sweeps", response_class=HTMLResponse)
-def wake_sweep(principal: Runner, runtime: RuntimeDep) -> Response:
-    """As POST /api/v1/retention/sweeps: the sweep is not run in the request; a worker's next tick runs it."""
+def wake_sweep(
+    request: Request, principal: Runner, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """As POST /api/v1/retention/sweeps, once the number of people the dry run showed is confirmed: the sweep
+    is not run in the request; a worker's next tick runs it. A plan that changed since is shown again."""
+    confirmed = text(form, "people", limit=9)
+    with runtime.db.transaction() as session:
+        preview = preview_sweep(session, runtime.policy, runtime.clock, principal.actor, limit=0)
+    if not confirmed.isdigit() or int(confirmed) != preview.people:
+        # Nothing is erased on a number that is not the plan's now: shown again, with what changed.
+        refused = "changed" if confirmed.isdigit() else "unconfirmed"
+        return _sweep_page(request, runtime, principal, viewer, refused=refused)
     scheduler_for(runtime).wake(RETENTION_SWEEP)
     with runtime.db.transaction() as session:
         audit.record(
-            session, runtime.clock, principal.actor, "retention.sweep_requested", target=f"job:{RETENTION_SWEEP}"
+            session,
+            runtime.clock,
+            principal.actor,
+            "retention.sweep_requested",
+            target=f"job:{RETENTION_SWEEP}",
+            details={"as_of": preview.as_of.isoformat(), "confirmed_people": preview.people},
         )
     return RedirectResponse("/admin/retention?done=sweep_requested#sweeps", status_code=303)
+
+
+def _sweep_page(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    viewer: Viewer,
+    *,
+    offset: int = 0,
+    refused: str | None = None,
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        preview = preview_sweep(session, runtime.policy, runtime.clock, principal.actor, limit=PAGE_SIZE, offset=offset)
+    return render_page(
+        request,
+        "retention_sweep.html.j2",
+        viewer=viewer,
+        status={"changed": 409, "unconfirmed": 422}.get(refused or "", 200),
+        preview=preview,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        refused=refused,
+    )
+
+
+@router.get("/tombstones", response_class=HTMLResponse)
+def tombstones_page(
+    request: Request,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    ref: Annotated[str | None, Query(max_length=36)] = None,
+    sweep: Annotated[str | None, Query(max_length=12)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    """The proofs of erasure, newest first, by sweep or by person (ref); each look is audited."""
+    # An empty filter box sends `sweep=`; only a number filters.
+    sweep_id = int(sweep) if sweep and sweep.strip().isdigit() else None
+    ref = (ref or "").strip().lower() or None
+    with runtime.db.transaction() as session:
+        page = tombstones.list_tombstones(
+            session, runtime.clock, principal.actor, sweep_id=sweep_id, subject_ref=ref, limit=PAGE_SIZE, offset=offset
+        )
+    return render_page(request, "tombstones.html.j2", viewer=viewer, page=page, ref=ref, sweep=sweep_id)
+
+
+@router.get("/tombstones/{tombstone_id}", response_class=HTMLResponse)
+def tombstone_page(
+    request: Request, tombstone_id: int, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        found = tombstones.get_tombstone(session, runtime.clock, principal.actor, tombstone_id)
+    return render_page(request, "tombstone.html.j2", viewer=viewer, t=found)

@@ -1,4 +1,4 @@
-"""Retention over HTTP: the plan, legal holds, sweeps. `retention.read` to look, `retention.run` to act.
+"""Retention over HTTP: the plan, legal holds, sweeps, tombstones. `retention.read` to look, `retention.run` to act.
 
 A sweep is not run inside the request: POST /sweeps makes the daily sweep job due now, and the next tick of
 a worker (the thread in `custos serve`, or `custos worker`) runs it — a job is only a wake-up.
@@ -20,7 +20,16 @@ from custos.retention import holds
 from custos.retention.history import recent_sweeps
 from custos.retention.plan import iter_plan, plan_lines
 from custos.retention.rules import CompiledPolicy
-from custos.retention.schemas import HoldCreate, HoldPublic, PlanLinePublic, PlanPage, SweepPublic
+from custos.retention.schemas import (
+    HoldCreate,
+    HoldPublic,
+    PlanLinePublic,
+    PlanPage,
+    SweepPublic,
+    TombstonePage,
+    TombstonePublic,
+)
+from custos.retention.tombstones import MAX_PAGE, get_tombstone, list_tombstones
 from custos.web.auth import Require
 from custos.web.deps import RuntimeDep, SessionDep
 
@@ -99,3 +108,24 @@ def wake_sweep(session: SessionDep, runtime: RuntimeDep, principal: Runner) -> S
     due = scheduler_for(runtime).wake(RETENTION_SWEEP)
     audit.record(session, runtime.clock, principal.actor, "retention.sweep_requested", target=f"job:{RETENTION_SWEEP}")
     return SweepWake(job=RETENTION_SWEEP, due_at=due)
+
+
+@router.get("/tombstones", response_model=TombstonePage)
+def tombstones(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    principal: Reader,
+    sweep: Annotated[int | None, Query(description="Only the tombstones of this sweep.")] = None,
+    ref: Annotated[str | None, Query(max_length=36, description="Only this person's (by ref).")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TombstonePage:
+    """Proofs of erasure, newest first: rule, dates and counts per system; no personal data. Audited."""
+    return list_tombstones(
+        session, runtime.clock, principal.actor, sweep_id=sweep, subject_ref=ref, limit=limit, offset=offset
+    )
+
+
+@router.get("/tombstones/{tombstone_id}", response_model=TombstonePublic)
+def tombstone(tombstone_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> TombstonePublic:
+    return get_tombstone(session, runtime.clock, principal.actor, tombstone_id)
