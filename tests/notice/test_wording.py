@@ -107,3 +107,25 @@ def test_swedish_retention_is_grammatical() -> None:
     rule = RetentionRule.model_validate({"keep": "P1Y", "from": "relationship.ended"})
     said = retention(load_wording("sv"), rule, [SubjectKind.EMPLOYEE])
     assert said == "Raderas senast ett år efter att anställningen upphörde."
+
+
+def test_a_former_contacts_bound_is_told_in_both_languages() -> None:
+    rule = RetentionRule.model_validate(
+        {
+            "while": "organisation.is_customer",
+            "then": "P10Y",
+            "from": "organisation.customer_until",
+            "contact_ended": {"keep": "P1Y"},
+        }
+    )
+    english = retention(load_wording("en"), rule, [SubjectKind.CUSTOMER_CONTACT])
+    assert english == (
+        "Kept while your organisation is a customer of ours, and deleted at most ten years after it stops being "
+        "one. If your own role ends while your organisation is still a customer of ours, your data is deleted at "
+        "most one year after your role ended."
+    )
+    swedish = retention(load_wording("sv"), rule, [SubjectKind.CUSTOMER_CONTACT])
+    assert swedish.endswith(
+        "Om din egen roll upphör medan din organisation fortfarande är kund hos oss, raderas dina uppgifter "
+        "senast ett år efter att din roll upphörde."
+    )

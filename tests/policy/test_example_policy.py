@@ -58,8 +58,13 @@ def test_customer_contacts_kept_while_customer_then_at_most_ten_years(policy: Po
     assert activity.retention.while_ is Condition.IS_CUSTOMER
     assert activity.erasure is not None
     assert activity.erasure.via == "support"
-    # The person's role ended, the organisation is still a customer: still kept.
-    assert due_date(activity.retention, RetentionFacts(relationship_ended=date(2020, 1, 1), is_customer=True)) is None
+    # The organisation is still a customer and the person still its contact: kept.
+    assert due_date(activity.retention, RetentionFacts(is_customer=True)) is None
+    # The person's own role ended, the organisation is still a customer: kept one more year (the seed: "we
+    # usually continue to save"; the bound is the example's ASSUMPTION).
+    assert due_date(activity.retention, RetentionFacts(relationship_ended=date(2020, 1, 1), is_customer=True)) == date(
+        2021, 1, 1
+    )
     stopped = RetentionFacts(customer_until=date(2024, 6, 30))
     assert due_date(activity.retention, stopped) == date(2034, 6, 30)
 

@@ -139,3 +139,28 @@ def test_invalid_policy_reports_errors_and_no_warnings(tmp_path: Path) -> None:
     assert not report.ok
     assert [error.location for error in report.errors] == ["consent.implied_by_browsing"]
     assert report.warnings == []
+
+
+def test_contact_ended_errors_are_placed_on_their_line(tmp_path: Path) -> None:
+    prospects = "      from: last_interaction\n      reason: Sales cycles"
+    report = check_policy(
+        variant(
+            tmp_path,
+            ("        from: relationship.ended\n", "        from: organisation.customer_until\n"),
+            (prospects, "      from: last_interaction\n      contact_ended: {keep: P1Y}\n      reason: Sales cycles"),
+        ),
+        ON,
+    )
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    wrong_from = next(i for i, text in enumerate(lines, 1) if text == "        from: relationship.ended")
+    by_location = {error.location: error for error in report.errors}
+    assert set(by_location) == {
+        "activities[0].retention.contact_ended.from",
+        "activities[1].retention.contact_ended",
+    }
+    assert by_location["activities[0].retention.contact_ended.from"].line == wrong_from
+    assert "their own role ended" in by_location["activities[0].retention.contact_ended.from"].message
+    prospect_error = by_location["activities[1].retention.contact_ended"]
+    assert "does not depend on an organisation" in prospect_error.message
+    assert prospect_error.line is not None
+    assert prospect_error.line > wrong_from

@@ -3,8 +3,9 @@
 from datetime import date
 
 import pytest
+from pydantic import ValidationError
 
-from custos.policy import RetentionFacts, RetentionRule, due_date
+from custos.policy import Anchor, Due, LegalRetention, RetentionFacts, RetentionRule, due, due_date
 
 
 def rule(**fields: str) -> RetentionRule:
@@ -68,3 +69,39 @@ def test_describe_says_period_and_anchor_in_words() -> None:
     )
     books = rule(keep="P7Y", round="end_of_year", **{"from": "financial_year.ended"})
     assert books.describe() == ("7 years after the end of the calendar year in which the financial year ended")
+
+
+CUSTOMER_WITH_BOUND = {
+    "while": "organisation.is_customer",
+    "then": "P10Y",
+    "from": "organisation.customer_until",
+    "contact_ended": {"keep": "P1Y", "from": "relationship.ended"},
+}
+
+
+def test_a_former_contact_of_a_current_customer_is_due_a_bounded_time_after_their_own_end() -> None:
+    bounded = RetentionRule.model_validate(CUSTOMER_WITH_BOUND)
+    # Still their contact: kept while the organisation is a customer.
+    assert due_date(bounded, RetentionFacts(relationship_started=date(2015, 1, 1), is_customer=True)) is None
+    # Their own role ended: one year later, although the organisation is still a customer.
+    former = RetentionFacts(relationship_ended=date(2016, 2, 29), is_customer=True)
+    assert due(bounded, former) == Due(date(2017, 2, 28), Anchor.RELATIONSHIP_ENDED, date(2016, 2, 29), True)
+    # The earlier of the two dates: the organisation's end plus ten years, when it comes first.
+    both = RetentionFacts(relationship_ended=date(2024, 1, 1), customer_until=date(2010, 1, 1))
+    assert due(bounded, both) == Due(date(2020, 1, 1), Anchor.CUSTOMER_UNTIL, date(2010, 1, 1), False)
+    assert bounded.describe().endswith(
+        "; a former contact, whose own role ended while the organisation is still a customer, 1 year after their "
+        "own role ended, if that is earlier"
+    )
+
+
+def test_contact_ended_is_refused_where_it_cannot_mean_anything() -> None:
+    with pytest.raises(ValidationError) as no_organisation:
+        rule(keep="P10Y", **{"from": "relationship.ended", "contact_ended": {"keep": "P1Y"}})  # type: ignore[arg-type]
+    assert no_organisation.value.errors()[0]["loc"] == ("contact_ended",)
+    with pytest.raises(ValidationError) as other_anchor:
+        RetentionRule.model_validate({**CUSTOMER_WITH_BOUND, "contact_ended": {"keep": "P1Y", "from": "collected"}})
+    assert other_anchor.value.errors()[0]["loc"] == ("contact_ended", "from")
+    with pytest.raises(ValidationError) as legal:
+        LegalRetention.model_validate({**CUSTOMER_WITH_BOUND, "law": "Bokföringslagen (1999:1078)"})
+    assert "legal minimum" in legal.value.errors()[0]["msg"]

@@ -52,6 +52,15 @@ def counted_from(words: Wording, rule: RetentionRule, kinds: list[SubjectKind]) 
 
 
 def retention(words: Wording, rule: RetentionRule, kinds: list[SubjectKind]) -> str:
+    text = _retention(words, rule, kinds)
+    if rule.contact_ended is not None and rule.role is not None:
+        # Art. 13(2)(a): a former contact is told the shorter period that applies to them too.
+        bound = words(f"retention.contact_ended.{rule.role}", period=words.duration(rule.contact_ended.keep))
+        text = f"{text} {bound}"
+    return text
+
+
+def _retention(words: Wording, rule: RetentionRule, kinds: list[SubjectKind]) -> str:
     period = words.duration(rule.period)
     if rule.while_ is None:
         return words("retention.keep", period=period, after=counted_from(words, rule, kinds))

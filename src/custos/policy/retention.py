@@ -9,6 +9,15 @@ is due for erasure. A rule is one of two shapes:
 `round: end_of_year` moves the anchor to the end of its calendar year first, which is how Bokföringslagen
 (1999:1078) 7 kap. 2 § counts: "through the 7th year after the end of the calendar year in which the financial
 year ended" = `{keep: P7Y, from: financial_year.ended, round: end_of_year}`.
+
+A rule that keeps a contact for as long as their organisation holds a role may bound how long a *former* contact
+(the person's own role ended, the organisation's did not) is kept:
+
+    {while: organisation.is_customer, then: P10Y, from: organisation.customer_until,
+     contact_ended: {keep: P2Y, from: relationship.ended}}
+
+The relationship is then due on the earlier of the two dates (Art. 5(1)(e): no longer than the purpose needs;
+a person who no longer deals with us is not needed to reach the customer).
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from custos.policy._base import DatePeriod, PolicyModel, Text
@@ -52,6 +61,36 @@ class Rounding(StrEnum):
     END_OF_MONTH = "end_of_month"
 
 
+# The organisation role a rule depends on, by its `while` condition or its `from` anchor.
+ROLE_OF_CONDITION = {
+    Condition.IS_CUSTOMER: "customer",
+    Condition.IS_SUPPLIER: "supplier",
+    Condition.IS_PARTNER: "partner",
+}
+ROLE_OF_ANCHOR = {Anchor.CUSTOMER_UNTIL: "customer", Anchor.SUPPLIER_UNTIL: "supplier", Anchor.PARTNER_UNTIL: "partner"}
+
+
+class ContactEnded(PolicyModel):
+    """How long a former contact is kept while their organisation still holds its role: `keep` after the
+    person's own relationship ended. The seed policy: "we usually continue to save your contact information"."""
+
+    keep: DatePeriod = Field(description="the period after the person's own role ended, e.g. P2Y")
+    from_: Anchor = Field(
+        default=Anchor.RELATIONSHIP_ENDED, alias="from", description="always relationship.ended: the person's own end"
+    )
+
+    @field_validator("from_")
+    @classmethod
+    def _own_end(cls, value: Anchor) -> Anchor:
+        if value is not Anchor.RELATIONSHIP_ENDED:
+            raise PydanticCustomError(
+                "contact_ended_from",
+                "a former contact is counted from the day their own role ended, not from {value}",
+                {"value": str(value), "hint": "write `from: relationship.ended` (or leave `from` out)"},
+            )
+        return value
+
+
 class RetentionRule(PolicyModel):
     """How long data is kept; exactly one of `keep` (plain period) or `while` + `then`."""
 
@@ -63,6 +102,34 @@ class RetentionRule(PolicyModel):
     from_: Anchor = Field(alias="from", description="the register fact the period is counted from")
     round: Rounding | None = Field(default=None, description="move the `from` date to the end of its year/month")
     reason: Text | None = Field(default=None, description="why this long; required in practice beyond P10Y")
+    contact_ended: ContactEnded | None = Field(
+        default=None,
+        description="how long a former contact is kept while the organisation keeps its role, e.g. {keep: P2Y}",
+    )
+
+    @field_validator("contact_ended")
+    @classmethod
+    def _bounds_a_contact(cls, value: ContactEnded | None, info: ValidationInfo) -> ContactEnded | None:
+        if value is None:
+            return value
+        if issubclass(cls, LegalRetention):
+            raise PydanticCustomError(
+                "contact_ended_legal",
+                "a legal minimum cannot be shortened for former contacts",
+                {"hint": "remove `contact_ended` here; put it on the activity's retention"},
+            )
+        condition, anchor = info.data.get("while_"), info.data.get("from_")
+        if condition not in ROLE_OF_CONDITION and anchor not in ROLE_OF_ANCHOR:
+            raise PydanticCustomError(
+                "contact_ended_shape",
+                "`contact_ended` bounds how long a contact is kept after their own role ended while the "
+                "organisation keeps its role, but this rule does not depend on an organisation",
+                {
+                    "hint": "use it with e.g. `while: organisation.is_customer`, or count the rule itself from "
+                    "`relationship.ended`"
+                },
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_shape(self) -> Self:
@@ -92,6 +159,13 @@ class RetentionRule(PolicyModel):
         assert period is not None  # guaranteed by _one_shape
         return period
 
+    @property
+    def role(self) -> str | None:
+        """The organisation role the rule depends on (customer, supplier, partner), if any."""
+        if self.while_ in ROLE_OF_CONDITION:
+            return ROLE_OF_CONDITION[self.while_]
+        return ROLE_OF_ANCHOR.get(self.from_)
+
     def describe(self) -> str:
         """Plain words for notices and Art. 30 records (Art. 13(2)(a): the period or the criteria)."""
         anchor = _ANCHOR_WORDS[self.from_]
@@ -102,6 +176,11 @@ class RetentionRule(PolicyModel):
         text = f"{_in_words(self.period)} after {anchor}"
         if self.while_ is not None:
             text = f"while {_CONDITION_WORDS[self.while_]}, then {text}"
+        if self.contact_ended is not None:
+            text += (
+                f"; a former contact, whose own role ended while the organisation is still a {self.role}, "
+                f"{_in_words(self.contact_ended.keep)} after their own role ended, if that is earlier"
+            )
         return text
 
 
@@ -172,13 +251,39 @@ class RetentionFacts:
         }[condition]
 
 
+@dataclass(frozen=True)
+class Due:
+    """When a rule makes a relationship due, and which fact decided it."""
+
+    on: date | None
+    anchor: Anchor  # the fact counted from: the rule's own `from`, or relationship.ended for a former contact
+    anchor_date: date | None
+    contact_ended: bool  # the `contact_ended` bound decided (the person's own role ended first)
+
+
+def due(rule: RetentionRule, facts: RetentionFacts) -> Due:
+    """`due_date` with the fact that decided it, for plans and tombstones that say why."""
+    main = _main_due(rule, facts)
+    own_end = facts.relationship_ended
+    if rule.contact_ended is not None and own_end is not None:
+        bounded = add_duration(own_end, rule.contact_ended.keep)
+        if main is None or bounded < main:
+            return Due(bounded, Anchor.RELATIONSHIP_ENDED, own_end, True)
+    return Due(main, rule.from_, facts.date_of(rule.from_), False)
+
+
 def due_date(rule: RetentionRule, facts: RetentionFacts) -> date | None:
     """The first day on which the rule no longer allows keeping the data, or None while there is no end yet.
 
     None when the `while` condition still holds (e.g. the organisation is still a customer) or the anchor fact
     is absent (e.g. the relationship has not ended). A rounded anchor stands for the instant the year or month
-    ended, so P7Y from a financial year ended 2023-06-30 runs out at the end of 2030: due 2031-01-01.
+    ended, so P7Y from a financial year ended 2023-06-30 runs out at the end of 2030: due 2031-01-01. With
+    `contact_ended`, a former contact is due on the earlier of that date and `keep` after their own role ended.
     """
+    return due(rule, facts).on
+
+
+def _main_due(rule: RetentionRule, facts: RetentionFacts) -> date | None:
     if rule.while_ is not None and facts.holds(rule.while_):
         return None
     anchor = facts.date_of(rule.from_)
