@@ -27,6 +27,15 @@ CASES: dict[str, tuple[Setup, date, str]] = {
         date(2026, 2, 28),
         "customer-contacts",
     ),
+    # The organisation is still a customer, the person's own role ended on a leap day: one year (contact_ended)
+    "former contact of a current customer": (
+        lambda org: [
+            {"subject_category": "customer_contact", "organisation_id": org(customer=(date(2009, 1, 1), None)),
+             "started_on": date(2012, 1, 1), "ended_on": date(2016, 2, 29)}
+        ],
+        date(2017, 2, 28),
+        "customer-contacts",
+    ),
     # P10Y from the last interaction, on a month end
     "prospect": (
         lambda org: [{"subject_category": "prospect", "last_interaction_on": date(2016, 3, 31)}],

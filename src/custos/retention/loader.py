@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from custos.register.models import OrganisationRole, Relationship
+from custos.register.models import OrganisationRole, Person, Relationship
 from custos.retention.facts import RelationshipRow, RoleSpan
 from custos.retention.models import LegalHold
 from custos.retention.verdict import PersonFacts
@@ -24,7 +24,8 @@ def active_hold_filter(on: date) -> list[ColumnElement[bool]]:
 
 
 def load_people(session: Session, person_ids: Collection[int], holds_on: date) -> dict[int, PersonFacts]:
-    """The facts of each person that has relationships; a person id without any is left out."""
+    """The facts of each person still in the register, also of one with no relationship (which has nothing
+    that explains why they are held, so the verdict erases them)."""
     if not person_ids:
         return {}
     rels: dict[int, list[RelationshipRow]] = {}
@@ -44,6 +45,10 @@ def load_people(session: Session, person_ids: Collection[int], holds_on: date) -
         .order_by(Relationship.id)
     ):
         rels.setdefault(row.person_id, []).append(RelationshipRow(*row))
+    lonely = [pid for pid in person_ids if pid not in rels]
+    if lonely:
+        for pid in session.scalars(select(Person.id).where(Person.id.in_(lonely))):
+            rels[pid] = []
     org_ids = {r.organisation_id for rs in rels.values() for r in rs if r.organisation_id is not None}
     roles: dict[int, list[RoleSpan]] = {}
     if org_ids:

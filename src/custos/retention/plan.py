@@ -63,7 +63,7 @@ class PlanLine:
 
     person_ref: str
     action: str  # erase | trim | held
-    relationship_id: int
+    relationship_id: int | None  # None: the person has no relationship at all
     subject_category: str
     activity: str
     rule: str
@@ -74,9 +74,16 @@ class PlanLine:
     retained_categories: tuple[str, ...]
 
 
+# What a plan says of a person held with no relationship: no activity, so no rule of the policy, applies.
+NO_RELATIONSHIP = "no relationship: no purpose or legal basis to keep the person (GDPR Art. 5(1)(b), 6(1))"
+
+
 def plan_lines(person: PlannedPerson) -> list[PlanLine]:
     """The relationships the plan removes, and those a hold keeps although due."""
     verdict = person.verdict
+    if not verdict.relationships:
+        alone = "held" if verdict.held else verdict.action
+        return [PlanLine(person.ref, alone, None, "", "", NO_RELATIONSHIP, "", None, None, None, ())]
     removed = {r.row.id for r in verdict.removed}
     lines = []
     for r in verdict.relationships:

@@ -63,7 +63,7 @@ class SweepPublic(BaseModel):
 class PlanLinePublic(BaseModel):
     person_ref: str
     action: str
-    relationship_id: int
+    relationship_id: int | None = Field(description="None when the person has no relationship at all")
     subject_category: str
     activity: str
     rule: str

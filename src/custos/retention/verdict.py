@@ -7,6 +7,11 @@ a current customer contact keeps the customer relationship and the contact detai
 
 Never early: a relationship with no due date (open, or a missing fact) keeps the person, an unknown activity
 keeps the person, and a legal hold (Art. 17(3)(e)) keeps whatever it covers.
+
+A person with no relationship at all is held for no purpose and on no basis (Art. 5(1)(b), 6(1)): their erasure
+is due, unless a hold on the person keeps them. The register never removes a last relationship by itself (a
+trim keeps at least one; when every one is due the person is erased), so such a person is left from before the
+register refused them (`register.people.add_person`), or was written around it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from custos.policy.retention import due_date
+from custos.policy.retention import due, due_date
 from custos.retention.facts import RelationshipRow, RoleSpan, facts_for
 from custos.retention.rules import FIELD_CATEGORIES, CompiledPolicy
 
@@ -75,7 +80,8 @@ def judge_relationship(
         # and `custos policy check` is where the gap must be fixed.
         return RelationshipVerdict(rel, f"unknown activity {rel.activity!r}", "", None, None, False, held, None, ())
     facts = facts_for(rel, spans, on, rules.role_of_category.get(rel.subject_category))
-    due_on = due_date(activity.rule, facts)
+    decided = due(activity.rule, facts)
+    due_on = decided.on
     legal = [(category, due_date(rule, facts)) for category, rule in activity.legal]
     # A legal minimum whose anchor fact is missing cannot be dated: retained without an end date is wrong,
     # erasing it early is worse, so it keeps its category with the latest known date (or none).
@@ -85,8 +91,8 @@ def judge_relationship(
     return RelationshipVerdict(
         row=rel,
         rule=activity.described,
-        anchor=str(activity.rule.from_),
-        anchor_date=facts.date_of(activity.rule.from_),
+        anchor=str(decided.anchor),
+        anchor_date=decided.anchor_date,
         due_on=due_on,
         due=due_on is not None and due_on <= on,
         held=held,
@@ -106,9 +112,12 @@ def judge_person(rules: CompiledPolicy, person: PersonFacts, on: date) -> Person
         )
         for rel in person.relationships
     )
+    if not verdicts:
+        # No relationship: nothing to keep them for. A hold on the person (Art. 17(3)(e)) still keeps them.
+        return PersonVerdict(person.person_id, "keep" if person.person_held else "erase", person.person_held, (), ())
     held = any(v.due and v.held for v in verdicts)
     kept = [v for v in verdicts if not v.removable]
-    if not verdicts or len(kept) == len(verdicts):
+    if len(kept) == len(verdicts):
         return PersonVerdict(person.person_id, "keep", held, verdicts, ())
     if not kept:
         return PersonVerdict(person.person_id, "erase", held, verdicts, ())
