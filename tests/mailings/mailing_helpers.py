@@ -30,8 +30,10 @@ class Built:
     suppressed: set[int] = field(default_factory=set)
 
 
-def add_org(session: Session, ctx: RegisterContext, name: str, *, ended: date | None = None) -> int:
-    span = RoleSpan(role="customer", started_on=date(2020, 1, 1), ended_on=ended)
+def add_org(
+    session: Session, ctx: RegisterContext, name: str, *, ended: date | None = None, role: str = "customer"
+) -> int:
+    span = RoleSpan(role=role, started_on=date(2020, 1, 1), ended_on=ended)  # type: ignore[arg-type]
     return organisations.add_organisation(session, ctx.clock, OrganisationCreate(name=name, roles=[span])).id
 
 
@@ -43,7 +45,9 @@ def add_contact(
     category: str = "customer_contact",
     organisation_id: int | None = None,
     phone: str | None = None,
+    ended_on: date | None = None,
 ) -> tuple[str, int]:
+    """A person with one relationship; `ended_on` ends the person's own role (the organisation keeps its own)."""
     ref = people.add_person(
         session,
         ctx,
@@ -53,7 +57,10 @@ def add_contact(
             phones=[phone] if phone else [],
             relationships=[
                 RelationshipCreate(
-                    subject_category=category, activity=ACTIVITY.get(category), organisation_id=organisation_id
+                    subject_category=category,
+                    activity=ACTIVITY.get(category),
+                    organisation_id=organisation_id,
+                    ended_on=ended_on,
                 )
             ],
         ),

@@ -33,7 +33,8 @@ class Register:
 
 
 def _register(runtime: Runtime) -> Register:
-    """Five customer contacts of which two may be mailed, plus a prospect and a former customer's contact."""
+    """Five customer contacts of which two may be mailed, a prospect, a former customer's contact, and a former
+    contact of the current customer (their own role ended in 2010)."""
     ctx = runtime.register
     built = Register()
     with runtime.db.transaction() as session:
@@ -44,6 +45,9 @@ def _register(runtime: Runtime) -> Register:
         built.refs["fia"], _ = add_contact(session, ctx, "fia@gammal.se", organisation_id=former)
         built.refs["gus"], _ = add_contact(session, ctx, "gus@mässa.se", category="prospect")
         built.refs["hal"], _ = add_contact(session, ctx, None, organisation_id=current, phone="+46701234567")
+        built.refs["ida"], _ = add_contact(
+            session, ctx, "ida@kund.se", organisation_id=current, ended_on=date(2010, 1, 1)
+        )
         restrict_person(session, ctx, built.refs["cia"])
         suppress_email(session, ctx, "dan@kund.se")
         suppress_email(session, ctx, "eva@kund.se")
@@ -63,7 +67,14 @@ def test_a_selection_counts_each_exclusion_with_its_reason(runtime: Runtime) -> 
     with runtime.db.transaction() as session:
         counts = selections.count_saved(session, runtime.policy, runtime.clock, selection_id)
     assert counts.included == 2  # anna, bo
-    assert counts.excluded == {"restricted": 1, "suppressed": 2, "purpose": 1, "not_customer": 1, "no_email": 1}
+    assert counts.excluded == {
+        "restricted": 1,
+        "suppressed": 2,
+        "purpose": 1,
+        "not_customer": 1,
+        "role_ended": 1,  # ida: the organisation is a customer, but she is no longer its contact
+        "no_email": 1,
+    }
 
 
 def test_criteria_outside_the_policy_are_refused(runtime: Runtime) -> None:

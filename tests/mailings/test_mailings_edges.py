@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -56,6 +57,29 @@ def test_cli_select_count_export_create_and_send(runtime: Runtime, settings: Set
     assert refused.exit_code == 0
 
 
+def test_cli_select_by_role_leaves_out_a_contact_whose_own_role_ended(runtime: Runtime, settings: Settings) -> None:
+    """Issue 13: a contact whose relationship ended in 2010 was "included" in `mailings select --role customer`."""
+    ctx = runtime.register
+    with runtime.db.transaction() as session:
+        org = add_org(session, ctx, "Kund AB")
+        add_contact(session, ctx, "nu@kund.se", organisation_id=org)
+        add_contact(session, ctx, "förr@kund.se", organisation_id=org, ended_on=date(2010, 1, 1))
+    env = {
+        "CUSTOS_DATABASE_URL": settings.database_url,
+        "CUSTOS_KEY_FILE": str(settings.key_file),
+        "CUSTOS_POLICY_PATH": str(settings.policy_path),
+        "COLUMNS": "200",
+    }
+    result = CliRunner().invoke(
+        build_cli(), ["mailings", "select", "--name", "Customers", "--role", "customer"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") >= 3}
+    assert " 1 " in lines["included"]
+    assert " 1 " in lines["excluded: role_ended"]
+    assert "the person's own role ended" in lines["excluded: role_ended"]
+
+
 def test_api_selection_and_mailing(runtime: Runtime, login_as: object, settings: Settings, tmp_path: Path) -> None:
     _seed(runtime)
     dpo: TestClient = login_as("dpo")  # type: ignore[operator]
@@ -67,7 +91,14 @@ def test_api_selection_and_mailing(runtime: Runtime, login_as: object, settings:
     counted = dpo.get(f"/api/v1/selections/{sid}/count").json()
     assert counted == {
         "included": 2,
-        "excluded": {"restricted": 0, "suppressed": 1, "purpose": 0, "not_customer": 0, "no_email": 0},
+        "excluded": {
+            "restricted": 0,
+            "suppressed": 1,
+            "purpose": 0,
+            "not_customer": 0,
+            "role_ended": 0,
+            "no_email": 0,
+        },
     }
     exported = dpo.get(f"/api/v1/selections/{sid}/export")
     assert exported.status_code == 200

@@ -31,6 +31,7 @@ REASON_TEXT = {
     "suppressed": "objected to direct marketing (Art. 21(3))",
     "purpose": "their activity does not allow this use (Art. 5(1)(b))",
     "not_customer": "organisation no longer a customer",
+    "role_ended": "the person's own role ended",
     "no_email": "no email address",
 }
 

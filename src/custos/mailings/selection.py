@@ -4,7 +4,12 @@ Every selection leaves out, in this order (each person is counted under the firs
 restricted people (Art. 18), people who objected to direct marketing (Art. 21(3), the suppression list),
 people whose only matching relationships are for activities that do not list the selection's use
 (Art. 5(1)(b)), contacts whose organisation is no longer a customer where the policy keeps contact data only
-while it is one, and, for mailings, people with no email address.
+while it is one, people whose own role ended (every relationship that would let them in is ended: a former
+contact of a current customer is not "the customer's designated contact" the policy mails, Art. 5(1)(b)), and,
+for mailings, people with no email address.
+
+A person is included through one relationship that meets every condition at once: it matches the criteria,
+its activity lists the use, its organisation is still a customer where the rule asks that, and it is open.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from custos.records.figures import organisations_with_role
 from custos.register.models import Identity, Person, Relationship
 from custos.register.objections_models import Restriction, Suppression
 
-REASONS = ("restricted", "suppressed", "purpose", "not_customer", "no_email")
+REASONS = ("restricted", "suppressed", "purpose", "not_customer", "role_ended", "no_email")
 INCLUDED = "included"
 
 
@@ -59,21 +64,44 @@ def _reason(policy: Policy, criteria: Criteria, on: date) -> tuple[ColumnElement
     """(the person matches the criteria at all, the first reason that excludes them or 'included')."""
     allowed = [a.id for a in policy.activities if criteria.use in a.uses]
     while_customer = [a.id for a in policy.activities if a.retention.while_ is Condition.IS_CUSTOMER]
-    base, used, current = aliased(Relationship), aliased(Relationship), aliased(Relationship)
+    base, used, current, own = (
+        aliased(Relationship),
+        aliased(Relationship),
+        aliased(Relationship),
+        aliased(Relationship),
+    )
     matched = exists(select(1).select_from(base).where(*_matches(base, criteria, on)))
     for_use = exists(
         select(1)
         .select_from(used)
         .where(*_matches(used, criteria, on), used.activity.in_(allowed) if allowed else false())
     )
-    still_customer = or_(
-        current.activity.not_in(while_customer) if while_customer else true(),
-        current.organisation_id.in_(organisations_with_role("customer", on)),
-    )
+
+    def still_customer(rel: Any) -> ColumnElement[bool]:
+        return or_(
+            rel.activity.not_in(while_customer) if while_customer else true(),
+            rel.organisation_id.in_(organisations_with_role("customer", on)),
+        )
+
     in_purpose = exists(
         select(1)
         .select_from(current)
-        .where(*_matches(current, criteria, on), current.activity.in_(allowed) if allowed else false(), still_customer)
+        .where(
+            *_matches(current, criteria, on),
+            current.activity.in_(allowed) if allowed else false(),
+            still_customer(current),
+        )
+    )
+    # The person's own relationship is still open on the day (an end dated later has not happened yet).
+    still_open = exists(
+        select(1)
+        .select_from(own)
+        .where(
+            *_matches(own, criteria, on),
+            own.activity.in_(allowed) if allowed else false(),
+            still_customer(own),
+            or_(own.ended_on.is_(None), own.ended_on > on),
+        )
     )
     restricted = exists(select(1).where(Restriction.person_id == Person.id, Restriction.lifted_at.is_(None)))
     suppressed = exists(
@@ -90,6 +118,7 @@ def _reason(policy: Policy, criteria: Criteria, on: date) -> tuple[ColumnElement
         (suppressed, literal("suppressed")),
         (~for_use, literal("purpose")),
         (~in_purpose, literal("not_customer")),
+        (~still_open, literal("role_ended")),
         (and_(literal(needs_email), ~has_email), literal("no_email")),
         else_=literal(INCLUDED),
     )
