@@ -88,8 +88,12 @@ def test_an_account_admin_proposes_on_the_command_line_and_the_first_admin_appro
     )
     assert code == 1
     assert "four eyes" in out
-    # Naming the first administrator is not enough: the password and code are asked for.
+    # Ida has not chosen her own password yet: the one Ola saw would still let him in, so not yet.
     first = _set_up_login(settings, "admin@custos.local")
+    code, out = run(env, "staff", "approve", number, given=f"{PASSWORD}\n{first.now()}\n")
+    assert (code, "has not set up the account yet" in out) == (1, True), out
+    _set_up_login(settings, "ida@elastx.se")
+    # Naming the first administrator is not enough: the password and code are asked for.
     wrong = f"{(int(first.now()) + 1) % 1_000_000:06d}"
     code, out = run(env, "staff", "approve", number, "--password", PASSWORD, "--code", wrong)
     assert code == 1

@@ -63,6 +63,10 @@ def test_the_issue_walk_around_gives_the_second_account_nothing_until_a_second_p
     proposed = admin.post(f"/api/v1/staff/{sock_id}/grants", json={"role": "dpo", "scope": "*"})
     assert proposed.status_code == 201, proposed.text
     assert (proposed.json()["state"], proposed.json()["approval"]) == ("pending", "required")
+    # Nobody approves it while the account still has the password its creator saw.
+    early = client.post(f"/api/v1/grants/{proposed.json()['id']}/approve")
+    assert early.status_code == 409
+    assert "has not set up the account yet" in early.json()["error"]["message"]
     # The account admin saw the one-time password and sets the account up, TOTP and all ...
     sock = _first_login(fresh_client(), clock, "sock@elastx.se", password)
     # ... and still reads nobody: a proposal gives nothing.

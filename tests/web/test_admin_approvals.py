@@ -65,3 +65,16 @@ def test_a_rejected_proposal_is_history_and_the_pages_speak_swedish(
     assert "Avslagen" in rejected.text  # in the history of ended grants
     admin.cookies.set("custos_lang", "sv")
     assert "Väntar på godkännande" not in admin.get("/admin/staff").text
+
+
+def test_a_member_who_has_not_logged_in_yet_cannot_be_approved(login_as: LoginAs, client: TestClient) -> None:
+    admin = login_as("account_admin")
+    created = admin.post("/admin/staff", data={"name": "Nils Nyman", "email": "nils@elastx.se"})
+    staff_id = int(re.search(r'href="/admin/staff/(\d+)"', created.text).group(1))  # type: ignore[union-attr]
+    grant_id = _propose(admin, staff_id)
+    listing = client.get("/admin/staff")
+    assert "Nils Nyman has not logged in yet" in listing.text
+    assert f"/grants/{grant_id}/approve" not in listing.text  # whoever added him still knows his password
+    refused = client.post(f"/admin/staff/{staff_id}/grants/{grant_id}/approve")
+    assert refused.status_code == 409
+    assert "has not set up the account yet" in refused.text

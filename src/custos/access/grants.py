@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from custos.access.delegation import PENDING_FOR, needs_four_eyes, principal_shortfall, shortfall
 from custos.access.models import Grant, Role, Staff
-from custos.access.permissions import BUILTIN_ROLES, PERMISSIONS, valid_scopes
+from custos.access.permissions import BUILTIN_ROLES, PERMISSIONS, reaches_personal_data, valid_scopes
 from custos.access.principal import HeldGrant, Principal
 from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem, SecondFactorRequired
 from custos.policy import Policy
@@ -175,6 +175,16 @@ def _pending(session: Session, now: datetime, grant_id: int) -> Grant:
 
 def approve_grant(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
     """Put a proposed grant in force: four eyes, the second pair being `by`."""
+    grant = check_approval(session, policy, now, grant_id, by=by)
+    grant.status = "active"
+    grant.decided_by_id = by.staff_id
+    grant.decided_at = now
+    return grant
+
+
+def check_approval(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+    """The grant, if `by` may approve it now; raises why not. Changes nothing (the CLI asks it before
+    checking the approver's password and code, so a refusal on the merits costs no login attempt)."""
     grant = _pending(session, now, grant_id)
     if grant.expires_at is not None and grant.expires_at <= now:
         raise Conflict(f"grant {grant_id} would already have ended ({grant.expires_at:%Y-%m-%d}); propose it again")
@@ -192,15 +202,19 @@ def approve_grant(session: Session, policy: Policy, now: datetime, grant_id: int
     if staff is None or staff.status != "active":
         raise Conflict("the staff member is disabled; enable the account first")
     permissions = role_permissions(session, grant.role) or frozenset()
+    if reaches_personal_data(permissions) and not is_set_up(staff):
+        # Until the member chose their own password, whoever added the account knows its one-time password
+        # (the issue-13 walk-around): approving now could open personal data to that person instead.
+        raise Conflict(
+            f"{staff.email} has not set up the account yet (their own password and an authenticator app); "
+            "ask them to log in first, then approve"
+        )
     missing = shortfall(by.grants, permissions, grant.scope, grant.expires_at, policy)
     if missing:
         raise PermissionDenied(
             f"Only a member who holds {grant.role} for {grant.scope!r} (every permission of it, for as long as "
             f"the grant lasts) can approve it; you lack {', '.join(missing)}."
         )
-    grant.status = "active"
-    grant.decided_by_id = by.staff_id
-    grant.decided_at = now
     return grant
 
 
@@ -221,11 +235,19 @@ def reject_grant(session: Session, policy: Policy, now: datetime, grant_id: int,
     return grant
 
 
+def is_set_up(staff: Staff) -> bool:
+    """Whether the member chose their own password and enrolled an authenticator (their first login)."""
+    return not staff.must_change_password and staff.totp_enabled_at is not None
+
+
 def may_decide(session: Session, policy: Policy, grant: Grant, principal: Principal) -> bool:
     """Whether `principal` could approve `grant` (for showing the Approve button; the service decides)."""
     if principal.staff_id in (grant.staff_id, grant.granted_by_id) or principal.via == "token":
         return False
     permissions = role_permissions(session, grant.role) or frozenset()
+    staff = session.get(Staff, grant.staff_id)
+    if staff is None or (reaches_personal_data(permissions) and not is_set_up(staff)):
+        return False
     return not shortfall(principal.grants, permissions, grant.scope, grant.expires_at, policy)
 
 

@@ -172,6 +172,9 @@ def approve(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "staff.manage")
+        approver = replace(principal, second_factor=True)  # only once the password and code are checked below
+        with rt.db.transaction() as session:
+            grant_rules.check_approval(session, rt.policy, rt.clock.now(), grant_id, by=approver)
         # Counted towards the lockout even when it fails, so it commits on its own.
         with rt.db.transaction() as session:
             proved = confirm_identity(session, rt.clock, principal.staff_id, password=password, code=code)
@@ -181,7 +184,7 @@ def approve(
                 "account: set one up in the admin UI first); the grant was not approved."
             )
         with rt.db.transaction() as session:
-            decided = service.approve(session, rt.clock, replace(principal, second_factor=True), rt.policy, grant_id)
+            decided = service.approve(session, rt.clock, approver, rt.policy, grant_id)
             role, scope, staff_id = decided.role, decided.scope, decided.staff_id
             grantee = service.get_staff(session, staff_id).email
     st.console.print(f"Approved grant {grant_id}: {grantee} now holds {role} for {scope!r}.")

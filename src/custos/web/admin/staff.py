@@ -48,6 +48,7 @@ class PendingRow:
     proposer: str  # the proposer's email, or "" when unknown
     may_approve: bool
     proposed_by_viewer: bool
+    set_up: bool  # the member chose their own password and enrolled an authenticator
 
 
 def _pending_rows(
@@ -65,6 +66,7 @@ def _pending_rows(
                 proposer=proposer,
                 may_approve=grant_rules.may_decide(session, runtime.policy, grant, principal),
                 proposed_by_viewer=grant.granted_by_id == principal.staff_id,
+                set_up=grant_rules.is_set_up(member),
             )
         )
     return rows
