@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "register.import": "Import people from CSV files.",
     "requests.intake": "Take in a data subject request (sees only that request).",
     "requests.manage": "Handle data subject requests end to end.",
+    "requests.assess": "Decide what an erasure keeps under GDPR Art. 17(3) (a legal obligation, legal claims).",
     "incidents.read": "Read the register of personal data breaches and their notifications (Art. 33(5)).",
     "incidents.manage": "Log and handle personal data breaches.",
     "audit.read": "Read the audit log.",
@@ -51,6 +52,7 @@ PERSONAL_DATA: frozenset[str] = frozenset(
         "register.import",
         "requests.intake",
         "requests.manage",
+        "requests.assess",
         "incidents.manage",
         "systems.tasks",
         # Each run's outcome names the person by ref: pseudonymous, still personal data.
@@ -92,6 +94,7 @@ BUILTIN_ROLES: dict[str, BuiltinRole] = {
                     "register.import",
                     "requests.intake",
                     "requests.manage",
+                    "requests.assess",
                     "incidents.read",
                     "incidents.manage",
                     "records.read",

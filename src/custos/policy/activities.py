@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from custos.policy._base import PolicyModel, Slug, Text
 from custos.policy.retention import RetentionRule
@@ -82,11 +83,60 @@ class ContactChannel(StrEnum):
     PORTAL = "portal"
 
 
+class ErasureReview(StrEnum):
+    """Whether an erasure request that touches the activity waits for a person's assessment first."""
+
+    NONE = "none"
+    REQUIRED = "required"
+
+
+class ErasureGround(StrEnum):
+    """The Art. 17(3) exceptions a reviewer may keep data under."""
+
+    LEGAL_OBLIGATION = "legal_obligation"  # Art. 17(3)(b): a law requires keeping it
+    LEGAL_CLAIMS = "legal_claims"  # Art. 17(3)(e): needed for the establishment, exercise or defence of claims
+
+    @property
+    def article(self) -> str:
+        return "17(3)(b)" if self is ErasureGround.LEGAL_OBLIGATION else "17(3)(e)"
+
+
 class ErasureOffer(PolicyModel):
-    """A promise that subjects may always ask to be permanently deleted, and where to ask (Art. 17, 12(2))."""
+    """How erasure (Art. 17) works for the activity: whether subjects may always ask to be permanently deleted
+    and where (Art. 12(2)), and whether a person assesses an erasure request first (`review: required`), on
+    which Art. 17(3) grounds they may keep data, and which of the activity's categories they decide on."""
 
     always_offered: bool = True
     via: ContactChannel = ContactChannel.PRIVACY
+    review: ErasureReview = Field(
+        default=ErasureReview.NONE,
+        description="required: an erasure request stops for a staff assessment before anything is erased",
+    )
+    grounds: list[ErasureGround] = Field(
+        default_factory=list, description="what a reviewer may keep data under: legal_obligation, legal_claims"
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        description="ids or globs of the activity's data the reviewer decides on; empty: all of its data",
+    )
+
+    @model_validator(mode="after")
+    def _review_has_grounds(self) -> Self:
+        if self.review is ErasureReview.REQUIRED and not self.grounds:
+            raise PydanticCustomError(
+                "erasure_review",
+                "`review: required` needs the Art. 17(3) grounds a reviewer may keep data under",
+                {"hint": "add e.g. `grounds: [legal_obligation, legal_claims]`"},
+            )
+        if self.review is not ErasureReview.REQUIRED and (self.grounds or self.categories):
+            raise PydanticCustomError(
+                "erasure_review",
+                "`grounds` and `categories` belong with `review: required`",
+                {"hint": "add `review: required`, or leave `grounds` and `categories` out"},
+            )
+        if len(set(self.grounds)) != len(self.grounds):
+            raise PydanticCustomError("erasure_review", "a ground is listed twice", {"hint": "list each once"})
+        return self
 
 
 Use = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
@@ -110,3 +160,7 @@ class Activity(PolicyModel):
     transparency: Text | None = Field(default=None, description="how subjects learn they are registered")
     erasure: ErasureOffer | None = None
     notes: Text | None = None
+
+    @property
+    def needs_erasure_review(self) -> bool:
+        return self.erasure is not None and self.erasure.review is ErasureReview.REQUIRED

@@ -109,7 +109,28 @@ def _activities(data: Mapping[str, Any]) -> list[Finding]:
         findings += _references(activity, here, "subjects", subjects, "defined subject categories")
         findings += _references(activity, here, "systems", systems, "defined systems")
         findings += _data_references(activity, here, categories)
+        findings += _erasure_categories(activity, here)
     return findings
+
+
+def _erasure_categories(activity: Mapping[str, Any], here: tuple[str, int]) -> list[Finding]:
+    """A reviewer decides on the activity's own data only (`erasure.categories`, Art. 17(3))."""
+    erasure, data = activity.get("erasure"), activity.get("data")
+    if not isinstance(erasure, Mapping) or not isinstance(data, list):
+        return []
+    values = erasure.get("categories")
+    if not isinstance(values, list):
+        return []
+    patterns = [str(p) for p in data]
+    return [
+        Finding(
+            (*here, "erasure", "categories", position),
+            f"erasure.categories names data the activity does not process: {value}",
+            f"use ids from this activity's data: {', '.join(patterns)}",
+        )
+        for position, value in enumerate(values)
+        if isinstance(value, str) and not any(value == p or fnmatchcase(value, p) for p in patterns)
+    ]
 
 
 def _references(

@@ -11,6 +11,12 @@ so nothing is done twice.
 Erasure and rectification touch the connected systems first and the register last: the register's identities
 are what the systems are searched by (the same order as the retention engine's steps), and a rectification may
 change them.
+
+An erasure that touches an activity the policy marks for review stops in `assessing` after verification
+(`custos.requests.assessment`); once staff have decided, the drive plans it like any other. What an erasure
+keeps is fixed in the same transaction that plans its tasks (`req.keep`: `custos.retention.keep` on that day
+plus the reviewer's decisions), and every step follows that one list: each system's erasure, the register's
+tombstone, the outcome and the letter. A re-drive after a crash reads it back, so nothing is decided twice.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,7 @@ from custos.register.people import IDENTITY, get_person
 from custos.requests import cases
 from custos.requests.models import SubjectRequest, SubjectRequestTask
 from custos.retention.erase import erase_on_request
+from custos.retention.keep import KeepPlan
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
 from custos.systems.keys import SubjectKeys
@@ -77,6 +84,7 @@ class _Work:
     subject_ref: str
     package_written: bool
     changes: dict[str, Any]
+    keep: KeepPlan = field(default_factory=KeepPlan)
 
 
 def drive_request(runtime: Runtime, ref: str, *, actor: Actor = ACTOR) -> DriveResult:
@@ -119,12 +127,13 @@ def _result(runtime: Runtime, ref: str) -> DriveResult:
 
 
 def open_refs(runtime: Runtime) -> list[str]:
-    """Requests with work a drive can do: verified, or in progress with tasks or a finish left."""
+    """Requests with work a drive can do: verified, assessed (or waiting for it: cheap to look at), or in
+    progress with tasks or a finish left."""
     with runtime.db.transaction() as session:
         return list(
             session.scalars(
                 select(SubjectRequest.ref)
-                .where(SubjectRequest.state.in_(("verified", "in_progress")))
+                .where(SubjectRequest.state.in_(("verified", "assessing", "in_progress")))
                 .order_by(SubjectRequest.due_on, SubjectRequest.id)
             )
         )
@@ -149,11 +158,21 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
     """Plan the tasks of a verified request (`verified → in_progress`) and, in the same transaction, do the
     register's step when it reads or marks (an erasure's register step waits for the systems); then read what
     the tasks left need. None when there is nothing to do."""
+    from custos.requests import assessment
+
     systems = _systems_for(runtime)
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, lock=True)
-        if req.state == "verified" and (req.kind not in _NEEDS_APPROVAL or req.approved_at is not None):
+        start = req.state == "verified" and (req.kind not in _NEEDS_APPROVAL or req.approved_at is not None)
+        if start:
             cases.rematch(session, runtime.keys, req)
+            if assessment.wait_for_review(session, runtime, req, actor):
+                return None  # Art. 17(3): nothing irreversible until a person has decided what stays
+        if req.state == "assessing" and assessment.decided(req):
+            start = True
+        if start:
+            if req.kind == "erasure":
+                req.keep = assessment.plan_for(session, runtime, req).to_json()
             now = runtime.clock.now()
             for target, action in _plan(req.kind, _portable(runtime, req.kind, systems)):
                 task = SubjectRequestTask(
@@ -195,7 +214,8 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
         keys = _keys(session, runtime, req) if left else SubjectKeys()
         written = bool(req.package_path)
         changes = _changes(runtime, req) if req.kind == "rectification" else {}
-        return _Work(req.kind, req.language, left, keys, req.person_ref or req.ref, written, changes)
+        keep = KeepPlan.from_json(req.keep)
+        return _Work(req.kind, req.language, left, keys, req.person_ref or req.ref, written, changes, keep)
 
 
 def _systems_for(runtime: Runtime) -> list[str]:
@@ -272,7 +292,9 @@ def _system_task(
         if fixed.task_id is not None and state == "done":
             result["manual"] = _confirmation(runtime, fixed.task_id)
     else:
-        erased = runs.erase_in_system(runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause)
+        erased = runs.erase_in_system(
+            runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause, keep=work.keep
+        )
         state, error, system_task = erased.status, erased.error, erased.task_id
         result = {"counts": erased.counts, "kept": erased.kept}
         if erased.task_id is not None and state == "done":
@@ -372,9 +394,9 @@ def _register_step(
     if action == "erase":
         if req.person_ref is None:
             return {"found": False}
-        done = erase_on_request(
-            session, runtime.clock, actor, CompiledPolicy.of(runtime.policy), req.person_ref, reference=reference
-        )
+        rules = CompiledPolicy.of(runtime.policy)
+        keep = KeepPlan.from_json(req.keep)
+        done = erase_on_request(session, runtime.clock, actor, rules, req.person_ref, reference=reference, keep=keep)
         return {
             "found": True,
             "erased": done.erased,
@@ -461,11 +483,13 @@ def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, act
     if req.kind in ("erasure", "rectification", "restriction", "objection_other"):
         outcome["recipients"] = answers.notify_recipients(session, runtime, req, actor)
     if req.kind == "erasure":
-        outcome["kept"] = [
+        # One line per kept category from the request's keep plan (what every system was told), then what a
+        # system's own mapping kept (tables a period keeps) and a hold that kept the register.
+        outcome["kept"] = KeepPlan.from_json(req.keep).summary() + [
             {"system": t.target, **({"what": f"{t.target}: {k['table']}"} if "table" in k else {}), **k}
             for t in req.tasks
             for k in t.result.get("kept", [])
-            if isinstance(k, dict)
+            if isinstance(k, dict) and (t.target != REGISTER or k.get("reason") == "legal_hold")
         ]
     if req.kind in ("access", "portability"):
         req.package_path = str(packages_dir(runtime) / f"{req.ref}.zip")

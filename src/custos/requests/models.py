@@ -54,6 +54,12 @@ class SubjectRequest(Base):
     # A rectification as staff approved it: {"name": ..., "title": ...} as JSON, encrypted like the register.
     changes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     outcome: Mapped[dict[str, Any]] = mapped_column(PortableJSON)  # what was done/kept, per system, no personal data
+    # Art. 17(3): an erasure that touches an activity the policy marks for review waits in `assessing` until
+    # staff decide per category; {"activities": [...], "decisions": [...], "decided_by", "decided_at"}.
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(PortableJSON)
+    # What the erasure keeps, fixed when its work is planned (custos.retention.keep plus the decisions): every
+    # system step, the register's tombstone and the letter follow this one list, so they cannot disagree.
+    keep: Mapped[list[dict[str, Any]] | None] = mapped_column(PortableJSON)
     package_path: Mapped[str | None] = mapped_column(String(500))
     reminders_sent: Mapped[list[int]] = mapped_column(PortableJSON)  # days-before-due already reminded (7, 1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

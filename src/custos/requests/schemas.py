@@ -76,6 +76,10 @@ class RequestPublic(RequestSummary):
     decision: str | None
     approved_at: datetime | None
     outcome: dict[str, Any]
+    # An erasure's Art. 17(3) review (activities, decisions, who and when) and what it keeps (one line per
+    # category: laws, claims, until), once its work is planned.
+    assessment: dict[str, Any] | None = None
+    keep: list[dict[str, Any]] = []
     tasks: list[TaskPublic]
     events: list[EventPublic]
 

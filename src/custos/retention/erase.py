@@ -21,6 +21,7 @@ from custos import audit
 from custos.actor import Actor
 from custos.clock import Clock, today
 from custos.register.models import Identity, Person, Relationship
+from custos.retention.keep import KeepPlan, kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
 from custos.retention.rules import CompiledPolicy
@@ -48,6 +49,7 @@ class _Erasure:
     verdict: PersonVerdict
     identity_ids: list[int]
     counts: dict[str, Any]
+    keep: KeepPlan = field(default_factory=KeepPlan)  # what the law keeps of them on the day (custos.retention.keep)
 
 
 def execute_batch(
@@ -86,6 +88,7 @@ def execute_batch(
             skipped.append({"task_id": task.id, "state": "skipped", "note": note, "done_at": now})
             continue
         erasure = _plan_deletion(task, verdict, identities.get(task.person_id, []))
+        erasure.keep = kept_on(rules, facts, sweep.as_of)
         erasure.counts.update((system_counts or {}).get(task.id, {}))
         work.append(erasure)
     _delete(session, work)
@@ -179,25 +182,28 @@ def _chunks(values: list[int], size: int = 900) -> list[list[int]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
-def _entry(rules: CompiledPolicy, verdict: RelationshipVerdict) -> dict[str, Any]:
-    retained = bool(verdict.retained_categories)
-    activity = rules.activities.get(verdict.row.activity)
-    laws = (
-        sorted({rule.law for category, rule in activity.legal if category in verdict.retained_categories})
-        if (activity is not None)
-        else []
-    )
+def _entry(verdict: RelationshipVerdict, keep: KeepPlan) -> dict[str, Any]:
+    """The tombstone's line for one relationship: its rule and due date, and what `keep` retains through it."""
+    mine = [k for k in keep.entries if k.relationship == verdict.row.id]
+    dates = [k.until for k in mine]
+    until = None if not mine or any(d is None for d in dates) else max(d for d in dates if d is not None)
     return {
         "subject_category": verdict.row.subject_category,
         "activity": verdict.row.activity,
         "rule": verdict.rule,
         "anchor": verdict.anchor,
         "due_on": _iso(verdict.due_on),
-        "state": "retained_under_law" if retained else "erased",
-        "retained_until": _iso(verdict.legal_until) if retained else None,
-        "retained_categories": list(verdict.retained_categories),
-        "laws": laws,
+        "state": "retained_under_law" if mine else "erased",
+        "retained_until": _iso(until),
+        "retained_categories": sorted({k.category for k in mine}),
+        "laws": sorted({k.law for k in mine}),
     }
+
+
+def _latest(keep: KeepPlan) -> date | None:
+    """The last of the dates the kept categories stay until (None when nothing is kept, or none is dated)."""
+    dates = [k.until for k in keep.entries if k.until is not None]
+    return max(dates) if dates else None
 
 
 def _iso(day: date | None) -> str | None:
@@ -211,17 +217,17 @@ def _tombstones(
         return {}
     rows = []
     for item in work:
-        entries = [_entry(rules, r) for r in item.verdict.removed]
-        kept = [r for r in item.verdict.removed if r.retained_categories]
-        dates = [r.legal_until for r in kept if r.legal_until is not None]
+        removed = {r.row.id for r in item.verdict.removed}
+        keep = KeepPlan(tuple(k for k in item.keep.entries if k.relationship in removed))
+        entries = [_entry(r, keep) for r in item.verdict.removed]
         rows.append(
             {
                 "sweep_id": sweep.id,
                 "task_id": item.task.id,
                 "subject_ref": item.task.person_ref,
                 "action": item.verdict.action,
-                "state": "retained_under_law" if kept else "erased",
-                "retained_until": max(dates) if dates else None,
+                "state": "retained_under_law" if keep else "erased",
+                "retained_until": _latest(keep),
                 "as_of": sweep.as_of,
                 "erased_at": now,
                 "counts": item.counts,
@@ -238,7 +244,8 @@ def _tombstones(
 
 def _audit(session: Session, clock: Clock, actor: Actor, sweep: RetentionSweep, item: _Erasure, tombstone: int) -> None:
     counts = item.counts[REGISTER_STEP]
-    retained = sorted({c for r in item.verdict.removed for c in r.retained_categories})
+    removed = {r.row.id for r in item.verdict.removed}
+    retained = sorted({k.category for k in item.keep.entries if k.relationship in removed})
     audit.record(
         session,
         clock,
@@ -278,10 +285,13 @@ def erase_on_request(
     person_ref: str,
     *,
     reference: str,
+    keep: KeepPlan | None = None,
 ) -> RequestErasure:
     """Art. 17(1): erase one person now, whatever their relationships' own due dates, with the sweep's deletion
-    and tombstone. A legal hold (Art. 17(3)(e)) keeps the person; categories a law keeps (Art. 17(3)(b)) are
-    named with their law and date in `kept` and in the tombstone, for the answer to the subject.
+    and tombstone. A legal hold (Art. 17(3)(e)) keeps the person. What is kept elsewhere — by a law
+    (Art. 17(3)(b)) or a reviewer's decision — is `keep` (the request's plan; by default `kept_on` today), named
+    with its law and date in `kept` and in the tombstone, for the answer to the subject. The register's own
+    copy goes either way: it is the index of the privacy work, not the record a law keeps.
     Idempotent: a person already gone gives `erased=False` and changes nothing."""
     person_id = session.scalar(select(Person.id).where(Person.ref == person_ref))
     if person_id is None:
@@ -289,6 +299,8 @@ def erase_on_request(
     on = today(clock)
     facts = load_people(session, [person_id], on).get(person_id)
     verdicts = judge_person(rules, facts, on).relationships if facts is not None else ()
+    if keep is None:
+        keep = kept_on(rules, facts, on)
     if facts is not None and (facts.person_held or any(v.held for v in verdicts)):
         return RequestErasure(False, True, None, {}, [{"what": "register", "reason": "legal_hold"}])
     identities = [
@@ -297,15 +309,19 @@ def erase_on_request(
     task = RetentionTask(person_id=person_id, person_ref=person_ref, steps={})  # transient: never added
     work = _plan_deletion(task, PersonVerdict(person_id, "erase", False, verdicts, ()), identities)
     _delete(session, [work])
-    entries = [_entry(rules, v) for v in verdicts]
-    kept_dates = [v.legal_until for v in verdicts if v.retained_categories and v.legal_until is not None]
+    # The plan's entries are matched to the relationships they come from; a reviewer's decisions (no
+    # relationship) count on the tombstone as a whole.
+    fresh = kept_on(rules, facts, on)
+    followed = set(keep.entries)
+    by_relationship = KeepPlan(tuple(k for k in fresh.entries if k in followed))
+    entries = [_entry(v, by_relationship) for v in verdicts]
     tombstone = Tombstone(
         sweep_id=None,
         task_id=None,
         subject_ref=person_ref,
         action="erase",
-        state="retained_under_law" if any(v.retained_categories for v in verdicts) else "erased",
-        retained_until=max(kept_dates) if kept_dates else None,
+        state="retained_under_law" if keep else "erased",
+        retained_until=_latest(keep),
         as_of=on,
         erased_at=clock.now(),
         counts=work.counts,
@@ -327,12 +343,7 @@ def erase_on_request(
             "relationships": counts["relationships"],
             "identities": counts["identities"],
             "activities": sorted({v.row.activity for v in verdicts}),
-            "retained_categories": sorted({c for v in verdicts for c in v.retained_categories}),
+            "retained_categories": sorted(keep.categories()),
         },
     )
-    kept = [
-        {"category": category, "activity": e["activity"], "laws": e["laws"], "until": e["retained_until"]}
-        for e in entries
-        for category in e["retained_categories"]
-    ]
-    return RequestErasure(True, False, tombstone.id, dict(counts), kept)
+    return RequestErasure(True, False, tombstone.id, dict(counts), keep.summary())

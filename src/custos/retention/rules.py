@@ -33,6 +33,11 @@ class ActivityRules:
     described: str
     categories: frozenset[str]
     legal: tuple[tuple[str, LegalRetention], ...]
+    # For what an erasure keeps (custos.retention.keep): an activity on a legal obligation (Art. 6(1)(c)) keeps
+    # its data, in its own systems, until its own retention falls due.
+    legal_basis: str = ""
+    law: str | None = None
+    systems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class CompiledPolicy:
                 described=activity.retention.describe(),
                 categories=frozenset(c.id for c in data),
                 legal=tuple((c.id, c.legal_retention) for c in data if c.legal_retention is not None),
+                legal_basis=str(activity.legal_basis),
+                law=activity.law,
+                systems=tuple(activity.systems),
             )
         roles = {c.id: ROLE_OF_KIND[c.kind] for c in policy.subject_categories if c.kind in ROLE_OF_KIND}
         return CompiledPolicy(

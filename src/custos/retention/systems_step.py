@@ -11,6 +11,9 @@ confirmation is tracked there), or still `pending` after a failure. A task with 
 aside for the rest of the drive — its person stays in the register, where the next drive (or the hourly
 retry) finds them — and the sweep stays `running` until every step is done. A trim removes only some
 relationships of a person who stays registered, so it erases nothing in the systems.
+
+What each system is told to keep comes from `custos.retention.keep` on the sweep's day, judged again with the
+due-ness: a manual task lists it apart from what to erase, and a connected system leaves its rows.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 from custos.clock import today
 from custos.register.models import Identity, Person
 from custos.register.people import IDENTITY
+from custos.retention.keep import KeepPlan, kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask
 from custos.retention.rules import CompiledPolicy
@@ -72,9 +76,11 @@ class SystemSteps:
 
         work = self._prepare(rules, sweep_id, tasks)
         unfinished: set[int] = set()
-        for task_id, ref, keys, pending in work:
+        for task_id, ref, keys, pending, keep in work:
             for system_id in pending:
-                outcome = erase_in_system(self.runtime, system_id, keys, subject_ref=ref, cause=cause_of(sweep_id))
+                outcome = erase_in_system(
+                    self.runtime, system_id, keys, subject_ref=ref, cause=cause_of(sweep_id), keep=keep
+                )
                 state = outcome.status if outcome.status in ("done", "waiting") else "pending"
                 self._set_step(task_id, system_id, state)
                 if state == "pending":
@@ -117,8 +123,9 @@ class SystemSteps:
 
     def _prepare(
         self, rules: CompiledPolicy, sweep_id: int, task_ids: Sequence[int]
-    ) -> list[tuple[int, str, SubjectKeys, list[str]]]:
-        """Per task with pending system steps: its ref, the identities to look for, and the systems to do.
+    ) -> list[tuple[int, str, SubjectKeys, list[str], KeepPlan | None]]:
+        """Per task with pending system steps: its ref, the identities to look for, the systems to do, and what
+        to keep there (None for a person already gone: each system's first attempt recorded it).
 
         Due-ness is judged again first (as the register step will): a person no longer due, or held, is not
         erased in any system either; their system steps are `skipped` and the register step then skips them.
@@ -172,7 +179,8 @@ class SystemSteps:
                 else:  # gone from the register (erased by a request meanwhile) with nothing copied: nothing to find by
                     task.steps = {**task.steps, **dict.fromkeys(pending, "skipped")}
                     continue
-                work.append((task.id, task.person_ref, keys, pending))
+                keep = kept_on(rules, facts, sweep.as_of) if facts is not None else None
+                work.append((task.id, task.person_ref, keys, pending, keep))
         return work
 
     def _identities(self, session: Session, person_id: int) -> SubjectKeys:

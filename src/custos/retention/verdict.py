@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from custos.policy.retention import due, due_date
+from custos.policy.retention import due
 from custos.retention.facts import RelationshipRow, RoleSpan, facts_for
+from custos.retention.keep import category_minimums, still_kept
 from custos.retention.rules import FIELD_CATEGORIES, CompiledPolicy
 
 Action = Literal["erase", "trim", "keep"]
@@ -82,12 +83,13 @@ def judge_relationship(
     facts = facts_for(rel, spans, on, rules.role_of_category.get(rel.subject_category))
     decided = due(activity.rule, facts)
     due_on = decided.on
-    legal = [(category, due_date(rule, facts)) for category, rule in activity.legal]
+    # The same minimums an erasure keeps (custos.retention.keep), so the plan and the erasure never disagree.
+    legal = [(category, until) for category, _, until in category_minimums(activity, facts)]
     # A legal minimum whose anchor fact is missing cannot be dated: retained without an end date is wrong,
     # erasing it early is worse, so it keeps its category with the latest known date (or none).
     dated = [until for _, until in legal if until is not None]
     legal_until = max(dated) if dated else None
-    retained = tuple(category for category, until in legal if until is None or until > on)
+    retained = tuple(category for category, until in legal if still_kept(until, on))
     return RelationshipVerdict(
         row=rel,
         rule=activity.described,

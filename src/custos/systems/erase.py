@@ -10,7 +10,7 @@ whole system back and raises `SystemFailed` naming the system and the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -58,6 +58,10 @@ Pin = tuple[str, Any, date | None, str]
 # Called after each table is done, inside the transaction: progress for a caller; raising from it rolls back.
 TableHook = Callable[[str, TableOutcome], None]
 
+# What an erasure must leave (custos.retention.keep): data category → (why, the first day it may go; None: no
+# end yet). A row holding a kept category is never deleted, and a kept column is never anonymised.
+Keep = Mapping[str, tuple[str, date | None]]
+
 
 def erase_subject(
     engine: Engine,
@@ -66,9 +70,15 @@ def erase_subject(
     *,
     today: date,
     on_table: TableHook | None = None,
+    keep: Keep | None = None,
 ) -> ErasureOutcome:
-    """Erase the person in this system; returns counts per table where they had rows. Idempotent."""
+    """Erase the person in this system; returns counts per table where they had rows. Idempotent.
+
+    `keep` names the categories the law or a reviewer keeps (Art. 17(3)): a table that maps a column to one of
+    them keeps the person's rows (with the reason and the date they may go) where its rule would delete them,
+    and leaves that column alone where its rule anonymises."""
     outcome = ErasureOutcome()
+    keep = keep or {}
     if not keys:
         return outcome
     try:
@@ -81,6 +91,7 @@ def erase_subject(
         leaves = frozenset(
             name for name, spec in mapping.tables.items()
             if spec.erase is not None and spec.erase.kind == "delete" and not children_of(mapping, name)
+            and not _held(spec.columns, keep)
         )  # fmt: skip
         walked = list(walk(connection, mapping, keys, extra, lock=True, defer=leaves))
         found = {item.table: item.rows for item in walked}
@@ -97,7 +108,7 @@ def erase_subject(
             rows = found.get(name)
             if not rows:
                 continue
-            result, kept_rows = _erase_table(connection, mapping, name, rows, pins.get(name, []), today)
+            result, kept_rows = _erase_table(connection, mapping, name, rows, pins.get(name, []), today, keep)
             for ref in parents_of(mapping, name):
                 for row, until in kept_rows:
                     if row.get(ref.column) is not None:
@@ -115,9 +126,11 @@ def _erase_table(
     rows: list[Row],
     pins: list[Pin],
     today: date,
+    keep: Keep,
 ) -> tuple[TableOutcome, list[tuple[Row, date | None]]]:
     """Apply one table's rule; returns its counts and the rows kept for a period (which pin their parents)."""
     spec = mapping.tables[name]
+    held = _held(spec.columns, keep)
     result = TableOutcome()
     kept: list[tuple[Row, date | None]] = []
     pinned = _pinned(rows, pins)
@@ -159,6 +172,15 @@ def _erase_table(
                 + (" to the end of that year" if rule.round == "end_of_year" else "")
             )
         free, rule = due, rule.then
+    if held:
+        if free and rule is not None:
+            rule = _sparing(rule, held)
+            if rule is None:  # the rule would destroy a kept category: the rows stay, with the law and its date
+                ends = [end for _, end in held.values()]
+                last = None if any(end is None for end in ends) else max(end for end in ends if end is not None)
+                kept += [(row, last) for row in free]
+                free = []
+        reasons += sorted({why for why, _ in held.values()})
     result.kept += len(kept)
     dates = [until for _, until in kept if until is not None]
     result.kept_until = max(dates) if dates else None
@@ -169,6 +191,20 @@ def _erase_table(
         except SQLAlchemyError as exc:
             raise failure(mapping, connection, name, "erasing in", exc) from None
     return result, kept
+
+
+def _held(columns: Mapping[str, str], keep: Keep) -> dict[str, tuple[str, date | None]]:
+    """The table's columns whose category is kept, with why and until when."""
+    return {column: keep[category] for column, category in columns.items() if category in keep}
+
+
+def _sparing(rule: ErasureRule, held: Mapping[str, object]) -> ErasureRule | None:
+    """The rule with the kept columns left alone; None when it cannot spare them (a delete, or an anonymisation
+    of nothing but kept columns)."""
+    if rule.kind != "anonymise" or rule.anonymise is None:
+        return None
+    rest = {column: value for column, value in rule.anonymise.items() if column not in held}
+    return ErasureRule(anonymise=rest) if rest else None
 
 
 def _apply(

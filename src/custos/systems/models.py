@@ -44,6 +44,9 @@ class SystemRun(Base):
     status: Mapped[str] = mapped_column(String(10))  # done | failed | waiting
     counts: Mapped[dict[str, Any]] = mapped_column(PortableJSON)
     kept: Mapped[list[dict[str, Any]]] = mapped_column(PortableJSON)
+    # An erasure's instruction of what to keep (custos.retention.keep entries for this system), so a retry
+    # keeps the same as the first attempt.
+    keep: Mapped[list[dict[str, Any]] | None] = mapped_column(PortableJSON)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer)
     task_id: Mapped[int | None] = mapped_column(Integer)
@@ -72,6 +75,9 @@ class SystemTask(Base):
     # What to look for: the identities (encrypted JSON, cleared once done) and the mapped data categories.
     identities_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     categories: Mapped[list[str]] = mapped_column(PortableJSON)
+    # An erase task's categories to KEEP, each with its law and until-date (custos.retention.keep): `categories`
+    # never names one of them, so an owner is never told to destroy a record the law keeps (Art. 17(3)).
+    kept: Mapped[list[dict[str, Any]] | None] = mapped_column(PortableJSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the privacy contact was told that nobody can do this task (no owner, or one who cannot sign in).

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from custos.actor import Actor
 from custos.clock import today
 from custos.errors import CustosError
 from custos.policy.models import System, SystemKind
+from custos.retention.keep import KeepPlan
 from custos.runtime import Runtime
 from custos.systems import http
 from custos.systems.connect import scrub
@@ -32,7 +33,7 @@ from custos.systems.inventory import connection_url, load_system_mapping, owner_
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun
 from custos.systems.rectify import Rectification, rectify_subject
-from custos.systems.tasks import decrypt_keys, encrypt_keys, open_task, task_state
+from custos.systems.tasks import categories_for, decrypt_keys, encrypt_keys, open_task, task_state
 
 __all__ = [
     "SystemExport",
@@ -118,25 +119,44 @@ def export_from_system(
 
 
 def erase_in_system(
-    runtime: Runtime, system_id: str, keys: SubjectKeys, *, subject_ref: str, cause: str
+    runtime: Runtime,
+    system_id: str,
+    keys: SubjectKeys,
+    *,
+    subject_ref: str,
+    cause: str,
+    keep: KeepPlan | None = None,
 ) -> SystemOutcome:
-    """Erase the person in the system by its mapping's rules (Art. 17), or open its owner's task."""
+    """Erase the person in the system by its mapping's rules (Art. 17), or open its owner's task.
+
+    `keep` (from `custos.retention.keep`) is what the law or a reviewer keeps: a mapped column of a kept
+    category keeps its rows, a manual task lists it to keep and not to erase, and an HTTP system holding a kept
+    category gets a task for its owner instead of a call that would delete everything. Without `keep`, a retry
+    follows the instruction its first attempt recorded."""
     system = runtime.policy.system(system_id)
     with runtime.db.transaction() as session:
         previous = _run(session, system.id, subject_ref, cause, "erase")
         if previous is not None and previous.status == "done":
             return _outcome(previous)  # already done for this cause: nothing is sent to the system again
+        if keep is None:
+            keep = KeepPlan.from_json(previous.keep if previous is not None else None)
+    keep = keep.in_system(system.id)
     started = runtime.clock.now()
-    if system.kind is SystemKind.MANUAL:
-        task_id, state = open_task(runtime, system, keys, subject_ref=subject_ref, cause=cause, operation="erase")
+    by_hand = system.kind is SystemKind.HTTP and bool(
+        keep.categories() & set(categories_for(runtime.policy, system))
+    )  # its delete call removes every record of the person: only the owner can leave the kept ones
+    if system.kind is SystemKind.MANUAL or by_hand:
+        task_id, state = open_task(
+            runtime, system, keys, subject_ref=subject_ref, cause=cause, operation="erase", keep=keep
+        )
         result = _Result("done" if state == "done" else "waiting", task_id=task_id)
     else:
         try:
-            result = _erase(runtime, system, keys)
+            result = _erase(runtime, system, keys, keep)
         except Exception as error:
             result = _Result("failed", error=_describe(runtime, system, error))
     # Kept (encrypted) only while a retry needs them.
-    run = _record(runtime, system, subject_ref, cause, "erase", result, started, keys=keys)
+    run = _record(runtime, system, subject_ref, cause, "erase", result, started, keys=keys, keep=keep)
     return SystemOutcome(system.id, run.status, run.counts, run.kept, run.error, run.task_id)
 
 
@@ -212,13 +232,17 @@ def _export(runtime: Runtime, system: System, keys: SubjectKeys) -> list[TableEx
     return export_subject(engine, mapping, keys)
 
 
-def _erase(runtime: Runtime, system: System, keys: SubjectKeys) -> _Result:
+def _erase(runtime: Runtime, system: System, keys: SubjectKeys, keep: KeepPlan) -> _Result:
     if system.kind is SystemKind.HTTP:
         deleted = http.delete_records(system, keys, runtime.system_env)
         return _Result("done", counts={system.id: {"deleted": deleted, "anonymised": 0, "kept": 0}})
     mapping = load_system_mapping(runtime, system)
     engine = runtime.system_engines.engine(connection_url(runtime, system))
-    outcome: ErasureOutcome = erase_subject(engine, mapping, keys, today=today(runtime.clock))
+    spare = {
+        line["category"]: (_why_kept(line), date.fromisoformat(line["until"]) if line["until"] else None)
+        for line in keep.summary()
+    }
+    outcome: ErasureOutcome = erase_subject(engine, mapping, keys, today=today(runtime.clock), keep=spare)
     counts = {
         table: {"deleted": t.deleted, "anonymised": t.anonymised, "kept": t.kept} for table, t in outcome.tables.items()
     }
@@ -228,6 +252,14 @@ def _erase(runtime: Runtime, system: System, keys: SubjectKeys) -> _Result:
         if t.kept
     ]
     return _Result("done", counts=counts, kept=kept)
+
+
+def _why_kept(line: dict[str, Any]) -> str:
+    """The reason a mapped table's rows stay, as the erasure's outcome reports it."""
+    reasons = [*line["laws"], *(f"legal claims: {claim}" for claim in line["claims"])]
+    if line.get("hold"):
+        reasons.append("legal hold")
+    return f"{line['category']} kept ({'; '.join(reasons) or 'GDPR Art. 17(3)'})"
 
 
 def _describe(runtime: Runtime, system: System, error: Exception) -> str:
@@ -263,6 +295,7 @@ def _record(
     started: datetime,
     *,
     keys: SubjectKeys | None,
+    keep: KeepPlan | None = None,
 ) -> SystemOutcome:
     with runtime.db.transaction() as session:
         run = _run(session, system.id, subject_ref, cause, operation)
@@ -276,6 +309,7 @@ def _record(
         run.status = result.status
         run.counts = result.counts
         run.kept = result.kept
+        run.keep = keep.to_json() if keep is not None else None
         run.error = result.error
         run.task_id = result.task_id
         run.keys_enc = encrypt_keys(runtime.keys, keys) if keys is not None and result.status == "failed" else None

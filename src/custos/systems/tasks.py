@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, 
 from custos.mail.sender import MailError, Message, mailer_for
 from custos.policy import Policy
 from custos.policy.models import System
+from custos.retention.keep import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun, SystemTask
 from custos.systems.ownership import PROBLEMS, assignee, ownership
@@ -59,12 +60,14 @@ class TaskView:
     operation: str
     state: str
     owner: str | None
-    categories: list[str]
+    categories: list[str]  # for an erasure: what to erase, never a category in `kept`
     created_at: datetime
     done_at: datetime | None
     done_by: str | None
     done_fields: list[str]
     done_records: int | None
+    # An erasure's categories to keep, one line each: {category, laws, claims, grounds, until} (Art. 17(3)).
+    kept: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,12 @@ def open_task(
     cause: str,
     operation: str,
     correct: dict[str, str] | None = None,
+    keep: KeepPlan | None = None,
 ) -> tuple[int, str]:
     """The task for this person, cause and operation in the system (opened once); its id and state.
+
+    An erasure task lists the categories to erase and, apart, those to keep with their law and until-date
+    (`keep`, from `custos.retention.keep`): the erase list never names a kept category.
 
     The owner is told by email when SMTP is configured (the email names no person; the identities are shown
     only in the admin UI, to a signed-in owner).
@@ -126,6 +133,7 @@ def open_task(
         task = _find(session, system.id, subject_ref, cause, operation)
         if task is not None:
             return task.id, task.state
+    plan, held = keep or KeepPlan(), categories_for(runtime.policy, system)
     try:
         with runtime.db.transaction() as session:
             task = SystemTask(
@@ -136,7 +144,8 @@ def open_task(
                 state="open",
                 owner=assignee(session, runtime.policy, system.id, runtime.clock.now()),
                 identities_enc=encrypt_keys(runtime.keys, keys, correct),
-                categories=categories_for(runtime.policy, system),
+                categories=plan.erase_list(held, system.id),
+                kept=KeepPlan(tuple(k for k in plan.in_system(system.id).entries if k.category in held)).to_json(),
                 created_at=runtime.clock.now(),
                 done_fields=[],
             )
@@ -322,6 +331,7 @@ def _view(policy: Policy, task: SystemTask) -> TaskView:
         done_by=task.done_by,
         done_fields=list(task.done_fields),
         done_records=task.done_records,
+        kept=KeepPlan.from_json(task.kept).summary(),
     )
 
 
