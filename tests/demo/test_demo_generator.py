@@ -63,7 +63,7 @@ def test_files_have_the_import_columns_and_every_row_is_valid(tmp_path: Path, ki
     assert tuple(header) == COLUMNS[kind]
     assert len(rows) == N
     for line, row in enumerate(rows, 2):
-        parse_row(kind, line, dict(row))
+        parse_row(kind, line, dict(row), "SE")  # the demo register is Swedish, like the example policy
 
 
 def test_every_email_and_phone_is_valid_and_unique_across_all_kinds() -> None:
@@ -82,7 +82,7 @@ def test_every_email_and_phone_is_valid_and_unique_across_all_kinds() -> None:
         assert phonenumbers.is_valid_number(phonenumbers.parse(phone, "SE")), phone
     # Identities are unique in the register, so the demo must never give two people one address or number.
     assert len({normalise_email(e) for e in emails}) == len(emails)
-    assert len({normalise_phone(p) for p in phones}) == len(phones)
+    assert len({normalise_phone(p, "SE") for p in phones}) == len(phones)
 
 
 def test_organisations_are_distinct_with_valid_swedish_numbers() -> None:

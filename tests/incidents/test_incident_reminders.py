@@ -55,7 +55,7 @@ def test_due_reminders_are_mailed_once_each(
     assert mail["To"] == "privacy@elastx.com"  # the policy's privacy contact
     assert mail["From"] == "custos@elastx.com"  # settings.mail_from
     assert _subject(mail) == (
-        f"Incident #{incident.id}: 24 h since awareness, the authority deadline is 2026-12-01 10:00 UTC"
+        f"Incident #{incident.id}: 24 h since awareness, the authority deadline is 2026-12-01 11:00 +01:00"
     )
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert "Time left: 48 h 0 min." in body
@@ -69,9 +69,9 @@ def test_due_reminders_are_mailed_once_each(
     later = reminders.send_due_reminders(rt)
     assert later.mailed == [(incident.id, 48), (incident.id, 60)]
     assert [_subject(m).split(": ")[1] for m in inbox.messages] == [
-        "24 h since awareness, the authority deadline is 2026-12-01 10:00 UTC",
-        "48 h since awareness, the authority deadline is 2026-12-01 10:00 UTC",
-        "60 h since awareness, the authority deadline is 2026-12-01 10:00 UTC",
+        "24 h since awareness, the authority deadline is 2026-12-01 11:00 +01:00",
+        "48 h since awareness, the authority deadline is 2026-12-01 11:00 +01:00",
+        "60 h since awareness, the authority deadline is 2026-12-01 11:00 +01:00",
     ]
     assert "Time left: 11 h 30 min." in inbox.messages[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert reminders.send_due_reminders(rt).mailed == []

@@ -1,11 +1,12 @@
-"""The Art. 30 records: every field for the example policy in every format, counts from the register, and a
-policy missing a field refused with the field's name (and its line, from `custos policy check`)."""
+"""The Art. 30 records: every field for each example policy (Swedish and Irish) in every format, counts from the
+register, and a policy missing a field refused with the field's name (and its line, from `custos policy check`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,31 +26,63 @@ from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.runtime import Runtime
 from custos.settings import Settings
+from example_policies import EXAMPLES, example_runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "elastx" / "policy.yaml"
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
 
-# (section, field) of the CSV for each Art. 30(1) point, and the phrase the HTML shows it under.
-CONTROLLER_FIELDS = {
-    "a: controller": (("controller", "name"), "Elastx"),
-    "a: contact": (("controller", "contact"), "privacy@elastx.com"),
-    "a: data protection": (("data_protection", "contact"), "Designated Data Protection (DP) person"),
-    "b: purposes": (("activity", "purpose"), "Purpose"),
-    "c: subjects": (("activity", "subjects"), "Categories of data subjects"),
-    "c: data": (("activity", "data"), "Categories of personal data"),
-    "d: recipients": (("activity", "recipients"), "Skatteverket"),
-    "e: transfers": (("activity", "transfers"), "Transfers to third countries"),
-    "f: erasure": (("activity", "retention"), "10 years after"),
-    "g: security": (("security_measures", "description"), "Security measures"),
+# What each example policy's records name: the organisation, its contact, its data protection person, a
+# recipient (its tax authority) and a retention period of its own law.
+SAYS = {
+    "elastx": ("Elastx", "privacy@elastx.com", "Designated Data Protection (DP) person", "Skatteverket", "10 years"),
+    "corrib": (
+        "Corrib Analytics Ltd",
+        "dataprotection@corrib.example",
+        "Data Protection Lead",
+        "Revenue Commissioners",
+        "6 years",
+    ),
 }
-PROCESSOR_FIELDS = {
-    "a: processor": (("processor", "name"), "Elastx"),
-    "a: customers": (("customer", "name"), "Kund AB"),
-    "b: processing": (("service", "processing"), "hosting"),
-    "c: transfers": (("service", "transfers"), "Transfers to third countries"),
-    "d: security": (("security_measures", "description"), "Security measures"),
-}
+
+
+def controller_fields(name: str) -> dict[str, tuple[tuple[str, str], str]]:
+    """(section, field) of the CSV for each Art. 30(1) point, and the phrase the HTML shows it under."""
+    organisation, contact, person, recipient, period = SAYS[name]
+    return {
+        "a: controller": (("controller", "name"), organisation),
+        "a: contact": (("controller", "contact"), contact),
+        "a: data protection": (("data_protection", "contact"), person),
+        "b: purposes": (("activity", "purpose"), "Purpose"),
+        "c: subjects": (("activity", "subjects"), "Categories of data subjects"),
+        "c: data": (("activity", "data"), "Categories of personal data"),
+        "d: recipients": (("activity", "recipients"), recipient),
+        "e: transfers": (("activity", "transfers"), "Transfers to third countries"),
+        "f: erasure": (("activity", "retention"), period),
+        "g: security": (("security_measures", "description"), "Security measures"),
+    }
+
+
+def processor_fields(name: str) -> dict[str, tuple[tuple[str, str], str]]:
+    return {
+        "a: processor": (("processor", "name"), SAYS[name][0]),
+        "a: customers": (("customer", "name"), "Kund AB"),
+        "b: processing": (("service", "processing"), "hosting"),
+        "c: transfers": (("service", "transfers"), "Transfers to third countries"),
+        "d: security": (("security_measures", "description"), "Security measures"),
+    }
+
+
+@pytest.fixture(params=list(EXAMPLES))
+def example_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def any_runtime(example_name: str, database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Runtime]:
+    """An installation running each example policy in turn."""
+    with example_runtime(example_name, database_url, tmp_path, clock) as runtime:
+        yield runtime
 
 
 def _seed(runtime: Runtime) -> None:
@@ -91,9 +124,10 @@ def _export(runtime: Runtime, kind: str, fmt: str, show: bool = True) -> str:
 
 
 @pytest.mark.parametrize("kind", ["controller", "processor"])
-def test_every_art30_field_is_in_every_format(runtime: Runtime, kind: str) -> None:
+def test_every_art30_field_is_in_every_format(any_runtime: Runtime, example_name: str, kind: str) -> None:
+    runtime = any_runtime
     _seed(runtime)
-    expected = CONTROLLER_FIELDS if kind == "controller" else PROCESSOR_FIELDS
+    expected = controller_fields(example_name) if kind == "controller" else processor_fields(example_name)
     table = list(csv.DictReader(io.StringIO(_export(runtime, kind, "csv"))))
     present = {(row["section"], row["field"]) for row in table if row["value"].strip()}
     html = _export(runtime, kind, "html")
@@ -101,7 +135,7 @@ def test_every_art30_field_is_in_every_format(runtime: Runtime, kind: str) -> No
     for point, (key, phrase) in expected.items():
         assert key in present, f"{point} missing from the CSV"
         assert phrase in html, f"{point} missing from the HTML"
-    assert data["party"]["protection_contact"] == "privacy@elastx.com"
+    assert data["party"]["protection_contact"] == SAYS[example_name][1]
     assert "@media print" in html
     if kind == "controller":
         assert len(data["activities"]) == len(runtime.policy.activities)
@@ -113,7 +147,8 @@ def test_every_art30_field_is_in_every_format(runtime: Runtime, kind: str) -> No
         assert data["customers"][0]["contacts"] == 3
 
 
-def test_the_register_counts_people_per_subject_category(runtime: Runtime) -> None:
+def test_the_register_counts_people_per_subject_category(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     _seed(runtime)
     with runtime.db.transaction() as session:
         record = controller_record(session, runtime.policy, runtime.clock.now())
@@ -124,7 +159,8 @@ def test_the_register_counts_people_per_subject_category(runtime: Runtime) -> No
     assert prospects.people == 1
 
 
-def test_customer_contacts_are_named_only_for_readers_of_the_register(runtime: Runtime) -> None:
+def test_customer_contacts_are_named_only_for_readers_of_the_register(any_runtime: Runtime) -> None:
+    runtime = any_runtime
     _seed(runtime)
     shown = json.loads(_export(runtime, "processor", "json", show=True))
     hidden = json.loads(_export(runtime, "processor", "json", show=False))
@@ -142,8 +178,9 @@ def _without(tmp_path: Path, line_start: str) -> Path:
     return path
 
 
-def test_the_example_policy_passes_the_check() -> None:
-    report = check_policy(EXAMPLE, FixedClock(date(2026, 11, 29)))
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_the_example_policy_passes_the_check(name: str) -> None:
+    report = check_policy(EXAMPLES[name], FixedClock(date(2026, 11, 29)))
     assert report.errors == []
 
 

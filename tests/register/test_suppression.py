@@ -24,9 +24,7 @@ def _add(runtime: Runtime, email: str) -> int:
         person = people.add_person(
             session,
             runtime.register,
-            PersonCreate(
-                name="Anna", emails=[email], relationships=[RelationshipCreate(subject_category="customer_contact")]
-            ),
+            PersonCreate(name="Anna", emails=[email], relationships=[RelationshipCreate(subject_category="prospect")]),
         )
         return int(session.scalar(select(people.Person.id).where(people.Person.ref == person.ref)) or 0)
 

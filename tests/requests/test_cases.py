@@ -94,7 +94,7 @@ def test_waiting_for_the_subject_pauses_the_clock(runtime: Runtime, clock: Fixed
     clock.advance(timedelta(days=3))
     with runtime.db.transaction() as session:
         req = cases.load(session, req.ref)
-        cases.pause_ends(req, clock.now())
+        cases.pause_ends(req, clock.now(), runtime.policy.jurisdiction)
         assert req.due_on == date(2027, 1, 4)  # 3 paused days: 1 January is a holiday, then a weekend
         assert len(req.pauses) == 1
         assert all(req.pauses[0])
@@ -105,29 +105,56 @@ def test_an_extension_needs_a_reason_is_made_once_and_only_before_the_deadline(
 ) -> None:
     ref = _create(runtime).ref
     with runtime.db.transaction() as session, pytest.raises(InvalidInput) as exc:
-        cases.extend(session, clock, STAFF, ref, months=3, reason="busy")
+        cases.extend(session, clock, STAFF, ref, months=3, reason="busy", where=runtime.policy.jurisdiction)
     assert _problems(exc) == {"months", "reason"}
     with runtime.db.transaction() as session:
-        req = cases.extend(session, clock, STAFF, ref, months=2, reason="Many systems hold data about the person.")
+        req = cases.extend(
+            session,
+            clock,
+            STAFF,
+            ref,
+            months=2,
+            reason="Many systems hold data about the person.",
+            where=runtime.policy.jurisdiction,
+        )
         assert req.extended_due_on == date(2027, 3, 1)  # 29 Feb does not exist; 28 Feb 2027 is a Sunday
     with runtime.db.transaction() as session, pytest.raises(Conflict, match="already extended"):
-        cases.extend(session, clock, STAFF, ref, months=1, reason="Many systems hold data about the person.")
+        cases.extend(
+            session,
+            clock,
+            STAFF,
+            ref,
+            months=1,
+            reason="Many systems hold data about the person.",
+            where=runtime.policy.jurisdiction,
+        )
     late = _create(runtime).ref
     clock.advance(timedelta(days=40))
     with runtime.db.transaction() as session, pytest.raises(Conflict, match="before the deadline"):
-        cases.extend(session, clock, STAFF, late, months=1, reason="Many systems hold data about the person.")
+        cases.extend(
+            session,
+            clock,
+            STAFF,
+            late,
+            months=1,
+            reason="Many systems hold data about the person.",
+            where=runtime.policy.jurisdiction,
+        )
 
 
 def test_overdue_requests_come_first_and_say_so(runtime: Runtime, clock: FixedClock) -> None:
     old = _create(runtime, channel="staff", received_at=datetime(2026, 10, 1, 9, tzinfo=UTC)).ref
     new = _create(runtime).ref
     with runtime.db.transaction() as session:
-        rows = cases.list_requests(session, cases.today_local(clock))
+        rows = cases.list_requests(session, cases.today_local(clock, runtime.policy.jurisdiction))
         assert [r.ref for r in rows] == [old, new]
         assert rows[0].overdue
         assert rows[0].days_left < 0
         assert not rows[1].overdue
-        assert [r.ref for r in cases.list_requests(session, cases.today_local(clock), overdue=True)] == [old]
+        assert [
+            r.ref
+            for r in cases.list_requests(session, cases.today_local(clock, runtime.policy.jurisdiction), overdue=True)
+        ] == [old]
 
 
 def test_a_refusal_needs_reasons_and_closes_the_case(runtime: Runtime, clock: FixedClock) -> None:

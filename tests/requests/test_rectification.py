@@ -85,14 +85,17 @@ def test_rectification_changes_name_email_and_phone_in_the_register_and_the_crm(
     assert rows(c.crm_url, "SELECT email, name FROM customers WHERE id = 2") == [("bo@example.se", "Bo Berg")]
     # The completion letter goes to the address the request came from and says what changed where.
     letter = c.outbox.last(ANNA)
-    assert "register: name, email, phone" in letter.body
-    assert "crm: email, phone, name in customers (1), tickets (1)" in letter.body
+    assert "our register: name, email address, phone number" in letter.body
+    assert "crm: email address, phone number, name in customers (1), tickets (1)" in letter.body
 
 
 def test_a_new_address_of_another_person_is_a_conflict_and_nothing_moves(connected: Connected) -> None:
     c = connected
     with c.runtime.db.transaction() as session:
-        add_person(session, c.runtime.register, PersonCreate(name="Bo Berg", emails=["bo@example.se"]))
+        bo = PersonCreate(
+            name="Bo Berg", emails=["bo@example.se"], relationships=[RelationshipCreate(subject_category="prospect")]
+        )
+        add_person(session, c.runtime.register, bo)
     ref = submit(c, "rectification", details="My address is bo@example.se")
     assert confirm(c, ref) == "verified"
 
@@ -231,7 +234,7 @@ def test_an_erasure_completes_once_the_owners_confirm_mid_request(manual: Connec
         assert session.scalars(select(SystemTask.identities_enc)).all() == [None] * 4  # cleared once confirmed
     answers.complete(c.runtime, ref, STAFF, note=None)
     assert state(c, ref) == "completed"
-    assert "mailer: manual records 2" in c.outbox.last().body
+    assert "mailer: erased by hand by the system's owner (2 records)" in c.outbox.last().body
 
 
 def test_a_rectification_asks_each_owner_what_to_correct_and_the_letter_says_they_did(manual: Connected) -> None:

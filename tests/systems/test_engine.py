@@ -62,7 +62,7 @@ def test_export_of_an_unknown_person_is_empty(system: Engine) -> None:
 
 
 def test_export_by_phone(system: Engine) -> None:
-    exported = export_subject(system, MAPPING, SubjectKeys.of(phones=["070-234 56 78"]))
+    exported = export_subject(system, MAPPING, SubjectKeys.of(phones=["070-234 56 78"], phone_region="SE"))
     assert [row["full_name"] for row in exported[0].rows] == ["Bo Berg"]
     assert {item.table for item in exported} == {"customers", "addresses", "invoices", "invoice_lines"}
 
@@ -229,10 +229,10 @@ def test_tables_with_a_composite_key(system: Engine) -> None:
 
 
 def test_identity_values_are_normalised_and_bad_ones_named() -> None:
-    keys = SubjectKeys.of(emails=[" Anna@Example.SE ", "anna@example.se"], phones=["070-123 45 67"])
+    keys = SubjectKeys.of(emails=[" Anna@Example.SE ", "anna@example.se"], phones=["070-123 45 67"], phone_region="SE")
     assert keys.emails == ("anna@example.se",)
     assert keys.phones == ("+46701234567",)
     with pytest.raises(InvalidInput) as raised:
-        SubjectKeys.of(emails=["anna.example.se"], phones=["12"])
+        SubjectKeys.of(emails=["anna.example.se"], phones=["12"], phone_region="SE")
     assert [problem.location for problem in raised.value.problems] == ["email", "phone"]
     assert "anna.example.se" in str(raised.value.problems[0])

@@ -25,7 +25,7 @@ from custos.systems.runs import (
 )
 
 REF = "3f1c2a9e-0d5b-4a51-9c3e-2b7d8e6f4a10"
-ANNA = SubjectKeys.of(emails=["Anna@Example.se"], phones=["070-123 45 67"])
+ANNA = SubjectKeys.of(emails=["Anna@Example.se"], phones=["070-123 45 67"], phone_region="SE")
 
 
 @pytest.fixture

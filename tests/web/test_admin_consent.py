@@ -103,7 +103,7 @@ def test_recent_records_show_each_choice_and_looking_is_audited(
     assert f"{newest.visitor_id[:8]}…" in body
     assert newest.visitor_id not in page.text  # shortened only
     row = body.split(newest.id, 1)[1].split("</tr>", 1)[0]
-    assert "2026-11-29 10:05 UTC" in row
+    assert "2026-11-29 11:05 +01:00" in row  # the organisation's clock, with the offset
     assert "<td>Withdrawal</td>" in row
     assert "<td>Settings</td>" in row
     assert "<td>No</td>" in row

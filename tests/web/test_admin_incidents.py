@@ -62,7 +62,7 @@ def test_the_list_counts_down_to_the_authority_deadline(client: TestClient, runt
     assert 'class="countdown overdue"' in overdue
     assert 'class="flagged"' in overdue
     assert '<progress max="4320" value="4320"' in overdue
-    assert 'Authority (IMY):</strong> <span class="track-state">overdue</span>' in overdue
+    assert 'Supervisory authority:</strong> <span class="track-state">overdue</span>' in overdue
 
     assert _countdown(_row(page.text, fresh.id)).endswith("71 h 30 min left")
     # The nearest deadline first.
@@ -99,7 +99,7 @@ def test_settled_and_closed_incidents_stop_the_clock_and_come_after_open_ones(
     row = _row(page, notified.id)
     assert "data-countdown" not in row
     assert "Clock stopped." in row
-    assert "notified 2026-11-29 10:00 UTC" in row
+    assert "notified 2026-11-29 11:00 +01:00" in row  # on the organisation's clock, with the offset
     assert 'People affected:</strong> <span class="track-state">pending</span>' in row  # high risk: letters due
     assert "Customers" not in row  # as controller there are none to tell
     assert "data-countdown" in _row(page, still_open.id)
@@ -119,7 +119,7 @@ def test_the_detail_shows_the_timeline_and_links_the_art_33_3_document(client: T
     assert "<h1>Incident #" in page.text
     assert "48 h 0 min left" in page.text
     assert 'NIS2 (CSIRT):</strong> <span class="track-state">pending</span>' in page.text
-    assert "early warning: due by 2026-11-29 10:00 UTC" in page.text
+    assert "early warning: due by 2026-11-29 11:00 +01:00" in page.text
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page.text, re.S)
     assert timeline is not None
     assert "<code>open</code>" in timeline.group(1)

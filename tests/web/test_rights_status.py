@@ -21,7 +21,7 @@ from custos.actor import Actor
 from custos.app import create_app
 from custos.clock import FixedClock
 from custos.register.people import add_person, find_person
-from custos.register.schemas import PersonCreate
+from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.requests import answers, cases, intake
 from custos.runtime import Runtime
 from custos.settings import Settings
@@ -161,7 +161,10 @@ def dpo(connected: Connected, staff_factory: Callable[..., Any], clock: FixedClo
 
 def test_staff_approve_a_corrected_address_from_the_admin_page(connected: Connected, dpo: TestClient) -> None:
     with connected.runtime.db.transaction() as session:
-        add_person(session, connected.runtime.register, PersonCreate(name="Bo Berg", emails=["bo@example.se"]))
+        bo = PersonCreate(
+            name="Bo Berg", emails=["bo@example.se"], relationships=[RelationshipCreate(subject_category="prospect")]
+        )
+        add_person(session, connected.runtime.register, bo)
     created = dpo.post(
         "/admin/requests/new",
         data={

@@ -7,7 +7,7 @@ There is no delete command: Art. 33(5) asks for a record of every breach, so an 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, cast
 
@@ -29,16 +29,20 @@ from custos.incidents.schemas import (
     NotificationCreate,
     SubjectExceptionCreate,
 )
+from custos.jurisdiction import Jurisdiction
 from custos.mail import mailer_for
 
 app = typer.Typer(help="Personal data breaches: the register, the 72-hour clock, notifications.", no_args_is_help=True)
 
-_TIME = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-_TIME_HELP = "UTC, YYYY-MM-DDTHH:MM"
+# Art. 33(1): the 72 hours run from the instant of awareness, so a time typed without an offset is read on the
+# organisation's clock (policy organisation.timezone), never as UTC; a time the clock skips or shows twice is
+# refused (custos.jurisdiction.Jurisdiction.parse_time).
+_TIME_HELP = "YYYY-MM-DD HH:MM on the organisation's clock, or with an offset (2026-11-02T09:30+01:00)"
+_TIME_FIELDS = ("aware_at", "occurred_at")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+def _time(where: Jurisdiction, value: str | None, option: str) -> datetime | None:
+    return where.parse_time(value, location=option) if value is not None else None
 
 
 @app.command("open")
@@ -47,12 +51,8 @@ def open_(
     summary: Annotated[str, typer.Option(help="What happened.")],
     reported_by: Annotated[str, typer.Option(help="Who reported it (name or role).")],
     kind: Annotated[list[str], typer.Option(help="confidentiality, integrity or availability (repeatable).")],
-    aware_at: Annotated[
-        datetime | None, typer.Option(formats=_TIME, help=f"When we became aware; {_TIME_HELP}.")
-    ] = None,
-    occurred_at: Annotated[
-        datetime | None, typer.Option(formats=_TIME, help=f"When it happened; {_TIME_HELP}.")
-    ] = None,
+    aware_at: Annotated[str | None, typer.Option(help=f"When we became aware; {_TIME_HELP}.")] = None,
+    occurred_at: Annotated[str | None, typer.Option(help=f"When it happened; {_TIME_HELP}.")] = None,
     system: Annotated[list[str] | None, typer.Option(help="System id from the policy (repeatable).")] = None,
     data: Annotated[list[str] | None, typer.Option(help="Data category id (repeatable).")] = None,
     subjects_: Annotated[list[str] | None, typer.Option("--subjects", help="Subject category id (repeatable).")] = None,
@@ -65,29 +65,30 @@ def open_(
 ) -> None:
     """Record a new breach; the 72-hour clock starts at --aware-at (default now)."""
     st = state(ctx)
-    values: dict[str, Any] = {
-        "summary": summary,
-        "reported_by": reported_by,
-        "kinds": kind,
-        "aware_at": _utc(aware_at),
-        "occurred_at": _utc(occurred_at),
-        "systems": system or [],
-        "data_categories": data or [],
-        "subject_categories": subjects_ or [],
-        "organisation_ids": organisation or [],
-        "risk": risk,
-        "risk_reasoning": reasoning,
-        "role": role,
-        "customer_ids": customer or [],
-        "nis2": nis2,
-    }
-    body = IncidentCreate.model_validate(values)
     with st.runtime() as rt:
+        where = rt.policy.jurisdiction
+        values: dict[str, Any] = {
+            "summary": summary,
+            "reported_by": reported_by,
+            "kinds": kind,
+            "aware_at": _time(where, aware_at, "--aware-at"),
+            "occurred_at": _time(where, occurred_at, "--occurred-at"),
+            "systems": system or [],
+            "data_categories": data or [],
+            "subject_categories": subjects_ or [],
+            "organisation_ids": organisation or [],
+            "risk": risk,
+            "risk_reasoning": reasoning,
+            "role": role,
+            "customer_ids": customer or [],
+            "nis2": nis2,
+        }
+        body = IncidentCreate.model_validate(values)
         principal = require(ctx, rt, "incidents.manage")
         with rt.db.transaction() as session:
             incident = service.open_incident(session, rt.clock, rt.policy, principal.actor, body)
     st.console.print(f"Opened incident {incident.id}")
-    _show(st.console, incident)
+    _show(st.console, incident, where)
 
 
 @app.command()
@@ -98,7 +99,7 @@ def show(ctx: typer.Context, incident_id: int) -> None:
         require(ctx, rt, "incidents.read")
         with rt.db.transaction() as session:
             incident = service.get_incident(session, rt.clock, incident_id)
-    _show(st.console, incident)
+    _show(st.console, incident, rt.policy.jurisdiction)
 
 
 @app.command("list")
@@ -112,6 +113,7 @@ def list_(
         require(ctx, rt, "incidents.read")
         with rt.db.transaction() as session:
             rows = service.list_incidents(session, rt.clock, state=state_)
+    where = rt.policy.jurisdiction
     table = Table(
         "id", "state", "risk", "aware", "due", "left (h)", "notified", "summary", title=f"{len(rows)} incidents"
     )
@@ -121,8 +123,8 @@ def list_(
             str(row.id),
             row.state,
             row.risk or "?",
-            f"{row.aware_at:%Y-%m-%d %H:%M}",
-            f"{row.deadline:%Y-%m-%d %H:%M}",
+            where.format_time(row.aware_at),
+            where.format_time(row.deadline),
             left,
             "yes" if row.authority_notified else (row.decision or "no"),
             escape(row.summary[:60]),
@@ -148,12 +150,16 @@ def update(
             values[name.strip()] = json.loads(raw)
         except json.JSONDecodeError:
             values[name.strip()] = raw
-    body = IncidentUpdate.model_validate(values)
     with st.runtime() as rt:
+        where = rt.policy.jurisdiction
+        for name in _TIME_FIELDS:  # typed times are read on the organisation's clock, as in `open`
+            if isinstance(values.get(name), str):
+                values[name] = where.parse_time(values[name], location=f"--set {name}")
+        body = IncidentUpdate.model_validate(values)
         principal = require(ctx, rt, "incidents.manage")
         with rt.db.transaction() as session:
             incident = service.update_incident(session, rt.clock, rt.policy, principal.actor, incident_id, body)
-    _show(st.console, incident)
+    _show(st.console, incident, where)
 
 
 @app.command()
@@ -178,7 +184,7 @@ def notify(
     ctx: typer.Context,
     incident_id: int,
     reference: Annotated[str | None, typer.Option(help="The authority's case number.")] = None,
-    sent_at: Annotated[datetime | None, typer.Option(formats=_TIME, help=f"When it was sent; {_TIME_HELP}.")] = None,
+    sent_at: Annotated[str | None, typer.Option(help=f"When it was sent; {_TIME_HELP}.")] = None,
     phase: Annotated[str, typer.Option(help="initial or supplement (csirt: early_warning, notification, final).")] = (
         "initial"
     ),
@@ -187,22 +193,23 @@ def notify(
 ) -> None:
     """Record a notification sent to the authority; a late one needs --late-reason."""
     st = state(ctx)
-    body = NotificationCreate.model_validate(
-        {
-            "reference": reference,
-            "sent_at": _utc(sent_at),
-            "phase": phase,
-            "recipient": recipient,
-            "late_reason": late_reason,
-        }
-    )
     with st.runtime() as rt:
+        where = rt.policy.jurisdiction
+        body = NotificationCreate.model_validate(
+            {
+                "reference": reference,
+                "sent_at": _time(where, sent_at, "--sent-at"),
+                "phase": phase,
+                "recipient": recipient,
+                "late_reason": late_reason,
+            }
+        )
         principal = require(ctx, rt, "incidents.manage")
         with rt.db.transaction() as session:
             sent = service.record_notification(session, rt.clock, rt.policy, principal.actor, incident_id, body)
     late = " (late)" if sent.late else ""
     st.console.print(
-        f"Recorded {sent.phase} notification to the {sent.recipient}{late} sent {sent.sent_at:%Y-%m-%d %H:%M} UTC"
+        f"Recorded {sent.phase} notification to the {sent.recipient}{late} sent {where.format_time(sent.sent_at)}"
     )
 
 
@@ -304,10 +311,11 @@ def customer(
     st.console.print(f"Incident {incident_id}: customer {organisation_id} notified")
 
 
-def _show(console: Console, incident: IncidentPublic) -> None:
+def _show(console: Console, incident: IncidentPublic, where: Jurisdiction) -> None:
+    """Times on the organisation's clock with their offset (`2026-11-02 10:30 +01:00`), the instant unambiguous."""
     console.print(f"[bold]Incident {incident.id}[/] · {incident.state} · {incident.role} · risk {incident.risk or '?'}")
     console.print(escape(incident.summary))
-    console.print(f"aware: {incident.aware_at:%Y-%m-%d %H:%M} UTC · due: {incident.deadline:%Y-%m-%d %H:%M} UTC")
+    console.print(f"aware: {where.format_time(incident.aware_at)} · due: {where.format_time(incident.deadline)}")
     if not incident.authority_notified and incident.decision is None:
         console.print(f"left to notify the authority: {incident.remaining_hours:g} h")
     facts = [
@@ -324,9 +332,9 @@ def _show(console: Console, incident: IncidentPublic) -> None:
             console.print(f"{label}: {escape(str(value))}")
     for n in incident.notifications:
         console.print(
-            f"notification {n.id}: {n.recipient} {n.phase} {n.sent_at:%Y-%m-%d %H:%M}{' late' if n.late else ''}"
+            f"notification {n.id}: {n.recipient} {n.phase} {where.format_time(n.sent_at)}{' late' if n.late else ''}"
         )
     for c in incident.customers:
         console.print(f"customer {c.organisation_id} {escape(c.organisation_name)}: {c.state}")
     for e in incident.timeline:
-        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.actor} {e.kind}" + (f" — {escape(e.note)}" if e.note else ""))
+        console.print(f"  {where.format_time(e.at)} {e.actor} {e.kind}" + (f" — {escape(e.note)}" if e.note else ""))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 import typer
@@ -13,6 +14,7 @@ from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.register import people as service
+from custos.register.lawful import settle_missing_dates
 from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate
 
 app = typer.Typer(help="People in the personal-data register.", no_args_is_help=True)
@@ -29,8 +31,19 @@ def add(
     activity: Annotated[str | None, typer.Option(help="Processing activity, if the category has several.")] = None,
     organisation_id: Annotated[int | None, typer.Option(help="Organisation the person represents.")] = None,
     source: Annotated[str | None, typer.Option(help="Where the data came from, e.g. 'Cloud fair 2025'.")] = None,
+    started_on: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="When the relationship started (a prospect: met).")
+    ] = None,
+    last_interaction_on: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="The last contact; by default the start, else today."),
+    ] = None,
 ) -> None:
-    """Add a person with one relationship."""
+    """Add a person with one relationship.
+
+    A date the policy's retention rule counts from and that is left out is filled in from what is known, so
+    the person always falls due (Art. 5(1)(e)): a prospect's last interaction is the day met, else today.
+    """
     st = state(ctx)
     data = PersonCreate(
         name=name,
@@ -39,7 +52,12 @@ def add(
         phones=phone or [],
         relationships=[
             RelationshipCreate(
-                subject_category=category, activity=activity, organisation_id=organisation_id, source=source
+                subject_category=category,
+                activity=activity,
+                organisation_id=organisation_id,
+                source=source,
+                started_on=_day(started_on),
+                last_interaction_on=_day(last_interaction_on),
             )
         ],
     )
@@ -108,6 +126,22 @@ def list_(
     for row in rows:
         table.add_row(row.ref, row.name, ", ".join(row.subject_categories))
     st.console.print(table)
+
+
+@app.command("settle-dates")
+def settle_dates(ctx: typer.Context) -> None:
+    """Fill in the retention dates relationships written before Custos required them lack (from what is
+    known: the day met, else the day recorded), so each falls due under its rule (Art. 5(1)(e))."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.write")
+        with rt.db.transaction() as session:
+            changed = settle_missing_dates(session, rt.register, principal.actor)
+    st.console.print(f"{changed} relationship(s) given the date their retention counts from")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
 
 
 def _show(console: Console, person: PersonPublic) -> None:

@@ -59,9 +59,16 @@ def render(
     path = file or (settings.settings.policy_path if settings else None)
     if path is None:
         raise typer.BadParameter("give the policy FILE to render", param_hint="FILE")
-    language = lang.value if lang else (settings.settings.language if settings else Lang.EN.value)
-    words = load_wording(language)
     policy = load_policy(path)
+    # The notice speaks the languages the policy publishes in (organisation.languages), and no other.
+    published = policy.jurisdiction.languages
+    if lang is not None and lang.value not in published:
+        raise typer.BadParameter(
+            f"the policy publishes its notice in {', '.join(published)}, not {lang.value}", param_hint="--lang"
+        )
+    preferred = settings.settings.language if settings else published[0]
+    language = lang.value if lang else (preferred if preferred in published else published[0])
+    words = load_wording(language)
     day = version.date() if version else None
     document = notice_document(policy, words, day)
     if output_format is Format.MD:

@@ -60,8 +60,11 @@ def _policy(ctx: typer.Context) -> Policy | None:
     return load_policy(path) if path.exists() else None
 
 
-def _keys(emails: list[str] | None, phones: list[str] | None, externals: list[str] | None) -> SubjectKeys:
-    keys = SubjectKeys.of(emails=emails or [], phones=phones or [], external_ids=externals or [])
+def _keys(
+    emails: list[str] | None, phones: list[str] | None, externals: list[str] | None, policy: Policy | None = None
+) -> SubjectKeys:
+    region = policy.jurisdiction.phone_region if policy is not None else None
+    keys = SubjectKeys.of(emails=emails or [], phones=phones or [], external_ids=externals or [], phone_region=region)
     if not keys:
         raise InvalidInput("say who: give --email, --phone or --external-id")
     return keys
@@ -81,6 +84,7 @@ def scan(
 ) -> None:
     """Reflect the schema and propose a dataset mapping; every guess is marked `# proposed:` with its reason."""
     st = state(ctx)
+    policy = _policy(ctx)
     with SystemEngines() as engines, Progress(
         TextColumn("[bold]scanning[/] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=st.errors, transient=True,
@@ -91,6 +95,7 @@ def scan(
             system=system,
             schema=schema,
             sample=sample,
+            phone_region=policy.jurisdiction.phone_region if policy is not None else None,
             on_start=lambda total: progress.update(task, total=total),
             on_table=lambda name: progress.update(task, advance=1, description=name),
         )
@@ -136,7 +141,7 @@ def export(
     """Print every row of the person in the system as JSON, per table, with each column's data category."""
     st = state(ctx)
     mapping = _load(ctx, mapping_path)
-    keys = _keys(email, phone, external_id)
+    keys = _keys(email, phone, external_id, _policy(ctx))
     with st.runtime() as runtime:
         principal = require(ctx, runtime, "requests.manage", mapping.system)
         with SystemEngines() as engines:
@@ -161,12 +166,12 @@ def erase(
     """Erase the person in the system by the mapping's rules (one transaction) and print the counts per table."""
     st = state(ctx)
     mapping = _load(ctx, mapping_path)
-    keys = _keys(email, phone, external_id)
+    keys = _keys(email, phone, external_id, _policy(ctx))
     with st.runtime() as runtime:
         principal = require(ctx, runtime, "requests.manage", mapping.system)
         if not yes:
             typer.confirm(f"Erase this person in {mapping.system} ({mask_url(url)})?", abort=True)
-        today: date = runtime.clock.now().date()
+        today: date = runtime.policy.jurisdiction.today(runtime.clock)
         with SystemEngines() as engines:
             outcome = erase_subject(engines.engine(url), mapping, keys, today=today)
         counts = [

@@ -46,6 +46,9 @@ def build_document(
     org = policy.organisation
     deadline = deadlines.authority_deadline(incident.aware_at)
     missing: list[str] = []
+    # ISO 8601 on the organisation's clock with its offset: the instant the authority reads is exact, and the
+    # hour is the one the organisation's own staff saw.
+    local = policy.jurisdiction.local
 
     def known(name: str, value: Any) -> Any:
         if value is None or value == [] or value == "":
@@ -62,15 +65,15 @@ def build_document(
         else "Notice of a personal data breach to the controller (GDPR Art. 33(2), 28(3)(f))",
         "incident": incident.id,
         "phase": phase,
-        "generated_at": now.isoformat(),
+        "generated_at": local(now).isoformat(),
         "recipient": org.supervisory_authority if audience == "authority" else "the controller (our customer)",
         "controller": {"name": org.name, "org_number": org.org_number, "country": org.country},
         "role": incident.role,
         "nature": {
             "summary": incident.summary,
             "kinds": incident.kinds,
-            "occurred_at": incident.occurred_at.isoformat() if incident.occurred_at else TO_FOLLOW,
-            "aware_at": incident.aware_at.isoformat(),
+            "occurred_at": local(incident.occurred_at).isoformat() if incident.occurred_at else TO_FOLLOW,
+            "aware_at": local(incident.aware_at).isoformat(),
             "systems": known(
                 "systems",
                 [
@@ -104,8 +107,8 @@ def build_document(
         },
         "risk": {"level": incident.risk or TO_FOLLOW, "reasoning": incident.risk_reasoning or TO_FOLLOW},
         "timing": {
-            "aware_at": incident.aware_at.isoformat(),
-            "deadline": deadline.isoformat(),
+            "aware_at": local(incident.aware_at).isoformat(),
+            "deadline": local(deadline).isoformat(),
             "late": now > deadline,
             "late_reason": late_reason,
         },
@@ -134,5 +137,5 @@ def _environment() -> Environment:
 
 
 def render_html(document: dict[str, Any]) -> str:
-    """A printable page: the DPO can print it to PDF or paste it into IMY's e-service."""
+    """A printable page: the DPO can print it to PDF or paste it into the authority's e-service."""
     return _environment().get_template("notification.html.j2").render(doc=document, items=ART_33_3_ITEMS)

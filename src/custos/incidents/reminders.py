@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from custos.actor import Actor
 from custos.incidents import deadlines, service, timeline
+from custos.jurisdiction import format_in
 from custos.mail import Mailer, Message, mailer_for
 from custos.mail.sender import MailError
 from custos.runtime import Runtime
@@ -37,7 +39,7 @@ class ReminderRun:
 
 _SUBJECT = {
     "en": "Incident #{id}: {hours} h since awareness, the authority deadline is {deadline}",
-    "sv": "Incident #{id}: {hours} h sedan upptäckten, tidsfristen mot IMY går ut {deadline}",
+    "sv": "Incident #{id}: {hours} h sedan upptäckten, tidsfristen mot myndigheten går ut {deadline}",
 }
 _BODY = {
     "en": (
@@ -61,8 +63,9 @@ _BODY = {
 }
 
 
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _stamp(value: datetime, zone: ZoneInfo) -> str:
+    """On the organisation's clock with the offset: a deadline read an hour off is a late notice (Art. 33(1))."""
+    return format_in(value, zone)
 
 
 def _left(deadline: datetime, now: datetime) -> str:
@@ -78,13 +81,14 @@ def reminder_message(
     now: datetime,
     base_url: str,
     language: str,
+    zone: ZoneInfo,
 ) -> Message:
     lang = language if language in _SUBJECT else "en"
     values = {
         "id": incident_id,
         "hours": reminder.hours,
-        "deadline": _stamp(reminder.deadline),
-        "aware": _stamp(aware_at),
+        "deadline": _stamp(reminder.deadline, zone),
+        "aware": _stamp(aware_at, zone),
         "left": _left(reminder.deadline, now),
         "url": f"{base_url.rstrip('/')}/admin/incidents/{incident_id}",
     }
@@ -115,6 +119,7 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
                     runtime.clock.now(),
                     settings.base_url,
                     settings.language,
+                    policy.jurisdiction.zone,
                 )
                 try:
                     mailer.send(message)
@@ -136,7 +141,7 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
                     NOT_MAILED,
                     note=(
                         f"The {reminder.hours} h reminder was not mailed: no SMTP server is configured (smtp_host). "
-                        f"The authority deadline is {_stamp(reminder.deadline)}."
+                        f"The authority deadline is {_stamp(reminder.deadline, policy.jurisdiction.zone)}."
                     ),
                     changes={"hours": reminder.hours},
                     details={"hours": reminder.hours, "reason": "no smtp_host"},

@@ -30,6 +30,8 @@ class Page:
     path: str = "/privacy"
     query: dict[str, str] = field(default_factory=dict)
     standalone: bool = False
+    # The languages the notice is published in (the policy's `organisation.languages`): the page links to these.
+    languages: tuple[str, ...] = LANGUAGES
 
     def href(self, lang: str) -> str:
         return f"{self.path}?{urlencode({**self.query, 'lang': lang})}"
@@ -59,13 +61,13 @@ def make_environment() -> Environment:
 
 
 def _context(words: Wording, page: Page, title: str) -> dict[str, object]:
-    others = [load_wording(lang) for lang in LANGUAGES if lang != words.lang]
+    others = [load_wording(lang) for lang in page.languages if lang != words.lang]
     return {
         "w": words,
         "lang": words.lang,
         "title": title,
         "page": page,
-        "alternates": [(lang, page.href(lang)) for lang in LANGUAGES],
+        "alternates": [(lang, page.href(lang)) for lang in page.languages],
         "others": [(other.lang, page.href(other.lang), other.text("page.language_name")) for other in others],
         "css": _stylesheet() if page.standalone else None,
     }

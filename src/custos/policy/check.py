@@ -24,14 +24,15 @@ from custos.policy.models import Policy, SubjectKind
 # Consent older than this is stale in regulators' practice (CNIL délibération 2020-091: 13 months; EDPB GL
 # 05/2020 §110 "refresh at appropriate intervals"); the seed policy promises at most 365 days.
 _MAX_CONSENT_VALIDITY = Duration(months=13)
-# Preskriptionslag (1981:130) 2 §: ten years is the general limitation period, the usual ceiling for keeping
-# data for possible claims; longer needs a reason of its own (Art. 5(1)(e)).
-_LIMITATION_PERIOD = Duration(years=10)
+# The general limitation period where the organisation is (policy.jurisdiction.limitation: Preskriptionslag
+# (1981:130) 2 § in Sweden, ten years; Statute of Limitations 1957 s. 11 in Ireland, six) is the usual ceiling
+# for keeping data for possible claims; longer needs a reason of its own (Art. 5(1)(e)).
 # Contract (Art. 6(1)(b)) covers only a contract the subject is party to (EDPB GL 2/2019 §§ 26–27); these are
 # people acting for an organisation or not in a contract at all.
 _NOT_PARTY = frozenset({SubjectKind.PROSPECT, SubjectKind.CUSTOMER_CONTACT, SubjectKind.WEBSITE_VISITOR})
-# Storage that only measures or advertises is not "strictly necessary" and needs consent under LEK 9 kap.
-# 28 § (Art. 29 WP Opinion 04/2012 §4.3 leaves analytics outside the exemption).
+# Storage that only measures or advertises is not "strictly necessary" and needs consent under the national
+# law of ePrivacy Directive Art. 5(3) (policy.jurisdiction.cookie_law; Art. 29 WP Opinion 04/2012 §4.3 leaves
+# analytics outside the exemption).
 _TRACKING_NAMES = (
     "_pk_",
     "ppms_",
@@ -136,12 +137,12 @@ def owner_findings(policy: Policy) -> list[Finding]:
 def policy_warnings(policy: Policy, on: date) -> list[Finding]:
     findings: list[Finding] = []
     if policy.consent is not None:
-        findings += _consent(policy.consent)
+        findings += _consent(policy.consent, policy.jurisdiction.cookie_law)
     for index, cookie in enumerate(policy.cookies):
-        findings += _cookie(cookie, ("cookies", index), policy.consent)
+        findings += _cookie(cookie, ("cookies", index), policy.consent, policy.jurisdiction.cookie_law)
     kinds = {subject.id: subject.kind for subject in policy.subject_categories}
     for index, activity in enumerate(policy.activities):
-        findings += _activity(activity, ("activities", index), kinds, on)
+        findings += _activity(activity, ("activities", index), kinds, on, policy.jurisdiction.limitation)
     for index, version in enumerate(policy.versions):
         if version.date != policy.current_version and version.snapshot is None:
             findings.append(
@@ -155,15 +156,14 @@ def policy_warnings(policy: Policy, on: date) -> list[Finding]:
     return findings
 
 
-def _consent(consent: ConsentSettings) -> list[Finding]:
+def _consent(consent: ConsentSettings, law: str) -> list[Finding]:
     findings = []
     if consent.implied_by_browsing:
         findings.append(
             Finding(
                 ("consent", "implied_by_browsing"),
                 "continued browsing is not consent: consent must be a clear affirmative act",
-                "set `implied_by_browsing: false` (GDPR Art. 4(11), 7; CJEU C-673/17 Planet49; "
-                "LEK 2022:482 9 kap. 28 §)",
+                f"set `implied_by_browsing: false` (GDPR Art. 4(11), 7; CJEU C-673/17 Planet49; {law})",
             )
         )
     if consent.validity.longer_than(_MAX_CONSENT_VALIDITY):
@@ -185,7 +185,7 @@ def _consent(consent: ConsentSettings) -> list[Finding]:
     return findings
 
 
-def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | None) -> list[Finding]:
+def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | None, law: str) -> list[Finding]:
     findings = []
     name, provider = cookie.name.lower(), cookie.provider.lower()
     tracking = name.startswith(_TRACKING_NAMES) or any(word in provider for word in _TRACKING_PROVIDERS)
@@ -195,7 +195,7 @@ def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | No
                 (*here, "category"),
                 f"{cookie.name} ({cookie.provider}) looks like analytics or advertising but is marked necessary",
                 "mark it analytics or marketing so it waits for consent; only strictly necessary storage is "
-                "exempt (LEK 2022:482 9 kap. 28 §)",
+                f"exempt ({law})",
             )
         )
     if cookie.category is CookieCategory.NECESSARY:
@@ -206,7 +206,7 @@ def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | No
             Finding(
                 (*here, "category"),
                 f"{cookie.name} needs consent for {cookie.category.value}, but the banner has no such category",
-                f"add a `{cookie.category.value}` entry under consent.categories (LEK 2022:482 9 kap. 28 §)",
+                f"add a `{cookie.category.value}` entry under consent.categories ({law})",
             )
         )
     lifetime = cookie.duration
@@ -216,13 +216,15 @@ def _cookie(cookie: Cookie, here: tuple[str, int], consent: ConsentSettings | No
                 (*here, "lifetime"),
                 f"{cookie.name} lives {lifetime}, longer than the consent it is set under ({consent.validity})",
                 "shorten the lifetime to at most the consent validity, or it keeps identifying visitors "
-                "after their consent has lapsed (GDPR Art. 7; LEK 9 kap. 28 §)",
+                f"after their consent has lapsed (GDPR Art. 7; {law})",
             )
         )
     return findings
 
 
-def _activity(activity: Activity, here: tuple[str, int], kinds: dict[str, SubjectKind], on: date) -> list[Finding]:
+def _activity(
+    activity: Activity, here: tuple[str, int], kinds: dict[str, SubjectKind], on: date, limitation: tuple[int, str]
+) -> list[Finding]:
     findings = []
     if activity.assessment is not None and activity.assessment.review_date < on:
         findings.append(
@@ -233,12 +235,14 @@ def _activity(activity: Activity, here: tuple[str, int], kinds: dict[str, Subjec
             )
         )
     retention = activity.retention
-    if retention.period.longer_than(_LIMITATION_PERIOD) and retention.reason is None:
+    years, source = limitation
+    if retention.period.longer_than(Duration(years=years)) and retention.reason is None:
         findings.append(
             Finding(
                 (*here, "retention"),
-                f"data is kept for {retention.period}, longer than the ten-year limitation period, with no reason",
-                "shorten it, or add `reason:` saying why (Art. 5(1)(e); Preskriptionslag 1981:130 2 §)",
+                f"data is kept for {retention.period}, longer than the {_in_words(years)}-year limitation period, "
+                "with no reason",
+                f"shorten it, or add `reason:` saying why (Art. 5(1)(e); {source})",
             )
         )
     if activity.legal_basis is LegalBasis.CONTRACT:
@@ -256,7 +260,14 @@ def _activity(activity: Activity, here: tuple[str, int], kinds: dict[str, Subjec
             Finding(
                 (*here, "legal_basis"),
                 "a legal obligation is the basis, but the law that imposes it is not named",
-                "add `law:`, e.g. Bokföringslagen (1999:1078) (Art. 6(3))",
+                "add `law:` naming the act and provision that impose it, e.g. the accounting act (Art. 6(3))",
             )
         )
     return findings
+
+
+_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def _in_words(n: int) -> str:
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)

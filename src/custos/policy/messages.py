@@ -39,7 +39,8 @@ def problem_from_error(error: ErrorDetails, root: type[BaseModel], locator: Node
     kind = error["type"]
     loc: Loc = tuple(error["loc"])
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
-    written, line = locator.locate(loc, missing_key=kind == "missing")
+    # A validator may fault a key that is absent (a default that cannot be derived): name the key to add.
+    written, line = locator.locate(loc, missing_key=kind == "missing" or bool(ctx.get("missing_key")))
     message, hint = error["msg"], ctx.get("hint")
     if kind == "missing":
         name = str(loc[-1])

@@ -5,14 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from fnmatch import fnmatchcase
+from functools import cached_property
 from typing import Any, Literal, Protocol, Self, TypeVar
 
-from pydantic import EmailStr, Field, HttpUrl, PrivateAttr, ValidationInfo, model_validator
+from pydantic import EmailStr, Field, HttpUrl, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from custos.errors import NotFound
+from custos.jurisdiction import (
+    Jurisdiction,
+    JurisdictionError,
+    check_holidays,
+    check_languages,
+    check_phone_region,
+    check_timezone,
+    default_timezone,
+)
 from custos.policy._base import CategoryId, PolicyModel, Slug, Text
 from custos.policy.activities import Activity, Transfer
 from custos.policy.cookies import ConsentSettings, Cookie
@@ -31,14 +43,114 @@ class Contacts(PolicyModel):
     portal: HttpUrl | None = None
 
 
+class HolidayCalendar(PolicyModel):
+    """Whose public holidays move a deadline off a closed day (Reg. 1182/71 Art. 2(1), 3(4))."""
+
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2; default organisation.country"
+    )
+    subdivision: str | None = Field(
+        default=None, description="a state or region with holidays of its own, e.g. BY for Bavaria"
+    )
+
+
 class Organisation(PolicyModel):
-    """The controller (Art. 13(1)(a), 30(1)(a))."""
+    """The controller (Art. 13(1)(a), 30(1)(a)), and where it is: its zone, holidays, phone region, languages.
+
+    Everything that depends on the country asks `jurisdiction` (custos.jurisdiction); what is not written
+    here is derived from `country` where that is unambiguous, and is an error with a hint where it is not.
+    """
 
     name: Text
     org_number: Text | None = None
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. SE")
-    supervisory_authority: Text = Field(description="where subjects may complain (Art. 77), e.g. IMY")
+    supervisory_authority: Text = Field(
+        description="where subjects may complain (Art. 77), e.g. the national data protection authority"
+    )
     contacts: Contacts
+    # validate_default: a country with several zones (or none Custos knows) must name one; the check runs
+    # when the key is absent too.
+    timezone: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="IANA time zone the organisation keeps its clock in; default: the country's only zone",
+    )
+    holidays: HolidayCalendar = Field(
+        default_factory=HolidayCalendar,
+        validate_default=True,
+        description="the public holidays that move a deadline; default: those of the country",
+    )
+    phone_region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        validate_default=True,
+        description="how a phone number written without a country code is read; default: the country",
+    )
+    languages: list[str] | None = Field(
+        default=None,
+        validate_default=True,
+        description="the languages of the notice, the request pages and the letters, e.g. [en, sv]",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        with _jurisdiction_error(absent=value is None):
+            if value is not None:
+                check_timezone(value)
+            elif country is not None:
+                default_timezone(country)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, value: HolidayCalendar, info: ValidationInfo) -> HolidayCalendar:
+        country = value.country or info.data.get("country")
+        if country is not None:
+            with _jurisdiction_error():
+                check_holidays(country, value.subdivision)
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _phone_region(cls, value: str | None, info: ValidationInfo) -> str | None:
+        region = value or info.data.get("country")
+        if region is not None:
+            with _jurisdiction_error():
+                check_phone_region(region)
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            with _jurisdiction_error():
+                check_languages(value)
+        return value
+
+    @cached_property
+    def jurisdiction(self) -> Jurisdiction:
+        """The one object deadlines, letters, cases, identities and incidents ask about the organisation's place."""
+        return Jurisdiction.of(
+            self.country,
+            authority=self.supervisory_authority,
+            timezone=self.timezone,
+            holiday_country=self.holidays.country,
+            subdivision=self.holidays.subdivision,
+            phone_region=self.phone_region,
+            languages=self.languages,
+        )
+
+
+@contextmanager
+def _jurisdiction_error(*, absent: bool = False) -> Iterator[None]:
+    """A JurisdictionError as a policy error; `absent`: the key is not written, so the error names it to add."""
+    try:
+        yield
+    except JurisdictionError as exc:
+        details = {"message": exc.message, "hint": exc.hint, "missing_key": absent}
+        raise PydanticCustomError("jurisdiction", "{message}", details) from None
 
 
 class DataProtection(PolicyModel):
@@ -223,6 +335,11 @@ class Policy(PolicyModel):
                 {"summary": "; ".join(f"{f.path}: {f.message}" for f in findings), "hint": findings[0].hint},
             )
         return self
+
+    @property
+    def jurisdiction(self) -> Jurisdiction:
+        """Where the organisation is (its zone, holidays, phone region, languages): see custos.jurisdiction."""
+        return self.organisation.jurisdiction
 
     # -- versions ---------------------------------------------------------------------------------------
 

@@ -80,7 +80,7 @@ def check_header(kind: ImportKind, header: list[str] | None) -> list[str]:
     return problems
 
 
-def parse_row(kind: ImportKind, line: int, raw: dict[str, str | None]) -> ContactRow:
+def parse_row(kind: ImportKind, line: int, raw: dict[str, str | None], phone_region: str) -> ContactRow:
     """Raise RowError naming every bad field of the row at once."""
     errors: list[str] = []
 
@@ -109,7 +109,7 @@ def parse_row(kind: ImportKind, line: int, raw: dict[str, str | None]) -> Contac
             errors.append(f"email: {exc}")
     if (raw_phone := text("phone")) is not None:
         try:
-            phone = normalise_phone(raw_phone)
+            phone = normalise_phone(raw_phone, phone_region)
         except IdentityError as exc:
             errors.append(f"phone: {exc}")
     if raw_email is None and raw_phone is None:

@@ -10,9 +10,6 @@ from email_validator import EmailNotValidError, validate_email
 
 IdentityKind = Literal["email", "phone", "external"]
 
-# Numbers written without a country code are read as Swedish, the organisation's own country.
-DEFAULT_REGION = "SE"
-
 
 class IdentityError(ValueError):
     """A value that cannot be an email address or phone number; the message says why."""
@@ -38,21 +35,32 @@ def normalise_email(value: str) -> str:
     return result.normalized.lower()
 
 
-def normalise_phone(value: str, region: str = DEFAULT_REGION) -> str:
+def normalise_phone(value: str, region: str | None) -> str:
+    """E.164 form. A number written without a country code is read in `region`, the organisation's phone
+    region (`policy.jurisdiction.phone_region`); with no region, only numbers with a country code are taken."""
     try:
         number = phonenumbers.parse(value.strip(), region)
     except phonenumbers.NumberParseException as exc:
         raise IdentityError(f"{value!r} is not a phone number: {exc}") from None
     if not phonenumbers.is_valid_number(number):
-        raise IdentityError(f"{value!r} is not a valid phone number (write it as +46 8 123 456 78)")
+        raise IdentityError(f"{value!r} is not a valid phone number (write it as {phone_example(region)})")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
-def normalise(kind: IdentityKind, value: str) -> str:
+def phone_example(region: str | None) -> str:
+    """A number of `region` written with its country code, to show how a number is written."""
+    example = phonenumbers.example_number(region) if region else None
+    if example is None:
+        return "+<country code> <number>"
+    return str(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def normalise(kind: IdentityKind, value: str, region: str | None = None) -> str:
+    """`region`: the organisation's phone region, for a phone number written without a country code."""
     if kind == "email":
         return normalise_email(value)
     if kind == "phone":
-        return normalise_phone(value)
+        return normalise_phone(value, region)
     stripped = value.strip()
     if not stripped:
         raise IdentityError("an external id cannot be empty")

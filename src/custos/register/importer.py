@@ -13,7 +13,7 @@ import pickle
 import tempfile
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ from custos.clock import today
 from custos.db import Database
 from custos.db.base import Base
 from custos.errors import InvalidInput, Problem
+from custos.policy.retention import ROLE_OF_ANCHOR
 from custos.register.context import RegisterContext
 from custos.register.csv_rows import (
     DEFAULT_CATEGORY,
@@ -35,6 +36,7 @@ from custos.register.csv_rows import (
     check_header,
     parse_row,
 )
+from custos.register.lawful import Dates, never_due, with_defaults
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
 from custos.register.people import IDENTITY, NAME, TITLE
 
@@ -82,7 +84,7 @@ def import_file(
                 report.problems,
             )
         spool.seek(0)
-        writer = _Writer(ctx, kind, category, activity_id, basis, report)
+        writer = _Writer(ctx, kind, category, activity_id, basis, report, source=path.name)
         done = 0
         with db.transaction() as session:
             for batch in _spooled(spool):
@@ -254,9 +256,14 @@ class _Writer:
         activity: str,
         basis: str,
         report: ImportReport,
+        *,
+        source: str = "import",
     ) -> None:
         self.ctx, self.kind, self.category, self.activity, self.basis = ctx, kind, category, activity, basis
-        self.report = report
+        self.report, self.source = report, source
+        # Every relationship written can fall due under this rule (register.lawful, Art. 5(1)(e)).
+        self.rule = ctx.policy.activity(activity).retention
+        self.role = ROLE_OF_ANCHOR.get(self.rule.from_)
         self.orgs: _Recent[OrgKey, int] = _Recent(ORG_CACHE)
         # organisation id -> whether its latest customer period has an end; saves a query per contact row.
         self.customer_role_ended: _Recent[int, bool] = _Recent(ORG_CACHE)
@@ -444,6 +451,16 @@ class _Writer:
         if new_spans:
             session.execute(insert(_table(OrganisationRole)), new_spans)
 
+    def _holding_role(self, session: Session, org_ids: Iterable[int | None]) -> set[int]:
+        """The organisations among `org_ids` that hold or held the role the rule counts from (one query)."""
+        wanted = sorted({o for o in org_ids if o is not None})
+        if self.role is None or not wanted:
+            return set()
+        query = select(OrganisationRole.organisation_id).where(
+            OrganisationRole.organisation_id.in_(wanted), OrganisationRole.role == self.role
+        )
+        return set(session.scalars(query))
+
     def _upsert_relationships(self, session: Session, pairs: list[tuple[int, ContactRow]]) -> None:
         rows = [row for _, row in pairs]
         self._resolve_organisations(session, rows)
@@ -460,15 +477,34 @@ class _Writer:
                 )
             )
         }
+        held = self._holding_role(session, org_ids.values())
+        problems: list[Problem] = []
         new: list[dict[str, Any]] = []
         for pid, row in pairs:
-            values = {
+            values: dict[str, Any] = {
                 "started_on": row.started_on or row.customer_since,
                 "ended_on": row.ended_on,
                 "last_interaction_on": row.last_interaction_on,
                 "source": row.source,
             }
             rel = existing.get((pid, org_ids[pid]))
+            collected = row.started_on if self.kind == "prospects" and row.started_on else self.today
+            if rel is not None:
+                collected = rel.collected_on
+                for k in ("started_on", "ended_on", "last_interaction_on"):
+                    values[k] = values[k] if values[k] is not None else getattr(rel, k)
+            dates = with_defaults(
+                self.rule,
+                Dates(values["started_on"], values["ended_on"], values["last_interaction_on"], collected),
+                self.today,
+            )
+            values.update(started_on=dates.started_on, last_interaction_on=dates.last_interaction_on)
+            org = org_ids[pid]
+            roles = frozenset([self.role]) if self.role is not None and org in held else frozenset()
+            gap = never_due(self.activity, self.rule, dates, organisation_id=org, roles=roles)
+            if gap is not None:
+                problems.append(Problem(self.source, gap.message, line=row.line, hint=gap.hint))
+                continue
             if rel is None:
                 new.append(
                     {
@@ -477,7 +513,7 @@ class _Writer:
                         "activity": self.activity,
                         "organisation_id": org_ids[pid],
                         "legal_basis": self.basis,
-                        "collected_on": row.started_on if self.kind == "prospects" and row.started_on else self.today,
+                        "collected_on": collected,
                         "created_at": self.now,
                         "updated_at": self.now,
                         **values,
@@ -492,6 +528,13 @@ class _Writer:
                 self.report.relationships_updated += 1
             else:
                 self.report.unchanged += 1
+        if problems:
+            # The write pass is one transaction: raising here imports nothing (whole file or nothing).
+            raise InvalidInput(
+                f"{self.source}: {len(problems)} row(s) would be kept forever under the {self.activity} rule; "
+                "nothing was imported",
+                problems,
+            )
         if new:
             session.execute(insert(_table(Relationship)), new)
             self.report.relationships_created += len(new)

@@ -1,4 +1,12 @@
-"""People in the register: adding, finding by email or phone, reading and correcting."""
+"""People in the register: adding, finding by email or phone, reading and correcting.
+
+This is the one path that writes a person or a relationship (the CLI, the API and the demo call it; the CSV
+importer applies the same `register.lawful` rules in bulk). It guarantees two promises: every person has at
+least one relationship, which names the purpose and the legal basis they are held for (Art. 5(1)(b), 6(1)),
+and every relationship can fall due under its activity's retention rule (Art. 5(1)(e)): a missing anchor date
+is filled in from what is known, and a write that would keep the data forever is refused, naming the field.
+A relationship is only ever removed by retention, which erases the person with their last one.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, IdentityKind, normalise
+from custos.register.lawful import Dates, never_due, with_defaults
 from custos.register.models import Identity, Organisation, Person, Relationship
 from custos.register.schemas import (
     PersonCreate,
@@ -45,10 +54,26 @@ def normalised_identities(data: PersonCreate) -> list[tuple[IdentityKind, str]]:
 
 
 def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> PersonPublic:
+    if not data.relationships:
+        # Art. 5(1)(b), 6(1): a person is held for a purpose, on a basis; the relationship is where both are.
+        raise InvalidInput(
+            "a person needs at least one relationship: why they are registered, under which activity",
+            [
+                Problem(
+                    "relationships",
+                    "is empty: without a relationship the person is held for no purpose and on no legal basis",
+                    hint="add e.g. {subject_category: prospect, source: 'Cloud fair 2025'}",
+                )
+            ],
+        )
     identities = normalised_identities(data)
     for kind, value in identities:
         if _find_identity(session, ctx, kind, value) is not None:
             raise Conflict(f"a person with this {kind} is already in the register")
+    # Every relationship is checked before anything is written, so a refused one leaves nothing behind.
+    relationships: list[Relationship] = []
+    for i, rel in enumerate(data.relationships):
+        _append_new(relationships, _new_relationship(session, ctx, rel, f"relationships[{i}]"))
     now = ctx.clock.now()
     person = Person(
         ref=str(uuid.uuid4()),
@@ -61,10 +86,8 @@ def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> Pe
         Identity(kind=kind, value_enc=ctx.keys.encrypt(value, IDENTITY), lookup=ctx.keys.blind_index(kind, value))
         for kind, value in identities
     ]
+    person.relationships = relationships
     session.add(person)
-    session.flush()
-    for i, rel in enumerate(data.relationships):
-        _add_relationship(session, ctx, person, rel, f"relationships[{i}]")
     session.flush()
     return to_public(session, ctx, person)
 
@@ -129,10 +152,16 @@ def update_relationship(
     rel = next((r for r in person.relationships if r.id == relationship_id), None)
     if rel is None:
         raise NotFound(f"person {ref} has no relationship {relationship_id}")
-    for field in data.model_fields_set:
-        setattr(rel, field, getattr(data, field))
-    if rel.started_on and rel.ended_on and rel.ended_on < rel.started_on:
+    changes = {field: getattr(data, field) for field in data.model_fields_set}
+    ended_on = changes.get("ended_on", rel.ended_on)
+    if rel.started_on and ended_on and ended_on < rel.started_on:
         raise InvalidInput("ended_on is before started_on", [Problem("ended_on", "before started_on")])
+    dates = Dates(
+        rel.started_on, ended_on, changes.get("last_interaction_on", rel.last_interaction_on), rel.collected_on
+    )
+    _refuse_never_due(session, ctx, rel.activity, dates, rel.organisation_id, "")
+    for field, value in changes.items():
+        setattr(rel, field, value)
     rel.updated_at = ctx.clock.now()
     session.flush()
     return to_public(session, ctx, person)
@@ -141,35 +170,64 @@ def update_relationship(
 def _add_relationship(
     session: Session, ctx: RegisterContext, person: Person, data: RelationshipCreate, where: str
 ) -> Relationship:
+    rel = _new_relationship(session, ctx, data, where)
+    _append_new(person.relationships, rel)
+    return rel
+
+
+def _append_new(relationships: list[Relationship], rel: Relationship) -> None:
+    key = (rel.subject_category, rel.activity, rel.organisation_id)
+    if any((r.subject_category, r.activity, r.organisation_id) == key for r in relationships):
+        raise Conflict("the person already has this relationship; update it instead")
+    relationships.append(rel)
+
+
+def _new_relationship(session: Session, ctx: RegisterContext, data: RelationshipCreate, where: str) -> Relationship:
+    """A checked relationship, not yet attached: its activity and basis from the policy, its dates settled so
+    that it can fall due (`register.lawful`), or InvalidInput naming the field at `where`."""
     activity, basis = ctx.resolve_activity(data.subject_category, data.activity, where)
     if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
         raise InvalidInput(
             f"organisation {data.organisation_id} does not exist",
             [Problem(f"{where}.organisation_id", "no such organisation", hint="create it first")],
         )
-    for existing in person.relationships:
-        if (existing.subject_category, existing.activity, existing.organisation_id) == (
-            data.subject_category,
-            activity,
-            data.organisation_id,
-        ):
-            raise Conflict("the person already has this relationship; update it instead")
+    on = today(ctx.clock)
+    asked = Dates(data.started_on, data.ended_on, data.last_interaction_on, data.collected_on or on)
+    dates = with_defaults(ctx.policy.activity(activity).retention, asked, on)
+    _refuse_never_due(session, ctx, activity, dates, data.organisation_id, f"{where}.")
     now = ctx.clock.now()
-    rel = Relationship(
+    return Relationship(
         subject_category=data.subject_category,
         activity=activity,
         organisation_id=data.organisation_id,
         legal_basis=basis,
-        started_on=data.started_on,
-        ended_on=data.ended_on,
-        last_interaction_on=data.last_interaction_on,
-        collected_on=data.collected_on or today(ctx.clock),
+        started_on=dates.started_on,
+        ended_on=dates.ended_on,
+        last_interaction_on=dates.last_interaction_on,
+        collected_on=dates.collected_on,
         source=data.source,
         created_at=now,
         updated_at=now,
     )
-    person.relationships.append(rel)
-    return rel
+
+
+def _refuse_never_due(
+    session: Session, ctx: RegisterContext, activity: str, dates: Dates, organisation_id: int | None, where: str
+) -> None:
+    """Refuse a relationship its activity's rule could never make due (Art. 5(1)(e)), naming the field."""
+    rule = next((a.retention for a in ctx.policy.activities if a.id == activity), None)
+    if rule is None:  # an activity the policy no longer names: `custos doctor` reports it, a date change is fine
+        return
+    roles: frozenset[str] = frozenset()
+    if organisation_id is not None:
+        org = session.get(Organisation, organisation_id)
+        roles = frozenset(r.role for r in org.roles) if org is not None else frozenset()
+    gap = never_due(activity, rule, dates, organisation_id=organisation_id, roles=roles)
+    if gap is not None:
+        raise InvalidInput(
+            f"the relationship could never fall due under the {activity} retention rule ({gap.field})",
+            [Problem(f"{where}{gap.field}", gap.message, hint=gap.hint)],
+        )
 
 
 def _load(session: Session, ref: str) -> Person:

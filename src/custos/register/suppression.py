@@ -24,14 +24,14 @@ from custos.register.objections_models import Suppression
 VALUE = "suppression.value"
 
 
-def _given(email: str | None, phone: str | None) -> list[tuple[IdentityKind, str]]:
+def _given(email: str | None, phone: str | None, phone_region: str) -> list[tuple[IdentityKind, str]]:
     problems: list[Problem] = []
     found: list[tuple[IdentityKind, str]] = []
     for kind, raw in (("email", email), ("phone", phone)):
         if raw is None or not raw.strip():
             continue
         try:
-            found.append((kind, normalise(kind, raw)))  # type: ignore[arg-type]
+            found.append((kind, normalise(kind, raw, phone_region)))  # type: ignore[arg-type]
         except IdentityError as exc:
             problems.append(Problem(kind, str(exc)))
     if problems:
@@ -51,7 +51,7 @@ def suppress(
     reference: str | None = None,
 ) -> None:
     """Add the email and/or phone to the suppression list; adding one already there changes nothing but the log."""
-    found = _given(email, phone)
+    found = _given(email, phone, ctx.policy.jurisdiction.phone_region)
     if not found:
         raise InvalidInput("say what to suppress", [Problem("email", "give an email address or a phone number")])
     for kind, value in found:
@@ -91,7 +91,7 @@ def is_suppressed(
     session: Session, ctx: RegisterContext, *, email: str | None = None, phone: str | None = None
 ) -> bool:
     """Whether any of the given addresses objected to direct marketing."""
-    for kind, value in _given(email, phone):
+    for kind, value in _given(email, phone, ctx.policy.jurisdiction.phone_region):
         lookups = ctx.keys.blind_indexes(kind, value)
         if session.scalar(select(Suppression.id).where(Suppression.kind == kind, Suppression.lookup.in_(lookups))):
             return True

@@ -17,7 +17,7 @@ from custos.runtime import Runtime
 
 def verify_manually(runtime: Runtime, ref: str, actor: Actor, note: str) -> DriveResult:
     with runtime.db.transaction() as session:
-        req = cases.verify_manually(session, runtime.clock, actor, ref, note)
+        req = cases.verify_manually(session, runtime.clock, actor, ref, note, where=runtime.policy.jurisdiction)
         cases.rematch(session, runtime.keys, req)
     return drive_request(runtime, ref, actor=actor)
 
@@ -25,7 +25,8 @@ def verify_manually(runtime: Runtime, ref: str, actor: Actor, note: str) -> Driv
 def extend(runtime: Runtime, ref: str, actor: Actor, *, months: int, reason: str, mail: Mailer | None = None) -> None:
     """Art. 12(3): the extension and its notice go together, before the first deadline."""
     with runtime.db.transaction() as session:
-        req = cases.extend(session, runtime.clock, actor, ref, months=months, reason=reason)
+        where = runtime.policy.jurisdiction
+        req = cases.extend(session, runtime.clock, actor, ref, months=months, reason=reason, where=where)
         due = req.extended_due_on
     answers.send_letter(runtime, ref, "extension", mail, actor, reason=reason.strip(), extended_due_on=due)
 
@@ -47,7 +48,8 @@ def approve(runtime: Runtime, ref: str, actor: Actor, note: str, changes: dict[s
         req = cases.approve(session, runtime.clock, actor, ref, note)
         if req.kind == "rectification":
             cases.rematch(session, runtime.keys, req)
-            wanted = rectify.resolve(session, runtime.keys, req, changes)
+            region = runtime.policy.jurisdiction.phone_region
+            wanted = rectify.resolve(session, runtime.keys, req, changes, phone_region=region)
             req.changes_enc = runtime.keys.encrypt(json.dumps(wanted.as_dict(), ensure_ascii=False), cases.CHANGES)
     return drive_request(runtime, ref, actor=actor)
 

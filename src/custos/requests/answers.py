@@ -21,6 +21,7 @@ from custos.mail import Mailer, Message
 from custos.requests import cases, codes
 from custos.requests.models import SubjectRequest, SubjectRequestDownload
 from custos.runtime import Runtime
+from custos.texts import Texts
 
 log = logging.getLogger("custos.requests")
 
@@ -44,13 +45,20 @@ def _facts(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
     return {
         "ref": req.ref,
         "kind": req.kind,
-        "received_on": cases.local_day(req.received_at),
+        "received_on": cases.local_day(req.received_at, runtime.policy.jurisdiction),
         "due_on": cases.current_due(req),
     }
 
 
 def completion_facts(req: SubjectRequest) -> dict[str, Any]:
-    """What the completion letter of each kind says was done (counts and names, from the tasks' results)."""
+    """What the completion letter of each kind says was done (counts and names, from the tasks' results).
+
+    Every line is worded in the request's language (`letters.completion.lines`), so a Swedish letter never
+    carries a line composed in English."""
+    from custos.requests.wording import request_texts
+
+    words = request_texts(req.language)
+    nothing = words.text("letters.completion.lines.nothing")
     if req.kind == "erasure":
         erased = []
         for task in req.tasks:
@@ -58,42 +66,71 @@ def completion_facts(req: SubjectRequest) -> dict[str, Any]:
                 counts = task.result.get("counts") or {}
                 if task.result.get("erased"):
                     erased.append(
-                        f"register: {counts.get('relationships', 0)} relationships, "
-                        f"{counts.get('identities', 0)} addresses"
+                        _line(
+                            words,
+                            "register_erased",
+                            relationships=counts.get("relationships", 0),
+                            identities=counts.get("identities", 0),
+                        )
                     )
             else:
                 tables = task.result.get("counts") or {}
-                parts = [f"{table} {', '.join(f'{k} {v}' for k, v in c.items() if v)}" for table, c in tables.items()]
-                erased.append(f"{task.target}: {'; '.join(p for p in parts if p.strip()) or '0'}")
-        return {"erased": erased or ["-"], "kept": req.outcome.get("kept", [])}
+                parts = [_table_counts(words, table, c) for table, c in tables.items()]
+                erased.append(
+                    _line(words, "system_erased", system=task.target, tables="; ".join(p for p in parts if p) or "0")
+                )
+        return {"erased": erased or [nothing], "kept": req.outcome.get("kept", [])}
     if req.kind == "rectification":
-        return {"changes": _rectified(req) or ["-"]}
+        return {"changes": _rectified(req, words) or [nothing]}
     if req.kind == "restriction":
-        return {"scope": ", ".join(t.target for t in req.tasks)}
+        register = words.text("letters.completion.lines.register")
+        return {"scope": ", ".join(register if t.target == "register" else t.target for t in req.tasks)}
     if req.kind == "objection_other":
         return {"outcome": req.decision or "-"}
     return {}
 
 
-def _rectified(req: SubjectRequest) -> list[str]:
+def _line(words: Texts, key: str, **values: Any) -> str:
+    return words.text(f"letters.completion.lines.{key}").format(**values)
+
+
+def _table_counts(words: Texts, table: str, counts: dict[str, Any]) -> str:
+    """`contacts (deleted 2, anonymised 1)` in the letter's language; tables where nothing was done left out.
+    A manual system's owner reports a count of records (custos.systems.tasks), not tables."""
+    if table == "manual":
+        return _line(words, "by_hand", n=counts.get("records", 0))
+    done = [
+        _line(words, f"counts.{what}", n=n) if words.has(f"letters.completion.lines.counts.{what}") else f"{what} {n}"
+        for what, n in counts.items()
+        if n
+    ]
+    return f"{table} ({', '.join(done)})" if done else ""
+
+
+def _fields(words: Texts, names: list[str]) -> str:
+    """Field names in the letter's language; a field the wording does not know (an owner's own) as written."""
+    return ", ".join(words.optional(f"letters.completion.lines.fields.{name}") or name for name in names)
+
+
+def _rectified(req: SubjectRequest, words: Texts) -> list[str]:
     """What a rectification changed, where: the register's fields, each mapped system's tables and rows, and
     what each manual system's owner reported correcting."""
     said = []
     for task in sorted(req.tasks, key=lambda t: t.target == "register"):
-        fields = ", ".join(task.result.get("fields") or [])
+        fields = _fields(words, list(task.result.get("fields") or []))
         if task.target == "register":
             if fields:
-                said.append(f"register: {fields}")
+                said.append(_line(words, "register_rectified", fields=fields))
             continue
         manual = task.result.get("manual")
         if manual:
-            by_hand = ", ".join(manual.get("fields") or []) or fields
-            said.append(f"{task.target}: {by_hand} (corrected by hand by the system's owner)")
+            by_hand = _fields(words, list(manual.get("fields") or [])) or fields
+            said.append(_line(words, "rectified_by_hand", system=task.target, fields=by_hand))
             continue
         counts = task.result.get("counts") or {}
         tables = ", ".join(f"{table} ({c.get('corrected', 0)})" for table, c in sorted(counts.items()))
         if tables:
-            said.append(f"{task.target}: {fields} in {tables}")
+            said.append(_line(words, "rectified_tables", system=task.target, fields=fields, tables=tables))
     return said
 
 

@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,17 +20,16 @@ from custos.actor import Actor
 from custos.clock import Clock
 from custos.crypto import KeyRing
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.jurisdiction import Jurisdiction
 from custos.policy import Policy
 from custos.register.context import RegisterContext
-from custos.register.identities import IdentityError, normalise
+from custos.register.identities import IdentityError, normalise, phone_example
 from custos.register.models import Identity, Person
 from custos.requests import deadlines
 from custos.requests.models import SubjectRequest, SubjectRequestEvent, SubjectRequestTask
 from custos.requests.schemas import EventPublic, RequestCreate, RequestPublic, RequestSummary, TaskPublic
 from custos.requests.states import CLOSED, check_move
 
-# The organisation's own time zone decides which calendar day a request arrived on (Reg. 1182/71 Art. 3).
-TZ = ZoneInfo(deadlines.STOCKHOLM)
 EMAIL = "request.email"
 PHONE = "request.phone"
 ORGANISATION = "request.organisation"
@@ -51,12 +49,14 @@ def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
-def local_day(at: datetime) -> date:
-    return at.astimezone(TZ).date()
+def local_day(at: datetime, where: Jurisdiction) -> date:
+    """The calendar day of an instant where the organisation is: it decides the day a request arrived on
+    (Reg. 1182/71 Art. 3), and so its deadline."""
+    return where.local_date(at)
 
 
-def today_local(clock: Clock) -> date:
-    return local_day(clock.now())
+def today_local(clock: Clock, where: Jurisdiction) -> date:
+    return where.today(clock)
 
 
 def _new_ref() -> str:
@@ -75,10 +75,20 @@ def validate(policy: Policy, data: RequestCreate, *, channel: str, now: datetime
     except IdentityError as exc:
         problems.append(Problem("email", str(exc), hint="write the address the organisation knows you by"))
     if data.phone:
+        region = policy.jurisdiction.phone_region
         try:
-            phone = normalise("phone", data.phone)
+            phone = normalise("phone", data.phone, region=region)
         except IdentityError as exc:
-            problems.append(Problem("phone", str(exc), hint="write it as +46 8 123 456 78, or leave it empty"))
+            problems.append(Problem("phone", str(exc), hint=f"write it as {phone_example(region)}, or leave it empty"))
+    published = policy.jurisdiction.languages
+    if data.language not in published:
+        problems.append(
+            Problem(
+                "language",
+                f"the organisation does not write in {data.language!r}",
+                hint=f"one of: {', '.join(published)}",
+            )
+        )
     if data.kind in _NEEDS_DETAILS and not data.details:
         what = "what is wrong and what it should say" if data.kind == "rectification" else "why you object"
         problems.append(Problem("details", f"a {data.kind.replace('_', ' ')} request needs details", hint=what))
@@ -122,7 +132,7 @@ def create(
         details_enc=keys.encrypt(data.details, DETAILS) if data.details else None,
         processor_service=data.processor_service,
         received_at=received,
-        due_on=deadlines.due_date(received, tz=TZ),
+        due_on=deadlines.due_date(received, where=ctx.policy.jurisdiction),
         pauses=[],
         state="received",
         person_ref=person_ref,
@@ -369,16 +379,16 @@ def pause_starts(req: SubjectRequest, at: datetime) -> None:
         req.pauses = [*req.pauses, [at.isoformat(), ""]]
 
 
-def pause_ends(req: SubjectRequest, at: datetime) -> None:
+def pause_ends(req: SubjectRequest, at: datetime, where: Jurisdiction) -> None:
     if req.pauses and not req.pauses[-1][1]:
         req.pauses = [*req.pauses[:-1], [req.pauses[-1][0], at.isoformat()]]
-    req.due_on = deadlines.due_date(req.received_at, tz=TZ, paused=paused_spans(req))
+    req.due_on = deadlines.due_date(req.received_at, where=where, paused=paused_spans(req, where))
 
 
-def paused_spans(req: SubjectRequest) -> tuple[deadlines.Pause, ...]:
+def paused_spans(req: SubjectRequest, where: Jurisdiction) -> tuple[deadlines.Pause, ...]:
     """The closed pauses as the deadline rules count them: [asked, answered) in local calendar days."""
     return tuple(
-        (local_day(datetime.fromisoformat(start)), local_day(datetime.fromisoformat(end)))
+        (local_day(datetime.fromisoformat(start), where), local_day(datetime.fromisoformat(end), where))
         for start, end in req.pauses
         if start and end
     )
@@ -394,18 +404,22 @@ def assign(session: Session, clock: Clock, actor: Actor, ref: str, staff_id: int
     return req
 
 
-def verify_manually(session: Session, clock: Clock, actor: Actor, ref: str, note: str) -> SubjectRequest:
+def verify_manually(
+    session: Session, clock: Clock, actor: Actor, ref: str, note: str, *, where: Jurisdiction
+) -> SubjectRequest:
     """Staff confirm the identity another way (a reply from the address on file, a known ticket), with a note."""
     if not note.strip():
         raise InvalidInput("say how the identity was confirmed", [Problem("note", "required")])
     req = load(session, ref)
     if req.state == "verifying":
-        pause_ends(req, clock.now())
+        pause_ends(req, clock.now(), where)
     move(session, clock, actor, req, "verified", event="verified_manually", note=note.strip())
     return req
 
 
-def extend(session: Session, clock: Clock, actor: Actor, ref: str, *, months: int, reason: str) -> SubjectRequest:
+def extend(
+    session: Session, clock: Clock, actor: Actor, ref: str, *, months: int, reason: str, where: Jurisdiction
+) -> SubjectRequest:
     """Art. 12(3): at most two further months, with a reason, and only while the first deadline has not passed.
 
     The caller sends the extension notice right after; the extension is recorded as notified then."""
@@ -421,10 +435,15 @@ def extend(session: Session, clock: Clock, actor: Actor, ref: str, *, months: in
         problems.append(Problem("reason", "say why more time is needed (complexity, number of requests)"))
     if problems:
         raise InvalidInput("the extension cannot be recorded", problems)
-    if today_local(clock) > req.due_on:
+    if today_local(clock, where) > req.due_on:
         raise Conflict(f"request {ref} was due on {req.due_on}; an extension must be notified before the deadline")
     req.extended_due_on = deadlines.extension_due_date(
-        req.received_at, tz=TZ, months=months, reason=reason, notified_at=clock.now(), paused=paused_spans(req)
+        req.received_at,
+        where=where,
+        months=months,
+        reason=reason,
+        notified_at=clock.now(),
+        paused=paused_spans(req, where),
     )
     req.extension_reason = reason.strip()
     req.extension_notified_at = clock.now()

@@ -8,14 +8,13 @@ The rule (REQUIREMENTS.md, "Requests from data subjects"):
   of receipt, or, when that month has no such date, of its last day. Received 2024-03-25 → due 2024-04-25;
   received 2025-01-31 → due 2025-02-28 (2024-01-31 → 2024-02-29 in a leap year).
 - Art. 3(4): when the last day is a Saturday, Sunday or public holiday, the period ends with the last hour of
-  the following working day. Art. 2(1) leaves the public holidays to the Member State: Sweden's are those of
-  lag (1989:253) om allmänna helgdagar, taken from the `holidays` package (country SE, category "public").
-  Midsommarafton, julafton and nyårsafton are not public holidays in that law, but lag (1930:173) om
-  beräkning av lagstadgad tid 2 § treats them as such for statutory time limits, and offices are closed;
-  they are counted as non-working days too (the package's "de_facto" category holds exactly those three).
-- The date of receipt is the date where the organisation is (`tz`, Europe/Stockholm for a Swedish one):
-  a form sent on Friday at 23:30 UTC in winter arrived on Saturday in Stockholm (Art. 12(3); EDPB GL 01/2022
-  on the clock starting on arrival through any official channel).
+  the following working day. Art. 2(1) leaves the public holidays to the Member State: they are the
+  organisation's own (`policy.jurisdiction`: the `holidays` package by country and subdivision, plus the days
+  that country's law counts as holidays for time limits, e.g. Sweden's midsommarafton, julafton and nyårsafton
+  under lag (1930:173) om beräkning av lagstadgad tid 2 §; see `custos.jurisdiction.COUNTRIES`).
+- The date of receipt is the date where the organisation is (its zone, `jurisdiction.zone`): a form sent on
+  Friday at 23:30 UTC in winter arrived on Saturday in Central Europe, on Friday in Dublin (Art. 12(3);
+  EDPB GL 01/2022 on the clock starting on arrival through any official channel).
 - ⚠ Time spent waiting for the subject to confirm their identity pauses the clock (EDPB GL 01/2022, Art. 12(6)).
   A pause is a half-open span of dates [asked, answered): its days are added to the month, overlapping pauses
   count once, and days before the receipt do not count.
@@ -29,28 +28,23 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-import holidays
+from datetime import date, datetime, timedelta
 
 from custos.errors import InvalidInput, Problem
+from custos.jurisdiction import Jurisdiction
 
-STOCKHOLM = "Europe/Stockholm"
 MAX_EXTENSION_MONTHS = 2
 REMINDER_DAYS: tuple[int, int] = (7, 1)
-# Categories of the `holidays` package that close Swedish offices for a statutory deadline (see above).
-_CATEGORIES = ("public", "de_facto")
 
 # (start, end) as dates, or as aware datetimes (a datetime is a date too); see `paused_days`.
 Pause = tuple[date, date]
 
 
-def receipt_date(received: datetime, tz: ZoneInfo) -> date:
+def receipt_date(received: datetime, where: Jurisdiction) -> date:
     """The calendar date of arrival where the organisation is."""
     if received.tzinfo is None:
         raise InvalidInput("the time a request was received must carry a time zone (e.g. UTC)")
-    return received.astimezone(tz).date()
+    return where.local_date(received)
 
 
 def add_months(start: date, months: int) -> date:
@@ -60,33 +54,14 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def non_working_days(years: Sequence[int]) -> dict[date, str]:
-    """Swedish public holidays and de facto holidays of those years, with their names (weekends not listed)."""
-    found = holidays.country_holidays("SE", years=list(years), categories=_CATEGORIES)
-    return {day: str(name) for day, name in found.items()}
-
-
-def working_day(day: date) -> bool:
-    """Not a Saturday, Sunday, Swedish public holiday, midsommarafton, julafton or nyårsafton."""
-    return day.weekday() < 5 and day not in non_working_days([day.year])
-
-
-def next_working_day(day: date) -> date:
-    """`day` itself when it is a working day, else the first working day after it (Reg. 1182/71 Art. 3(4))."""
-    closed = non_working_days([day.year, day.year + 1])
-    while day.weekday() >= 5 or day in closed:
-        day += timedelta(days=1)
-    return day
-
-
-def paused_days(paused: Sequence[Pause], received_on: date, tz: ZoneInfo) -> int:
+def paused_days(paused: Sequence[Pause], received_on: date, where: Jurisdiction) -> int:
     """Days the clock stood still: the union of the spans [start, end), counted from the day after receipt.
 
-    A span may be given as dates or as aware datetimes (taken as their local dates in `tz`).
+    A span may be given as dates or as aware datetimes (taken as their local dates where the organisation is).
     """
     spans: list[Pause] = []
     for index, pair in enumerate(paused):
-        start, end = (_local_day(value, tz) for value in pair)
+        start, end = (_local_day(value, where) for value in pair)
         if end < start:
             raise InvalidInput(
                 "a pause of a request's deadline ends before it starts",
@@ -104,25 +79,25 @@ def paused_days(paused: Sequence[Pause], received_on: date, tz: ZoneInfo) -> int
     return total
 
 
-def due_date(received: datetime, *, tz: ZoneInfo, paused: Sequence[Pause] = ()) -> date:
+def due_date(received: datetime, *, where: Jurisdiction, paused: Sequence[Pause] = ()) -> date:
     """The last day to answer (Art. 12(3)): one month from receipt, plus pauses, moved off a closed day."""
-    return _due(received, tz=tz, months=1, paused=paused)
+    return _due(received, where=where, months=1, paused=paused)
 
 
-def extended_due_date(received: datetime, *, tz: ZoneInfo, months: int, paused: Sequence[Pause] = ()) -> date:
+def extended_due_date(received: datetime, *, where: Jurisdiction, months: int, paused: Sequence[Pause] = ()) -> date:
     """The last day after an extension by `months` (1 or 2) further months (Art. 12(3))."""
     if not 1 <= months <= MAX_EXTENSION_MONTHS:
         raise InvalidInput(
             f"an extension is one or two further months (GDPR Art. 12(3)), not {months}",
             [Problem(location="months", message=f"{months} is not 1 or 2")],
         )
-    return _due(received, tz=tz, months=1 + months, paused=paused)
+    return _due(received, where=where, months=1 + months, paused=paused)
 
 
 def extension_due_date(
     received: datetime,
     *,
-    tz: ZoneInfo,
+    where: Jurisdiction,
     months: int,
     reason: str,
     notified_at: datetime,
@@ -136,10 +111,10 @@ def extension_due_date(
     problems: list[Problem] = []
     if not reason.strip():
         problems.append(Problem(location="reason", message="an extension needs a written reason (GDPR Art. 12(3))"))
-    first = due_date(received, tz=tz, paused=paused)
+    first = due_date(received, where=where, paused=paused)
     if notified_at.tzinfo is None:
         problems.append(Problem(location="notified_at", message="the time of the notice must carry a time zone"))
-    elif notified_at.astimezone(tz).date() > first:
+    elif where.local_date(notified_at) > first:
         problems.append(
             Problem(
                 location="notified_at",
@@ -149,7 +124,7 @@ def extension_due_date(
         )
     if problems:
         raise InvalidInput("the deadline cannot be extended", problems)
-    return extended_due_date(received, tz=tz, months=months, paused=paused)
+    return extended_due_date(received, where=where, months=months, paused=paused)
 
 
 def days_left(due: date, today: date) -> int:
@@ -157,14 +132,14 @@ def days_left(due: date, today: date) -> int:
     return (due - today).days
 
 
-def is_overdue(due: date, now: datetime, tz: ZoneInfo) -> bool:
+def is_overdue(due: date, now: datetime, where: Jurisdiction) -> bool:
     """True once the due date has ended where the organisation is (the period runs to the day's last hour)."""
-    return now >= due_end(due, tz)
+    return now >= due_end(due, where)
 
 
-def due_end(due: date, tz: ZoneInfo) -> datetime:
+def due_end(due: date, where: Jurisdiction) -> datetime:
     """The instant the due date ends: midnight after it, local time."""
-    return datetime.combine(due + timedelta(days=1), time(0), tzinfo=tz)
+    return where.day_end(due)
 
 
 def reminder_dates(due: date) -> tuple[date, date]:
@@ -173,13 +148,13 @@ def reminder_dates(due: date) -> tuple[date, date]:
     return due - timedelta(days=early), due - timedelta(days=late)
 
 
-def _due(received: datetime, *, tz: ZoneInfo, months: int, paused: Sequence[Pause]) -> date:
-    received_on = receipt_date(received, tz)
-    end = add_months(received_on, months) + timedelta(days=paused_days(paused, received_on, tz))
-    return next_working_day(end)
+def _due(received: datetime, *, where: Jurisdiction, months: int, paused: Sequence[Pause]) -> date:
+    received_on = receipt_date(received, where)
+    end = add_months(received_on, months) + timedelta(days=paused_days(paused, received_on, where))
+    return where.next_working_day(end)
 
 
-def _local_day(value: date, tz: ZoneInfo) -> date:
+def _local_day(value: date, where: Jurisdiction) -> date:
     if isinstance(value, datetime):
-        return receipt_date(value, tz)
+        return receipt_date(value, where)
     return value

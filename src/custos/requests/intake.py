@@ -106,7 +106,7 @@ def confirm(runtime: Runtime, ref: str, code: str, actor: Actor, *, drive: bool 
             raise Conflict(f"request {ref} is {req.state}; there is nothing to confirm")
         outcome = codes.check(session, runtime.clock, req, "verify", code)
         if outcome == "ok":
-            cases.pause_ends(req, runtime.clock.now())
+            cases.pause_ends(req, runtime.clock.now(), runtime.policy.jurisdiction)
             cases.rematch(session, runtime.keys, req)
             cases.move(session, runtime.clock, actor, req, "verified", event="verified")
         else:

@@ -32,9 +32,12 @@ RECTIFIABLE = ("name", "title", "email", "phone")
 _OLD = ("old_email", "old_phone")
 
 
-def resolve(session: Session, keys: KeyRing, req: SubjectRequest, changes: dict[str, Any] | None) -> Rectification:
+def resolve(
+    session: Session, keys: KeyRing, req: SubjectRequest, changes: dict[str, Any] | None, *, phone_region: str
+) -> Rectification:
     """The approved changes, normalised, with the value each identity replaces; raises InvalidInput for a change
-    that cannot be made and Conflict for an address another person in the register has."""
+    that cannot be made and Conflict for an address another person in the register has. A phone number without
+    a country code is read in `phone_region` (the policy's jurisdiction)."""
     wanted = {k: str(v).strip() for k, v in (changes or {}).items() if v not in (None, "") and str(v).strip()}
     unknown = sorted(set(wanted) - set(RECTIFIABLE) - set(_OLD))
     if unknown or not set(wanted) & set(RECTIFIABLE):
@@ -46,7 +49,7 @@ def resolve(session: Session, keys: KeyRing, req: SubjectRequest, changes: dict[
 
     def norm(kind: str, field: str) -> str:
         try:
-            return normalise(kind, wanted[field])  # type: ignore[arg-type]
+            return normalise(kind, wanted[field], phone_region)  # type: ignore[arg-type]
         except IdentityError as exc:
             problems.append(Problem(field, str(exc)))
             return ""

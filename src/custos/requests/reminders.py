@@ -54,7 +54,7 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
     from custos.requests.letters import render_letter
 
     actor = Actor.system(JOB_NAME)
-    today = cases.today_local(runtime.clock)
+    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     run = ReminderRun()
     with runtime.db.transaction() as session:
         refs = list(session.scalars(select(SubjectRequest.ref).where(SubjectRequest.state.in_(OPEN))))
@@ -76,7 +76,7 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
                 policy=runtime.policy,
                 ref=ref,
                 kind=req.kind,
-                received_on=cases.local_day(req.received_at),
+                received_on=cases.local_day(req.received_at, runtime.policy.jurisdiction),
                 due_on=cases.current_due(req),
                 days_left=deadlines.days_left(cases.current_due(req), today),
                 request_url=f"{runtime.settings.base_url}/admin/requests/{ref}",

@@ -22,9 +22,11 @@ class SubjectKeys:
     @classmethod
     def of(
         cls, *, emails: tuple[str, ...] | list[str] = (), phones: tuple[str, ...] | list[str] = (),
-        external_ids: tuple[str, ...] | list[str] = (),
+        external_ids: tuple[str, ...] | list[str] = (), phone_region: str | None = None,
     ) -> SubjectKeys:  # fmt: skip
-        """Normalise values as typed by a person; raises InvalidInput naming the value that is not usable."""
+        """Normalise values as typed by a person; raises InvalidInput naming the value that is not usable.
+
+        A phone number without a country code is read in `phone_region` (the policy's jurisdiction)."""
         problems: list[Problem] = []
         normalised_emails: list[str] = []
         normalised_phones: list[str] = []
@@ -35,7 +37,7 @@ class SubjectKeys:
                 problems.append(Problem(location="email", message=str(exc)))
         for value in phones:
             try:
-                normalised_phones.append(normalise_phone(value))
+                normalised_phones.append(normalise_phone(value, phone_region))
             except IdentityError as exc:
                 problems.append(Problem(location="phone", message=str(exc)))
         if problems:

@@ -95,8 +95,11 @@ def scan_system(
     sample: int = DEFAULT_SAMPLE,
     on_table: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    phone_region: str | None = None,
 ) -> ScanResult:
-    """Reflect every table, sample its text columns and propose identity, categories, references and rules."""
+    """Reflect every table, sample its text columns and propose identity, categories, references and rules.
+
+    `phone_region` (the policy's jurisdiction) reads sampled numbers written without a country code."""
     url = engine.url.render_as_string(hide_password=False)
     try:
         inspector = inspect(engine)
@@ -109,7 +112,7 @@ def scan_system(
             columns = inspector.get_columns(name, schema=schema)
             key = list(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or [])
             foreign[name] = [dict(fk) for fk in inspector.get_foreign_keys(name, schema=schema)]
-            proposals[name] = _propose_table(engine, name, schema, columns, key, sample)
+            proposals[name] = _propose_table(engine, name, schema, columns, key, sample, phone_region)
             if on_table is not None:
                 on_table(name)
     except SQLAlchemyError as exc:
@@ -119,7 +122,13 @@ def scan_system(
 
 
 def _propose_table(
-    engine: Engine, name: str, schema: str | None, columns: Sequence[Any], key: list[str], sample: int
+    engine: Engine,
+    name: str,
+    schema: str | None,
+    columns: Sequence[Any],
+    key: list[str],
+    sample: int,
+    phone_region: str | None,
 ) -> TableProposal:
     proposals = [_by_name(col["name"], col["type"], bool(col.get("nullable", True))) for col in columns]
     text_columns = [p.name for p in proposals if p.is_text]
@@ -130,7 +139,7 @@ def _propose_table(
         for index, col_name in enumerate(text_columns):
             values = [str(row[index]).strip() for row in rows if row[index] is not None and str(row[index]).strip()]
             proposal = next(p for p in proposals if p.name == col_name)
-            _by_values(proposal, values)
+            _by_values(proposal, values, phone_region)
     table = TableProposal(name, key or [columns[0]["name"]], proposals)
     if not key:
         table.notes.append("no primary key: `key` names the first column; name the column(s) that identify a row")
@@ -163,13 +172,13 @@ def _by_name(name: str, type_: TypeEngine[Any], nullable: bool) -> ColumnProposa
     return proposal
 
 
-def _by_values(proposal: ColumnProposal, values: list[str]) -> None:
+def _by_values(proposal: ColumnProposal, values: list[str], phone_region: str | None) -> None:
     if not values:
         return
     for category, identity, test in (
         ("contact.email", "email", _is_email),
         ("person.national_id", None, _is_personnummer),
-        ("contact.phone", "phone", _is_phone),
+        ("contact.phone", "phone", lambda value: _is_phone(value, phone_region)),
         ("contact.name", None, lambda value: PERSON_NAME.fullmatch(value) is not None),
     ):
         hits = sum(1 for value in values if test(value))
@@ -199,11 +208,11 @@ def _is_personnummer(value: str) -> bool:
     return total % 10 == 0
 
 
-def _is_phone(value: str) -> bool:
+def _is_phone(value: str, region: str | None) -> bool:
     if PHONE_CHARS.fullmatch(value) is None:
         return False
     try:
-        return bool(phonenumbers.is_valid_number(phonenumbers.parse(value, "SE")))
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(value, region)))
     except phonenumbers.NumberParseException:
         return False
 

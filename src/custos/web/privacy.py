@@ -35,11 +35,21 @@ router = APIRouter(tags=["privacy"])
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-LangQuery = Annotated[str | None, Query(pattern="^(en|sv)$", description="en or sv; default: the setting")]
+LangQuery = Annotated[
+    str | None, Query(pattern="^(en|sv)$", description="en or sv, if the policy publishes in it; default: the setting")
+]
 
 
 def _words(lang: str | None, runtime: RuntimeDep) -> Wording:
-    return load_wording(lang or runtime.settings.language)
+    """The wording of `lang` when the policy publishes its notice in it, else of the default language: the
+    installation's setting if the policy publishes in it, else the policy's first language."""
+    published = runtime.policy.jurisdiction.languages
+    default = runtime.settings.language if runtime.settings.language in published else published[0]
+    return load_wording(lang if lang in published else default)
+
+
+def _page(runtime: RuntimeDep, path: str, query: dict[str, str] | None = None) -> Page:
+    return Page(path, query or {}, languages=runtime.policy.jurisdiction.languages)
 
 
 def _date(value: str, location: str) -> dt.date:
@@ -69,7 +79,7 @@ def _html(body: str, words: Wording) -> HTMLResponse:
 def current_notice(runtime: RuntimeDep, lang: LangQuery = None) -> HTMLResponse:
     words = _words(lang, runtime)
     document = notice_document(runtime.policy, words, version_link=_version_link(runtime.policy, words.lang))
-    return _html(render_notice_html(document, words, Page("/privacy")), words)
+    return _html(render_notice_html(document, words, _page(runtime, "/privacy")), words)
 
 
 @router.get("/privacy.md", summary="The privacy notice in force, as Markdown")
@@ -93,7 +103,7 @@ def versions(runtime: RuntimeDep, lang: LangQuery = None) -> HTMLResponse:
         for version in reversed(policy.versions_sorted)
     ]
     title = words("versions_page.title", organisation=policy.organisation.name)
-    return _html(render_versions_html(title, rows, words, Page("/privacy/versions")), words)
+    return _html(render_versions_html(title, rows, words, _page(runtime, "/privacy/versions")), words)
 
 
 @router.get("/privacy/diff", response_class=HTMLResponse, summary="What changed between two versions")
@@ -110,7 +120,7 @@ def diff(
     new_date = _date(new, "query.to") if new else policy.current_version
     result = notice_diff(policy, words, old_date, new_date) if old_date is not None else None
     query = {key: value for key, value in (("from", old), ("to", new)) if value}
-    page = Page("/privacy/diff", query)
+    page = _page(runtime, "/privacy/diff", query)
     title = words("diff.title", organisation=policy.organisation.name)
     return _html(render_diff_html(title, result, readable_versions(policy), words, page), words)
 
@@ -126,5 +136,5 @@ def version_notice(
     day = _date(version, "path.version")
     document = notice_document(policy, words, day, _version_link(policy, words.lang))
     current = policy.current_version if day != policy.current_version else None
-    page = Page(f"/privacy/versions/{day}")
+    page = _page(runtime, f"/privacy/versions/{day}")
     return _html(render_notice_html(document, words, page, current=current), words)

@@ -8,8 +8,10 @@ its load). The Art. 33(3) document is the API's own (`/api/v1/incidents/{id}/doc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -23,6 +25,7 @@ from custos.incidents.models import Incident
 from custos.incidents.schemas import IncidentPublic
 from custos.web.admin.pages import ViewerDep, render_page
 from custos.web.admin.texts import Words
+from custos.web.admin.ui import shown_in
 from custos.web.auth import Require
 from custos.web.deps import RuntimeDep
 
@@ -72,18 +75,21 @@ class Track:
     detail: str
 
 
-def tracks(words: Words, incident: IncidentPublic, clock: Countdown) -> list[Track]:
+def tracks(
+    words: Words, incident: IncidentPublic, clock: Countdown, *, when: Callable[[datetime | None], str]
+) -> list[Track]:
+    """`when` shows a time on the organisation's clock with its offset (the pages' `when` filter)."""
     found: list[Track] = []
     authority = [n for n in incident.notifications if n.recipient == "authority"]
     if authority:
         first = authority[0]
         late = words("incidents.late") if first.late else ""
-        found.append(Track("authority", "done", words("incidents.notified_at", at=_when(first.sent_at)) + late))
+        found.append(Track("authority", "done", words("incidents.notified_at", at=when(first.sent_at)) + late))
     elif incident.decision == "not_notify":
         found.append(Track("authority", "not_required", words("incidents.decided_not_to_notify")))
     else:
         state = "overdue" if clock.overdue else "pending"
-        found.append(Track("authority", state, words("incidents.due_by", at=_when(clock.deadline))))
+        found.append(Track("authority", state, words("incidents.due_by", at=when(clock.deadline))))
     if incident.nis2 is not None:
         phases = {n.phase for n in incident.notifications if n.recipient == "csirt"}
         done = [p for p in ("early_warning", "notification", "final") if p in phases]
@@ -91,12 +97,12 @@ def tracks(words: Words, incident: IncidentPublic, clock: Countdown) -> list[Tra
         upcoming = next((p for p in ("early_warning", "notification") if p not in phases), None)
         if upcoming is not None:
             detail = (
-                words(f"incidents.nis2_phases.{upcoming}") + ": " + words("incidents.due_by", at=_when(due[upcoming]))
+                words(f"incidents.nis2_phases.{upcoming}") + ": " + words("incidents.due_by", at=when(due[upcoming]))
             )
             found.append(Track("nis2", "pending", detail))
         elif "final" not in phases:
             at = incident.nis2.final_report_due
-            detail = words("incidents.nis2_phases.final") + ": " + words("incidents.due_by", at=_when(at))
+            detail = words("incidents.nis2_phases.final") + ": " + words("incidents.due_by", at=when(at))
             found.append(Track("nis2", "pending", detail))
         else:
             found.append(Track("nis2", "done", ", ".join(words(f"incidents.nis2_phases.{p}") for p in done)))
@@ -114,10 +120,6 @@ def tracks(words: Words, incident: IncidentPublic, clock: Countdown) -> list[Tra
         state = "done" if total and told == total else "pending"
         found.append(Track("customers", state, words("incidents.customers_told", told=told, total=total)))
     return found
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "–"
 
 
 def _all(runtime: RuntimeDep) -> list[IncidentPublic]:
@@ -144,7 +146,7 @@ def incident_list(request: Request, principal: Reader, viewer: ViewerDep, runtim
         now=now,
         window=_WINDOW_MINUTES,
         countdown_text=countdown_text,
-        tracks=tracks,
+        tracks=partial(tracks, when=shown_in(runtime.policy.jurisdiction.zone)),
     )
 
 
@@ -164,5 +166,5 @@ def incident_detail(
         now=now,
         window=_WINDOW_MINUTES,
         countdown_text=countdown_text,
-        tracks=tracks,
+        tracks=partial(tracks, when=shown_in(runtime.policy.jurisdiction.zone)),
     )

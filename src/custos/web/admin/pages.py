@@ -161,6 +161,12 @@ def _context(request: Request, ui: AdminUI, lang: Language, viewer: Viewer | Non
         "htmx": ui.htmx,
         "csrf_token": viewer.csrf_token if viewer is not None else None,
         "path": request.url.path,
+        # The languages the organisation writes to people in (policy organisation.languages), for letters and
+        # mailings; the admin's own language (`others`) is the staff member's choice.
+        "published_languages": [
+            (code, ui.words[code]("layout.language_name"))
+            for code in get_runtime(request).policy.jurisdiction.languages
+        ],
     }
 
 

@@ -25,7 +25,7 @@ from custos.web.admin.ui import make_ui
 
 
 def install(app: FastAPI) -> None:
-    app.state.admin_ui = make_ui()
+    app.state.admin_ui = make_ui(app.state.runtime.policy.jurisdiction.zone)
     areas = (login, account, dashboard, people, retention, consent, incidents, records, requests, staff, review)
     for area in (*areas, mailings, systems, audit_log, doctor):
         app.include_router(area.router)

@@ -4,8 +4,10 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-03
 
-Reserved for issue 13 (records that never fall due) so that the parts built side by side keep one linear history; empty until that part's
-schema changes land.
+Issue 13 (records that never fall due) needs no schema change, so this revision is empty on purpose. Which date
+a relationship's retention counts from depends on the policy (`register.lawful`), and a migration must not read
+the policy: relationships written before the register required that date are filled in by
+`custos people settle-dates`, and `custos doctor` lists the ones only a person can fix.
 """
 
 from __future__ import annotations
