@@ -7,6 +7,8 @@
 - `sweep`/`erase`: the durable state machine (`retention_sweep` → `retention_task` rows), one transaction per
   batch of tasks holding the deletes, tombstones, audit events and task states together.
 - `holds`: legal holds on a person or an organisation (Art. 17(3)(e)).
+- `keep`: what an erasure leaves and why (a category's legal minimum, a legal-obligation activity still
+  running, a hold), the one answer every erase instruction follows (docs/erasure.md).
 
 Legal minimums (Art. 17(3)(b)), decided here: the register holds no accounting records — invoices live in
 the finance system — so a category with `legal_retention` (e.g. `finance.invoice`, Bokföringslagen
