@@ -71,3 +71,18 @@ def test_refused_without_doctor_read(login_as: LoginAs) -> None:
     auditor = login_as("auditor")
     assert auditor.get("/admin/doctor").status_code == 403
     assert 'href="/admin/doctor"' not in auditor.get("/admin").text
+
+
+def test_the_dashboard_names_the_broken_promises_and_links_to_them(client: TestClient, runtime: Runtime) -> None:
+    own_every_system(runtime)
+    assert f"All {len(INVARIANTS)} promises hold on live data." in client.get("/admin").text
+    _overdue_prospect(runtime)
+    page = client.get("/admin").text
+    assert f"1 of {len(INVARIANTS)} promises are broken on live data:" in page
+    assert '<a href="/admin/doctor#findings-nobody-kept-past-due">Nobody is kept past the day' in page
+    client.get("/admin/language?lang=sv&next=/admin")
+    assert "Ingen sparas efter den dag" in client.get("/admin").text
+
+
+def test_the_dashboard_panel_is_only_for_doctor_read(login_as: LoginAs) -> None:
+    assert 'id="panel-promises"' not in login_as("auditor").get("/admin").text

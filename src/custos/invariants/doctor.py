@@ -31,7 +31,7 @@ class Outcome:
 
     @property
     def holds(self) -> bool:
-        return not self.findings and self.error is None
+        return not self.findings and not self.more and self.error is None
 
 
 @dataclass(frozen=True)

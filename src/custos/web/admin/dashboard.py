@@ -3,9 +3,10 @@
 Each panel is shown only to a viewer whose grants open its area, and each links to its own page: requests by
 days left (overdue in red), open breaches with their 72-hour clocks, retention past due and due within 30/90
 days, consent rates, systems whose last erasure step failed, manual tasks nobody can do or open too long,
-access grants about to end, and the register's counts. Every panel is a few aggregate queries
-(`custos.records.dashboard`), never a walk over the register, and no panel shows a person's data (those need
-`register.read` and a page of their own).
+access grants about to end, the policy's promises that live data breaks, and the register's counts. Every
+panel is a few aggregate queries (`custos.records.dashboard`), never a walk over the register (the promises
+panel stops each check at its first finding), and no panel shows a person's data (those need `register.read`
+and a page of their own).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from custos.access.models import Staff
 from custos.access.review import access_review
 from custos.audit import AuditHead
 from custos.audit.models import HEAD_ID
+from custos.clock import today
+from custos.invariants import Invariant, InvariantContext, examine
+from custos.invariants.catalogue import wording
 from custos.records import dashboard as panels
 from custos.register.people import count_people
 from custos.runtime import Runtime
 from custos.web.admin.charts import BarChart, Frame, bar_chart, scale_top
-from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
 from custos.web.auth import SignedIn
 from custos.web.deps import RuntimeDep
 
@@ -33,6 +37,14 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 _NOTICES = {"password": "dashboard.password_changed"}
 _SMALL = Frame(width=360, height=180, left=40, right=8, top=20, bottom=32)
+
+
+@dataclass(frozen=True)
+class PromisesPanel:
+    """Which of the policy's promises live data breaks, by name only (the records are on /admin/doctor)."""
+
+    checked: int
+    broken: tuple[Invariant, ...]
 
 
 @dataclass(frozen=True)
@@ -45,8 +57,9 @@ class Panels:
     systems: panels.SystemsPanel | None = None
     tasks: panels.TasksPanel | None = None
     grants: panels.GrantsPanel | None = None
-    # One field per further panel (the invariants' "Promises" panel, say), filled in `_panels` under the
-    # permission of its own page, and one `{% if p.<name> %}` block in dashboard.html.j2.
+    promises: PromisesPanel | None = None
+    # One field per further panel, filled in `_panels` under the permission of its own page, and one
+    # `{% if p.<name> %}` block in dashboard.html.j2.
 
     @property
     def any(self) -> bool:
@@ -105,7 +118,21 @@ def _panels(session: Session, runtime: Runtime, viewer: Viewer) -> Panels:
             else None
         ),
         grants=panels.grants_panel(session, clock) if viewer.can("staff.manage") else None,
+        promises=_promises(session, runtime) if viewer.can("doctor.read") else None,
     )
+
+
+def _promises(session: Session, runtime: Runtime) -> PromisesPanel:
+    # limit=0: each check stops at its first finding, so a register of a million people costs at most one
+    # batch of the retention plan here; the doctor page lists every record.
+    ctx = InvariantContext(
+        policy=runtime.policy,
+        on=today(runtime.clock),
+        now=runtime.clock.now(),
+        unassigned_days=runtime.settings.system_task_days,
+    )
+    result = examine(session, ctx, limit=0)
+    return PromisesPanel(len(result.outcomes), tuple(o.invariant for o in result.broken))
 
 
 @router.get("", response_class=HTMLResponse)
@@ -123,4 +150,5 @@ def dashboard(
         panels=shown,
         now=runtime.clock.now(),
         notice=_NOTICES.get(done or ""),
+        promise_words=wording(language(request, runtime.settings.language)),
     )
