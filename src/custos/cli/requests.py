@@ -30,12 +30,17 @@ def list_(
     st = state(ctx)
     with st.runtime() as rt:
         require(ctx, rt, "requests.manage")
+        where = rt.policy.jurisdiction
         with rt.db.transaction() as session:
-            rows = cases.list_requests(session, cases.today_local(rt.clock), state=state_, kind=kind, overdue=overdue)
+            rows = cases.list_requests(
+                session, cases.today_local(rt.clock, where), state=state_, kind=kind, overdue=overdue
+            )
     table = Table("ref", "kind", "state", "received", "due", "days left", title=f"{len(rows)} requests")
     for row in rows:
         left = f"[bold red]{row.days_left}[/]" if row.overdue else str(row.days_left)
-        table.add_row(row.ref, row.kind, row.state, f"{row.received_at:%Y-%m-%d}", str(row.due_on), left)
+        # The day of receipt where the organisation is: the day its deadline counts from (Reg. 1182/71 Art. 3).
+        received = where.local_date(row.received_at).isoformat()
+        table.add_row(row.ref, row.kind, row.state, received, str(row.due_on), left)
     st.console.print(table)
 
 
@@ -45,17 +50,19 @@ def show(ctx: typer.Context, ref: str) -> None:
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "requests.manage")
+        where = rt.policy.jurisdiction
         with rt.db.transaction() as session:
             req = cases.load(session, ref)
             cases.add_event(session, rt.clock, principal.actor, req, "viewed")
-            public = cases.to_public(rt.keys, req, cases.today_local(rt.clock))
+            public = cases.to_public(rt.keys, req, cases.today_local(rt.clock, where))
     st.console.print(
-        f"[bold]{public.ref}[/] {public.kind} · {public.state} · due {public.due_on} ({public.days_left} days)"
+        f"[bold]{public.ref}[/] {public.kind} · {public.state} · received {where.format_time(public.received_at)}"
+        f" · due {public.due_on} ({public.days_left} days)"
     )
     for task in public.tasks:
         st.console.print(f"  {task.target:<12} {task.action:<8} {task.state:<8} attempts {task.attempts}")
     for event in public.events:
-        st.console.print(f"  {event.at:%Y-%m-%d %H:%M} {event.actor} {event.kind} {event.note or ''}")
+        st.console.print(f"  {where.format_time(event.at)} {event.actor} {event.kind} {event.note or ''}")
 
 
 @app.command("drive")

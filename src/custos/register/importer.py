@@ -76,7 +76,8 @@ def import_file(
     # The checked rows wait in an anonymous temporary file (unlinked at once, gone on close or crash), so
     # the expensive checks run once and memory stays flat whatever the file's size.
     with tempfile.TemporaryFile() as spool:
-        good = _check_pass(path, kind, report, rejects_path if skip_invalid else None, spool, progress)
+        rejects = rejects_path if skip_invalid else None
+        good = _check_pass(path, kind, report, rejects, spool, progress, ctx.policy.jurisdiction.phone_region)
         if report.problems and not skip_invalid:
             raise InvalidInput(
                 f"{path.name}: {len(report.problems)} bad row(s); nothing was imported "
@@ -107,6 +108,7 @@ def _check_pass(
     rejects_path: Path | None,
     spool: BinaryIO,
     progress: Progress | None,
+    phone_region: str,
 ) -> int:
     """Check every row, spool the good ones, and return how many were good."""
     try:
@@ -134,7 +136,7 @@ def _check_pass(
             for line, raw in _numbered(reader, path):
                 report.rows += 1
                 try:
-                    batch.append(parse_row(kind, line, raw))
+                    batch.append(parse_row(kind, line, raw, phone_region))
                 except RowError as exc:
                     report.problems.append(Problem(path.name, str(exc), line=line))
                     report.rejected += 1

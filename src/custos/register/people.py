@@ -36,13 +36,13 @@ TITLE = "person.title"
 IDENTITY = "identity.value"
 
 
-def normalised_identities(data: PersonCreate) -> list[tuple[IdentityKind, str]]:
+def normalised_identities(data: PersonCreate, phone_region: str) -> list[tuple[IdentityKind, str]]:
     problems: list[Problem] = []
     found: list[tuple[IdentityKind, str]] = []
     for kind, values in (("email", data.emails), ("phone", data.phones)):
         for i, raw in enumerate(values):
             try:
-                value = normalise(kind, raw)  # type: ignore[arg-type]
+                value = normalise(kind, raw, phone_region)  # type: ignore[arg-type]
             except IdentityError as exc:
                 problems.append(Problem(f"{kind}s[{i}]", str(exc)))
                 continue
@@ -66,7 +66,7 @@ def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> Pe
                 )
             ],
         )
-    identities = normalised_identities(data)
+    identities = normalised_identities(data, ctx.policy.jurisdiction.phone_region)
     for kind, value in identities:
         if _find_identity(session, ctx, kind, value) is not None:
             raise Conflict(f"a person with this {kind} is already in the register")
@@ -99,7 +99,7 @@ def get_person(session: Session, ctx: RegisterContext, ref: str) -> PersonPublic
 def find_person(session: Session, ctx: RegisterContext, kind: IdentityKind, value: str) -> PersonPublic:
     """Exact look-up through the blind index; the register is never decrypted to search it."""
     try:
-        normalised = normalise(kind, value)
+        normalised = normalise(kind, value, ctx.policy.jurisdiction.phone_region)
     except IdentityError as exc:
         raise InvalidInput(str(exc), [Problem(kind, str(exc))]) from None
     identity = _find_identity(session, ctx, kind, normalised)

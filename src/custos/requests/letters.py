@@ -3,11 +3,13 @@
 Each letter's wording is in `texts/<lang>.yaml` under `letters.<letter>`; the facts of the case fill it. A
 fact the letter needs and was not given is an error naming the fact, never a blank in a letter that goes out.
 The organisation's name, privacy contact and supervisory authority come from the policy when it is passed
-(or from facts of those names). Extra facts are ignored, so callers may pass one set of case facts to all.
+(or from facts of those names), and so does where it is: times are shown on its clock with their offset, and
+the refusal names the courts of its country (`letters.refusal.courts.<country>`, else a general sentence).
+Extra facts are ignored, so callers may pass one set of case facts to all.
 
 Letters and the facts each needs besides `ref` (and `kind`, the request kind, where the text names it):
 
-- `acknowledgement`: received_on, due_on, status_url
+- `acknowledgement`: received_on, due_on, status_url (an objection to marketing: received_on, status_url)
 - `verification`: verify_url, code, expires_at; with `purpose="download"` only code and expires_at
 - `extension` (Art. 12(3)): received_on, extended_due_on, reason
 - `completion`, by `kind`: access/portability: download_url, download_expires_on; erasure: erased, kept
@@ -31,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from custos.errors import InvalidInput, Problem
+from custos.jurisdiction import format_in
 from custos.mail import Message
 from custos.policy import Policy
 from custos.requests.wording import request_texts
@@ -56,8 +59,9 @@ COMPLETIONS = (
     "objection_marketing",
 )
 _COMPLETION_SECTION = {"objection_other": "objection"}
-# Letters name times where the organisation is; the subject reads "until 2026-12-02 11:00 CET".
-_LOCAL = "Europe/Stockholm"
+# Letters name times where the organisation is, with the offset: "until 2026-12-02 11:00 +01:00". Without a
+# policy (a preview) they are shown in UTC, still with the offset.
+_UTC = ZoneInfo("UTC")
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -77,11 +81,12 @@ def render_letter(letter: str, lang: str, /, *, to: str, policy: Policy | None =
                 values.setdefault("service", service.service)
                 values.setdefault("description", service.description)
     section = _section(letter, values)
-    values.update(_derived(words, letter, section, values, policy))
-    subject = _fill(words, f"{section}.subject", letter, values)
-    body = _fill(words, f"{section}.body", letter, values)
+    zone = policy.jurisdiction.zone if policy is not None else _UTC
+    values.update(_derived(words, letter, section, values, policy, zone))
+    subject = _fill(words, f"{section}.subject", letter, values, zone)
+    body = _fill(words, f"{section}.body", letter, values, zone)
     reference = words.text("letters.reference").format(ref=_require(values, "ref", letter))
-    signature = _fill(words, "letters.signature", letter, values)
+    signature = _fill(words, "letters.signature", letter, values, zone)
     text = f"{words.text('letters.greeting')}\n\n{body}\n\n{reference}\n\n{signature}\n"
     return Message(to=to, subject=subject, body=text, language=words.lang, html=_html(text, words.lang))
 
@@ -100,6 +105,8 @@ def _organisation(policy: Policy | None) -> dict[str, Any]:
 def _section(letter: str, values: Mapping[str, Any]) -> str:
     if letter == "verification" and values.get("purpose") == "download":
         return "letters.verification_download"
+    if letter == "acknowledgement" and values.get("kind") == "objection_marketing":
+        return "letters.acknowledgement_marketing"  # Art. 21(3): honoured at once, no month to answer
     if letter != "completion":
         return f"letters.{letter}"
     request_kind = _require(values, "kind", letter)
@@ -109,7 +116,7 @@ def _section(letter: str, values: Mapping[str, Any]) -> str:
 
 
 def _derived(
-    words: Texts, letter: str, section: str, values: Mapping[str, Any], policy: Policy | None
+    words: Texts, letter: str, section: str, values: Mapping[str, Any], policy: Policy | None, zone: ZoneInfo
 ) -> dict[str, Any]:
     """Facts put into words: the request kind, lists, what was kept, days, the controller to turn to."""
     derived: dict[str, Any] = {}
@@ -117,13 +124,19 @@ def _derived(
         derived["kind_text"] = words.optional(f"letters.kinds.{values['kind']}") or str(values["kind"])
     for key, value in values.items():
         if isinstance(value, datetime):
-            derived[key] = _when(value)
+            derived[key] = format_in(value, zone)
         elif isinstance(value, date):
             derived[key] = value.isoformat()
         elif key in ("erased", "changes", "reasons") and not isinstance(value, str):
             derived[key] = _lines(value)
     if section == "letters.completion.erasure":
-        derived["kept"] = _kept(words, _require(values, "kept", letter, allow_empty=True), policy)
+        derived["kept"] = _kept(words, _require(values, "kept", letter, allow_empty=True), policy, zone)
+    if letter == "refusal":
+        # Art. 12(4), 77–79: the courts that hear the subject's case are those of the organisation's country.
+        country = policy.organisation.country if policy is not None else None
+        derived["courts"] = words.optional(f"letters.refusal.courts.{country}") or words.text(
+            "letters.refusal.courts.other"
+        )
     if letter == "reminder":
         days = int(_require(values, "days_left", letter))
         forms = ("letters.reminder.days.one", "letters.reminder.days.other")
@@ -143,7 +156,7 @@ def _derived(
     return derived
 
 
-def _kept(words: Texts, kept: Any, policy: Policy | None) -> str:
+def _kept(words: Texts, kept: Any, policy: Policy | None, zone: ZoneInfo) -> str:
     """Art. 17(3): what was kept, why, and until when; one line each."""
     items = list(kept) if isinstance(kept, Iterable) and not isinstance(kept, str | bytes) else [kept]
     if not items:
@@ -157,7 +170,7 @@ def _kept(words: Texts, kept: Any, policy: Policy | None) -> str:
         why = item.get("why") or _why(words, item)
         until = item.get("until")
         key = "letters.completion.kept_item" if until else "letters.completion.kept_item_open"
-        lines.append(words.text(key).format(what=what, why=why, until=_plain(until)))
+        lines.append(words.text(key).format(what=what, why=why, until=_plain(until, zone)))
     return "\n".join(lines)
 
 
@@ -181,12 +194,12 @@ def _category(policy: Policy | None, category: Any) -> str | None:
     return str(category)
 
 
-def _fill(words: Texts, key: str, letter: str, values: Mapping[str, Any]) -> str:
+def _fill(words: Texts, key: str, letter: str, values: Mapping[str, Any], zone: ZoneInfo) -> str:
     template = _unwrap(words.text(key))
     for _, name, _, _ in string.Formatter().parse(template):
         if name:
             _require(values, name, letter)
-    return template.format_map({key: _plain(value) for key, value in values.items()})
+    return template.format_map({key: _plain(value, zone) for key, value in values.items()})
 
 
 def _unwrap(template: str) -> str:
@@ -214,17 +227,12 @@ def _require(values: Mapping[str, Any], name: str, letter: str, *, allow_empty: 
     return value
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any, zone: ZoneInfo) -> str:
     if isinstance(value, datetime):
-        return _when(value)
+        return format_in(value, zone)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def _when(value: datetime) -> str:
-    local = value.astimezone(ZoneInfo(_LOCAL)) if value.tzinfo else value
-    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _lines(items: Any) -> str:

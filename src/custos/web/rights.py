@@ -75,20 +75,23 @@ def _ui(request: Request) -> RightsUI:
     return ui
 
 
-def _lang(value: str | None, default: str) -> Language:
-    return next((lang for lang in LANGUAGES if lang == (value or default)), "en")
+def _lang(runtime: RuntimeDep, value: str | None, default: str) -> Language:
+    """`value` (the page's ?lang=) or `default`, if the policy publishes in it; else the policy's first language."""
+    published = runtime.policy.jurisdiction.languages
+    return next((lang for lang in published if lang == (value or default)), published[0])
 
 
 def _page(
     request: Request, runtime: RuntimeDep, template: str, lang: Language, http_status: int = 200, **values: Any
 ) -> HTMLResponse:
     ui = _ui(request)
-    other = "sv" if lang == "en" else "en"
+    others = [other for other in runtime.policy.jurisdiction.languages if other != lang]
     body = ui.environment.get_template(template).render(
         w=ui.words[lang],
         lang=lang,
         organisation=runtime.policy.organisation.name,
-        other_lang_href=f"{request.url.path}?lang={other}",
+        other_lang=others[0] if others else None,
+        other_lang_href=f"{request.url.path}?lang={others[0]}" if others else None,
         **values,
     )
     return HTMLResponse(body, status_code=http_status, headers={**HEADERS, "Content-Language": lang})
@@ -116,7 +119,7 @@ _FIELDS = ("kind", "email", "phone", "organisation", "details", "processor_servi
 
 @router.get("/rights", response_class=HTMLResponse)
 def rights_form(request: Request, runtime: RuntimeDep, lang: LangQuery = None) -> HTMLResponse:
-    language = _lang(lang, runtime.settings.language)
+    language = _lang(runtime, lang, runtime.settings.language)
     return _page(
         request,
         runtime,
@@ -131,7 +134,7 @@ def rights_form(request: Request, runtime: RuntimeDep, lang: LangQuery = None) -
 
 @router.post("/rights", response_class=HTMLResponse, dependencies=[Limited])
 def rights_submit(request: Request, runtime: RuntimeDep, form: FormFields, lang: LangQuery = None) -> HTMLResponse:
-    language = _lang(lang, runtime.settings.language)
+    language = _lang(runtime, lang, runtime.settings.language)
     kept = {name: text(form, name, limit=4000 if name == "details" else 320) for name in _FIELDS}
     try:
         if kept["kind"] not in KINDS:
@@ -176,11 +179,12 @@ def _status(runtime: RuntimeDep, secret: str) -> StatusPublic:
         if req.state == "completed" and req.package_path:
             try:
                 _, link = answers.status_download_link(session, runtime, secret)
-                until = cases.local_day(link.expires_at - timedelta(microseconds=1))
+                until = cases.local_day(link.expires_at - timedelta(microseconds=1), runtime.policy.jurisdiction)
             except (NotFound, Conflict):
                 until = None
         due = cases.current_due(req)
-        days_left = (due - cases.today_local(runtime.clock)).days if req.state in _OPEN else None
+        today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
+        days_left = (due - today).days if req.state in _OPEN else None
         return StatusPublic(
             ref=req.ref,
             kind=req.kind,
@@ -199,7 +203,7 @@ def _status(runtime: RuntimeDep, secret: str) -> StatusPublic:
 @router.get("/rights/status/{secret}", response_class=HTMLResponse)
 def status_page(request: Request, secret: str, runtime: RuntimeDep, lang: LangQuery = None) -> HTMLResponse:
     status = _status(runtime, secret)
-    language = _lang(lang, status.language)
+    language = _lang(runtime, lang, status.language)
     return _page(
         request,
         runtime,
@@ -216,7 +220,7 @@ def status_page(request: Request, secret: str, runtime: RuntimeDep, lang: LangQu
 def resend(request: Request, secret: str, runtime: RuntimeDep) -> HTMLResponse:
     status = _status(runtime, secret)
     intake.send_verification(runtime, status.ref, _subject(request))
-    language = _lang(None, status.language)
+    language = _lang(runtime, None, status.language)
     return _page(
         request,
         runtime,
@@ -240,7 +244,7 @@ def verify_page(
     # Confirmed by a button, not by opening the link: mail scanners open links, and must not confirm for anyone.
     with runtime.db.transaction() as session:
         req = cases.load(session, ref)
-        language = _lang(lang, req.language)
+        language = _lang(runtime, lang, req.language)
     return _page(request, runtime, "verify.html.j2", language, ref=ref, code=code, done=False, error=None)
 
 
@@ -250,7 +254,7 @@ def verify_submit(
 ) -> HTMLResponse:
     code = text(form, "code", limit=100)
     with runtime.db.transaction() as session:
-        language = _lang(lang, cases.load(session, ref).language)
+        language = _lang(runtime, lang, cases.load(session, ref).language)
     try:
         intake.confirm(runtime, ref, code, _subject(request))
     except (InvalidInput, Conflict) as exc:
@@ -274,7 +278,7 @@ def _download_lang(runtime: RuntimeDep, secret: str, lang: str | None, via_statu
             req, _ = answers.status_download_link(session, runtime, secret)
         else:
             req, _ = answers.download_link(session, runtime, secret)
-        return _lang(lang, req.language)
+        return _lang(runtime, lang, req.language)
 
 
 def _download_base(secret: str, via_status: bool) -> str:

@@ -8,7 +8,7 @@ a request in and sees nothing else: the page afterwards shows the new ref, not t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, Problem
+from custos.jurisdiction import Jurisdiction
 from custos.requests import actions, answers, cases, intake
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestSummary, request_from_form
@@ -99,7 +100,7 @@ def _queue_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    today = cases.today_local(runtime.clock)
+    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     with runtime.db.transaction() as session:
         everything = cases.list_requests(session, today)
         rows = cases.list_requests(
@@ -152,17 +153,10 @@ def new_form(request: Request, principal: Intake, viewer: ViewerDep) -> HTMLResp
     return render_page(request, "requests_new.html.j2", viewer=viewer, kinds=KINDS, error=None, form={}, created=None)
 
 
-def _received_at(value: str) -> datetime | None:
-    """The arrival as staff type it in the browser (datetime-local, read as UTC as the page says)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "the arrival time is not a time", [Problem("received_at", "not a time", hint="YYYY-MM-DD HH:MM, UTC")]
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _received_at(value: str, where: Jurisdiction) -> datetime | None:
+    """The arrival as staff type it in the browser (datetime-local): on the organisation's clock, as the page
+    says, or with an offset; the day it arrived on is where its deadline counts from (Reg. 1182/71 Art. 3)."""
+    return where.parse_time(value, location="received_at") if value else None
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -180,7 +174,7 @@ def create(request: Request, principal: Intake, viewer: ViewerDep, runtime: Runt
                 "organisation": kept["organisation"] or None,
                 "details": kept["details"] or None,
                 "language": "sv" if kept["language"] == "sv" else "en",
-                "received_at": _received_at(kept["received_at"]),
+                "received_at": _received_at(kept["received_at"], runtime.policy.jurisdiction),
             }
         )
         result = intake.submit(runtime, principal.actor, data, channel="staff")
@@ -213,7 +207,7 @@ def _detail(
     done: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    today = cases.today_local(runtime.clock)
+    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, events=True)
         cases.add_event(session, runtime.clock, principal.actor, req, "viewed")

@@ -70,16 +70,15 @@ def list_requests(
     assignee: Annotated[int | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
 ) -> list[RequestSummary]:
-    return cases.list_requests(
-        session, cases.today_local(runtime.clock), state=state, kind=kind, assignee_id=assignee, overdue=overdue
-    )
+    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
+    return cases.list_requests(session, today, state=state, kind=kind, assignee_id=assignee, overdue=overdue)
 
 
 @router.get("/{ref}", response_model=RequestPublic)
 def get_request(ref: str, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> RequestPublic:
     req = cases.load(session, ref, events=True)
     cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
-    return cases.to_public(runtime.keys, req, cases.today_local(runtime.clock))
+    return cases.to_public(runtime.keys, req, cases.today_local(runtime.clock, runtime.policy.jurisdiction))
 
 
 def _outcome(runtime: RuntimeDep, ref: str) -> Outcome:

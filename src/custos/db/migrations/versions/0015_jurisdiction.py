@@ -4,8 +4,9 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03
 
-Reserved for issue 13 (jurisdiction) so that the parts built side by side keep one linear history; empty until that part's
-schema changes land.
+Issue 13 (jurisdiction) needs no schema change: the zone, holidays, phone region and languages are read from the
+policy file (custos.jurisdiction), and every time is stored as UTC already. Kept, empty, so the history of the
+parts built side by side stays linear.
 """
 
 from __future__ import annotations
