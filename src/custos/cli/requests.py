@@ -1,6 +1,7 @@
-"""`custos requests list|show|drive|verify|complete|refuse|extend`: the requests queue from a terminal.
+"""`custos requests list|show|drive|verify|complete|refuse|extend|assess`: the queue from a terminal.
 
-Everything needs `requests.manage` for the acting staff member (`--as EMAIL`). `drive --all` is what the
+Everything needs `requests.manage` for the acting staff member (`--as EMAIL`); `assess` (the Art. 17(3)
+decision before an erasure) needs `requests.assess`. `drive --all` is what the
 `requests-drive` job runs: every request left mid-way is driven on, each step idempotent.
 """
 
@@ -131,3 +132,49 @@ def extend(
         principal = require(ctx, rt, "requests.manage")
         actions.extend(rt, ref, principal.actor, months=months, reason=reason)
     st.console.print(f"{ref}: extended")
+
+
+@app.command("assess")
+def assess(
+    ctx: typer.Context,
+    ref: str,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(help="CATEGORY=GROUND:UNTIL:REASON, e.g. contact.email=legal_claims:2028-01-01:'A dispute'."),
+    ] = None,
+    erase_rest: Annotated[bool, typer.Option(help="Erase every category not kept (what the law keeps stays).")] = False,
+) -> None:
+    """Art. 17(3): decide what an erasure waiting for assessment keeps; without options, list what to decide."""
+    from datetime import date
+
+    from custos.errors import InvalidInput, Problem
+    from custos.requests import assessment
+
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, assessment.PERMISSION)
+        with rt.db.transaction() as session:
+            items = assessment.items(session, rt, cases.load(session, ref))
+        if not keep and not erase_rest:
+            table = Table("category", "grounds", "kept by law", title=f"{ref}: {len(items)} categories to decide")
+            for item in items:
+                law = f"{', '.join(item.legal['laws'])} until {item.legal['until'] or '-'}" if item.legal else ""
+                table.add_row(item.category, ", ".join(item.grounds), law)
+            st.console.print(table)
+            return
+        chosen: dict[str, assessment.Decision] = {}
+        for given in keep or []:
+            category, _, rest = given.partition("=")
+            ground, _, rest = rest.partition(":")
+            until, _, reason = rest.partition(":")
+            try:
+                day = date.fromisoformat(until) if until else None
+            except ValueError:
+                raise InvalidInput(
+                    "--keep needs CATEGORY=GROUND:UNTIL:REASON", [Problem("keep", f"{until!r} is not a date")]
+                ) from None
+            chosen[category] = assessment.Decision(category, "keep", ground or None, reason or None, day)
+        decisions = [chosen.get(item.category) or assessment.proposal(item) for item in items]
+        decisions += [d for c, d in chosen.items() if c not in {item.category for item in items}]
+        result = actions.assess(rt, ref, principal.actor, decisions)
+    st.console.print(f"{ref}: assessed; {result.state}")

@@ -6,11 +6,12 @@ The HTTP API, the admin pages and the CLI call these, so a decision reads and be
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from custos.actor import Actor
 from custos.mail import Mailer
-from custos.requests import answers, cases
+from custos.requests import answers, assessment, cases
 from custos.requests.driver import DriveResult, drive_request
 from custos.runtime import Runtime
 
@@ -62,4 +63,12 @@ def retry(runtime: Runtime, ref: str, actor: Actor) -> DriveResult:
         for task in failed:
             task.attempts = 0
         cases.add_event(session, runtime.clock, actor, req, "retry", details={"tasks": len(failed)})
+    return drive_request(runtime, ref, actor=actor)
+
+
+def assess(runtime: Runtime, ref: str, actor: Actor, decisions: Sequence[assessment.Decision]) -> DriveResult:
+    """Art. 17(3): the reviewer's decision per category is recorded (audited), then the erasure runs with the
+    law's and the decision's keeps; refused whole when any decision is wrong, so nothing is half-decided."""
+    with runtime.db.transaction() as session:
+        assessment.decide(session, runtime, actor, ref, decisions)
     return drive_request(runtime, ref, actor=actor)

@@ -29,6 +29,7 @@ from custos.requests import deadlines
 from custos.requests.models import SubjectRequest, SubjectRequestEvent, SubjectRequestTask
 from custos.requests.schemas import EventPublic, RequestCreate, RequestPublic, RequestSummary, TaskPublic
 from custos.requests.states import CLOSED, check_move
+from custos.retention.keep import KeepPlan
 
 EMAIL = "request.email"
 PHONE = "request.phone"
@@ -251,6 +252,8 @@ def to_public(keys: KeyRing, req: SubjectRequest, today: date) -> RequestPublic:
         decision=req.decision,
         approved_at=req.approved_at,
         outcome=req.outcome,
+        assessment=req.assessment,
+        keep=KeepPlan.from_json(req.keep).summary(),
         tasks=[
             TaskPublic(
                 target=t.target,

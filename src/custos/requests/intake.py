@@ -101,7 +101,7 @@ def confirm(runtime: Runtime, ref: str, code: str, actor: Actor, *, drive: bool 
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, lock=True)
         if req.state != "verifying":
-            if req.state in ("verified", "in_progress", "completed"):
+            if req.state in ("verified", "assessing", "in_progress", "completed"):
                 return req.state  # a second click on the same link: already confirmed
             raise Conflict(f"request {ref} is {req.state}; there is nothing to confirm")
         outcome = codes.check(session, runtime.clock, req, "verify", code)

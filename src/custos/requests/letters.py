@@ -177,11 +177,15 @@ def _kept(words: Texts, kept: Any, policy: Policy | None, zone: ZoneInfo) -> str
 def _why(words: Texts, item: Mapping[str, Any]) -> str:
     if item.get("reason") == "legal_hold":
         return words.text("letters.completion.legal_hold")
-    laws = item.get("laws")
-    if laws:
-        joined = ", ".join(laws) if isinstance(laws, list | tuple) else str(laws)
-        return words.text("letters.completion.kept_law").format(laws=joined)
-    return str(item.get("reason") or "")
+    # A category kept by custos.retention.keep may have several reasons: a law (17(3)(b)), a reviewer's
+    # legal claims (17(3)(e)), a legal hold; the letter names each.
+    parts = [words.text("letters.completion.legal_hold")] if item.get("hold") else []
+    for key, text in (("laws", "kept_law"), ("claims", "kept_claims")):
+        found = item.get(key)
+        if found:
+            joined = ", ".join(found) if isinstance(found, list | tuple) else str(found)
+            parts.append(words.text(f"letters.completion.{text}").format(laws=joined))
+    return "; ".join(parts) or str(item.get("reason") or "")
 
 
 def _category(policy: Policy | None, category: Any) -> str | None:

@@ -21,7 +21,7 @@ from custos.consent.ratelimit import RateLimiter
 from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custos.requests import answers, cases, intake
 from custos.requests.schemas import StatusPublic, request_from_form
-from custos.requests.states import KINDS
+from custos.requests.states import KINDS, OPEN
 from custos.texts import LANGUAGES, Language, Texts, read_texts
 from custos.web.admin.forms import FormError, text
 from custos.web.auth import FormFields
@@ -29,7 +29,7 @@ from custos.web.consent import RateLimited
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(tags=["rights"], include_in_schema=False)
-_OPEN = frozenset({"received", "verifying", "verified", "in_progress"})  # the due date still runs
+_OPEN = OPEN  # the due date still runs
 
 LangQuery = Annotated[str | None, Query(pattern="^(en|sv)$")]
 HEADERS = {

@@ -8,7 +8,7 @@ a request in and sees nothing else: the page afterwards shows the new ref, not t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -19,10 +19,11 @@ from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, Problem
 from custos.jurisdiction import Jurisdiction
-from custos.requests import actions, answers, cases, intake
+from custos.requests import actions, answers, assessment, cases, intake
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestSummary, request_from_form
 from custos.requests.states import CLOSED, KINDS, STATES
+from custos.retention.keep import GROUNDS
 from custos.runtime import Runtime
 from custos.web.admin.charts import BarChart, bar_chart, scale_top
 from custos.web.admin.forms import FormError, text
@@ -34,6 +35,7 @@ router = APIRouter(prefix="/admin/requests", include_in_schema=False)
 
 Manager = Annotated[Principal, Require("requests.manage")]
 Intake = Annotated[Principal, Require("requests.intake")]
+Assessor = Annotated[Principal, Require(assessment.PERMISSION)]
 
 # Open requests by days left: the buckets of the chart (label key, lowest, highest days left).
 BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
@@ -55,6 +57,7 @@ _ACTIONS = (
     "retry",
     "complete",
     "customer_informed",
+    "assess",
 )
 
 
@@ -113,6 +116,7 @@ def _queue_page(
         )
     staff = _staff(runtime)
     counted = buckets(everything)
+    assessing = sum(1 for r in everything if r.state == "assessing")
     return render_page(
         request,
         "requests.html.j2",
@@ -130,6 +134,7 @@ def _queue_page(
         error=error,
         form=form or {},
         can_manage=True,
+        assessing=assessing,
     )
 
 
@@ -206,12 +211,18 @@ def _detail(
     error: FormError | None = None,
     done: str | None = None,
     status: int = 200,
+    form: dict[str, assessment.Decision] | None = None,
 ) -> HTMLResponse:
     today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, events=True)
         cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
         public = cases.to_public(runtime.keys, req, today)
+        review = (
+            assessment.items(session, runtime, req)
+            if req.state == "assessing" and not assessment.decided(req)
+            else []
+        )
     return render_page(
         request,
         "request.html.j2",
@@ -222,6 +233,9 @@ def _detail(
         error=error,
         done=done if done in _ACTIONS or done == "created" else None,
         today=today,
+        review=[(item, (form or {}).get(item.category) or assessment.proposal(item)) for item in review],
+        grounds=GROUNDS,
+        can_assess=viewer.can(assessment.PERMISSION),
     )
 
 
@@ -230,6 +244,74 @@ def detail(
     request: Request, ref: str, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str = ""
 ) -> HTMLResponse:
     return _detail(request, runtime, viewer, principal, ref, done=done or None)
+
+
+def _decisions(form: dict[str, str]) -> tuple[list[assessment.Decision], dict[str, assessment.Decision]]:
+    """The assessment form's rows (`category-N`, `decision-N`, `ground-N`, `reason-N`, `until-N`) as decisions;
+    a date that is not a date is left out and reported by the service as missing."""
+    found = []
+    for index in range(1, 201):
+        category = text(form, f"category-{index}", limit=100)
+        if not category:
+            break
+        until_text = text(form, f"until-{index}", limit=20)
+        try:
+            until = date.fromisoformat(until_text) if until_text else None
+        except ValueError:
+            until = None
+        choice = text(form, f"decision-{index}", limit=10)
+        found.append(
+            assessment.Decision(
+                category=category,
+                decision="keep" if choice == "keep" else "erase",
+                ground=text(form, f"ground-{index}", limit=30) or None,
+                reason=text(form, f"reason-{index}", limit=assessment.MAX_REASON + 1) or None,
+                until=until,
+            )
+        )
+    return found, {d.category: d for d in found}
+
+
+def _assessment_error(exc: CustosError, rows: dict[str, int]) -> FormError:
+    """The service names problems `decisions.<category>.<field>`; the form's inputs are `<field>-<row>`."""
+    fields: dict[str, str] = {}
+    for problem in exc.problems:
+        where = problem.location.removeprefix("decisions.")
+        category, _, name = where.rpartition(".")
+        if category not in rows:
+            category, name = where, "decision"
+        key = f"{name}-{rows[category]}" if category in rows else name
+        message = f"{problem.message} ({problem.hint})" if problem.hint else problem.message
+        fields[key] = f"{fields[key]}; {message}" if key in fields else message
+    return FormError(exc.message, fields, FormError.of(exc).status)
+
+
+@router.post("/{ref}/assess", response_class=HTMLResponse)
+def assess(
+    request: Request,
+    ref: str,
+    principal: Assessor,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    form: FormFields,
+) -> Response:
+    """Art. 17(3): the reviewer's decision per category; the erasure then runs with what it keeps."""
+    decisions, given = _decisions(form)
+    try:
+        actions.assess(runtime, ref, principal.actor, decisions)
+    except (InvalidInput, Conflict) as exc:
+        rows = {d.category: index for index, d in enumerate(decisions, start=1)}
+        return _detail(
+            request,
+            runtime,
+            viewer,
+            principal,
+            ref,
+            error=_assessment_error(exc, rows),
+            status=FormError.of(exc).status,
+            form=given,
+        )
+    return RedirectResponse(f"/admin/requests/{ref}?done=assess", status_code=303)
 
 
 @router.post("/{ref}/{action}", response_class=HTMLResponse)

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access.principal import Principal
-from custos.requests import actions, answers, cases, intake
+from custos.requests import actions, answers, assessment, cases, intake
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestCreate, RequestPublic, RequestSummary, SubmitResult
 from custos.requests.states import KINDS, STATES
@@ -153,3 +154,59 @@ def customer_informed(
 ) -> Outcome:
     req = cases.record_customer_informed(session, runtime.clock, principal.actor, ref, body.note)
     return Outcome(ref=ref, state=req.state)
+
+
+Assessor = Annotated[Principal, Require(assessment.PERMISSION)]
+
+
+class DecisionBody(_Body):
+    category: str = Field(max_length=100)
+    decision: Literal["erase", "keep"]
+    ground: Literal["legal_obligation", "legal_claims"] | None = None
+    reason: str | None = Field(default=None, max_length=assessment.MAX_REASON)
+    until: date | None = None
+
+
+class AssessmentBody(_Body):
+    decisions: list[DecisionBody] = Field(max_length=200)
+
+
+class ReviewItemPublic(BaseModel):
+    category: str
+    description: str
+    activities: list[str]
+    grounds: list[str]
+    kept_by_law: dict[str, Any] | None  # the law's line (laws, until): then it can only be kept
+    proposal: DecisionBody
+
+
+@router.get("/{ref}/assessment", response_model=list[ReviewItemPublic])
+def assessment_items(ref: str, session: SessionDep, runtime: RuntimeDep, principal: Assessor) -> list[ReviewItemPublic]:
+    """Art. 17(3): what an erasure waiting in `assessing` asks a reviewer to decide, with the form's proposal."""
+    req = cases.load(session, ref)
+    found = []
+    for item in assessment.items(session, runtime, req):
+        p = assessment.proposal(item)
+        proposal = DecisionBody(
+            category=p.category, decision=p.decision, ground=p.ground, reason=p.reason, until=p.until
+        )
+        found.append(
+            ReviewItemPublic(
+                category=item.category,
+                description=item.description,
+                activities=list(item.activities),
+                grounds=list(item.grounds),
+                kept_by_law=item.legal,
+                proposal=proposal,
+            )
+        )
+    return found
+
+
+@router.post("/{ref}/assessment", response_model=Outcome)
+def assess(ref: str, body: AssessmentBody, runtime: RuntimeDep, principal: Assessor) -> Outcome:
+    """Record the decision per category (erase, or keep under 17(3)(b)/(e) with a reason and a date); the
+    erasure then runs. Every category under review must be decided; a problem names `decisions.<category>`."""
+    decisions = [assessment.Decision(d.category, d.decision, d.ground, d.reason, d.until) for d in body.decisions]
+    result = actions.assess(runtime, ref, principal.actor, decisions)
+    return Outcome(ref=ref, state=result.state, ready=result.ready)
