@@ -200,3 +200,18 @@ def test_staff_approve_a_corrected_address_from_the_admin_page(connected: Connec
     ]
     with connected.runtime.db.transaction() as session:
         assert find_person(session, connected.runtime.register, "email", "anna.lind@example.se").name == "Anna Lind"
+
+
+def test_the_status_page_shows_the_day_and_times_on_the_organisations_clock(
+    public: TestClient, clock: FixedClock
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 28, 23, 30, tzinfo=UTC))  # 00:30 on 29 November in Stockholm
+    _, path = _ask(public)
+    page = public.get(path).text
+    received = re.search(r"<dd>(\d{4}-\d{2}-\d{2})</dd>", page)
+    assert received
+    assert received.group(1) == "2026-11-29"
+    assert "2026-11-29 00:30 +01:00" in page
+    assert "2026-11-28 23:30" not in page

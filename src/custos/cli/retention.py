@@ -238,9 +238,10 @@ def tombstones_list(
                 session, rt.clock, principal.actor, sweep_id=sweep_id, subject_ref=ref, limit=limit, offset=offset
             )
     table = Table("id", "erased at", "as of", "sweep", "person (ref)", "action", "state", "kept until", "counts")
+    shown = rt.policy.jurisdiction.format_time  # the organisation's clock, with the offset
     for t in page.items:
         table.add_row(
-            str(t.id), t.erased_at.strftime("%Y-%m-%d %H:%M"), str(t.as_of), str(t.sweep_id or "—"), t.subject_ref,
+            str(t.id), shown(t.erased_at), str(t.as_of), str(t.sweep_id or "—"), t.subject_ref,
             t.action, t.state, str(t.retained_until or "—"), escape(_counts_text(t.counts)),
         )  # fmt: skip
     st.console.print(table)
@@ -257,7 +258,7 @@ def tombstones_show(ctx: typer.Context, tombstone_id: int) -> None:
         with rt.db.transaction() as session:
             t = get_tombstone(session, rt.clock, principal.actor, tombstone_id)
     st.console.print(
-        f"tombstone {t.id}: person {t.subject_ref} {t.action} on {t.erased_at:%Y-%m-%d %H:%M} UTC "
+        f"tombstone {t.id}: person {t.subject_ref} {t.action} on {rt.policy.jurisdiction.format_time(t.erased_at)} "
         f"(as of {t.as_of}), {t.state}"
         + (f" until {t.retained_until}" if t.retained_until else "")
         + (f", sweep {t.sweep_id}" if t.sweep_id else "")

@@ -34,7 +34,8 @@ def list_tasks(
             rows = tasks.list_tasks(session, rt.policy, [system], state="open")
     table = Table("task", "system", "operation", "person (ref)", "cause", "since")
     for t in rows:
-        table.add_row(str(t.id), t.system, t.operation, t.subject_ref, t.cause, t.created_at.strftime("%Y-%m-%d %H:%M"))
+        since = rt.policy.jurisdiction.format_time(t.created_at)  # the organisation's clock, with the offset
+        table.add_row(str(t.id), t.system, t.operation, t.subject_ref, t.cause, since)
     st.console.print(table if rows else f"No open tasks in {system}.")
 
 

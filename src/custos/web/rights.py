@@ -62,6 +62,11 @@ def install(app: FastAPI) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The subject reads times on the organisation's clock with the offset, and the day their request arrived
+    # on there (the day its month counts from, Reg. 1182/71 Art. 3).
+    where = app.state.runtime.policy.jurisdiction
+    environment.filters["when"] = where.format_time
+    environment.filters["local_day"] = lambda at: where.local_date(at).isoformat()
     words = {lang: Words(lang, read_texts("custos.web.rights_pages", lang)) for lang in LANGUAGES}
     # A person sends a handful of posts; a script sending hundreds is what this stops.
     limiter = RateLimiter(app.state.runtime.clock, capacity=20, per_second=0.2)
