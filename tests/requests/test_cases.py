@@ -165,3 +165,21 @@ def test_a_refusal_needs_reasons_and_closes_the_case(runtime: Runtime, clock: Fi
         cases.refuse(session, clock, STAFF, ref, "Manifestly unfounded: the fourth identical request this week.")
     with runtime.db.transaction() as session, pytest.raises(Conflict, match="is refused; it cannot become withdrawn"):
         cases.withdraw(session, clock, STAFF, ref)
+
+
+def test_misdated_lists_open_requests_whose_due_date_the_calendar_does_not_give(
+    runtime: Runtime, clock: FixedClock
+) -> None:
+    """The live-data check behind the deadline promise: every open request is due on the day its receipt and the
+    organisation's own calendar give."""
+    right = _create(runtime).ref
+    wrong = _create(runtime).ref
+    where = runtime.policy.jurisdiction
+    with runtime.db.transaction() as session:
+        assert cases.misdated(session, where) == []
+        req = cases.load(session, wrong)
+        expected = req.due_on
+        req.due_on = date(2026, 12, 24)  # julafton: never a due date in Sweden
+    with runtime.db.transaction() as session:
+        assert cases.misdated(session, where) == [(wrong, date(2026, 12, 24), expected)]
+        assert right not in [ref for ref, _, _ in cases.misdated(session, where)]

@@ -505,3 +505,18 @@ def record_customer_informed(session: Session, clock: Clock, actor: Actor, ref: 
 
 def task_rows(req: SubjectRequest) -> list[SubjectRequestTask]:
     return list(req.tasks)
+
+
+# -- live-data check ---------------------------------------------------------------------------------------
+
+
+def misdated(session: Session, where: Jurisdiction) -> list[tuple[str, date, date]]:
+    """Open requests whose stored due date is not the one their receipt, their pauses and the organisation's
+    calendar give (Art. 12(3), Reg. 1182/71 Art. 3): (ref, stored, expected). Empty when every deadline holds;
+    a policy whose zone or holidays changed after requests were taken in shows here."""
+    found = []
+    for req in session.scalars(select(SubjectRequest).where(SubjectRequest.state.not_in(CLOSED))):
+        expected = deadlines.due_date(req.received_at, where=where, paused=paused_spans(req, where))
+        if req.due_on != expected:
+            found.append((req.ref, req.due_on, expected))
+    return sorted(found)
