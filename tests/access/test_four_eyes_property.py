@@ -4,6 +4,7 @@ force ever exceeds what the member who vouched for it (its approver, or its gran
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -264,8 +265,8 @@ def test_random_grant_histories_never_open_personal_data_to_one_person(runtime: 
     run_state_machine_as_test(
         GrantHistories,
         settings=settings(
-            max_examples=20,
-            stateful_step_count=25,
+            max_examples=int(os.environ.get("CUSTOS_SOAK_EXAMPLES", "20")),  # `make soak` runs many more
+            stateful_step_count=int(os.environ.get("CUSTOS_SOAK_STEPS", "25")),
             deadline=None,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from custos.access.models import Grant, Staff
@@ -27,7 +28,8 @@ from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 from custos.settings import Settings
-from custos.systems.models import SystemState
+from custos.setup import FIRST_ADMIN_EMAIL
+from custos.systems.models import SystemState, SystemTask
 
 STAFF = Actor(kind="staff", id=None, label="staff:test")
 StaffFactory = Callable[..., Any]
@@ -51,6 +53,16 @@ def add_prospect(runtime: Runtime, email: str, last: date) -> str:
             RelationshipCreate(subject_category="prospect", last_interaction_on=last, collected_on=date(2010, 1, 1))
         ],
     )
+    with runtime.db.transaction() as session:
+        return people.add_person(session, runtime.register, data).ref
+
+
+def add_employee(runtime: Runtime, ended: date) -> str:
+    relationships = [
+        RelationshipCreate(subject_category="employee", activity=activity, started_on=date(2019, 9, 1), ended_on=ended)
+        for activity in ("employment", "taxes-and-fees", "bookkeeping")
+    ]
+    data = PersonCreate(name="Erik Employee", emails=["erik@example.se"], relationships=relationships)
     with runtime.db.transaction() as session:
         return people.add_person(session, runtime.register, data).ref
 
@@ -95,6 +107,30 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(owned: Runtime, runti
         grant = Grant(staff_id=member.id, role="privacy_officer", scope="*", granted_at=clock.now())
         session.add(grant)
         session.get_one(SystemState, "crm").owner = "gone@staff.test"
+    # An employee whose bookkeeping must stay until 2033, a prospect with no date to count from, and a
+    # relationship recorded on a basis the policy no longer states: all written around the services.
+    employee = add_employee(runtime, ended=date(2025, 3, 31))
+    never = add_prospect(runtime, "nodate@example.se", date(2026, 1, 1))
+    consented = add_prospect(runtime, "basis@example.se", date(2026, 2, 1))
+    with runtime.db.transaction() as session:
+        rels = {
+            p.ref: p.relationships for p in session.scalars(select(Person).where(Person.ref.in_([never, consented])))
+        }
+        rels[never][0].last_interaction_on = None
+        rels[consented][0].legal_basis = "consent"
+        task = SystemTask(
+            system_id="finance",
+            subject_ref=employee,
+            cause="request:DSR-TEST",
+            operation="erase",
+            state="open",
+            owner=FIRST_ADMIN_EMAIL,
+            categories=["contact.name", "finance.invoice"],
+            kept=[],
+            created_at=clock.now(),
+            done_fields=[],
+        )
+        session.add(task)
     result = check(runtime)
     found = broken(result)
     assert set(found) == {
@@ -104,13 +140,25 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(owned: Runtime, runti
         "breach-notified-in-time",
         "personal-data-needs-second-approval",
         "system-has-owner",
+        "relationship-can-fall-due",
+        "legal-retention-never-erased",
     }
+    assert [f.split(":")[0] for f in found["relationship-can-fall-due"]] == [f"person {never}"]
+    assert f"person {consented}: relationship" in found["person-has-basis"][1]
+    assert "recorded on 'consent', but the policy states 'legitimate_interest'" in found["person-has-basis"][1]
+    [conflict] = found["legal-retention-never-erased"]
+    # Both are kept: the invoices under Bokföringslagen, the name as long as the tax records need it.
+    assert conflict.startswith(
+        f"task {task.id}: erasing contact.name, finance.invoice in finance for person {employee}"
+    )
+    assert "Bokföringslagen (1999:1078) 7 kap. 2 §" in conflict
+    assert "Skatteförfarandelagen (2011:1244)" in conflict
     assert [f.split(" (")[0] for f in found["personal-data-needs-second-approval"]] == [
         f"grant {grant.id}: grant {grant.id}"
     ]
     assert found["system-has-owner"] == ["system crm: owner gone@staff.test: its owner has no staff account"]
-    assert found["person-has-basis"] == [
-        f"person {lonely.ref}: has no relationship: no purpose and no legal basis to keep them"
+    assert found["person-has-basis"][:1] == [
+        f"person {lonely.ref}: has no relationship: no purpose and no legal basis to keep the person"
     ]
     assert found["nobody-kept-past-due"] == [
         f"person {overdue}: due since 2024-05-02 (prospects: 10 years after the last interaction) and not held"

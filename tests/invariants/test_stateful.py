@@ -23,16 +23,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.orm import Session
 
-from custos.access import grants as grant_rules
-from custos.access import identify, staff
-from custos.access.models import Grant, Staff
-from custos.access.permissions import PERSONAL_DATA
-from custos.access.principal import Principal, authorise
 from custos.actor import Actor
 from custos.clock import FixedClock
-from custos.errors import CustosError
 from custos.invariants import InvariantContext, examine
 from custos.policy.retention import RetentionFacts, due_date
 from custos.register import organisations, people
@@ -43,7 +36,7 @@ from custos.retention.schemas import HoldCreate
 from custos.retention.sweep import run_sweep
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings, load_settings
-from custos.setup import FIRST_ADMIN_EMAIL, initialise
+from custos.setup import initialise
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "elastx" / "policy.yaml"
 EXAMPLES = int(os.environ.get("CUSTOS_SOAK_EXAMPLES", "8"))
@@ -311,126 +304,6 @@ class RegisterHistory(RuleBasedStateMachine):
         assert stored == modelled
 
 
-ROLES = ("dpo", "privacy_officer", "auditor", "account_admin", "support_agent", "system_owner")
-SCOPES = ("*", "custos", "production", "crm")
-
-
-class StaffHistory(RuleBasedStateMachine):
-    """Members add accounts, propose, approve, reject and revoke grants in any order, as any member, while time
-    passes. Whoever tries, nobody ever reads personal data without a second person's approval (the first
-    administrator's own first grant is the one exception), and no grant exceeds what its voucher held."""
-
-    members = Bundle("members")
-
-    def __init__(self, open_fresh: Callable[[FixedClock], Runtime]) -> None:
-        super().__init__()
-        self.clock = FixedClock(datetime(START.year, START.month, START.day, 9, tzinfo=UTC))
-        self.runtime = open_fresh(self.clock)
-        self.numbers = iter(range(1, 1_000_000))
-
-    def teardown(self) -> None:
-        self.runtime.close()
-
-    def _as(self, session: Session, email: str) -> Principal:
-        return identify.for_cli(session, self.clock, email, default_to_bootstrap_admin=False)
-
-    @initialize(target=members)
-    def first_administrator(self) -> str:
-        return FIRST_ADMIN_EMAIL
-
-    @rule(target=members)
-    def add_an_account(self) -> str:
-        email = f"member{next(self.numbers)}@staff.test"
-        # Written directly: what is under test is who may grant what, not password hashing (argon2 is slow).
-        with self.runtime.db.transaction() as session:
-            session.add(
-                Staff(email=email, name="A member", status="active", password_hash="-", created_at=self.clock.now())
-            )
-        return email
-
-    @rule(
-        granter=members,
-        grantee=members,
-        role=st.sampled_from(ROLES),
-        scope=st.sampled_from(SCOPES),
-        days=st.one_of(st.none(), st.integers(min_value=1, max_value=400)),
-    )
-    def grant(self, granter: str, grantee: str, role: str, scope: str, days: int | None) -> None:
-        expires = self.clock.now() + timedelta(days=days) if days is not None else None
-        try:
-            with self.runtime.db.transaction() as session:
-                target = session.scalar(select(Staff.id).where(Staff.email == grantee))
-                assert target is not None
-                staff.grant(
-                    session,
-                    self.clock,
-                    self._as(session, granter),
-                    self.runtime.policy,
-                    staff_id=target,
-                    role=role,
-                    scope=scope,
-                    expires_at=expires,
-                )
-        except CustosError:
-            pass  # refused: a member may not hand on what they do not hold
-
-    @rule(member=members, data=st.data())
-    def decide(self, member: str, data: st.DataObject) -> None:
-        with self.runtime.db.transaction() as session:
-            pending = [g.id for g in grant_rules.pending_grants(session, self.clock.now())]
-        if not pending:
-            return
-        grant_id = data.draw(st.sampled_from(pending))
-        approve = data.draw(st.booleans())
-        try:
-            with self.runtime.db.transaction() as session:
-                principal = self._as(session, member)
-                decide = staff.approve if approve else staff.reject
-                decide(session, self.clock, principal, self.runtime.policy, grant_id)
-        except CustosError:
-            pass  # refused: not a second pair of eyes, or not one that holds the role
-
-    @rule(data=st.data())
-    def revoke(self, data: st.DataObject) -> None:
-        with self.runtime.db.transaction() as session:
-            active = list(session.scalars(select(Grant.id).where(grant_rules.active_clause(self.clock.now()))))
-        if not active:
-            return
-        with self.runtime.db.transaction() as session:
-            staff.revoke(session, self.clock, STAFF, data.draw(st.sampled_from(active)), by=None)
-
-    @rule(days=st.integers(min_value=1, max_value=30))
-    def time_passes(self, days: int) -> None:
-        self.clock.advance(timedelta(days=days))
-
-    @invariant()
-    def nobody_reads_personal_data_on_one_persons_word(self) -> None:
-        with self.runtime.db.transaction() as session:
-            members = list(session.scalars(select(Staff).where(Staff.status == "active")))
-            for member in members:
-                principal = self._as(session, member.email)
-                for permission in sorted(PERSONAL_DATA):
-                    try:
-                        allowing = authorise(principal, permission, "custos", self.runtime.policy)
-                    except CustosError:
-                        continue
-                    grants = [session.get_one(Grant, held.grant_id) for held in allowing]
-                    assert any(_second_pair_of_eyes(g, member) for g in grants), (member.email, permission)
-
-    @invariant()
-    def the_doctor_finds_no_grant_breaking_a_rule(self) -> None:
-        ctx = InvariantContext(policy=self.runtime.policy, on=self.clock.now().date(), now=self.clock.now())
-        with self.runtime.db.transaction() as session:
-            result = examine(session, ctx, only=("personal-data-needs-second-approval", "grant-within-granter"))
-        assert result.healthy, [(o.invariant.id, o.findings) for o in result.broken]
-
-
-def _second_pair_of_eyes(grant: Grant, member: Staff) -> bool:
-    if grant.approval == "bootstrap":
-        return member.is_bootstrap_admin and grant.granted_by_id is None
-    return grant.decided_by_id is not None and grant.decided_by_id not in (grant.staff_id, grant.granted_by_id)
-
-
 @pytest.fixture
 def open_fresh(
     backend: str, template_database: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -483,18 +356,6 @@ def _settings(url: str, tmp_path: Path) -> Settings:
 def test_every_promise_holds_over_random_histories(open_fresh: Callable[[FixedClock], Runtime]) -> None:
     run_state_machine_as_test(
         lambda: RegisterHistory(open_fresh),
-        settings=settings(
-            max_examples=EXAMPLES,
-            stateful_step_count=STEPS,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-        ),
-    )
-
-
-def test_no_grant_walks_around_four_eyes_over_random_histories(open_fresh: Callable[[FixedClock], Runtime]) -> None:
-    run_state_machine_as_test(
-        lambda: StaffHistory(open_fresh),
         settings=settings(
             max_examples=EXAMPLES,
             stateful_step_count=STEPS,

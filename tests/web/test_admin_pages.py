@@ -73,6 +73,7 @@ def test_anonymous_browsers_are_sent_to_the_login_page(anonymous_client: TestCli
                 "/admin/staff",
                 "/admin/access-review",
                 "/admin/audit",
+                "/admin/doctor",
             ],
         ),
         ("auditor", ["/admin", "/admin/incidents", "/admin/records", "/admin/audit"]),
@@ -92,10 +93,11 @@ AREAS = {
     "staff": "/admin/staff",
     "review": "/admin/access-review",
     "audit": "/admin/audit",
+    "doctor": "/admin/doctor",
 }
 ALLOWED = {
-    "dpo": {"people", "staff", "review", "audit"},
-    "privacy_officer": {"people"},
+    "dpo": {"people", "staff", "review", "audit", "doctor"},
+    "privacy_officer": {"people", "doctor"},
     "support_agent": set(),
     "system_owner": set(),
     "auditor": {"audit"},

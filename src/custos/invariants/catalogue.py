@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from custos.errors import NotFound
-from custos.invariants import access_checks, deadline_checks, register_checks, retention_checks, systems_checks
+from custos.invariants import (
+    access_checks,
+    deadline_checks,
+    erasure_checks,
+    register_checks,
+    retention_checks,
+    systems_checks,
+)
 from custos.invariants.finding import Check
 from custos.texts import Language, Texts, read_texts
 
@@ -39,7 +46,13 @@ class Invariant:
 
 INVARIANTS: tuple[Invariant, ...] = (
     Invariant("person-has-basis", "GDPR Art. 5(1)(a), 6(1)", register_checks.people_without_basis),
+    Invariant("relationship-can-fall-due", "GDPR Art. 5(1)(e)", register_checks.relationships_never_due),
     Invariant("nobody-kept-past-due", "GDPR Art. 5(1)(e), 17(1)(a)", retention_checks.kept_past_due),
+    Invariant(
+        "legal-retention-never-erased",
+        "GDPR Art. 17(3)(b); Bokföringslagen (1999:1078) 7 kap. 2 §",
+        erasure_checks.kept_categories_in_erase_instructions,
+    ),
     Invariant(
         "request-answered-in-time", "GDPR Art. 12(3); Reg. (EEC, Euratom) 1182/71", deadline_checks.requests_overdue
     ),

@@ -1,50 +1,60 @@
-"""Lawfulness on live data: every person is registered for a purpose the policy names, on its basis (Art. 6)."""
+"""Lawfulness and storage limitation in the register, on live data (Art. 5(1)(b), 5(1)(e), 6(1)).
+
+The checks themselves live with the register (`custos.register.lawful`), beside the rules every write path
+applies; here they become findings, plus one the register's writers cannot break but an edited policy can: a
+relationship recorded on another legal basis than the one its activity now states.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custos.invariants.finding import Finding, InvariantContext
+from custos.register import lawful
 from custos.register.models import Person, Relationship
 
 
 def people_without_basis(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    """People with no relationship at all, or only relationships the policy gives no lawful basis for.
+    for breach in lawful.people_without_basis(session, ctx.policy):
+        yield _finding(breach)
+    yield from _basis_changed(session, ctx)
 
-    Grouped first by (activity, subject category, basis), so a million relationships cost one aggregate, and
-    people are named only for the combinations that are wrong.
-    """
-    lonely = select(Person.ref).where(~exists().where(Relationship.person_id == Person.id)).order_by(Person.id)
-    for ref in session.scalars(lonely):
-        yield Finding(f"person {ref}", "has no relationship: no purpose and no legal basis to keep them")
+
+def relationships_never_due(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+    for breach in lawful.relationships_never_due(session, ctx.policy):
+        yield _finding(breach)
+
+
+def _finding(breach: lawful.Breach) -> Finding:
+    where = f"relationship {breach.relationship_id}: " if breach.relationship_id is not None else ""
+    return Finding(f"person {breach.person_ref}", f"{where}{breach.reason}", breach.fix)
+
+
+def _basis_changed(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+    """Grouped first by (activity, basis), so a million relationships cost one aggregate."""
     combos = session.execute(
-        select(Relationship.activity, Relationship.subject_category, Relationship.legal_basis, func.count()).group_by(
-            Relationship.activity, Relationship.subject_category, Relationship.legal_basis
+        select(Relationship.activity, Relationship.legal_basis, func.count()).group_by(
+            Relationship.activity, Relationship.legal_basis
         )
     ).all()
-    activities = {a.id: a for a in ctx.policy.activities}
-    for activity_id, subject, basis, _count in combos:
-        activity = activities.get(activity_id)
-        if activity is None:
-            problem = f"activity {activity_id!r} is not in the policy"
-        elif subject not in activity.subjects:
-            problem = f"activity {activity_id!r} does not process {subject!r}"
-        elif basis != str(activity.legal_basis):
-            problem = f"recorded basis {basis!r} is not the policy's {activity.legal_basis!s} for {activity_id!r}"
-        else:
-            continue
+    stated = {a.id: str(a.legal_basis) for a in ctx.policy.activities}
+    for activity, basis, _count in combos:
+        if activity not in stated or basis == stated[activity]:
+            continue  # an activity the policy no longer names is reported by `lawful` above
         rows = session.execute(
             select(Person.ref, Relationship.id)
             .join(Relationship, Relationship.person_id == Person.id)
-            .where(
-                Relationship.activity == activity_id,
-                Relationship.subject_category == subject,
-                Relationship.legal_basis == basis,
-            )
+            .where(Relationship.activity == activity, Relationship.legal_basis == basis)
             .order_by(Relationship.id)
         )
         for ref, rel_id in rows:
-            yield Finding(f"person {ref}", f"relationship {rel_id}: {problem}")
+            yield Finding(
+                f"person {ref}",
+                f"relationship {rel_id}: recorded on {basis!r}, but the policy states {stated[activity]!r} for "
+                f"{activity!r}",
+                "check that the new basis covers this person (Art. 6(1), 13(1)(c): tell them), then record it, or "
+                "end the relationship",
+            )
