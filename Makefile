@@ -45,7 +45,7 @@ test-postgres: $(STAMP) $(HTMX) chromium
 # The invariants' state machine with many more random histories than `make test` runs (docs/invariants.md).
 CUSTOS_SOAK_EXAMPLES ?= 500
 soak: $(STAMP)
-	CUSTOS_SOAK_EXAMPLES=$(CUSTOS_SOAK_EXAMPLES) $(BIN)/pytest -q --backend sqlite tests/invariants/test_stateful.py tests/access/test_four_eyes_property.py
+	CUSTOS_SOAK_EXAMPLES=$(CUSTOS_SOAK_EXAMPLES) CUSTOS_SOAK_SHRINK=1 $(BIN)/pytest -q --backend sqlite tests/invariants/test_stateful.py tests/access/test_four_eyes_property.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -176,7 +176,13 @@ def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(owned: Runtime, ru
     held = add_prospect(runtime, "held@example.se", date(2012, 1, 1))
     assert "nobody-kept-past-due" in broken(check(runtime))
     with runtime.db.transaction() as session:
-        holds.add_hold(session, runtime.clock, STAFF, HoldCreate(person_ref=held, reason="Dispute over an invoice"))
+        holds.add_hold(
+            session,
+            runtime.clock,
+            STAFF,
+            HoldCreate(person_ref=held, reason="Dispute over an invoice"),
+            policy=runtime.policy,
+        )
     assert check(runtime).healthy
 
 

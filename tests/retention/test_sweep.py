@@ -90,8 +90,11 @@ def test_legal_holds_on_a_person_and_an_organisation_stop_erasure_while_active(
             clock,
             SWEEPER,
             HoldCreate(organisation_id=former, reason="Dispute over invoices", ends_on=date(2026, 12, 31)),
+            policy=runtime.policy,
         )
-        person_hold = holds.add_hold(session, clock, SWEEPER, HoldCreate(person_ref=by_person, reason="Claim 2026-17"))
+        person_hold = holds.add_hold(
+            session, clock, SWEEPER, HoldCreate(person_ref=by_person, reason="Claim 2026-17"), policy=runtime.policy
+        )
     report = sweep_on(TODAY)
     assert (report.planned, report.held) == (0, 2)
     assert exists(runtime, by_org)
@@ -118,7 +121,9 @@ def test_a_hold_placed_after_planning_still_stops_the_erasure(
     def hold_when_planned(phase: str, done: int, total: int) -> None:
         if phase == "planning" and done == 1:
             with runtime.db.transaction() as session:
-                holds.add_hold(session, clock, SWEEPER, HoldCreate(person_ref=ref, reason="Litigation hold"))
+                holds.add_hold(
+                    session, clock, SWEEPER, HoldCreate(person_ref=ref, reason="Litigation hold"), policy=runtime.policy
+                )
 
     (report,) = run_sweep(runtime.db, runtime.policy, clock, SWEEPER, trigger="job", progress=hold_when_planned)
     assert (report.planned, report.erased, report.skipped) == (1, 0, 1)

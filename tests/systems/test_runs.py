@@ -3,8 +3,9 @@ a manual system's owner task, a failing system that does not stop the others and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from customer_system import OWNER, connected_runtime, rows
@@ -90,8 +91,11 @@ def test_erasure_deletes_anonymises_and_keeps_by_the_mapping_and_a_second_run_ch
     assert rows(url, "SELECT count(*) FROM orders") == [(3,)]
 
 
-def test_a_manual_system_gets_one_task_for_its_owner_and_waits(connected: tuple[Runtime, str]) -> None:
+def test_a_manual_system_gets_one_task_for_its_owner_and_waits(
+    connected: tuple[Runtime, str], staff_factory: Callable[..., Any]
+) -> None:
     rt, _ = connected
+    staff_factory("system_owner", "mailer", email=OWNER)  # an owner counts only with an account and the role
     first = erase_in_system(rt, "mailer", ANNA, subject_ref=REF, cause="request:R-4")
     second = erase_in_system(rt, "mailer", ANNA, subject_ref=REF, cause="request:R-4")
     assert first.status == second.status == "waiting"

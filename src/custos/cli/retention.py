@@ -183,7 +183,7 @@ def hold_add(
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.run")
         with rt.db.transaction() as session:
-            hold = holds_service.add_hold(session, rt.clock, principal.actor, data)
+            hold = holds_service.add_hold(session, rt.clock, principal.actor, data, policy=rt.policy)
     st.console.print(
         f"legal hold {hold.id} placed, from {hold.starts_on} "
         + (f"to {hold.ends_on}" if hold.ends_on else "until released")

@@ -27,7 +27,7 @@ from custos.errors import Conflict, InvalidInput, Problem
 from custos.policy import Policy
 from custos.requests import cases
 from custos.requests.models import SubjectRequest
-from custos.retention.keep import GROUNDS, LEGAL_OBLIGATION, KeepPlan, Kept, kept_for_ref
+from custos.retention.keep import GROUNDS, LEGAL_CLAIMS, LEGAL_OBLIGATION, KeepPlan, Kept, kept_for_ref
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
 
@@ -35,6 +35,10 @@ PERMISSION = "requests.assess"
 MAX_REASON = 500
 # Art. 17(3)'s exceptions by their letter, for the record and the letter.
 ARTICLE = {"legal_obligation": "GDPR Art. 17(3)(b)", "legal_claims": "GDPR Art. 17(3)(e)"}
+
+
+# What a proposal says of a category only a legal hold keeps; the hold's own reason is on the retention page.
+LEGAL_HOLD_REASON = "A legal hold keeps it for a legal claim"
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def items(session: Session, runtime: Runtime, req: SubjectRequest) -> list[Revie
             category,
             descriptions.get(category, category),
             tuple(names),
-            tuple(g for g in GROUNDS if g in grounds or (category in legal and g == LEGAL_OBLIGATION)),
+            tuple(g for g in GROUNDS if g in grounds or _kept_under(legal.get(category), g)),
             legal.get(category),
             _where(plan, category, systems),
         )
@@ -255,11 +259,24 @@ def _record(item: ReviewItem, d: Decision) -> dict[str, Any]:
     }
 
 
+def _kept_under(line: dict[str, Any] | None, ground: str) -> bool:
+    """Whether what already keeps a category (its keep plan's line) keeps it on `ground`: a law on a legal
+    obligation, a legal hold for legal claims (Art. 17(3)(b), (e))."""
+    if line is None:
+        return False
+    if ground == LEGAL_OBLIGATION:
+        return bool(line["laws"]) or not line.get("hold")
+    return ground == LEGAL_CLAIMS and bool(line.get("hold"))
+
+
 def proposal(item: ReviewItem) -> Decision:
-    """What the form starts from: keep what the law keeps (with its law and date), erase the rest."""
+    """What the form starts from: keep what the law keeps (with its law and date) or a hold keeps (for the
+    claim it preserves), erase the rest."""
     if item.legal is None:
         return Decision(item.category, "erase")
     until = date.fromisoformat(item.legal["until"]) if item.legal["until"] else None
+    if not item.legal["laws"] and item.legal.get("hold"):
+        return Decision(item.category, "keep", LEGAL_CLAIMS, LEGAL_HOLD_REASON, until)
     return Decision(item.category, "keep", LEGAL_OBLIGATION, ", ".join(item.legal["laws"]) or None, until)
 
 

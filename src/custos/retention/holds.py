@@ -2,7 +2,8 @@
 
 Art. 17(3)(e): data needed for the establishment, exercise or defence of legal claims may be kept beyond its
 retention period. A hold says so for one person, or for everyone related to us through one organisation,
-with a reason and a period; the sweep re-checks holds when it erases, so a hold placed mid-sweep still counts.
+with a reason and a period; the sweep re-checks holds when it erases, so a hold placed mid-sweep still counts,
+and erase instructions already sent out for the people it covers keep what they would erase (`hold_effects`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from custos import audit
 from custos.actor import Actor
 from custos.clock import Clock, today
 from custos.errors import Conflict, NotFound
+from custos.policy import Policy
 from custos.register.models import Organisation, Person
+from custos.retention.hold_effects import people_held, stop_open_erasures
 from custos.retention.models import LegalHold
 from custos.retention.schemas import HoldCreate, HoldPublic
 
 
-def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate) -> HoldPublic:
+def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate, *, policy: Policy) -> HoldPublic:
+    """Place a hold; erase instructions already out for the people it covers now keep what they would erase."""
     hold = LegalHold(
         reason=data.reason,
         starts_on=data.starts_on or today(clock),
@@ -53,6 +57,9 @@ def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate) -> 
             "ends_on": hold.ends_on.isoformat() if hold.ends_on else None,
         },
     )
+    if is_active(hold, today(clock)):
+        held = people_held(session, hold.person_ref, hold.organisation_id)
+        stop_open_erasures(session, clock, actor, policy, held, hold.id)
     return _public(session, hold, today(clock))
 
 

@@ -219,9 +219,7 @@ def _detail(
         cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
         public = cases.to_public(runtime.keys, req, today)
         review = (
-            assessment.items(session, runtime, req)
-            if req.state == "assessing" and not assessment.decided(req)
-            else []
+            assessment.items(session, runtime, req) if req.state == "assessing" and not assessment.decided(req) else []
         )
     return render_page(
         request,

@@ -220,7 +220,9 @@ def add_hold(request: Request, principal: Runner, viewer: ViewerDep, runtime: Ru
     try:
         data = _hold_request(form)
         with runtime.db.transaction() as session:
-            holds.add_hold(session, runtime.clock, principal.actor, data)  # audited there, in this transaction
+            holds.add_hold(
+                session, runtime.clock, principal.actor, data, policy=runtime.policy
+            )  # audited there, in this transaction
     except (InvalidInput, NotFound) as exc:
         return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc), form=kept)
     return RedirectResponse("/admin/retention?done=hold_added#holds", status_code=303)

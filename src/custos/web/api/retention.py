@@ -88,7 +88,7 @@ def list_holds(session: SessionDep, runtime: RuntimeDep, principal: Reader, all:
 
 @router.post("/holds", response_model=HoldPublic, status_code=201)
 def add_hold(data: HoldCreate, session: SessionDep, runtime: RuntimeDep, principal: Runner) -> HoldPublic:
-    return holds.add_hold(session, runtime.clock, principal.actor, data)
+    return holds.add_hold(session, runtime.clock, principal.actor, data, policy=runtime.policy)
 
 
 @router.post("/holds/{hold_id}/release", response_model=HoldPublic)
