@@ -138,6 +138,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment that points the `custos` command at the test's installation (see tests/cli_run.py)."""
+    return {
+        "CUSTOS_DATABASE_URL": settings.database_url,
+        "CUSTOS_KEY_FILE": str(settings.key_file),
+        "CUSTOS_POLICY_PATH": str(settings.policy_path),
+    }
+
+
+@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from custos.clock import FixedClock
@@ -40,3 +41,31 @@ def screenshot(page: Page, name: str) -> None:
     folder = os.environ.get("CUSTOS_SCREENSHOTS")
     if folder:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = {"serious", "critical"}
+
+
+def axe_or_skip() -> Path:
+    """axe-core from node_modules (`npm ci`, run by `make test`); a skip without it, a failure in CI."""
+    if not AXE.is_file():
+        message = f"{AXE} is missing: run `npm ci` (or `make assets`) to install axe-core"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE
+
+
+def serious_violations(page: Page, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")) -> list[str]:
+    """Run axe-core on the page (the context needs bypass_csp) and name each serious or critical violation."""
+    page.add_script_tag(path=str(axe_or_skip()))
+    result: dict[str, Any] = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
+    )
+    assert result["passes"], "axe checked nothing"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]

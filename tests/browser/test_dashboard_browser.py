@@ -4,15 +4,12 @@ an image with its title, overdue requests in red, no console errors, and no seri
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-from admin_steps import log_in, screenshot, watch_console
+from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, expect
 
 from custos.actor import Actor
@@ -23,8 +20,6 @@ from custos.requests import cases
 from custos.requests.schemas import RequestCreate
 from custos.runtime import Runtime
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-BLOCKING = {"serious", "critical"}
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
 StaffFactory = Callable[..., Any]
 
@@ -52,11 +47,7 @@ def _fill(runtime: Runtime) -> None:
 def test_a_dpo_sees_the_dashboard_panels_accessibly(
     browser: Browser, live_server: str, runtime: Runtime, staff_factory: StaffFactory, clock: FixedClock
 ) -> None:
-    if not AXE.is_file():
-        message = f"{AXE} is missing: run `npm ci` (or `make assets`) to install axe-core"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    axe_or_skip()
     _fill(runtime)
     # axe is the test's tool, not the page's: the admin's CSP would rightly refuse the injected script.
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, bypass_csp=True)
@@ -80,18 +71,8 @@ def test_a_dpo_sees_the_dashboard_panels_accessibly(
         page.get_by_role("link", name="Data subject requests by days left").click()
         expect(page).to_have_url(re.compile("/admin/requests"))
         page.go_back()
-        page.add_script_tag(path=str(AXE))
-        result: dict[str, Any] = page.evaluate(
-            "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
-            " 'best-practice']}})"
-        )
-        assert result["passes"], "axe checked nothing"
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-            for v in result["violations"]
-            if v["impact"] in BLOCKING
-        ]
-        assert serious == []
+        tags = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
+        assert serious_violations(page, tags) == []
         screenshot(page, "dashboard")
         assert console_errors == []
     finally:

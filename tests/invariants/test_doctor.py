@@ -8,13 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
+from cli_run import run_cli
 from custos.access.models import Grant, Staff
 from custos.actor import Actor
-from custos.cli.main import build_cli
 from custos.clock import FixedClock
 from custos.incidents.schemas import IncidentCreate
 from custos.incidents.service import open_incident
@@ -27,7 +25,6 @@ from custos.requests.schemas import RequestCreate
 from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
-from custos.settings import Settings
 from custos.setup import FIRST_ADMIN_EMAIL
 from custos.systems.models import SystemState, SystemTask
 
@@ -186,60 +183,45 @@ def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(owned: Runtime, ru
     assert check(runtime).healthy
 
 
-@pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        "CUSTOS_DATABASE_URL": settings.database_url,
-        "CUSTOS_KEY_FILE": str(settings.key_file),
-        "CUSTOS_POLICY_PATH": str(settings.policy_path),
-        "COLUMNS": "250",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(build_cli(), list(args), env=env)
-    return result.exit_code, result.output
-
-
 def test_the_cli_exits_1_on_a_broken_promise_and_0_once_it_is_fixed(
-    owned: Runtime, runtime: Runtime, env: dict[str, str]
+    owned: Runtime, runtime: Runtime, cli_env: dict[str, str]
 ) -> None:
-    code, out = run(env, "doctor")
+    code, out = run_cli(cli_env, "doctor")
     assert (code, "Every promise holds" in out) == (0, True), out
     ref = add_prospect(runtime, "late@example.se", date(2001, 3, 1))
-    code, out = run(env, "doctor")
+    code, out = run_cli(cli_env, "doctor")
     assert code == 1, out
     assert "nobody-kept-past-due" in out
     assert ref in out
     assert "custos retention sweep" in out
-    code, out = run(env, "doctor", "--json", "--only", "nobody-kept-past-due")
+    code, out = run_cli(cli_env, "doctor", "--json", "--only", "nobody-kept-past-due")
     data: dict[str, Any] = json.loads(out)
     assert code == 1
     assert data["healthy"] is False
     [entry] = data["invariants"]
     assert entry["findings"][0]["record"] == f"person {ref}"
-    code, out = run(env, "retention", "sweep", "--yes")
+    code, out = run_cli(cli_env, "retention", "sweep", "--yes")
     if code != 0:  # before `--yes` existed the sweep did not ask
-        code, out = run(env, "retention", "sweep")
+        code, out = run_cli(cli_env, "retention", "sweep")
     assert code == 0, out
-    assert run(env, "doctor")[0] == 0
+    assert run_cli(cli_env, "doctor")[0] == 0
 
 
-def test_an_unknown_invariant_is_an_error_and_the_list_names_them_all(env: dict[str, str]) -> None:
-    code, out = run(env, "doctor", "--only", "no-such-thing")
+def test_an_unknown_invariant_is_an_error_and_the_list_names_them_all(cli_env: dict[str, str]) -> None:
+    code, out = run_cli(cli_env, "doctor", "--only", "no-such-thing")
     assert code == 1
     assert "no invariant 'no-such-thing'" in out
-    code, out = run(env, "doctor", "--list")
+    code, out = run_cli(cli_env, "doctor", "--list")
     assert code == 0
     assert "person-has-basis" in out
     assert "Art. 33(1)" in out
 
 
 def test_a_member_without_doctor_read_is_refused(
-    runtime: Runtime, env: dict[str, str], staff_factory: StaffFactory
+    runtime: Runtime, cli_env: dict[str, str], staff_factory: StaffFactory
 ) -> None:
     auditor = staff_factory("auditor")
-    code, out = run(env, "--as", auditor.email, "doctor")
+    code, out = run_cli(cli_env, "--as", auditor.email, "doctor")
     assert code == 1
     assert "doctor.read" in out
 

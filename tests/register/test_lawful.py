@@ -17,10 +17,9 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select
-from typer.testing import CliRunner
 
+from cli_run import run_cli
 from custos.actor import Actor
-from custos.cli.main import build_cli
 from custos.errors import InvalidInput
 from custos.policy import Anchor, Duration, RetentionFacts, add_duration, due_date, load_policy
 from custos.register import lawful, people
@@ -28,7 +27,6 @@ from custos.register.importer import import_file
 from custos.register.models import Person, Relationship
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime
-from custos.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = load_policy(ROOT / "examples" / "elastx" / "policy.yaml")
@@ -37,29 +35,14 @@ ACTOR = Actor(kind="cli", id=None, label="cli:test")
 ANNA: dict[str, Any] = {"name": "Anna Lindqvist", "emails": ["anna@example.se"]}
 
 
-@pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
-    return {
-        "CUSTOS_DATABASE_URL": settings.database_url,
-        "CUSTOS_KEY_FILE": str(settings.key_file),
-        "CUSTOS_POLICY_PATH": str(settings.policy_path),
-        "COLUMNS": "250",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(build_cli(), list(args), env=env)
-    return result.exit_code, result.output
-
-
 # -- the README's example ---------------------------------------------------------------------------------
 
 
 def test_the_readme_prospect_is_in_the_plan_ten_years_after_it_was_recorded(
-    env: dict[str, str], runtime: Runtime, tmp_path: Path
+    cli_env: dict[str, str], runtime: Runtime, tmp_path: Path
 ) -> None:
-    code, out = run(
-        env,
+    code, out = run_cli(
+        cli_env,
         *("people", "add", "--name", "Anna Lindqvist", "--email", "anna@example.se"),
         *("--category", "prospect", "--source", "Cloud fair 2025"),
     )
@@ -70,7 +53,7 @@ def test_the_readme_prospect_is_in_the_plan_ten_years_after_it_was_recorded(
     # The CLI runs on the system clock: the day recorded is the last interaction known.
     assert rel.last_interaction_on == rel.collected_on
     assert f"last contact: {rel.collected_on}" in out
-    code, out = run(env, "retention", "plan", "--at", "2100-01-01", "--csv", str(tmp_path / "plan.csv"))
+    code, out = run_cli(cli_env, "retention", "plan", "--at", "2100-01-01", "--csv", str(tmp_path / "plan.csv"))
     assert code == 0, out
     assert ref in out
     with (tmp_path / "plan.csv").open() as handle:
@@ -79,8 +62,10 @@ def test_the_readme_prospect_is_in_the_plan_ten_years_after_it_was_recorded(
     assert rows == [(ref, "erase", "prospects", "last_interaction", due.isoformat())]
 
 
-def test_the_cli_refuses_a_customer_contact_with_no_organisation(env: dict[str, str], runtime: Runtime) -> None:
-    code, out = run(env, "people", "add", "--name", "Bo", "--email", "bo@example.se", "--category", "customer_contact")
+def test_the_cli_refuses_a_customer_contact_with_no_organisation(cli_env: dict[str, str], runtime: Runtime) -> None:
+    code, out = run_cli(
+        cli_env, "people", "add", "--name", "Bo", "--email", "bo@example.se", "--category", "customer_contact"
+    )
     assert code == 1
     assert "could never fall due" in out
     assert "organisation_id" in out
@@ -201,7 +186,7 @@ def _prospect() -> RelationshipCreate:
 
 
 def test_live_data_helpers_name_each_breach_with_its_fix_and_settle_dates_repairs(
-    env: dict[str, str], runtime: Runtime
+    cli_env: dict[str, str], runtime: Runtime
 ) -> None:
     lonely = _legacy(runtime)
     undated = _legacy(runtime, subject_category="prospect", activity="prospects")
@@ -217,7 +202,7 @@ def test_live_data_helpers_name_each_breach_with_its_fix_and_settle_dates_repair
     ]
     assert "PATCH /api/v1/people/" in never[0].fix
     assert "custos people settle-dates" in never[1].fix
-    code, out = run(env, "people", "settle-dates")
+    code, out = run_cli(cli_env, "people", "settle-dates")
     assert code == 0, out
     assert "1 relationship(s)" in out
     with runtime.db.transaction() as session:

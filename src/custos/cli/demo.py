@@ -72,8 +72,8 @@ def seed(
     _summary(st, report)
     if swept:
         st.console.print(
-            f"The first daily sweep erased or trimmed {swept} of them, already past their due date: a demo register starts "
-            "as if the daily sweep had always run (see Retention → sweeps, and `custos doctor`)."
+            f"The first daily sweep erased or trimmed {swept} of them, already past their due date: a demo register "
+            "starts as if the daily sweep had always run (see Retention → sweeps, and `custos doctor`)."
         )
 
 
