@@ -153,26 +153,22 @@ def grant(
 def approve(session: Session, clock: Clock, principal: Principal, policy: Policy, grant_id: int) -> Grant:
     """The second pair of eyes: the proposed grant takes effect now; who approved it is recorded."""
     decided = grant_rules.approve_grant(session, policy, clock.now(), grant_id, by=principal)
-    audit.record(
-        session,
-        clock,
-        principal.actor,
-        Action.GRANT_APPROVE,
-        target=f"staff:{decided.staff_id}",
-        reference=f"grant:{decided.id}",
-        details={"role": decided.role, "scope": decided.scope, "proposed_by": _staff_ref(decided.granted_by_id)},
-    )
-    return decided
+    return _decision_recorded(session, clock, principal, Action.GRANT_APPROVE, decided)
 
 
 def reject(session: Session, clock: Clock, principal: Principal, policy: Policy, grant_id: int) -> Grant:
     """Turn a proposed grant down (or, by its proposer, withdraw it); it stays on record as rejected."""
     decided = grant_rules.reject_grant(session, policy, clock.now(), grant_id, by=principal)
+    return _decision_recorded(session, clock, principal, Action.GRANT_REJECT, decided)
+
+
+def _decision_recorded(session: Session, clock: Clock, principal: Principal, action: str, decided: Grant) -> Grant:
+    """The audit event of a second member's decision on a proposed grant: who proposed it, and what."""
     audit.record(
         session,
         clock,
         principal.actor,
-        Action.GRANT_REJECT,
+        action,
         target=f"staff:{decided.staff_id}",
         reference=f"grant:{decided.id}",
         details={"role": decided.role, "scope": decided.scope, "proposed_by": _staff_ref(decided.granted_by_id)},

@@ -7,7 +7,7 @@ monitoring check can run it daily. Needs `doctor.read` (findings name people by 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -17,7 +17,6 @@ from rich.table import Table
 
 from custos.cli.context import state
 from custos.cli.identity import require
-from custos.clock import today
 from custos.invariants import INVARIANTS, Examination, InvariantContext, invariant, run_doctor
 
 
@@ -47,15 +46,13 @@ def register(app: typer.Typer) -> None:
             invariant(name)  # an unknown name is an error, not a silent pass
         with st.runtime() as rt:
             principal = require(ctx, rt, "doctor.read")
-            on = at.date() if at is not None else today(rt.clock)
-            now = rt.clock.now() if at is None else datetime.combine(on, time(12), tzinfo=UTC)
-            check = InvariantContext(policy=rt.policy, on=on, now=now, unassigned_days=rt.settings.system_task_days)
+            check = InvariantContext.of(rt, at.date() if at is not None else None)
             with rt.db.transaction() as session:
                 result = run_doctor(session, rt.clock, principal.actor, check, only=only)
         if as_json:
-            st.console.print_json(json.dumps(_as_json(result, on.isoformat())))
+            st.console.print_json(json.dumps(_as_json(result, check.on.isoformat())))
         else:
-            _print(st.console, result, on.isoformat())
+            _print(st.console, result, check.on.isoformat())
         if not result.healthy:
             raise typer.Exit(1)
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Protocol
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
+from custos.clock import today
 from custos.policy import Policy
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,13 @@ class InvariantContext:
     # How long a system task may stay open before it is late: the setting `system_task_days` (Art. 12(3): a
     # request's month must leave the owner time to act, and retention's daily sweep is late after a week).
     unassigned_days: int = 7
+
+    @classmethod
+    def of(cls, runtime: Runtime, on: date | None = None) -> InvariantContext:
+        """As of today on the runtime's clock, or as of noon UTC on another day (`custos doctor --at`)."""
+        if on is None:
+            return cls(runtime.policy, today(runtime.clock), runtime.clock.now(), runtime.settings.system_task_days)
+        return cls(runtime.policy, on, datetime.combine(on, time(12), tzinfo=UTC), runtime.settings.system_task_days)
 
 
 @dataclass(frozen=True)

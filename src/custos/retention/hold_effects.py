@@ -12,7 +12,6 @@ request) decides afresh.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -69,6 +68,7 @@ def stop_open_erasures(
         if system is not None:
             run.keep = _with_hold(run.keep, categories_for(policy, system), system.id)
             changed.append(f"system_run:{run.id}")
+    everywhere = [c for s in policy.systems for c in categories_for(policy, s)]
     for req in session.scalars(
         select(SubjectRequest).where(
             SubjectRequest.kind == "erasure",
@@ -76,8 +76,7 @@ def stop_open_erasures(
             SubjectRequest.person_ref.in_(list(refs)),
         )
     ):
-        held = [c for s in policy.systems for c in categories_for(policy, s)]
-        req.keep = _with_hold(req.keep, held, None)
+        req.keep = _with_hold(req.keep, everywhere, None)
         changed.append(f"request:{req.ref}")
     if changed:
         audit.record(
@@ -96,9 +95,9 @@ def _with_hold(
 ) -> list[dict[str, Any]]:
     plan = KeepPlan.from_json(kept)
     already = {k.category for k in plan.entries if k.law == LEGAL_HOLD and (system is None or k.applies_to(system))}
-    until: date | None = None  # a hold has no end until it is released
+    # A hold has no end date until it is released.
     added = tuple(
-        Kept(c, LEGAL_HOLD, until, LEGAL_CLAIMS, None, (system,) if system else None)
+        Kept(c, LEGAL_HOLD, None, LEGAL_CLAIMS, None, (system,) if system else None)
         for c in dict.fromkeys(categories)
         if c not in already
     )

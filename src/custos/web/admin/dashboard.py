@@ -22,7 +22,6 @@ from custos.access.models import Staff
 from custos.access.review import access_review
 from custos.audit import AuditHead
 from custos.audit.models import HEAD_ID
-from custos.clock import today
 from custos.invariants import Invariant, InvariantContext, examine
 from custos.invariants.catalogue import wording
 from custos.records import dashboard as panels
@@ -125,12 +124,7 @@ def _panels(session: Session, runtime: Runtime, viewer: Viewer) -> Panels:
 def _promises(session: Session, runtime: Runtime) -> PromisesPanel:
     # limit=0: each check stops at its first finding, so a register of a million people costs at most one
     # batch of the retention plan here; the doctor page lists every record.
-    ctx = InvariantContext(
-        policy=runtime.policy,
-        on=today(runtime.clock),
-        now=runtime.clock.now(),
-        unassigned_days=runtime.settings.system_task_days,
-    )
+    ctx = InvariantContext.of(runtime)
     result = examine(session, ctx, limit=0)
     return PromisesPanel(len(result.outcomes), tuple(o.invariant for o in result.broken))
 

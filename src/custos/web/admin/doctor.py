@@ -13,7 +13,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from custos.access.principal import Principal
-from custos.clock import today
 from custos.invariants import InvariantContext, run_doctor
 from custos.invariants.catalogue import wording
 from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
@@ -46,10 +45,7 @@ def link_for(subject: str, viewer: Viewer) -> str | None:
 
 @router.get("", response_class=HTMLResponse)
 def doctor_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    on = today(runtime.clock)
-    ctx = InvariantContext(
-        policy=runtime.policy, on=on, now=runtime.clock.now(), unassigned_days=runtime.settings.system_task_days
-    )
+    ctx = InvariantContext.of(runtime)
     with runtime.db.transaction() as session:
         result = run_doctor(session, runtime.clock, principal.actor, ctx)
     return render_page(
@@ -57,7 +53,7 @@ def doctor_page(request: Request, principal: Reader, viewer: ViewerDep, runtime:
         "doctor.html.j2",
         viewer=viewer,
         result=result,
-        on=on,
+        on=ctx.on,
         iw=wording(language(request, runtime.settings.language)),
         link_for=lambda s: link_for(s, viewer),
     )

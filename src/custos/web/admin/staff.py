@@ -9,6 +9,7 @@ grants, with Approve and Reject for a member who could approve, and "waiting for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
@@ -212,39 +213,50 @@ def _grant_of(session: Session, staff_id: int, grant_id: int) -> Grant:
 def approve_grant(
     request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
 ) -> Response:
-    try:
-        with runtime.db.transaction() as session:
-            _grant_of(session, staff_id, grant_id)
-            service.approve(session, runtime.clock, principal, runtime.policy, grant_id)
-    except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, principal, staff_id, exc)
-    return _back(staff_id, "approved")
+    def act(session: Session) -> None:
+        service.approve(session, runtime.clock, principal, runtime.policy, grant_id)
+
+    return _on_grant(request, runtime, viewer, principal, staff_id, grant_id, act, "approved")
 
 
 @router.post("/{staff_id}/grants/{grant_id}/reject", response_class=HTMLResponse)
 def reject_grant(
     request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
 ) -> Response:
-    try:
-        with runtime.db.transaction() as session:
-            _grant_of(session, staff_id, grant_id)
-            service.reject(session, runtime.clock, principal, runtime.policy, grant_id)
-    except _REFUSALS as exc:
-        return _refused(request, runtime, viewer, principal, staff_id, exc)
-    return _back(staff_id, "rejected")
+    def act(session: Session) -> None:
+        service.reject(session, runtime.clock, principal, runtime.policy, grant_id)
+
+    return _on_grant(request, runtime, viewer, principal, staff_id, grant_id, act, "rejected")
 
 
 @router.post("/{staff_id}/grants/{grant_id}/revoke", response_class=HTMLResponse)
 def revoke_grant(
     request: Request, staff_id: int, grant_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
 ) -> Response:
+    def act(session: Session) -> None:
+        service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id)
+
+    return _on_grant(request, runtime, viewer, principal, staff_id, grant_id, act, "revoked")
+
+
+def _on_grant(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    principal: Principal,
+    staff_id: int,
+    grant_id: int,
+    act: Callable[[Session], None],
+    done: str,
+) -> Response:
+    """One action on one of the member's grants, in one transaction; a refusal comes back on the member's page."""
     try:
         with runtime.db.transaction() as session:
             _grant_of(session, staff_id, grant_id)
-            service.revoke(session, runtime.clock, principal.actor, grant_id, by=principal.staff_id)
+            act(session)
     except _REFUSALS as exc:
         return _refused(request, runtime, viewer, principal, staff_id, exc)
-    return _back(staff_id, "revoked")
+    return _back(staff_id, done)
 
 
 @router.post("/{staff_id}/status", response_class=HTMLResponse)
