@@ -62,6 +62,8 @@ def test_anonymous_browsers_are_sent_to_the_login_page(anonymous_client: TestCli
             [
                 "/admin",
                 "/admin/people",
+                "/admin/organisations",
+                "/admin/imports",
                 "/admin/retention",
                 "/admin/requests",
                 "/admin/consent",

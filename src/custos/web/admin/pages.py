@@ -48,6 +48,8 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("dashboard", "/admin", None),
     NavItem("people", "/admin/people", "register.read"),
+    NavItem("organisations", "/admin/organisations", "register.read"),
+    NavItem("imports", "/admin/imports", "register.import"),
     NavItem("retention", "/admin/retention", "retention.read"),
     NavItem("requests", "/admin/requests", "requests.manage"),
     NavItem("consent", "/admin/consent", "consent.read"),

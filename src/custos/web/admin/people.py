@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from custos import audit
@@ -50,18 +50,4 @@ def search(
         return render_page(
             request, "people_search.html.j2", viewer=viewer, status=error.status, kind=kind, value=value, error=error
         )
-    return render_page(request, "person.html.j2", viewer=viewer, person=person)
-
-
-@router.get("/{ref}", response_class=HTMLResponse)
-def person_page(
-    request: Request,
-    principal: Reader,
-    viewer: ViewerDep,
-    runtime: RuntimeDep,
-    ref: Annotated[str, Path(max_length=36)],
-) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        person = people.get_person(session, runtime.register, ref)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=person.ref)
     return render_page(request, "person.html.j2", viewer=viewer, person=person)

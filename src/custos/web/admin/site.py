@@ -10,14 +10,18 @@ from custos.web.admin import (
     consent,
     dashboard,
     doctor,
+    imports,
     incidents,
     login,
     mailings,
+    organisations,
     people,
+    person,
     records,
     requests,
     retention,
     review,
+    scans,
     staff,
     systems,
 )
@@ -26,6 +30,8 @@ from custos.web.admin.ui import make_ui
 
 def install(app: FastAPI) -> None:
     app.state.admin_ui = make_ui(app.state.runtime.policy.jurisdiction.zone)
-    areas = (login, account, dashboard, people, retention, consent, incidents, records, requests, staff, review)
-    for area in (*areas, mailings, systems, audit_log, doctor):
+    # Order matters where paths overlap: the people list and its export before `/admin/people/{ref}`, the scans
+    # before `/admin/systems/{system_id}`.
+    areas = (login, account, dashboard, people, imports, person, organisations, retention, consent, incidents)
+    for area in (*areas, records, requests, staff, review, mailings, scans, systems, audit_log, doctor):
         app.include_router(area.router)
