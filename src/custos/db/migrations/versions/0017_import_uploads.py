@@ -1,0 +1,24 @@
+"""CSV files uploaded in the admin, held encrypted between the check and the import
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-03
+
+Reserved for issue 14 so the parts built side by side keep one linear history; its part fills it in, or says
+here why it needed no schema change.
+"""
+
+from __future__ import annotations
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

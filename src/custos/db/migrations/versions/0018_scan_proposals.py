@@ -1,0 +1,24 @@
+"""data maps proposed by a scan, confirmed in the admin
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-03
+
+Reserved for issue 14 so the parts built side by side keep one linear history; its part fills it in, or says
+here why it needed no schema change.
+"""
+
+from __future__ import annotations
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
