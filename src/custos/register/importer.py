@@ -69,6 +69,7 @@ def import_file(
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
     progress: Progress | None = None,
+    before_commit: Callable[[Session, ImportReport], None] | None = None,
 ) -> ImportReport:
     category = subject_category or DEFAULT_CATEGORY[kind]
     activity_id, basis = ctx.resolve_activity(category, activity, "import")
@@ -93,6 +94,9 @@ def import_file(
                 done += len(batch)
                 if progress is not None:
                     progress("importing", done, good)
+            if before_commit is not None:
+                # The caller's own record of the import (e.g. its audit event) commits with the rows it counts.
+                before_commit(session, report)
     return report
 
 
