@@ -40,6 +40,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The admin forms are a few short fields; a larger body is refused before it is held in memory.
 MAX_FORM_BYTES = 64 * 1024
 _MAX_FORM_FIELDS = 50
+# The one multipart form, an import's CSV upload: a body declaring more than this is refused before it is read.
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 ScopeOf = str | Callable[[Request], str]
 
@@ -57,6 +59,8 @@ async def form_fields(request: Request) -> dict[str, str]:
     url-encoded forms (never files), so a dependency would buy nothing. A repeated field keeps its last value.
     """
     content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method not in _SAFE_METHODS and content_type == "multipart/form-data":
+        return await _multipart_fields(request)
     if request.method in _SAFE_METHODS or content_type != "application/x-www-form-urlencoded":
         return {}
     body = bytearray()
@@ -69,6 +73,18 @@ async def form_fields(request: Request) -> dict[str, str]:
     except ValueError:
         raise InvalidInput("the form has too many fields", [Problem("body", f"at most {_MAX_FORM_FIELDS}")]) from None
     return dict(pairs)
+
+
+async def _multipart_fields(request: Request) -> dict[str, str]:
+    """The text fields of an upload form (its CSRF token among them); the route reads the file from the same
+    parsed form (`await request.form()` is parsed once per request)."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES + MAX_FORM_BYTES:
+        raise InvalidInput(
+            "the file is too large", [Problem("file", f"at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")]
+        )
+    form = await request.form(max_files=1, max_fields=_MAX_FORM_FIELDS)
+    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
