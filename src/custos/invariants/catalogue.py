@@ -34,6 +34,9 @@ class Invariant:
     id: str
     serves: str  # the article or statute
     check: Check
+    # A check that may walk the whole register (a million people: seconds). The dashboard shows such a promise as
+    # of the last doctor run (daily, or on the Promises page) instead of running it on every page view.
+    walks_register: bool = False
 
     def promise(self, words: Texts | None = None) -> str:
         """The promise in one line, as docs/invariants.md states it."""
@@ -45,9 +48,9 @@ class Invariant:
 
 
 INVARIANTS: tuple[Invariant, ...] = (
-    Invariant("person-has-basis", "GDPR Art. 5(1)(a), 6(1)", register_checks.people_without_basis),
-    Invariant("relationship-can-fall-due", "GDPR Art. 5(1)(e)", register_checks.relationships_never_due),
-    Invariant("nobody-kept-past-due", "GDPR Art. 5(1)(e), 17(1)(a)", retention_checks.kept_past_due),
+    Invariant("person-has-basis", "GDPR Art. 5(1)(a), 6(1)", register_checks.people_without_basis, True),
+    Invariant("relationship-can-fall-due", "GDPR Art. 5(1)(e)", register_checks.relationships_never_due, True),
+    Invariant("nobody-kept-past-due", "GDPR Art. 5(1)(e), 17(1)(a)", retention_checks.kept_past_due, True),
     Invariant(
         "legal-retention-never-erased",
         "GDPR Art. 17(3)(b); Bokföringslagen (1999:1078) 7 kap. 2 §",

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from itertools import islice
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos import audit
 from custos.actor import Actor
+from custos.audit.models import AuditEvent
 from custos.clock import Clock
-from custos.invariants.catalogue import INVARIANTS, Invariant
+from custos.invariants.catalogue import INVARIANTS, Invariant, invariant
 from custos.invariants.finding import Finding, InvariantContext
 
 # Findings kept per invariant; a register with a systematic problem would otherwise print a million lines.
@@ -68,9 +71,10 @@ def run_doctor(
         session,
         clock,
         actor,
-        "doctor.run",
+        DOCTOR_RUN,
         details={
             "as_of": ctx.on.isoformat(),
+            "checked": [o.invariant.id for o in result.outcomes if o.error is None],
             "broken": [o.invariant.id for o in result.broken],
             "findings": sum(len(o.findings) for o in result.outcomes),
         },
@@ -87,3 +91,51 @@ def _run(session: Session, ctx: InvariantContext, entry: Invariant, limit: int) 
         return Outcome(entry, (), False, f"{type(exc).__name__}: {exc}")
     savepoint.commit()
     return Outcome(entry, tuple(found[:limit]), len(found) > limit)
+
+
+JOB_NAME = "doctor"
+DOCTOR_RUN = "doctor.run"
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    """What the newest doctor run found of some invariants: when it ran, which it checked, which were broken."""
+
+    at: datetime
+    as_of: date
+    checked: frozenset[str]
+    broken: tuple[Invariant, ...]
+
+
+def last_check(session: Session, wanted: Iterable[str], since: datetime) -> LastCheck | None:
+    """The newest doctor run since `since` that checked every one of `wanted`, read from the audit log.
+
+    The audit log is the record of every run (CLI, page, daily job) and cannot be edited, so the dashboard's
+    "as of the last check" is exactly what a run reported, not a copy that could drift from it.
+    """
+    needed = set(wanted)
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.at >= since, AuditEvent.action == DOCTOR_RUN)
+        .order_by(AuditEvent.seq.desc())
+        .limit(50)
+    )
+    for event in rows:
+        details = event.details
+        checked = details.get("checked")
+        as_of = details.get("as_of")
+        if not isinstance(checked, list) or not isinstance(as_of, str) or not needed <= set(map(str, checked)):
+            continue  # a run with --only, or one from before runs named what they checked
+        broken = details.get("broken")
+        ids = [str(i) for i in broken] if isinstance(broken, list) else []
+        return LastCheck(
+            at=event.at,
+            as_of=date.fromisoformat(as_of),
+            checked=frozenset(map(str, checked)),
+            broken=tuple(invariant(i) for i in ids if i in needed and _known(i)),
+        )
+    return None
+
+
+def _known(invariant_id: str) -> bool:
+    return any(entry.id == invariant_id for entry in INVARIANTS)

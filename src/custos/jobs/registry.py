@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 
 from custos.actor import Actor
 from custos.incidents import reminders as incident_reminders
+from custos.invariants import doctor
+from custos.invariants.finding import InvariantContext
 from custos.jobs.scheduler import Job, Scheduler, daily_at
+from custos.register import uploads
 from custos.requests import driver as request_driver
 from custos.requests import reminders as request_reminders
 from custos.retention.sweep import run_sweep
@@ -21,6 +24,8 @@ SYSTEMS_RETRY = "systems-retry"
 INCIDENT_REMINDERS = incident_reminders.JOB_NAME
 REQUESTS_DRIVE = request_driver.JOB_NAME
 REQUEST_REMINDERS = request_reminders.JOB_NAME
+IMPORTS_DRIVE = uploads.JOB_NAME
+DOCTOR = doctor.JOB_NAME
 
 
 def default_jobs(runtime: Runtime) -> list[Job]:
@@ -53,12 +58,25 @@ def default_jobs(runtime: Runtime) -> list[Job]:
         # Art. 12(3): the assignee hears 7 days and 1 day before the month is up.
         request_reminders.send_due_reminders(runtime)
 
+    def drive_imports() -> None:
+        # A confirmed CSV import is run (or taken up again after a crash); uploads past their expiry are deleted.
+        uploads.drive_all(runtime.db, runtime.register)
+
+    def check_promises() -> None:
+        # Every promise checked on the whole register once a day, after the sweep, so the dashboard can show the
+        # register-wide ones as of this run instead of walking a million people per page view.
+        with runtime.db.transaction() as session:
+            doctor.run_doctor(session, runtime.clock, Actor.system(DOCTOR), InvariantContext.of(runtime))
+
+    sweep_hour = runtime.settings.retention_sweep_hour
     return [
-        Job(RETENTION_SWEEP, daily_at(runtime.settings.retention_sweep_hour), sweep),
+        Job(RETENTION_SWEEP, daily_at(sweep_hour), sweep),
+        Job(DOCTOR, daily_at((sweep_hour + 1) % 24), check_promises),
         Job(INCIDENT_REMINDERS, hourly, reminders),
         Job(REQUESTS_DRIVE, hourly, drive_requests),
         Job(REQUEST_REMINDERS, hourly, request_reminders_due),
         Job(SYSTEMS_RETRY, hourly, systems_retry),
+        Job(IMPORTS_DRIVE, uploads.next_due, drive_imports),
     ]
 
 

@@ -3,7 +3,9 @@
 Nothing here walks the register person by person, so the dashboard stays fast with a million people. The
 retention panel counts the sweep's SQL prefilter (people who *may* fall due), which never leaves out anyone who
 is due; the retention page has the exact plan. Only people already past due are judged exactly (the plan as of
-yesterday): the daily sweep leaves none, so there are few to judge, and each one is a promise broken.
+yesterday): the daily sweep leaves none, so there are few to judge, and each one is a promise broken. When a
+sweep has not run for a while there may be many: the panel then judges the first `PAST_DUE_LIMIT` and says
+"at least", rather than walking the whole register on every page view.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from custos.retention.rules import CompiledPolicy
 CONSENT_DAYS = 30
 GRANT_DAYS = 30
 RETENTION_HORIZONS = (30, 90)
+# People past due the dashboard judges one by one before it says "at least N" (the retention page has them all).
+PAST_DUE_LIMIT = 250
 REQUEST_BUCKETS = ("overdue", "week", "fortnight", "later")
 
 
@@ -66,8 +70,9 @@ class RetentionPanel:
     within each horizon (days → people, not counting those already past due)."""
 
     due: dict[int, int]
-    overdue: int = 0  # people due before today and not held: exact, from the plan as of yesterday
-    overdue_since: date | None = None  # the earliest day one of them fell due
+    overdue: int = 0  # people due before today and not held: from the plan as of yesterday
+    overdue_since: date | None = None  # the earliest day one of them fell due (None when `overdue_more`)
+    overdue_more: bool = False  # the plan was cut at PAST_DUE_LIMIT people: `overdue` is a lower bound
 
 
 @dataclass(frozen=True)
@@ -155,27 +160,42 @@ def _branches(clause: ColumnElement[bool]) -> list[ColumnElement[bool]]:
 def retention_panel(session: Session, policy: Policy, clock: Clock) -> RetentionPanel:
     rules = CompiledPolicy.of(policy)
     start = today(clock)
-    overdue, since = _past_due(session, rules, start)
+    overdue, since, more = _past_due(session, rules, start)
     near_days, far_days = RETENTION_HORIZONS
     far = candidate_clause(rules, start + timedelta(days=far_days))
     if far is None:
-        return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0), overdue, since)
+        return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0), overdue, since, more)
     near = candidate_clause(rules, start + timedelta(days=near_days))
     soon = case((near, 1), else_=0) if near is not None else literal(0)
+    # Only needed when the past-due walk was cut short: who may have been due by yesterday, by the prefilter.
+    late = candidate_clause(rules, start - timedelta(days=1)) if more else None
+    already = case((late, 1), else_=0) if late is not None else literal(0)
     # One pass over the relationships that may be due within the far horizon; the near one is a subset of it.
     due = union_all(
-        *(select(Relationship.person_id, soon.label("soon")).where(branch) for branch in _branches(far))
+        *(
+            select(Relationship.person_id, soon.label("soon"), already.label("already")).where(branch)
+            for branch in _branches(far)
+        )
     ).subquery()
     # One aggregate per person, then one count: cheaper than two DISTINCT counts, which each sort every row.
-    people = select(due.c.person_id, func.max(due.c.soon).label("soon")).group_by(due.c.person_id).subquery()
-    row = session.execute(select(func.coalesce(func.sum(people.c.soon), 0), func.count())).one()
-    # Everyone past due is also a candidate of each horizon (a due date does not move): counted once, apart.
-    ahead = {near_days: max(int(row[0] or 0) - overdue, 0), far_days: max(int(row[1] or 0) - overdue, 0)}
-    return RetentionPanel(ahead, overdue, since)
+    people = (
+        select(func.max(due.c.soon).label("soon"), func.max(due.c.already).label("already"))
+        .group_by(due.c.person_id)
+        .subquery()
+    )
+    near_count, far_count, late_count = session.execute(
+        select(func.sum(people.c.soon), func.count(), func.sum(people.c.already))
+    ).one()
+    # Everyone past due is also a candidate of each horizon (a due date does not move): counted once, apart. When
+    # the walk stopped early, those the prefilter puts before today stand in for the exact count.
+    apart = int(late_count or 0) if more else overdue
+    ahead = {near_days: max(int(near_count or 0) - apart, 0), far_days: max(int(far_count or 0) - apart, 0)}
+    return RetentionPanel(ahead, overdue, since, more)
 
 
-def _past_due(session: Session, rules: CompiledPolicy, start: date) -> tuple[int, date | None]:
-    """People the plan as of yesterday erases or trims (holds as they stand today), and the earliest due day.
+def _past_due(session: Session, rules: CompiledPolicy, start: date) -> tuple[int, date | None, bool]:
+    """People the plan as of yesterday erases or trims (holds as they stand today), the earliest due day, and
+    whether the walk stopped at PAST_DUE_LIMIT of them.
 
     Due today is not late: today's sweep may not have run yet. Due yesterday or before and still here is.
     """
@@ -183,11 +203,13 @@ def _past_due(session: Session, rules: CompiledPolicy, start: date) -> tuple[int
     for planned in iter_plan(session, rules, start - timedelta(days=1), start):
         if planned.verdict.action == "keep":  # due, but a hold keeps it
             continue
+        if count == PAST_DUE_LIMIT:
+            return count, None, True
         count += 1
         days = [r.due_on for r in planned.verdict.removed if r.due_on is not None]
         if days and (since is None or min(days) < since):
             since = min(days)
-    return count, since
+    return count, since, False
 
 
 def tasks_panel(session: Session, policy: Policy, clock: Clock, days: int) -> TasksPanel:

@@ -1,0 +1,56 @@
+"""When a sweep has not run for a long time, the dashboard's retention panel judges only the first
+`PAST_DUE_LIMIT` people past due and says "at least", instead of walking the register on every page view."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from custos.records import dashboard
+from custos.register import people
+from custos.register.schemas import PersonCreate, RelationshipCreate
+from custos.runtime import Runtime
+
+
+def _prospects(runtime: Runtime, n: int, last: date) -> None:
+    with runtime.db.transaction() as session:
+        for i in range(n):
+            people.add_person(
+                session,
+                runtime.register,
+                PersonCreate(
+                    name=f"Prospect {i}",
+                    emails=[f"limit{i}@example.se"],
+                    relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=last)],
+                ),
+            )
+
+
+def test_past_the_limit_the_panel_says_at_least_and_counts_the_horizons_without_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "PAST_DUE_LIMIT", 2)
+    _prospects(runtime, 3, date(2012, 4, 1))  # due ten years on: long past
+    with runtime.db.transaction() as session:
+        panel = dashboard.retention_panel(session, runtime.policy, runtime.clock)
+    assert (panel.overdue, panel.overdue_more, panel.overdue_since) == (2, True, None)
+    assert panel.due == {30: 0, 90: 0}  # the three past due are not "may fall due" later
+
+
+def test_at_the_limit_the_count_is_exact(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard, "PAST_DUE_LIMIT", 3)
+    _prospects(runtime, 3, date(2012, 4, 1))
+    with runtime.db.transaction() as session:
+        panel = dashboard.retention_panel(session, runtime.policy, runtime.clock)
+    assert (panel.overdue, panel.overdue_more, panel.overdue_since) == (3, False, date(2022, 4, 1))
+
+
+def test_the_dashboard_words_the_lower_bound(
+    client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dashboard, "PAST_DUE_LIMIT", 2)
+    _prospects(runtime, 3, date(2012, 4, 1))
+    page = client.get("/admin").text
+    assert "At least 2 people are past due: no sweep has erased them yet" in page
