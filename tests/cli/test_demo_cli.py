@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +13,11 @@ from custos.settings import Settings
 
 
 @pytest.fixture
-def env(settings: Settings) -> dict[str, str]:
+def env(settings: Settings, tmp_path: Path) -> dict[str, str]:
     return {
+        "COLUMNS": "200",
+        "CUSTOS_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "CUSTOS_PACKAGES_DIR": str(tmp_path / "packages"),
         "CUSTOS_DATABASE_URL": settings.database_url,
         "CUSTOS_KEY_FILE": str(settings.key_file),
         "CUSTOS_POLICY_PATH": str(settings.policy_path),
@@ -35,6 +39,14 @@ def test_seed_then_if_empty_leaves_the_register_alone(env: dict[str, str]) -> No
     code, doctor = run(env, "doctor")
     assert code == 0, doctor
     assert "Every promise holds" in doctor
+    # Four months of use were played through the services on a clock set back: every event is in the chain.
+    assert "Played 120 days of use" in out
+    code, verified = run(env, "audit", "verify")
+    assert code == 0, verified
+    assert "audit log intact" in verified
+    code, listed = run(env, "requests", "list")
+    assert code == 0, listed
+    assert "6 requests" in listed
     code, out = run(env, "demo", "seed", "--people", "60", "--if-empty")
     assert code == 0, out
     found = re.search(r"already has (\d+) people; nothing seeded", out)

@@ -1,4 +1,4 @@
-"""`custos demo seed`: a synthetic register to try Custos on, swept once as the daily job would."""
+"""`custos demo seed`: a synthetic installation to try Custos on, with four months of use behind it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from custos.access.permissions import CUSTOS_SCOPE
 from custos.access.principal import Principal, holds
 from custos.cli.context import CliState, state
 from custos.cli.identity import require
+from custos.demo.history import HISTORY_DAYS, HistoryReport, seed_history
 from custos.demo.owners import hand_unowned_systems
 from custos.demo.seed import SeedReport, seed_register
 from custos.register.people import count_people
@@ -28,7 +29,7 @@ app = typer.Typer(help="Demo data: a synthetic but realistic register.", no_args
 def seed(
     ctx: typer.Context,
     people: Annotated[int, typer.Option("--people", min=1, help="How many people to add.")],
-    seed: Annotated[int, typer.Option("--seed", help="The same seed always gives the same people.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed always gives the same people and story.")] = 1,
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing (and succeed) if the register already has people.")
     ] = False,
@@ -36,21 +37,22 @@ def seed(
         bool, typer.Option("--force", help="Add the demo people even if the register already has people.")
     ] = False,
 ) -> None:
-    """Fill the register with synthetic customer contacts, prospects, employees, suppliers and partners."""
+    """Fill an empty installation with four months of synthetic use: people, requests, cookie choices, breaches
+    and sweeps, each through the services staff and visitors use (a register that has people gets people only,
+    with --force)."""
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.write")
         _hand_over_systems(st, rt, principal)
-        if if_empty:
-            with rt.db.transaction() as session:
-                existing = count_people(session)
-            if existing:
-                st.console.print(f"The register already has {existing} people; nothing seeded.")
-                return
+        with rt.db.transaction() as session:
+            existing = count_people(session)
+        if existing and if_empty:
+            st.console.print(f"The register already has {existing} people; nothing seeded.")
+            return
         with (
             tempfile.TemporaryDirectory(prefix="custos-demo-") as workdir,
             Progress(
-                TextColumn("{task.description:<28}"),
+                TextColumn("{task.description:<34}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
@@ -58,22 +60,40 @@ def seed(
                 transient=True,
             ) as bar,
         ):
-            task = bar.add_task("starting", total=people)
-            report = seed_register(
-                rt.db,
-                rt.register,
-                people,
-                seed,
-                Path(workdir),
-                progress=lambda step, done, total: bar.update(task, description=step, completed=done, total=total),
-                force=force,
-            )
-        swept = _first_sweep(rt, principal)
+            people_task = bar.add_task("starting", total=people)
+
+            def on_people(step: str, done: int, total: int) -> None:
+                bar.update(people_task, description=step, completed=done, total=total)
+
+            if existing:
+                # --force into a register in use: the people only, today; the story is for a new installation.
+                report = seed_register(rt.db, rt.register, people, seed, Path(workdir), progress=on_people, force=True)
+                swept = _first_sweep(rt, principal)
+                history = None
+            else:
+                story_task = bar.add_task("the story so far", total=None)
+
+                def on_story(step: str, done: int, total: int) -> None:
+                    bar.update(story_task, description=step, completed=done, total=total)
+
+                history = seed_history(
+                    rt,
+                    principal,
+                    people=people,
+                    seed=seed,
+                    workdir=Path(workdir),
+                    register_progress=on_people,
+                    history_progress=on_story,
+                )
+                assert history.register is not None
+                report, swept = history.register, history.today_swept
     _summary(st, report)
+    if history is not None:
+        _story(st, history)
     if swept:
         st.console.print(
-            f"The first daily sweep erased or trimmed {swept} of them, already past their due date: a demo register "
-            "starts as if the daily sweep had always run (see Retention → sweeps, and `custos doctor`)."
+            f"Today's daily sweep erased or trimmed {swept} of them, past their due date: the demo register "
+            "stands as if the daily sweep had always run (see Retention → sweeps, and `custos doctor`)."
         )
 
 
@@ -85,6 +105,27 @@ def _first_sweep(rt: Runtime, principal: Principal) -> int:
         return 0
     reports = run_sweep(rt.db, rt.policy, rt.clock, principal.actor, trigger="cli", systems=SystemSteps(rt))
     return sum(r.erased + r.trimmed for r in reports)
+
+
+def _story(st: CliState, history: HistoryReport) -> None:
+    parts = []
+    if history.requests is not None:
+        parts.append(_plural(len(history.requests.refs), "data subject request"))
+    if history.visitors is not None:
+        parts.append(_plural(history.visitors.records, "consent record"))
+    if history.breaches is not None:
+        parts.append(_plural(len(history.breaches.ids), "personal data breach", "personal data breaches"))
+    if len(history.swept) > 1:
+        parts.append(_plural(len(history.swept) - 1, "earlier sweep"))
+    if parts:
+        st.console.print(
+            f"Played {HISTORY_DAYS} days of use through the services: {', '.join(parts)} "
+            "(dated as they happened; `custos audit verify` checks their trail)."
+        )
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 def _hand_over_systems(st: CliState, rt: Runtime, principal: Principal) -> None:
