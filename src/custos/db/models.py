@@ -10,6 +10,7 @@ from custos.jobs.models import JobRun
 from custos.mailings.models import Mailing, MailingDelivery, Selection
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
 from custos.register.objections_models import Restriction, Suppression
+from custos.register.upload_models import ImportUpload
 from custos.requests.models import (
     SubjectRequest,
     SubjectRequestCode,
@@ -26,6 +27,7 @@ __all__ = [
     "ConsentRecord",
     "Grant",
     "Identity",
+    "ImportUpload",
     "Incident",
     "IncidentCustomer",
     "IncidentEvent",

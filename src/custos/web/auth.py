@@ -76,15 +76,24 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 async def _multipart_fields(request: Request) -> dict[str, str]:
-    """The text fields of an upload form (its CSRF token among them); the route reads the file from the same
-    parsed form (`await request.form()` is parsed once per request)."""
+    """The text fields of an upload form (its CSRF token among them). The file's name and bytes are left in
+    `request.state.upload` for the route, and the parsed form is closed at once (no temporary file outlives it)."""
     declared = request.headers.get("content-length", "")
     if not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES + MAX_FORM_BYTES:
         raise InvalidInput(
             "the file is too large", [Problem("file", f"at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")]
         )
     form = await request.form(max_files=1, max_fields=_MAX_FORM_FIELDS)
-    return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+    fields: dict[str, str] = {}
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, str):
+                fields[key] = value
+            else:
+                request.state.upload = (value.filename or "", await value.read())
+    finally:
+        await form.close()
+    return fields
 
 
 FormFields = Annotated[dict[str, str], Depends(form_fields)]
