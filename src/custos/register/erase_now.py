@@ -1,0 +1,97 @@
+"""Erase one person now, from their page: the same erasure an erasure request makes (Art. 17(1)).
+
+Nothing here erases by itself. What the law keeps is `retention.keep.kept_on` on the day — a category's legal
+minimum (Art. 17(3)(b)), a legal-obligation activity still running — and a legal hold (Art. 17(3)(e)) stops
+the erasure altogether, as it stops a sweep. The connected systems go first (`systems.runs.erase_in_system`,
+each told what to keep; a manual system gets its owner's task), because they are searched by the identities
+the register holds; then the register, with the sweep's deletion and tombstone (`retention.erase.
+erase_on_request`, which checks the hold again in its own transaction and writes `person.erase`). A system that
+fails leaves the register as it was; erasing again carries on, since each system's erasure is done once per
+cause and returns its outcome again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from custos.actor import Actor
+from custos.clock import today
+from custos.errors import Conflict, NotFound, SystemFailed
+from custos.register import people
+from custos.register.context import RegisterContext
+from custos.register.dossier import holds_on
+from custos.register.models import Person
+from custos.register.schemas import PersonPublic
+from custos.retention.erase import RequestErasure, erase_on_request
+from custos.retention.keep import KeepPlan, kept_on
+from custos.retention.loader import load_people
+from custos.retention.rules import CompiledPolicy
+from custos.retention.schemas import HoldPublic
+from custos.runtime import Runtime
+from custos.systems.keys import SubjectKeys
+from custos.systems.runs import erase_in_system
+
+REFERENCE = "erase-now"
+
+
+@dataclass(frozen=True)
+class ErasePreview:
+    """What erasing now would remove and what it would leave, for the confirmation page."""
+
+    person: PersonPublic
+    holds: list[HoldPublic]  # any active one stops the erasure
+    kept: list[dict[str, Any]]  # `KeepPlan.summary()`: per category, the laws and until when
+    systems: list[tuple[str, str]]  # (id, name) of the connected systems told to erase
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
+
+
+def keep_plan(session: Session, ctx: RegisterContext, ref: str) -> tuple[KeepPlan, bool]:
+    """What the law keeps of the person today, and whether a hold keeps them."""
+    person_id = session.scalar(select(Person.id).where(Person.ref == ref))
+    if person_id is None:
+        raise NotFound(f"no person {ref} in the register")
+    on = today(ctx.clock)
+    facts = load_people(session, [person_id], on).get(person_id)
+    held = facts is not None and (
+        facts.person_held or any(r.organisation_id in facts.held_organisations for r in facts.relationships)
+    )
+    return kept_on(CompiledPolicy.of(ctx.policy), facts, on), held
+
+
+def preview_erasure(session: Session, ctx: RegisterContext, ref: str) -> ErasePreview:
+    person = people.get_person(session, ctx, ref)
+    plan, _ = keep_plan(session, ctx, ref)
+    systems = [(s.id, s.name) for s in ctx.policy.systems]
+    return ErasePreview(person, holds_on(session, ctx, ref), plan.summary(), systems)
+
+
+def erase_now(runtime: Runtime, actor: Actor, ref: str) -> RequestErasure:
+    ctx = runtime.register
+    with runtime.db.transaction() as session:
+        plan, held = keep_plan(session, ctx, ref)
+        if held:
+            raise Conflict("a legal hold keeps this person: release it first (GDPR Art. 17(3)(e))")
+        person = people.get_person(session, ctx, ref)
+    keys = SubjectKeys(tuple(person.emails), tuple(person.phones))
+    cause = f"{REFERENCE}:{ref}"
+    for system in runtime.policy.systems:
+        outcome = erase_in_system(runtime, system.id, keys, subject_ref=ref, cause=cause, keep=plan)
+        if outcome.status == "failed":
+            raise SystemFailed(
+                f"{system.name} could not erase the person ({outcome.error}); the register is unchanged: try again",
+                system=system.id,
+            )
+    with runtime.db.transaction() as session:
+        done = erase_on_request(
+            session, runtime.clock, actor, CompiledPolicy.of(runtime.policy), ref, reference=cause, keep=plan
+        )
+    if done.held:
+        raise Conflict("a legal hold placed meanwhile keeps this person: nothing more was erased")
+    return done
