@@ -13,7 +13,6 @@ from custos.invariants import doctor
 from custos.invariants.finding import InvariantContext
 from custos.jobs.scheduler import Job, Scheduler, daily_at
 from custos.register import uploads
-from custos.register import uploads
 from custos.requests import driver as request_driver
 from custos.requests import reminders as request_reminders
 from custos.retention.sweep import run_sweep
@@ -25,7 +24,6 @@ SYSTEMS_RETRY = "systems-retry"
 INCIDENT_REMINDERS = incident_reminders.JOB_NAME
 REQUESTS_DRIVE = request_driver.JOB_NAME
 REQUEST_REMINDERS = request_reminders.JOB_NAME
-IMPORTS_DRIVE = uploads.JOB_NAME
 IMPORTS_DRIVE = uploads.JOB_NAME
 DOCTOR = doctor.JOB_NAME
 
@@ -64,10 +62,6 @@ def default_jobs(runtime: Runtime) -> list[Job]:
         # A confirmed CSV import is run (or taken up again after a crash); uploads past their expiry are deleted.
         uploads.drive_all(runtime.db, runtime.register)
 
-    def drive_imports() -> None:
-        # A confirmed CSV import is run (or taken up again after a crash); uploads past their expiry are deleted.
-        uploads.drive_all(runtime.db, runtime.register)
-
     def check_promises() -> None:
         # Every promise checked on the whole register once a day, after the sweep, so the dashboard can show the
         # register-wide ones as of this run instead of walking a million people per page view.
@@ -82,7 +76,6 @@ def default_jobs(runtime: Runtime) -> list[Job]:
         Job(REQUESTS_DRIVE, hourly, drive_requests),
         Job(REQUEST_REMINDERS, hourly, request_reminders_due),
         Job(SYSTEMS_RETRY, hourly, systems_retry),
-        Job(IMPORTS_DRIVE, uploads.next_due, drive_imports),
         Job(IMPORTS_DRIVE, uploads.next_due, drive_imports),
     ]
 
