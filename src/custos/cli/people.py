@@ -1,4 +1,4 @@
-"""`custos people add|show|find|list`: each needs a register permission of the acting staff member
+"""`custos people add|show|find|list|reindex`: each needs a register permission of the acting staff member
 (`--as EMAIL`), and each read or change of a person is audited by ref (Art. 5(2), 32)."""
 
 from __future__ import annotations
@@ -8,13 +8,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
+from custos.register import name_index
 from custos.register import people as service
 from custos.register.lawful import settle_missing_dates
+from custos.register.listing import record_list
 from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate
 
 app = typer.Typer(help="People in the personal-data register.", no_args_is_help=True)
@@ -118,10 +121,10 @@ def list_(
         with rt.db.transaction() as session:
             rows = service.list_people(session, rt.register, limit=limit, offset=offset)
             total = service.count_people(session)
-            refs = [row.ref for row in rows]
-            for start in range(0, len(refs), 50):  # a list shows names: a read of each person on it
-                batch = {"refs": refs[start : start + 50], "offset": offset + start, "limit": limit}
-                audit.record(session, rt.clock, principal.actor, "person.list", details=batch)
+            # A list shows names: a read of each person on it.
+            record_list(
+                session, rt.clock, principal.actor, [row.ref for row in rows], offset=offset, details={"limit": limit}
+            )
     table = Table("ref", "name", "categories", title=f"{total} people")
     for row in rows:
         table.add_row(row.ref, row.name, ", ".join(row.subject_categories))
@@ -138,6 +141,23 @@ def settle_dates(ctx: typer.Context) -> None:
         with rt.db.transaction() as session:
             changed = settle_missing_dates(session, rt.register, principal.actor)
     st.console.print(f"{changed} relationship(s) given the date their retention counts from")
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Build the index that finds people by the words of their name (docs/people-search.md), from their
+    encrypted names: once after upgrading to it, or to repair it. Every write keeps it in step afterwards."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        principal = require(ctx, rt, "register.write")
+        columns = (TextColumn("indexing names"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=st.errors, transient=True) as bar, rt.db.transaction() as session:
+            task = bar.add_task("indexing", total=None)
+            done = name_index.reindex(
+                session, rt.register.keys, lambda n, total: bar.update(task, completed=n, total=total)
+            )
+            audit.record(session, rt.clock, principal.actor, "register.reindex", details={"people": done})
+    st.console.print(f"Indexed the names of {done} people")
 
 
 def _day(value: datetime | None) -> date | None:

@@ -27,6 +27,7 @@ from custos.db import Database
 from custos.db.base import Base
 from custos.errors import InvalidInput, Problem
 from custos.policy.retention import ROLE_OF_ANCHOR
+from custos.register import name_index
 from custos.register.context import RegisterContext
 from custos.register.csv_rows import (
     DEFAULT_CATEGORY,
@@ -342,6 +343,7 @@ class _Writer:
                         }
                     )
         session.execute(insert(_table(Identity)), identities)
+        name_index.add_tokens(session, keys, {pid: r.name for pid, (_, r) in zip(ids, new, strict=True)})
         self.report.people_created += len(new)
         return {k: pid for pid, (k, _) in zip(ids, new, strict=True)}
 
@@ -367,6 +369,8 @@ class _Writer:
                 )
         if changes:
             session.execute(update(Person), changes)
+            renamed = [pid for pid, name_enc, _ in rows if keys.decrypt(name_enc, NAME) != existing[pid].name]
+            name_index.replace_tokens(session, keys, {pid: existing[pid].name for pid in renamed})
             self.report.people_updated += len(changes)
 
     def _resolve_organisations(self, session: Session, rows: list[ContactRow]) -> None:

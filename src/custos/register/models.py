@@ -1,7 +1,8 @@
 """The personal-data register: organisations, people, their identities and relationships.
 
 Personal fields are stored only encrypted (`*_enc`); emails and phones are found through a keyed blind
-index (`lookup`). Organisation names and numbers are not personal data and stay in clear text.
+index (`lookup`), names through a keyed blind index of their normalised words (`person_name_token`,
+`register.name_index`). Organisation names and numbers are not personal data and stay in clear text.
 """
 
 from __future__ import annotations
@@ -118,3 +119,15 @@ class Relationship(Base):
         Index("ix_relationship_activity_ended", "activity", "ended_on"),
         Index("ix_relationship_activity_collected", "activity", "collected_on"),
     )
+
+
+class PersonNameToken(Base):
+    """One normalised word of a person's name, as a keyed HMAC (`register.name_index`): a search by name
+    matches whole words without decrypting the register. Rewritten whenever the name or the key changes."""
+
+    __tablename__ = "person_name_token"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+
+    __table_args__ = (Index("ix_person_name_token_token", "token"),)

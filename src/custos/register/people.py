@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.register import name_index
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, IdentityKind, normalise
 from custos.register.lawful import Dates, never_due, with_defaults
@@ -89,6 +90,7 @@ def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> Pe
     person.relationships = relationships
     session.add(person)
     session.flush()
+    name_index.add_tokens(session, ctx.keys, {person.id: data.name})
     return to_public(session, ctx, person)
 
 
@@ -131,6 +133,7 @@ def update_person(session: Session, ctx: RegisterContext, ref: str, data: Person
     person = _load(session, ref)
     if data.name is not None:
         person.name_enc = ctx.keys.encrypt(data.name, NAME)
+        name_index.set_tokens(session, ctx.keys, person.id, data.name)  # the old name's words no longer find them
     if "title" in data.model_fields_set:
         person.title_enc = ctx.keys.encrypt(data.title, TITLE) if data.title else None
     person.updated_at = ctx.clock.now()

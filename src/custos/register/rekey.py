@@ -1,4 +1,5 @@
-"""Key rotation: re-encrypt every personal field and recompute every blind index under a new key.
+"""Key rotation: re-encrypt every personal field and recompute every blind index (the name tokens too) under a
+new key.
 
 Resumable: the new key is added to the key file first (old keys stay, so everything still decrypts), the
 register is re-encrypted in one transaction, and only then are the old keys removed. A crash at any point
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from custos.crypto import Key, KeyRing, load_key_file, write_key_file
 from custos.db import Database
+from custos.register import name_index
 from custos.register.models import Identity, Person
 from custos.register.objections_models import Suppression
 from custos.register.people import IDENTITY, NAME, TITLE
@@ -85,15 +87,18 @@ def rotate_keys(db: Database, key_file: Path, progress: Callable[[int, int], Non
             .order_by(Person.id)
             .limit(BATCH)
         ).all():
+            names = {pid: ring.decrypt(name, NAME) for pid, name, _ in rows}
             changes = [
                 {
                     "id": pid,
-                    "name_enc": ring.encrypt(ring.decrypt(name, NAME), NAME),
+                    "name_enc": ring.encrypt(names[pid], NAME),
                     "title_enc": ring.encrypt(ring.decrypt(title, TITLE), TITLE) if title else None,
                 }
-                for pid, name, title in rows
+                for pid, _, title in rows
             ]
             session.execute(update(Person), changes)
+            # The name tokens are keyed from the index key that is retired below: rewritten under the new one.
+            name_index.replace_tokens(session, ring, names)
             people += len(rows)
             last = rows[-1][0]
             if progress:

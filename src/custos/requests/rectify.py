@@ -19,6 +19,7 @@ from custos import audit
 from custos.actor import Actor
 from custos.crypto import KeyRing
 from custos.errors import Conflict, InvalidInput, Problem
+from custos.register import name_index
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise
 from custos.register.models import Identity, Person
@@ -93,6 +94,7 @@ def apply(
     done: list[str] = []
     if "name" in changes.fields:
         person.name_enc = ctx.keys.encrypt(changes.fields["name"], NAME)
+        name_index.set_tokens(session, ctx.keys, person.id, changes.fields["name"])
         done.append("name")
     if "title" in changes.fields:
         person.title_enc = ctx.keys.encrypt(changes.fields["title"], TITLE)

@@ -15,6 +15,7 @@ from custos import audit
 from custos.access.principal import Principal
 from custos.errors import InvalidInput
 from custos.register import people
+from custos.register.listing import record_list
 from custos.register.schemas import (
     PersonCreate,
     PersonPublic,
@@ -61,10 +62,7 @@ def list_people(
 ) -> PeoplePage:
     items = people.list_people(session, ctx, limit=limit, offset=offset)
     # A list shows names, so it is a read of each person on it; refs go in batches the audit log accepts.
-    refs = [p.ref for p in items]
-    for start in range(0, len(refs), 50):
-        batch = {"refs": refs[start : start + 50], "offset": offset + start, "limit": limit}
-        audit.record(session, ctx.clock, principal.actor, "person.list", details=batch)
+    record_list(session, ctx.clock, principal.actor, [p.ref for p in items], offset=offset, details={"limit": limit})
     return PeoplePage(items=items, total=people.count_people(session), limit=limit, offset=offset)
 
 
