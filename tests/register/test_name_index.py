@@ -9,11 +9,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from cli_run import run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
+from cli_run import run_cli
 from custos.actor import Actor
 from custos.audit.models import AuditEvent
 from custos.crypto import load_key_file
