@@ -6,6 +6,10 @@ contact details of the DPO or other contact point; (c) the likely consequences; 
 proposed, including mitigation. Art. 33(4): what is not yet known may follow in phases, so a missing item is
 named as "to follow" rather than left out. The same document serves a processor's customers (Art. 33(2),
 28(3)(f)): it is what the controller needs for its own notification.
+
+The document is written in English or Swedish (`language`): the frame, headings and every fixed word come from
+`texts/<lang>.yaml`, so a Swedish document has no English in it but what staff typed and what the policy itself
+writes in one language only (a policy text given per language, `{en: ..., sv: ...}`, is shown in the document's).
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from functools import cache
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from custos.incidents import deadlines
 from custos.incidents.models import Incident
 from custos.policy import Policy
+from custos.texts import LANGUAGES, Language, Texts, read_texts
 
 Audience = Literal["authority", "controller"]
 
@@ -41,8 +47,12 @@ def build_document(
     audience: Audience = "authority",
     late_reason: str | None = None,
     customers: list[dict[str, Any]] | None = None,
+    language: str = "en",
 ) -> dict[str, Any]:
-    """The document as plain JSON-ready data."""
+    """The document as plain JSON-ready data, in `language` (en or sv)."""
+    lang = as_language(language)
+    t = words(lang)
+    to_follow = t.text("document.to_follow")
     org = policy.organisation
     deadline = deadlines.authority_deadline(incident.aware_at)
     missing: list[str] = []
@@ -53,43 +63,52 @@ def build_document(
     def known(name: str, value: Any) -> Any:
         if value is None or value == [] or value == "":
             missing.append(name)
-            return TO_FOLLOW
+            return to_follow
         return value
 
     systems = {s.id: s for s in policy.systems}
     data = {c.id: c for c in policy.data_categories}
     subjects = {c.id: c for c in policy.subject_categories}
     document: dict[str, Any] = {
-        "title": "Personal data breach notification (GDPR Art. 33)"
-        if audience == "authority"
-        else "Notice of a personal data breach to the controller (GDPR Art. 33(2), 28(3)(f))",
+        "title": t.text("document.title" if audience == "authority" else "document.title_controller"),
+        "language": lang,
         "incident": incident.id,
         "phase": phase,
         "generated_at": local(now).isoformat(),
-        "recipient": org.supervisory_authority if audience == "authority" else "the controller (our customer)",
+        "recipient": org.supervisory_authority if audience == "authority" else t.text("document.recipient_controller"),
         "controller": {"name": org.name, "org_number": org.org_number, "country": org.country},
         "role": incident.role,
         "nature": {
             "summary": incident.summary,
             "kinds": incident.kinds,
-            "occurred_at": local(incident.occurred_at).isoformat() if incident.occurred_at else TO_FOLLOW,
+            "occurred_at": local(incident.occurred_at).isoformat() if incident.occurred_at else to_follow,
             "aware_at": local(incident.aware_at).isoformat(),
             "systems": known(
                 "systems",
                 [
-                    {"id": s, "name": systems[s].name if s in systems else s, "environment": _env(systems, s)}
+                    {
+                        "id": s,
+                        "name": _in(systems[s].name, lang) if s in systems else s,
+                        "environment": _env(systems, s),
+                    }
                     for s in incident.systems
                 ],
             ),
             "environments": incident.environments,
             "data_categories": known(
                 "data_categories",
-                [{"id": c, "description": data[c].description if c in data else c} for c in incident.data_categories],
+                [
+                    {"id": c, "description": _in(data[c].description, lang) if c in data else c}
+                    for c in incident.data_categories
+                ],
             ),
             "approx_records": known("approx_records", incident.approx_records),
             "subject_categories": known(
                 "subject_categories",
-                [{"id": c, "name": subjects[c].name if c in subjects else c} for c in incident.subject_categories],
+                [
+                    {"id": c, "name": _in(subjects[c].name, lang) if c in subjects else c}
+                    for c in incident.subject_categories
+                ],
             ),
             "approx_subjects": known("approx_subjects", incident.approx_subjects),
         },
@@ -105,7 +124,7 @@ def build_document(
             "taken": known("measures_taken", incident.measures_taken),
             "planned": known("measures_planned", incident.measures_planned),
         },
-        "risk": {"level": incident.risk or TO_FOLLOW, "reasoning": incident.risk_reasoning or TO_FOLLOW},
+        "risk": {"level": incident.risk or to_follow, "reasoning": incident.risk_reasoning or to_follow},
         "timing": {
             "aware_at": local(incident.aware_at).isoformat(),
             "deadline": local(deadline).isoformat(),
@@ -138,4 +157,37 @@ def _environment() -> Environment:
 
 def render_html(document: dict[str, Any]) -> str:
     """A printable page: the DPO can print it to PDF or paste it into the authority's e-service."""
-    return _environment().get_template("notification.html.j2").render(doc=document, items=ART_33_3_ITEMS)
+    return _render("notification.html.j2", document)
+
+
+def render_body(document: dict[str, Any]) -> Markup:
+    """The document's sections (from h2 down) for a page of the admin that frames it with its own heading."""
+    return Markup(_render("notification_body.html.j2", document))  # rendered with autoescape: every value is escaped
+
+
+def _render(template: str, document: dict[str, Any]) -> str:
+    lang = as_language(str(document.get("language", "en")))
+    return _environment().get_template(template).render(doc=document, items=ART_33_3_ITEMS, t=words(lang), lang=lang)
+
+
+def as_language(value: str | None) -> Language:
+    return next((lang for lang in LANGUAGES if lang == value), "en")
+
+
+class DocumentWords(Texts):
+    what = "the Art. 33 document"
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.text(f"document.{key}")
+        return text.format(**values) if values else text
+
+
+@cache
+def words(lang: Language) -> DocumentWords:
+    return DocumentWords(lang, read_texts("custos.incidents", lang))
+
+
+def _in(value: object, lang: str) -> str:
+    """A policy text in the document's language where the policy gives one per language (LocalText)."""
+    pick = getattr(value, "in_", None)
+    return str(pick(lang)) if callable(pick) else str(value)

@@ -356,9 +356,16 @@ def count_scope(
 
 
 def document(
-    session: Session, clock: Clock, policy: Policy, actor: Actor, incident_id: int, *, audience: str = "authority"
+    session: Session,
+    clock: Clock,
+    policy: Policy,
+    actor: Actor,
+    incident_id: int,
+    *,
+    audience: str = "authority",
+    language: str = "en",
 ) -> dict[str, Any]:
-    """The Art. 33(3) document as of now (the next phase to send), audited as generated."""
+    """The Art. 33(3) document as of now (the next phase to send), in English or Swedish, audited as generated."""
     incident = _load(session, incident_id)
     phase = "supplement" if _authority_notified(incident) else "initial"
     customers = None
@@ -374,6 +381,7 @@ def document(
         phase=phase,
         audience="controller" if audience == "controller" else "authority",
         customers=customers,
+        language=language,
     )
     # Generating the document is a read of the incident worth seeing in the log (who prepared what, when).
     audit.record(
@@ -382,7 +390,7 @@ def document(
         actor,
         "incident.document",
         target=f"incident:{incident.id}",
-        details={"audience": audience, "phase": phase},
+        details={"audience": audience, "phase": phase, "language": doc["language"]},
     )
     return doc
 

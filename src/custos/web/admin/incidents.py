@@ -1,39 +1,72 @@
-"""The breach register's pages: every incident with the 72-hour countdown, and one incident with its timeline.
+"""The breach register's pages: the list with its filters, the 72-hour countdown and a CSV export; opening an
+incident; one incident with its timeline and the forms of the whole journey (note, facts, risk, decision,
+notification, the Art. 33(3) document, the Art. 34 letters or their exception, the customers told, close).
 
-`incidents.read` to look (the DPO, the privacy officer, the auditor). The countdown is computed on the server
-from the runtime's clock, so the page says the same as the API and the CLI; `/static/incidents.js` only
-ticks it down between page loads (progressive enhancement: without scripts the page is still right as of
-its load). The Art. 33(3) document is the API's own (`/api/v1/incidents/{id}/document`), which audits it.
+`incidents.read` to look (the DPO, the privacy officer, the auditor); `incidents.manage` for every form. The
+countdown is computed on the server from the runtime's clock, so the page says the same as the API and the
+CLI; `/static/incidents.js` only ticks it down between page loads (progressive enhancement: without scripts the
+page is still right as of its load). Every change goes through `custos.incidents.service`, whose timeline
+writes the entry and its audit event in the same transaction; the document and the export are audited here.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
+from sqlalchemy.orm import Session, selectinload
 
+from custos import audit
 from custos.access.principal import Principal
-from custos.incidents import deadlines, service
-from custos.incidents.models import Incident
-from custos.incidents.schemas import IncidentPublic
-from custos.web.admin.pages import ViewerDep, render_page
+from custos.errors import Conflict, InvalidInput, NotFound, Problem
+from custos.incidents import deadlines, notification, scope, service, subjects
+from custos.incidents.models import Incident, IncidentLetter, IncidentNotification
+from custos.incidents.schemas import IncidentPublic, IncidentUpdate
+from custos.jurisdiction import format_in
+from custos.mail import mailer_for
+from custos.register.models import Organisation, OrganisationRole
+from custos.runtime import Runtime
+from custos.web.admin import incident_forms as forms
+from custos.web.admin.forms import FormError, text
+from custos.web.admin.pages import SECURITY_HEADERS, Viewer, ViewerDep, render_page
 from custos.web.admin.texts import Words
 from custos.web.admin.ui import shown_in
-from custos.web.auth import Require
+from custos.web.auth import FormFields, Require
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin/incidents", include_in_schema=False)
 
 Reader = Annotated[Principal, Require("incidents.read")]
+Manager = Annotated[Principal, Require("incidents.manage")]
 
 _WINDOW_MINUTES = deadlines.AUTHORITY_HOURS * 60
+PAGE_SIZE = 25
+# Above this many customers a list of checkboxes stops being usable; the form then asks for their numbers.
+CUSTOMER_CHOICES = 30
+DEADLINES = ("running", "overdue", "stopped")
+_DONE = {
+    "opened",
+    "note",
+    "facts",
+    "count",
+    "risk",
+    "decision",
+    "notification",
+    "letters",
+    "exception",
+    "customer",
+    "close",
+    "reopen",
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +97,11 @@ def countdown(incident: IncidentPublic, now: datetime) -> Countdown:
 def countdown_text(words: Words, clock: Countdown) -> str:
     hours, minutes = clock.hours_minutes()
     return words("incidents.overdue" if clock.overdue else "incidents.left", h=hours, m=minutes)
+
+
+def plural(words: Words, key: str, n: int, **values: object) -> str:
+    """`key.one` for one, `key.other` for any other number (both languages count this way)."""
+    return words(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
 
 
 @dataclass(frozen=True)
@@ -122,22 +160,90 @@ def tracks(
     return found
 
 
-def _all(runtime: RuntimeDep) -> list[IncidentPublic]:
-    query = select(Incident).options(
-        selectinload(Incident.events), selectinload(Incident.notifications), selectinload(Incident.customers)
+# -- the list ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    state: str = ""  # "" | open | closed
+    deadline: str = ""  # "" | running | overdue | stopped
+
+    @staticmethod
+    def of(state: str, deadline: str) -> Filters:
+        return Filters(state if state in ("open", "closed") else "", deadline if deadline in DEADLINES else "")
+
+    def query(self, offset: int | None = None) -> str:
+        parts = [f"{k}={v}" for k, v in (("state", self.state), ("deadline", self.deadline)) if v]
+        if offset:
+            parts.append(f"offset={offset}")
+        return "?" + "&".join(parts) if parts else ""
+
+
+def _where(filters: Filters, now: datetime) -> list[ColumnElement[bool]]:
+    """The filters in SQL, so a page of a long register loads only its own rows."""
+    notified = exists().where(
+        IncidentNotification.incident_id == Incident.id, IncidentNotification.recipient == "authority"
     )
-    with runtime.db.transaction() as session:
-        found = [service.to_public(session, runtime.clock, i) for i in session.scalars(query)]
+    running = and_(Incident.state == "open", Incident.decision.is_(None), not_(notified))
+    # Overdue: the 72 hours have passed (the deadline is before now), the clock still running.
+    cutoff = now - timedelta(hours=deadlines.AUTHORITY_HOURS)
+    found: list[ColumnElement[bool]] = []
+    if filters.state:
+        found.append(Incident.state == filters.state)
+    if filters.deadline == "running":
+        found.append(and_(running, Incident.aware_at >= cutoff))
+    elif filters.deadline == "overdue":
+        found.append(and_(running, Incident.aware_at < cutoff))
+    elif filters.deadline == "stopped":
+        found.append(or_(Incident.state != "open", Incident.decision.is_not(None), notified))
+    return found
+
+
+def _rows(session: Session, filters: Filters, now: datetime, *, offset: int, limit: int | None) -> list[Incident]:
     # Open ones first, the most pressing (earliest deadline) at the top; then closed ones, newest first.
-    open_ = sorted((i for i in found if i.state == "open"), key=lambda i: (i.deadline, i.id))
-    closed = sorted((i for i in found if i.state != "open"), key=lambda i: (i.aware_at, i.id), reverse=True)
-    return open_ + closed
+    is_open = Incident.state == "open"
+    query = (
+        select(Incident)
+        .where(*_where(filters, now))
+        .options(selectinload(Incident.events), selectinload(Incident.notifications), selectinload(Incident.customers))
+        .order_by(
+            case((is_open, 0), else_=1),
+            case((is_open, Incident.aware_at)).asc(),
+            case((not_(is_open), Incident.aware_at)).desc(),
+            case((is_open, Incident.id)).asc(),
+            Incident.id.desc(),
+        )
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def _count(session: Session, filters: Filters, now: datetime) -> int:
+    return int(session.scalar(select(func.count()).select_from(Incident).where(*_where(filters, now))) or 0)
 
 
 @router.get("", response_class=HTMLResponse)
-def incident_list(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+def incident_list(
+    request: Request,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    state: str = "",
+    deadline: str = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
     now = runtime.clock.now()
-    rows = [(incident, countdown(incident, now)) for incident in _all(runtime)]
+    filters = Filters.of(state, deadline)
+    with runtime.db.transaction() as session:
+        total = _count(session, filters, now)
+        anything = total > 0 or bool(session.scalar(select(Incident.id).limit(1)))
+        found = [
+            service.to_public(session, runtime.clock, i)
+            for i in _rows(session, filters, now, offset=offset, limit=PAGE_SIZE)
+        ]
+    rows = [(incident, countdown(incident, now)) for incident in found]
     return render_page(
         request,
         "incidents.html.j2",
@@ -147,24 +253,525 @@ def incident_list(request: Request, principal: Reader, viewer: ViewerDep, runtim
         window=_WINDOW_MINUTES,
         countdown_text=countdown_text,
         tracks=partial(tracks, when=shown_in(runtime.policy.jurisdiction.zone)),
+        filters=filters,
+        deadlines=DEADLINES,
+        total=total,
+        anything=anything,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        pl=plural,
+        can_manage=viewer.can("incidents.manage"),
+    )
+
+
+@router.get("/export.csv")
+def export_csv(principal: Reader, runtime: RuntimeDep, state: str = "", deadline: str = "") -> Response:
+    """The list as the filters give it, one line an incident, times on the organisation's clock; audited."""
+    now = runtime.clock.now()
+    filters = Filters.of(state, deadline)
+    zone = runtime.policy.jurisdiction.zone
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["id", "state", "role", "risk", "aware_at", "deadline", "clock", "decision", "authority_notified_at", "summary"]
+    )
+    with runtime.db.transaction() as session:
+        rows = [
+            service.to_public(session, runtime.clock, i) for i in _rows(session, filters, now, offset=0, limit=None)
+        ]
+        for incident in rows:
+            clock = countdown(incident, now)
+            notified = next((n.sent_at for n in incident.notifications if n.recipient == "authority"), None)
+            writer.writerow(
+                [
+                    incident.id,
+                    incident.state,
+                    incident.role,
+                    incident.risk or "",
+                    format_in(incident.aware_at, zone),
+                    format_in(incident.deadline, zone),
+                    ("overdue" if clock.overdue else "running") if clock.running else "stopped",
+                    incident.decision or "",
+                    format_in(notified, zone) if notified else "",
+                    incident.summary,
+                ]
+            )
+        # The register of breaches leaves the system: who took it, which part, how many lines.
+        audit.record(
+            session,
+            runtime.clock,
+            principal.actor,
+            "incident.export",
+            details={"rows": len(rows), "state": filters.state or "all", "deadline": filters.deadline or "all"},
+        )
+    name = f"incidents-{runtime.policy.jurisdiction.today(runtime.clock).isoformat()}.csv"
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# -- opening ----------------------------------------------------------------------------------------------
+
+
+def _customers(session: Session) -> list[tuple[int, str]] | None:
+    """(id, name) of the organisations that are or were our customers; None when too many to list."""
+    query = (
+        select(Organisation.id, Organisation.name)
+        .where(exists().where(OrganisationRole.organisation_id == Organisation.id, OrganisationRole.role == "customer"))
+        .order_by(Organisation.name, Organisation.id)
+        .limit(CUSTOMER_CHOICES + 1)
+    )
+    rows = [(int(i), str(n)) for i, n in session.execute(query)]
+    return None if len(rows) > CUSTOMER_CHOICES else rows
+
+
+def _new_page(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    *,
+    form: dict[str, str] | None = None,
+    error: FormError | None = None,
+) -> HTMLResponse:
+    with runtime.db.transaction() as session:
+        customers = _customers(session)
+    where = runtime.policy.jurisdiction
+    now_local = where.local(runtime.clock.now()).strftime("%Y-%m-%dT%H:%M")
+    return render_page(
+        request,
+        "incident_new.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        form=form if form is not None else {"aware_at": now_local, "role": "controller"},
+        error=error,
+        policy=runtime.policy,
+        kinds=forms.KINDS,
+        customers=customers,
+        zone=str(where.zone.key),
+    )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_form(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+    return _new_page(request, runtime, viewer)
+
+
+@router.post("/new", response_class=HTMLResponse)
+def create(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields) -> Response:
+    kept = {k: v[: forms.LONG] for k, v in form.items() if k != "csrf_token"}
+    with runtime.db.transaction() as session:
+        offered = [c for c, _ in _customers(session) or []]
+    try:
+        data = forms.opening(form, runtime.policy, offered)
+        with runtime.db.transaction() as session:
+            incident = service.open_incident(session, runtime.clock, runtime.policy, principal.actor, data)
+    except InvalidInput as exc:
+        inputs = {"customer_ids": "customers", "organisation_ids": "customers"}
+        return _new_page(request, runtime, viewer, form=kept, error=_named(exc, inputs))
+    return RedirectResponse(f"/admin/incidents/{incident.id}?done=opened", status_code=303)
+
+
+def _named(exc: InvalidInput | Conflict | NotFound, inputs: dict[str, str] | None = None) -> FormError:
+    """As `FormError.of`, with a problem about one item of a list (`systems[0]`) shown at the list."""
+    error = FormError.of(exc, inputs)
+    fields: dict[str, str] = {}
+    for name, message in error.fields.items():
+        base = name.split("[", 1)[0]
+        base = {"data_categories": "data", "subject_categories": "subjects", "systems": "system"}.get(base, base)
+        fields[base] = f"{fields[base]}; {message}" if base in fields else message
+    return FormError(error.message, fields, error.status)
+
+
+# -- one incident -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """The policy's own words for what an incident names by id (systems, categories)."""
+
+    systems: dict[str, str]
+    data: dict[str, str]
+    subjects: dict[str, str]
+
+    def of(self, kind: str, ids: list[str]) -> str:
+        names = getattr(self, kind)
+        return ", ".join(names.get(i, i) for i in ids) or "–"
+
+
+def _names(runtime: Runtime) -> Names:
+    policy = runtime.policy
+    return Names(
+        {s.id: s.name for s in policy.systems},
+        {c.id: c.description for c in policy.data_categories},
+        {c.id: c.name for c in policy.subject_categories},
+    )
+
+
+def _detail(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    incident_id: int,
+    *,
+    failed: str | None = None,
+    error: FormError | None = None,
+    form: dict[str, str] | None = None,
+    done: str | None = None,
+) -> HTMLResponse:
+    now = runtime.clock.now()
+    with runtime.db.transaction() as session:
+        incident = service.get_incident(session, runtime.clock, incident_id)  # NotFound: the 404 page
+    clock = countdown(incident, now)
+    authority = [n for n in incident.notifications if n.recipient == "authority"]
+    where = runtime.policy.jurisdiction
+    return render_page(
+        request,
+        "incident.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        incident=incident,
+        clock=clock,
+        now=now,
+        window=_WINDOW_MINUTES,
+        countdown_text=countdown_text,
+        tracks=partial(tracks, when=shown_in(where.zone)),
+        names=_names(runtime),
+        can_manage=viewer.can("incidents.manage"),
+        failed=failed,
+        error=error,
+        form=form or {},
+        done=done if done in _DONE else None,
+        next_phase="supplement" if authority else "initial",
+        now_local=where.local(now).strftime("%Y-%m-%dT%H:%M"),
+        zone=str(where.zone.key),
+        risks=forms.RISKS,
+        exceptions=forms.EXCEPTIONS,
+        pl=plural,
     )
 
 
 @router.get("/{incident_id}", response_class=HTMLResponse)
 def incident_detail(
-    request: Request, incident_id: int, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, incident_id: int, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, done: str = ""
 ) -> HTMLResponse:
-    now = runtime.clock.now()
+    return _detail(request, runtime, viewer, incident_id, done=done or None)
+
+
+def _refused(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    incident_id: int,
+    which: str,
+    exc: InvalidInput | Conflict | NotFound,
+    form: dict[str, str],
+    inputs: dict[str, str] | None = None,
+) -> HTMLResponse:
+    kept = {k: v[: forms.LONG] for k, v in form.items() if k != "csrf_token"}
+    return _detail(request, runtime, viewer, incident_id, failed=which, error=_named(exc, inputs), form=kept)
+
+
+def _done(incident_id: int, what: str, anchor: str) -> RedirectResponse:
+    return RedirectResponse(f"/admin/incidents/{incident_id}?done={what}#{anchor}", status_code=303)
+
+
+def _update(runtime: Runtime, principal: Principal, incident_id: int, data: IncidentUpdate) -> None:
     with runtime.db.transaction() as session:
-        incident = service.get_incident(session, runtime.clock, incident_id)  # NotFound: the 404 page
+        service.update_incident(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+
+
+@router.post("/{incident_id}/note", response_class=HTMLResponse)
+def add_note(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """A timeline entry: what was done or learnt, in words (Art. 33(5))."""
+    try:
+        _update(runtime, principal, incident_id, forms.note(form))
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "note", exc, form)
+    return _done(incident_id, "note", "timeline-heading")
+
+
+@router.post("/{incident_id}/facts", response_class=HTMLResponse)
+def change_facts(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    try:
+        data = forms.facts(form)
+        current = _current(runtime, incident_id)
+        # Only what differs becomes a change; a field left as it was is not sent.
+        given = {
+            name: getattr(data, name)
+            for name in ("consequences", "measures_taken", "measures_planned", "approx_subjects", "approx_records")
+            if getattr(data, name) != getattr(current, name)
+        }
+        if not given:
+            raise InvalidInput("nothing to change", [Problem("facts_note", "no field differs from the incident")])
+        _update(runtime, principal, incident_id, IncidentUpdate(note=data.note, **given))
+    except (InvalidInput, Conflict) as exc:
+        return _refused(
+            request, runtime, viewer, incident_id, "facts", exc, form, {"note": "facts_note", "body": "facts_note"}
+        )
+    return _done(incident_id, "facts", "facts-heading")
+
+
+def _current(runtime: Runtime, incident_id: int) -> IncidentPublic:
+    with runtime.db.transaction() as session:
+        return service.get_incident(session, runtime.clock, incident_id)
+
+
+@router.post("/{incident_id}/count", response_class=HTMLResponse)
+def count_from_register(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """The approximate numbers counted from the register within the incident's scope (Art. 33(3)(a))."""
+    try:
+        with runtime.db.transaction() as session:
+            service.count_scope(session, runtime.clock, runtime.policy, principal.actor, incident_id, apply=True)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "facts", exc, form, {"scope": "approx_subjects"})
+    return _done(incident_id, "count", "facts-heading")
+
+
+@router.post("/{incident_id}/risk", response_class=HTMLResponse)
+def assess_risk(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """The risk to the people's rights and freedoms: none, a risk, or a high risk (Art. 33(1), 34(1))."""
+    try:
+        _update(runtime, principal, incident_id, forms.risk(form))
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "risk", exc, form, {"body": "risk"})
+    return _done(incident_id, "risk", "risk-heading")
+
+
+@router.post("/{incident_id}/decision", response_class=HTMLResponse)
+def decide(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Notify the authority, or not, with the reasoning on file (Art. 33(1), (5))."""
+    try:
+        data = forms.decision(form)
+        with runtime.db.transaction() as session:
+            service.decide(session, runtime.clock, principal.actor, incident_id, data)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "decision", exc, form, {"risk": "decision"})
+    return _done(incident_id, "decision", "decision-heading")
+
+
+@router.post("/{incident_id}/notification", response_class=HTMLResponse)
+def record_notification(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """The notification as sent to the authority (or, on the NIS2 track, the CSIRT); it stays on record."""
+    try:
+        data = forms.notification(form, runtime.policy.jurisdiction)
+        with runtime.db.transaction() as session:
+            service.record_notification(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "notification", exc, form, {"body": "phase"})
+    return _done(incident_id, "notification", "notifications-heading")
+
+
+# -- the Art. 33(3) document ------------------------------------------------------------------------------
+
+Lang = Literal["en", "sv"]
+Audience = Literal["authority", "controller"]
+
+
+def _document(
+    runtime: Runtime, principal: Principal, incident_id: int, lang: Lang, audience: Audience
+) -> dict[str, Any]:
+    with runtime.db.transaction() as session:
+        # Audited there as generated (incident.document), in this transaction.
+        return service.document(
+            session, runtime.clock, runtime.policy, principal.actor, incident_id, audience=audience, language=lang
+        )
+
+
+@router.get("/{incident_id}/document", response_class=HTMLResponse)
+def view_document(
+    request: Request,
+    incident_id: int,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    lang: Lang = "en",
+    audience: Audience = "authority",
+) -> HTMLResponse:
+    """The document as of now, in English or Swedish, framed by the admin, with its downloads."""
+    doc = _document(runtime, principal, incident_id, lang, audience)
     return render_page(
         request,
-        "incident.html.j2",
+        "incident_document.html.j2",
         viewer=viewer,
-        incident=incident,
-        clock=countdown(incident, now),
-        now=now,
-        window=_WINDOW_MINUTES,
-        countdown_text=countdown_text,
-        tracks=partial(tracks, when=shown_in(runtime.policy.jurisdiction.zone)),
+        doc=doc,
+        body=notification.render_body(doc),
+        incident_id=incident_id,
+        doc_lang=lang,
+        audience=audience,
     )
+
+
+@router.get("/{incident_id}/document.{kind}")
+def download_document(
+    incident_id: int,
+    kind: Literal["html", "json"],
+    principal: Reader,
+    runtime: RuntimeDep,
+    lang: Lang = "en",
+    audience: Audience = "authority",
+) -> Response:
+    """A file to keep, print or attach: the printable page, or the same document as JSON."""
+    doc = _document(runtime, principal, incident_id, lang, audience)
+    name = f"incident-{incident_id}-art33-{audience}-{lang}.{kind}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if kind == "json":
+        body = json.dumps(doc, indent=2, ensure_ascii=False)
+        return Response(body, media_type="application/json; charset=utf-8", headers=disposition)
+    return Response(notification.render_html(doc), media_type="text/html; charset=utf-8", headers=disposition)
+
+
+# -- Art. 34: the people concerned ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterPlan:
+    """What "send the letters" would do now: people in scope, those already written to, those left."""
+
+    people: int
+    already: int
+
+    @property
+    def left(self) -> int:
+        return max(self.people - self.already, 0)
+
+
+def _plan(runtime: Runtime, incident_id: int) -> LetterPlan:
+    with runtime.db.transaction() as session:
+        incident = service.load(session, incident_id)
+        counted = scope.count(session, incident, runtime.policy)  # counts only: no one's data is read
+        already = session.scalar(
+            select(func.count()).where(IncidentLetter.incident_id == incident_id, IncidentLetter.state == "sent")
+        )
+    return LetterPlan(counted.subjects, int(already or 0))
+
+
+def _letters_page(
+    request: Request,
+    runtime: Runtime,
+    viewer: Viewer,
+    incident_id: int,
+    *,
+    error: FormError | None = None,
+    language: str = "",
+) -> HTMLResponse:
+    incident = _current(runtime, incident_id)
+    try:
+        plan: LetterPlan | None = _plan(runtime, incident_id)
+    except InvalidInput as exc:  # the incident names no scope to select people by
+        plan, error = None, error or FormError.of(exc)
+    return render_page(
+        request,
+        "incident_letters.html.j2",
+        viewer=viewer,
+        status=error.status if error else 200,
+        incident=incident,
+        plan=plan,
+        error=error,
+        language=language or runtime.settings.language,
+        pl=plural,
+    )
+
+
+@router.get("/{incident_id}/letters", response_class=HTMLResponse)
+def letters_confirm(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    """Before any letter goes: how many people, in which language, and a confirmation of that number."""
+    return _letters_page(request, runtime, viewer, incident_id)
+
+
+@router.post("/{incident_id}/letters", response_class=HTMLResponse)
+def letters_send(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Art. 34(1): the letters, once the number the page showed is confirmed; a changed scope is shown again."""
+    language = text(form, "language", limit=2)
+    if language not in runtime.policy.jurisdiction.languages:
+        language = runtime.settings.language
+    confirmed = text(form, "people", limit=9)
+    try:
+        plan = _plan(runtime, incident_id)
+        if not confirmed.isdigit() or int(confirmed) != plan.left:
+            problem = "the number of people changed since the page was shown" if confirmed.isdigit() else "confirm"
+            raise InvalidInput(
+                "the letters were not sent",
+                [Problem("people", problem, hint=f"{plan.left} people would be written to now")],
+            )
+        mailer = mailer_for(runtime.settings, str(runtime.policy.organisation.contacts.privacy))
+        subjects.send_letters(runtime.db, runtime.register, principal.actor, incident_id, mailer, language)
+    except (InvalidInput, Conflict) as exc:
+        return _letters_page(request, runtime, viewer, incident_id, error=FormError.of(exc), language=language)
+    return _done(incident_id, "letters", "subjects-heading")
+
+
+@router.post("/{incident_id}/exception", response_class=HTMLResponse)
+def record_exception(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Art. 34(3): why the people are not written to; letters are refused afterwards."""
+    try:
+        data = forms.exception(form)
+        with runtime.db.transaction() as session:
+            service.record_subject_exception(session, runtime.clock, principal.actor, incident_id, data)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "exception", exc, form, {"body": "exception"})
+    return _done(incident_id, "exception", "subjects-heading")
+
+
+@router.post("/{incident_id}/customers/{organisation_id}", response_class=HTMLResponse)
+def customer_told(
+    request: Request,
+    incident_id: int,
+    organisation_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    form: FormFields,
+) -> Response:
+    """Art. 33(2), 28(3)(f): one customer (a controller whose data we process) has been told."""
+    try:
+        data = forms.customer(form, organisation_id)
+        with runtime.db.transaction() as session:
+            service.record_customer_notified(session, runtime.clock, principal.actor, incident_id, data)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, f"customer-{organisation_id}", exc, form)
+    return _done(incident_id, "customer", "customers-heading")
+
+
+@router.post("/{incident_id}/close", response_class=HTMLResponse)
+def close(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Closed, never removed (Art. 33(5)); a closed incident can be reopened."""
+    try:
+        forms.confirmed(form, "confirm_close", "the incident was not closed")
+        data = IncidentUpdate(state="closed", note=text(form, "close_note", limit=forms.LONG) or None)
+        _update(runtime, principal, incident_id, data)
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "close", exc, form, {"body": "confirm_close"})
+    return _done(incident_id, "close", "close-heading")
+
+
+@router.post("/{incident_id}/reopen", response_class=HTMLResponse)
+def reopen(
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    try:
+        _update(runtime, principal, incident_id, IncidentUpdate(state="open"))
+    except (InvalidInput, Conflict) as exc:
+        return _refused(request, runtime, viewer, incident_id, "close", exc, form)
+    return _done(incident_id, "reopen", "close-heading")
