@@ -237,14 +237,67 @@ def _consent_cookie(visitor_id: str, terms: ConsentTerms, request: Request, runt
     return cookie + "; SameSite=lax" + ("; Secure" if secure else "")
 
 
-@router.get("/consent/records/me", response_model=ConsentHistory, dependencies=[Limited])
-def my_records(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentHistory:
-    """The visitor's own history, found by the consent cookie (Art. 15); without the cookie, none."""
-    visitor = _visitor(request)
-    items = service.history(session, visitor) if visitor else []
+@router.get(
+    "/consent/records/me",
+    response_model=ConsentHistory,
+    dependencies=[Limited],
+    responses={200: {"content": {"text/html": {}}, "description": "HTML for a browser (Accept: text/html)"}},
+)
+def my_records(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    lang: Annotated[str | None, Query(pattern="^(en|sv)$", description="en or sv, for the page")] = None,
+) -> Response | ConsentHistory:
+    """The visitor's own history, found by the consent cookie (Art. 15); without the cookie, none. A browser
+    (Accept: text/html) gets it as a page in its language; an API client, and `/consent/records/me.json`, JSON."""
+    history = _history(request, session)
+    if _wants_html(request):
+        return _records_page(request, runtime, history, lang)
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(_cors(request, runtime))
+    return history
+
+
+@router.get("/consent/records/me.json", response_model=ConsentHistory, dependencies=[Limited])
+def my_records_json(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentHistory:
+    """The visitor's own history as JSON, whatever the browser asks for (the page links here)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(_cors(request, runtime))
+    return _history(request, session)
+
+
+def _history(request: Request, session: SessionDep) -> ConsentHistory:
+    visitor = _visitor(request)
+    items = service.history(session, visitor) if visitor else []
     return ConsentHistory(items=[ConsentRecordPublic.model_validate(r, from_attributes=True) for r in items])
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser's navigation asks for text/html before JSON; fetch() and API clients ask for JSON or */*."""
+    accept = request.headers.get("accept", "").lower()
+    html, json_at = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json_at < 0 or html < json_at)
+
+
+def _records_page(request: Request, runtime: Runtime, history: ConsentHistory, lang: str | None) -> Response:
+    from custos.web.rights import page_language, render_public
+
+    language = page_language(request, runtime, lang)
+    terms = current_terms(request, runtime)
+    titles = {c["id"]: c["name"] for c in banner_config(runtime.policy, language, terms)["categories"]}
+    records = list(reversed(history.items))  # newest first
+    return render_public(
+        request,
+        runtime,
+        "consent_records.html.j2",
+        language,
+        records=records,
+        titles=titles,
+        now=runtime.clock.now(),
+        json_href="/consent/records/me.json",
+    )
 
 
 def _static(name: str, media_type: str) -> Response:

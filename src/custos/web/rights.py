@@ -27,6 +27,7 @@ from custos.web.admin.forms import FormError, text
 from custos.web.auth import FormFields
 from custos.web.consent import RateLimited
 from custos.web.deps import RuntimeDep
+from custos.web.rights_pages import checks
 
 router = APIRouter(tags=["rights"], include_in_schema=False)
 _OPEN = OPEN  # the due date still runs
@@ -102,6 +103,21 @@ def _page(
     return HTMLResponse(body, status_code=http_status, headers={**HEADERS, "Content-Language": lang})
 
 
+def page_language(request: Request, runtime: RuntimeDep, value: str | None) -> Language:
+    """The language of a public page: ?lang=, else the browser's first published language, else the setting."""
+    if value is None:
+        wanted = [part.split(";")[0].strip()[:2].lower() for part in request.headers.get("accept-language", "").split(",")]
+        value = next((lang for lang in wanted if lang in runtime.policy.jurisdiction.languages), None)
+    return _lang(runtime, value, runtime.settings.language)
+
+
+def render_public(
+    request: Request, runtime: RuntimeDep, template: str, lang: Language, http_status: int = 200, **values: Any
+) -> HTMLResponse:
+    """A public page in the rights pages' layout and wording (the consent record page uses it too)."""
+    return _page(request, runtime, template, lang, http_status, **values)
+
+
 def limited(request: Request) -> None:
     if request.headers.get("sec-fetch-site") == "cross-site":
         raise PermissionDenied("Requests can only be sent from this site.")
@@ -125,25 +141,24 @@ _FIELDS = ("kind", "email", "phone", "organisation", "details", "processor_servi
 @router.get("/rights", response_class=HTMLResponse)
 def rights_form(request: Request, runtime: RuntimeDep, lang: LangQuery = None) -> HTMLResponse:
     language = _lang(runtime, lang, runtime.settings.language)
-    return _page(
-        request,
-        runtime,
-        "form.html.j2",
-        language,
-        kinds=KINDS,
-        processors=runtime.policy.processor,
-        form=dict.fromkeys(_FIELDS, ""),
-        error=None,
-    )
+    return _form_page(request, runtime, language, dict.fromkeys(_FIELDS, ""), None)
 
 
 @router.post("/rights", response_class=HTMLResponse, dependencies=[Limited])
 def rights_submit(request: Request, runtime: RuntimeDep, form: FormFields, lang: LangQuery = None) -> HTMLResponse:
     language = _lang(runtime, lang, runtime.settings.language)
-    kept = {name: text(form, name, limit=4000 if name == "details" else 320) for name in _FIELDS}
+    w = _ui(request).words[language]
+    kept = {name: text(form, name, limit=checks.LIMITS.get(name, 320) + 1) for name in _FIELDS}
+    # Every field is checked at once and each problem said in the visitor's words, next to its field.
+    problems = checks.check(
+        w,
+        {name: form.get(name, "") for name in _FIELDS},
+        phone_region=runtime.policy.jurisdiction.phone_region,
+        processors={p.id for p in runtime.policy.processor},
+    )
+    if problems:
+        return _form_page(request, runtime, language, kept, FormError(w("rights.problems_intro"), problems))
     try:
-        if kept["kind"] not in KINDS:
-            raise InvalidInput("choose what you want to do", [_problem("kind", "choose one of the options")])
         data = request_from_form(
             {
                 "kind": kept["kind"],
@@ -157,24 +172,25 @@ def rights_submit(request: Request, runtime: RuntimeDep, form: FormFields, lang:
         )
         result = intake.submit(runtime, _subject(request), data, channel="web")
     except InvalidInput as exc:
-        return _page(
-            request,
-            runtime,
-            "form.html.j2",
-            language,
-            http_status=422,
-            kinds=KINDS,
-            processors=runtime.policy.processor,
-            form=kept,
-            error=FormError.of(exc),
-        )
+        error = FormError(w("rights.problems_intro"), checks.from_service(w, exc))
+        return _form_page(request, runtime, language, kept, error)
     return _page(request, runtime, "sent.html.j2", language, http_status=201, result=result)
 
 
-def _problem(location: str, message: str) -> Any:
-    from custos.errors import Problem
-
-    return Problem(location, message)
+def _form_page(
+    request: Request, runtime: RuntimeDep, language: Language, form: dict[str, str], error: FormError | None
+) -> HTMLResponse:
+    return _page(
+        request,
+        runtime,
+        "form.html.j2",
+        language,
+        http_status=422 if error else 200,
+        kinds=KINDS,
+        processors=runtime.policy.processor,
+        form=form,
+        error=error,
+    )
 
 
 def _status(runtime: RuntimeDep, secret: str) -> StatusPublic:
