@@ -62,8 +62,15 @@ def test_seeding_a_register_with_people_is_a_clear_error(env: dict[str, str]) ->
     run(env, "demo", "seed", "--people", "20")
     code, out = run(env, "demo", "seed", "--people", "20")
     assert code == 1
-    assert "already has 20 people" in out
+    # The demo's four months of sweeps may have erased someone who fell due: the message names who is left.
+    found = re.search(r"already has (\d+) people", out)
+    assert found is not None, out
+    kept = int(found.group(1))
+    assert 0 < kept <= 20
+    code, listed = run(env, "people", "list")
+    assert f"{kept} people" in listed
     assert "Traceback" not in out
     code, out = run(env, "demo", "seed", "--people", "20", "--force")
     assert code == 0, out
-    assert "Added 0 people" in out
+    # Those still registered are matched and left alone; only the ones the sweeps erased come back.
+    assert f"Added {20 - kept} people" in out

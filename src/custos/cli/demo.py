@@ -66,8 +66,8 @@ def seed(
                 bar.update(people_task, description=step, completed=done, total=total)
 
             if existing:
-                # --force into a register in use: the people only, today; the story is for a new installation.
-                report = seed_register(rt.db, rt.register, people, seed, Path(workdir), progress=on_people, force=True)
+                # Refused without --force; with it, the people only, today: the story is for a new installation.
+                report = seed_register(rt.db, rt.register, people, seed, Path(workdir), progress=on_people, force=force)
                 swept = _first_sweep(rt, principal)
                 history = None
             else:

@@ -106,7 +106,9 @@ def _page(
 def page_language(request: Request, runtime: RuntimeDep, value: str | None) -> Language:
     """The language of a public page: ?lang=, else the browser's first published language, else the setting."""
     if value is None:
-        wanted = [part.split(";")[0].strip()[:2].lower() for part in request.headers.get("accept-language", "").split(",")]
+        wanted = [
+            part.split(";")[0].strip()[:2].lower() for part in request.headers.get("accept-language", "").split(",")
+        ]
         value = next((lang for lang in wanted if lang in runtime.policy.jurisdiction.languages), None)
     return _lang(runtime, value, runtime.settings.language)
 
