@@ -20,6 +20,7 @@ from custos.requests.models import (
 )
 from custos.retention.models import LegalHold, RetentionSweep, RetentionTask, Tombstone
 from custos.systems.models import SystemRun, SystemState, SystemSubjectKeys, SystemTask
+from custos.systems.scan_models import SystemScan, SystemScanTable  # noqa: F401  (scans confirmed in the admin)
 
 __all__ = [
     "ApiToken",

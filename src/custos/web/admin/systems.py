@@ -107,7 +107,12 @@ def waiting_page(request: Request, principal: Reader, viewer: ViewerDep, runtime
 
 @router.get("/{system_id}", response_class=HTMLResponse)
 def system_page(
-    request: Request, system_id: str, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request,
+    system_id: str,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    done: str | None = None,
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
         entry = inventory.system_entry(runtime, session, system_id)
@@ -127,6 +132,7 @@ def system_page(
         tables=tables,
         categories=tasks.categories_for(runtime.policy, system),
         runs=runs,
+        done=done if done == "mapping_confirmed" else None,
     )
 
 
