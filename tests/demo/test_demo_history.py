@@ -22,8 +22,9 @@ from custos.requests import cases
 from custos.requests.models import SubjectRequest
 from custos.requests.states import OPEN
 from custos.retention.models import RetentionSweep
-from custos.runtime import Runtime
+from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
+from custos.setup import initialise
 
 
 @pytest.fixture
@@ -120,3 +121,45 @@ def test_after_the_story_every_promise_holds_and_the_audit_chain_verifies(
     report = verify(runtime.db)
     assert report.ok, report.reason
     assert report.events_checked > 50
+
+
+def _story(runtime: Runtime) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+    with runtime.db.transaction() as session:
+        requests = [
+            (r.kind, r.state, r.channel, r.received_at, r.due_on)
+            for r in session.scalars(select(SubjectRequest).order_by(SubjectRequest.id))
+        ]
+        consent = [
+            (c.at, c.kind, c.method, tuple(sorted(c.choices.items())))
+            for c in session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq))
+        ]
+        sweeps = [
+            (s.as_of, s.erased, s.trimmed) for s in session.scalars(select(RetentionSweep).order_by(RetentionSweep.id))
+        ]
+    return requests, consent, sweeps
+
+
+def test_the_same_seed_tells_the_same_story(runtime: Runtime, settings: Settings, tmp_path: Path) -> None:
+    """Two installations seeded alike on the same day have the same requests, choices and sweeps (only the
+    random references and visitor ids differ: they are secrets, not story). Both on SQLite files of their own,
+    whichever backend the suite runs on: the story does not depend on the database."""
+    stories = []
+    for name in ("one", "two"):
+        other = replace(settings, database_url=f"sqlite:///{tmp_path / name}.db", key_file=tmp_path / f"{name}.key")
+        initialise(other, runtime.clock)
+        rt = open_runtime(other, runtime.clock)
+        try:
+            with rt.db.transaction() as session:
+                principal = for_cli(session, rt.clock, None, default_to_bootstrap_admin=True)
+                hand_unowned_systems(session, rt.clock, principal.actor, rt.policy, principal.staff_id)
+            work = tmp_path / f"work-{name}"
+            work.mkdir()
+            seed_history(rt, principal, people=30, seed=9, workdir=work)
+            stories.append(_story(rt))
+        finally:
+            rt.close()
+    assert stories[0] == stories[1]
+    requests, consent, sweeps = stories[0]
+    assert requests
+    assert consent
+    assert sweeps
