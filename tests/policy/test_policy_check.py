@@ -116,7 +116,8 @@ def test_retention_beyond_ten_years_needs_a_reason(tmp_path: Path) -> None:
         tmp_path,
         (
             "      keep: P10Y\n      from: last_interaction\n"
-            "      reason: Sales cycles in the industry can sometimes be very long (seed policy).\n",
+            "      reason:\n        en: Sales cycles in the industry can sometimes be very long (seed policy).\n"
+            "        sv: Säljcyklerna i branschen kan ibland vara mycket långa.\n",
             "      keep: P12Y\n      from: last_interaction\n",
         ),
     )
@@ -142,12 +143,16 @@ def test_invalid_policy_reports_errors_and_no_warnings(tmp_path: Path) -> None:
 
 
 def test_contact_ended_errors_are_placed_on_their_line(tmp_path: Path) -> None:
-    prospects = "      from: last_interaction\n      reason: Sales cycles"
+    prospects = "      from: last_interaction\n      reason:\n        en: Sales cycles"
     report = check_policy(
         variant(
             tmp_path,
             ("        from: relationship.ended\n", "        from: organisation.customer_until\n"),
-            (prospects, "      from: last_interaction\n      contact_ended: {keep: P1Y}\n      reason: Sales cycles"),
+            (
+                prospects,
+                "      from: last_interaction\n      contact_ended: {keep: P1Y}\n"
+                "      reason:\n        en: Sales cycles",
+            ),
         ),
         ON,
     )

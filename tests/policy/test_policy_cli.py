@@ -18,7 +18,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_valid_policy_exits_zero_and_shows_its_warning() -> None:
     code, output = run(str(EXAMPLE), "--at", "2025-01-01")
     assert code == 0
-    assert "warning: line 41: versions[1]: the text of the version of 2023-10-03 is not on file" in output
+    assert "warning: line 51: versions[1]: the text of the version of 2023-10-03 is not on file" in output
     assert "fix: add `snapshot:`" in output
     assert output.rstrip().endswith("valid, with 1 warning.")
 

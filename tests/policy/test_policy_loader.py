@@ -73,8 +73,10 @@ def test_legitimate_interest_without_assessment_is_an_error(tmp_path: Path) -> N
     path = variant(
         tmp_path,
         (
-            "    legal_basis: legitimate_interest\n    assessment:\n      interest: Running the partnership",
-            "    legal_basis: legitimate_interest\n    lia_elsewhere:\n      interest: Running the partnership",
+            "    legal_basis: legitimate_interest\n    assessment:\n"
+            "      interest:\n        en: Running the partnership",
+            "    legal_basis: legitimate_interest\n    lia_elsewhere:\n"
+            "      interest:\n        en: Running the partnership",
         ),
     )
     problems = problems_of(path)

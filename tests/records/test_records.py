@@ -205,7 +205,7 @@ def test_a_missing_field_is_a_named_error_not_a_blank(runtime: Runtime, tmp_path
 def test_an_activity_without_recipients_is_named(runtime: Runtime, tmp_path: Path) -> None:
     text = EXAMPLE.read_text(encoding="utf-8").replace(
         "    recipients:\n      - name: Piwik PRO\n        kind: processor\n"
-        "        description: Web analytics service provider.\n",
+        "        description: {en: Web analytics service provider., sv: Leverantör av webbanalystjänsten.}\n",
         "",
     )
     path = tmp_path / "policy.yaml"

@@ -24,21 +24,23 @@ def subject_sections(notice: Notice, words: Wording) -> list[Section]:
 
 
 def _subject(subject: SubjectFacts, words: Wording) -> Section:
-    blocks: list[Block] = [Paragraph(text(subject.category.description))]
+    lang = words.lang
+    blocks: list[Block] = [Paragraph(text(subject.category.description.in_(lang)))]
     for facts in subject.activities:
         # One heading per activity only where there are several, so a single one does not repeat the title.
         if len(subject.activities) > 1:
-            blocks.append(Subheading(facts.activity.name))
+            blocks.append(Subheading(facts.activity.name.in_(lang)))
         blocks.append(_activity(facts, subject, words))
-    return Section(f"subject-{subject.category.id}", subject.category.name, tuple(blocks))
+    return Section(f"subject-{subject.category.id}", subject.category.name.in_(lang), tuple(blocks))
 
 
 def _activity(facts: ActivityFacts, subject: SubjectFacts, words: Wording) -> FactList:
     activity = facts.activity
+    lang = words.lang
     kinds = [subject.category.kind]
     rows: list[tuple[str, list[str] | list[Spans]]] = [
-        (words("subject.purpose"), [activity.purpose]),
-        (words("subject.data"), [category.description for category in facts.data]),
+        (words("subject.purpose"), [activity.purpose.in_(lang)]),
+        (words("subject.data"), [category.description.in_(lang) for category in facts.data]),
     ]
     if activity.uses:
         uses = words.join([phrases.use(words, slug) for slug in activity.uses])
@@ -46,13 +48,13 @@ def _activity(facts: ActivityFacts, subject: SubjectFacts, words: Wording) -> Fa
     rows.append((words("subject.basis"), phrases.legal_basis(words, activity)))
     how_long = [phrases.retention(words, activity.retention, kinds)]
     if activity.retention.reason:
-        how_long.append(words("subject.reason", reason=activity.retention.reason))
+        how_long.append(words("subject.reason", reason=activity.retention.reason.in_(lang)))
     how_long += [minimum for category in facts.data if (minimum := phrases.legal_minimum(words, category, kinds))]
     rows.append((words("subject.retention"), how_long))
     if activity.source:
-        rows.append((words("subject.source"), [activity.source]))
+        rows.append((words("subject.source"), [activity.source.in_(lang)]))
     if activity.transparency:
-        rows.append((words("subject.transparency"), [activity.transparency]))
+        rows.append((words("subject.transparency"), [activity.transparency.in_(lang)]))
     if activity.recipients:
         rows.append((words("subject.recipients"), [phrases.recipient(words, r) for r in activity.recipients]))
     if activity.transfers:
@@ -61,7 +63,7 @@ def _activity(facts: ActivityFacts, subject: SubjectFacts, words: Wording) -> Fa
         link = Span(facts.erasure.label, facts.erasure.href)
         rows.append((words("subject.erasure"), [fill(words.text("subject.erasure_text"), address=link)]))
     if activity.notes:
-        rows.append((words("subject.notes"), [activity.notes]))
+        rows.append((words("subject.notes"), [activity.notes.in_(lang)]))
     return FactList(tuple((term, tuple(_spans(v) for v in values)) for term, values in rows))
 
 

@@ -58,7 +58,7 @@ def _link(point: ContactPoint) -> Span:
 def _about(notice: Notice, words: Wording) -> Section | None:
     if notice.preamble is None:
         return None
-    return Section("about", words("about.heading"), (Paragraph(text(notice.preamble)),))
+    return Section("about", words("about.heading"), (Paragraph(text(notice.preamble.in_(words.lang))),))
 
 
 def _controller(notice: Notice, words: Wording) -> Section:
@@ -69,9 +69,9 @@ def _controller(notice: Notice, words: Wording) -> Section:
         rows.append((words("controller.org_number"), (text(org.org_number),)))
     # Only an Art. 37 officer may be called a data protection officer; otherwise the role is named as given.
     term = words("controller.dpo") if dp.formal_dpo else words("controller.dp_person")
-    rows.append((term, (text(dp.person),)))
+    rows.append((term, (text(dp.person.in_(words.lang)),)))
     if dp.supported_by:
-        rows.append((words("controller.supported_by"), (text(dp.supported_by),)))
+        rows.append((words("controller.supported_by"), (text(dp.supported_by.in_(words.lang)),)))
     blocks: tuple[Block, ...] = (
         Paragraph(text(words("controller.text", organisation=org.name))),
         FactList(tuple(rows)),
@@ -92,7 +92,7 @@ def _processor(notice: Notice, words: Wording) -> Section | None:
     blocks: list[Block] = []
     for service in notice.processor:
         blocks.append(Paragraph(text(words("processor.text", organisation=org, service=service.service))))
-        blocks.append(Paragraph(text(service.description)))
+        blocks.append(Paragraph(text(service.description.in_(words.lang))))
     return Section("processor", words("processor.heading"), tuple(blocks))
 
 
@@ -127,7 +127,7 @@ def _security(notice: Notice, words: Wording) -> Section:
     org = notice.organisation.name
     blocks: list[Block] = [Paragraph(text(words("security.intro", organisation=org)))]
     if notice.security:
-        blocks.append(BulletList(tuple(text(measure.description) for measure in notice.security)))
+        blocks.append(BulletList(tuple(text(measure.description.in_(words.lang)) for measure in notice.security)))
     # Custos itself scopes staff access per system and environment and logs every access (Art. 25, 32).
     blocks.append(Paragraph(text(words("security.access"))))
     return Section("security", words("security.heading"), tuple(blocks))

@@ -26,6 +26,7 @@ from custos.policy import (
     SubjectCategory,
     Transfer,
 )
+from custos.policy.cookies import LocalText
 
 _T = TypeVar("_T")
 
@@ -65,7 +66,7 @@ class SubjectFacts:
 class Notice:
     organisation: Organisation
     data_protection: DataProtection
-    preamble: str | None
+    preamble: LocalText | None  # the policy's introduction, in every language it gives
     contacts: tuple[ContactPoint, ...]
     subjects: tuple[SubjectFacts, ...]
     recipients: tuple[Recipient, ...]

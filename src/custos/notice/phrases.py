@@ -79,7 +79,7 @@ def legal_minimum(words: Wording, category: DataCategory, kinds: list[SubjectKin
         return None
     return words(
         "retention.legal_minimum",
-        data=category.description,
+        data=category.description.in_(words.lang),
         period=words.duration(rule.period),
         after=counted_from(words, rule, kinds),
         law=rule.law,
@@ -91,7 +91,7 @@ def legal_basis(words: Wording, activity: Activity) -> list[str]:
     lines = [words(f"bases.{basis.value}", law=activity.law or words("bases.unnamed_law"))]
     if basis is LegalBasis.LEGITIMATE_INTEREST:
         if activity.assessment is not None:
-            lines.append(words("bases.our_interest", interest=activity.assessment.interest))
+            lines.append(words("bases.our_interest", interest=activity.assessment.interest.in_(words.lang)))
         lines.append(words("bases.objection"))
     return lines
 
@@ -110,7 +110,7 @@ def use(words: Wording, slug: str) -> str:
 
 def recipient(words: Wording, item: Recipient) -> str:
     said = words(f"recipients.kinds.{item.kind.value}", name=item.name)
-    return f"{said} {item.description}" if item.description else said
+    return f"{said} {item.description.in_(words.lang)}" if item.description else said
 
 
 def transfer(words: Wording, item: Transfer) -> str:

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
 from custos.policy._base import PolicyModel, Slug, Text
+from custos.policy.cookies import LocalText
 from custos.policy.retention import RetentionRule
 
 
@@ -33,7 +34,7 @@ class AssessmentOutcome(StrEnum):
 class Assessment(PolicyModel):
     """A legitimate-interest assessment (LIA): the three-step test of Art. 6(1)(f); EDPB GL 1/2024."""
 
-    interest: Text = Field(description="the legitimate interest pursued")
+    interest: LocalText = Field(description="the legitimate interest pursued")
     necessity: Text = Field(description="why the processing is necessary for that interest")
     balancing: Text = Field(description="the subject's interests and reasonable expectations weighed")
     safeguards: Text = Field(description="what limits the impact, e.g. objection always honoured")
@@ -54,7 +55,7 @@ class Recipient(PolicyModel):
 
     name: Text
     kind: RecipientKind
-    description: Text | None = None
+    description: LocalText | None = None
 
 
 class Safeguard(StrEnum):
@@ -143,9 +144,10 @@ Use = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
 class Activity(PolicyModel):
+    # The texts the notice shows are a text, or one per language ({en: ..., sv: ...}); see LocalText.
     id: Slug
-    name: Text
-    purpose: Text = Field(description="why the data is processed (Art. 5(1)(b), 13(1)(c))")
+    name: LocalText
+    purpose: LocalText = Field(description="why the data is processed (Art. 5(1)(b), 13(1)(c))")
     legal_basis: LegalBasis = Field(description="one of consent, contract, legal_obligation, legitimate_interest, …")
     law: Text | None = Field(default=None, description="the law behind a legal_obligation basis (Art. 6(3))")
     assessment: Assessment | None = Field(default=None, description="required for legitimate_interest")
@@ -156,10 +158,10 @@ class Activity(PolicyModel):
     systems: list[Slug] = Field(default_factory=list, description="ids from systems")
     recipients: list[Recipient] = Field(default_factory=list)
     transfers: list[Transfer] = Field(default_factory=list)
-    source: Text | None = Field(default=None, description="where the data comes from (Art. 14(2)(f))")
-    transparency: Text | None = Field(default=None, description="how subjects learn they are registered")
+    source: LocalText | None = Field(default=None, description="where the data comes from (Art. 14(2)(f))")
+    transparency: LocalText | None = Field(default=None, description="how subjects learn they are registered")
     erasure: ErasureOffer | None = None
-    notes: Text | None = None
+    notes: LocalText | None = None
 
     @property
     def needs_erasure_review(self) -> bool:

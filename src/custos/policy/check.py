@@ -11,13 +11,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from custos.clock import Clock, today
 from custos.errors import PolicyInvalid, Problem
 from custos.policy.activities import Activity, LegalBasis
 from custos.policy.art30 import records_findings
-from custos.policy.cookies import ConsentSettings, Cookie, CookieCategory
+from custos.policy.cookies import ConsentSettings, Cookie, CookieCategory, LocalText
 from custos.policy.durations import Duration
-from custos.policy.findings import Finding, choice_hint
+from custos.policy.findings import Finding, Loc, choice_hint
 from custos.policy.loader import load_located
 from custos.policy.models import Policy, SubjectKind
 
@@ -75,7 +77,10 @@ def check_policy(path: Path, clock: Clock) -> CheckReport:
         loaded = load_located(path)
     except PolicyInvalid as error:
         return CheckReport(errors=list(error.problems))
-    warnings = [loaded.problem(finding) for finding in policy_warnings(loaded.policy, today(clock))]
+    findings = policy_warnings(loaded.policy, today(clock))
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    findings += [f for f in language_findings(loaded.policy) if not _written_per_language(root, f.loc)]
+    warnings = [loaded.problem(finding) for finding in findings]
     warnings.sort(key=lambda problem: problem.line or 0)
     errors = [loaded.problem(finding) for finding in mapping_findings(loaded.policy, path.parent)]
     errors += [loaded.problem(finding) for finding in owner_findings(loaded.policy)]
@@ -271,3 +276,96 @@ _NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eigh
 
 def _in_words(n: int) -> str:
     return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+
+
+# -- texts in every language the notice speaks ------------------------------------------------------------
+
+_LANGUAGE_NAMES = {"en": "English", "sv": "Swedish"}
+
+
+def language_findings(policy: Policy) -> list[Finding]:
+    """A text the notice (or the banner) shows that is written once, while the policy publishes in several
+    languages: readers of the others get it as written, in a language not theirs (Art. 12(1): concise,
+    intelligible, in clear and plain language). Named by the ids the file uses: `activities.crm.purpose`."""
+    languages = policy.jurisdiction.languages
+    # A text written once is the English one (LocalText); an English-only policy has nothing to translate.
+    missing = [lang for lang in languages if lang != "en"]
+    if len(languages) < 2 or not missing:
+        return []
+    findings = []
+    for loc, named, value in _notice_texts(policy):
+        if value is None or value.translated:
+            continue
+        langs = ", ".join(missing)
+        readers = " and ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in missing)
+        findings.append(
+            Finding(
+                loc,
+                f"{named}: {langs} missing; the {readers} notice shows this text as written",
+                f"write it per language, e.g. `{{en: ..., {missing[0]}: ...}}` (Art. 12(1))",
+            )
+        )
+    return findings
+
+
+def _notice_texts(policy: Policy) -> list[tuple[Loc, str, LocalText | None]]:
+    """Every text of the policy that a reader of the notice or the banner sees, with its place."""
+    dp = policy.data_protection
+    texts: list[tuple[Loc, str, LocalText | None]] = [
+        (("preamble",), "preamble", policy.preamble),
+        (("data_protection", "person"), "data_protection.person", dp.person),
+        (("data_protection", "supported_by"), "data_protection.supported_by", dp.supported_by),
+    ]
+    for i, category in enumerate(policy.data_categories):
+        texts.append(
+            (("data_categories", i, "description"), f"data_categories.{category.id}.description", category.description)
+        )
+    for i, subject in enumerate(policy.subject_categories):
+        for key in ("name", "description"):
+            texts.append(
+                (("subject_categories", i, key), f"subject_categories.{subject.id}.{key}", getattr(subject, key))
+            )
+    for i, activity in enumerate(policy.activities):
+        here = f"activities.{activity.id}"
+        for key in ("name", "purpose", "source", "transparency", "notes"):
+            texts.append((("activities", i, key), f"{here}.{key}", getattr(activity, key)))
+        texts.append((("activities", i, "retention", "reason"), f"{here}.retention.reason", activity.retention.reason))
+        if activity.assessment is not None:
+            interest = activity.assessment.interest
+            texts.append((("activities", i, "assessment", "interest"), f"{here}.assessment.interest", interest))
+        for j, recipient in enumerate(activity.recipients):
+            texts.append(
+                (
+                    ("activities", i, "recipients", j, "description"),
+                    f"{here}.recipients[{j}].description",
+                    recipient.description,
+                )
+            )
+    for i, service in enumerate(policy.processor):
+        texts.append((("processor", i, "description"), f"processor.{service.id}.description", service.description))
+    for i, measure in enumerate(policy.security_measures):
+        named = f"security_measures.{measure.id}" if measure.id else f"security_measures[{i}]"
+        texts.append((("security_measures", i, "description"), f"{named}.description", measure.description))
+    for i, cookie in enumerate(policy.cookies):
+        texts.append((("cookies", i, "purpose"), f"cookies.{cookie.name}.purpose", cookie.purpose))
+    if policy.consent is not None:
+        for i, choice in enumerate(policy.consent.categories):
+            for key in ("name", "description"):
+                texts.append(
+                    (("consent", "categories", i, key), f"consent.categories.{choice.id}.{key}", getattr(choice, key))
+                )
+    return texts
+
+
+def _written_per_language(root: yaml.Node | None, loc: Loc) -> bool:
+    """Whether the file gives the text as a mapping of languages (`{en: CRM, sv: CRM}` is a translation that
+    happens to read the same, not a missing one)."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((value for key, value in node.value if key.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return False
+    return isinstance(node, yaml.MappingNode)

@@ -27,7 +27,7 @@ from custos.jurisdiction import (
 )
 from custos.policy._base import CategoryId, PolicyModel, Slug, Text
 from custos.policy.activities import Activity, Transfer
-from custos.policy.cookies import ConsentSettings, Cookie
+from custos.policy.cookies import ConsentSettings, Cookie, LocalText
 from custos.policy.integrity import integrity_findings
 from custos.policy.retention import LegalRetention
 
@@ -154,8 +154,9 @@ def _jurisdiction_error(*, absent: bool = False) -> Iterator[None]:
 
 
 class DataProtection(PolicyModel):
-    person: Text = Field(description="the person or role responsible for data protection")
-    supported_by: Text | None = None
+    # The notice names these roles in its own language: a text, or one per language ({en: ..., sv: ...}).
+    person: LocalText = Field(description="the person or role responsible for data protection")
+    supported_by: LocalText | None = None
     # A formal Art. 37 DPO must be named in notices and records (Art. 13(1)(b), 30(1)(a)).
     formal_dpo: bool = False
     # Art. 30(1)(a): the records give the data protection contact's details; `policy check` asks for it.
@@ -174,7 +175,7 @@ class Version(PolicyModel):
 
 class DataCategory(PolicyModel):
     id: CategoryId
-    description: Text
+    description: LocalText
     legal_retention: LegalRetention | None = Field(
         default=None, description="a minimum a law requires, e.g. Bokföringslagen for invoices"
     )
@@ -194,8 +195,8 @@ class SubjectKind(StrEnum):
 
 class SubjectCategory(PolicyModel):
     id: Slug
-    name: Text
-    description: Text
+    name: LocalText
+    description: LocalText
     kind: SubjectKind = SubjectKind.OTHER
 
 
@@ -287,7 +288,7 @@ class ProcessorService(PolicyModel):
     id: Slug
     service: Text
     controller: Literal["customer"] = "customer"
-    description: Text
+    description: LocalText
     # Art. 30(2)(b)–(c); optional here so that a policy without them still loads, but `policy check` asks for
     # both, and an empty list must be written out (`transfers: []`) to say "none".
     processing: list[Text] | None = Field(default=None, description="categories of processing, e.g. hosting")
@@ -298,7 +299,7 @@ class SecurityMeasure(PolicyModel):
     """Art. 32 measure; written as plain text or as {id, description}."""
 
     id: Slug | None = None
-    description: Text
+    description: LocalText
 
     @model_validator(mode="before")
     @classmethod
@@ -309,7 +310,7 @@ class SecurityMeasure(PolicyModel):
 class Policy(PolicyModel):
     organisation: Organisation
     data_protection: DataProtection
-    preamble: Text | None = None
+    preamble: LocalText | None = None  # the notice's introduction
     versions: list[Version] = Field(min_length=1, description="each published version with its date")
     data_categories: list[DataCategory] = Field(min_length=1)
     subject_categories: list[SubjectCategory] = Field(min_length=1)

@@ -31,6 +31,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from custos.policy._base import DatePeriod, PolicyModel, Text
+from custos.policy.cookies import LocalText
 from custos.policy.durations import Duration, add_duration
 
 
@@ -101,7 +102,7 @@ class RetentionRule(PolicyModel):
     then: DatePeriod | None = Field(default=None, description="the period after the condition stops holding")
     from_: Anchor = Field(alias="from", description="the register fact the period is counted from")
     round: Rounding | None = Field(default=None, description="move the `from` date to the end of its year/month")
-    reason: Text | None = Field(default=None, description="why this long; required in practice beyond P10Y")
+    reason: LocalText | None = Field(default=None, description="why this long; required in practice beyond P10Y")
     contact_ended: ContactEnded | None = Field(
         default=None,
         description="how long a former contact is kept while the organisation keeps its role, e.g. {keep: P2Y}",
