@@ -93,7 +93,7 @@ def test_an_erasure_waits_for_the_dpos_assessment_and_the_letter_says_what_was_k
     page.context.clear_cookies()
     dpo = staff_factory("dpo")
     log_in(page, live_server, dpo, clock, path="/admin/requests")
-    expect(page.locator("#assessing-count")).to_contain_text("1 erasure requests wait")
+    expect(page.locator("#assessing-count")).to_contain_text("1 erasure request waits")
     page.locator("#assessing-count a").click()
     row = page.locator(f"#request-{ref}")
     expect(row).to_contain_text("needs assessment")

@@ -267,7 +267,15 @@ def to_public(keys: KeyRing, req: SubjectRequest, today: date) -> RequestPublic:
             for t in req.tasks
         ],
         events=[
-            EventPublic(at=e.at, actor=e.actor, kind=e.kind, from_state=e.from_state, to_state=e.to_state, note=e.note)
+            EventPublic(
+                at=e.at,
+                actor=e.actor,
+                kind=e.kind,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+                details=dict(e.details or {}),
+            )
             for e in req.events
         ],
     )

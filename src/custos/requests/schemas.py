@@ -45,6 +45,8 @@ class EventPublic(BaseModel):
     from_state: str | None
     to_state: str | None
     note: str | None
+    # What the step did, by id (the assignee's staff id, a system, a letter); the pages word it with names.
+    details: dict[str, Any] = {}
 
 
 class RequestSummary(BaseModel):

@@ -420,3 +420,9 @@ def _escalate(runtime: Runtime, system: System, task_id: int) -> None:
         task = session.get(SystemTask, task_id)
         if task is not None:
             task.escalated_at = now
+
+
+def tasks_for_cause(session: Session, policy: Policy, cause: str) -> list[TaskView]:
+    """Every manual task opened for one cause (`request:DSR-…`), oldest first: the tasks a request waits on."""
+    rows = session.scalars(select(SystemTask).where(SystemTask.cause == cause).order_by(SystemTask.id))
+    return [_view(policy, task) for task in rows]

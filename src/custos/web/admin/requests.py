@@ -7,27 +7,35 @@ a request in and sees nothing else: the page afterwards shows the new ref, not t
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from custos import audit
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, Problem
 from custos.jurisdiction import Jurisdiction
-from custos.requests import actions, answers, assessment, cases, intake
+from custos.requests import actions, answers, assessment, cases, history, intake, queue
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestSummary, request_from_form
 from custos.requests.states import CLOSED, KINDS, STATES
 from custos.retention.keep import GROUNDS
 from custos.runtime import Runtime
+from custos.systems import tasks
+from custos.web.admin import request_words
 from custos.web.admin.charts import BarChart, bar_chart, scale_top
 from custos.web.admin.forms import FormError, text
-from custos.web.admin.pages import Viewer, ViewerDep, render_page
+from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
+from custos.web.admin.texts import Words
+from custos.web.admin.ui import ui_of
 from custos.web.auth import FormFields, Require
 from custos.web.deps import RuntimeDep
 
@@ -93,53 +101,57 @@ def _staff(runtime: Runtime) -> list[tuple[int, str]]:
         ]
 
 
+def _filters(state: str, kind: str, assignee: str, days: str, overdue: str) -> queue.Filters:
+    return queue.Filters.of(state=state, kind=kind, assignee=assignee, days=days, overdue=overdue)
+
+
 def _queue_page(
     request: Request,
     runtime: Runtime,
     viewer: Viewer,
     *,
-    filters: dict[str, str],
-    error: FormError | None = None,
-    form: dict[str, str] | None = None,
-    status: int = 200,
+    filters: queue.Filters,
+    offset: int = 0,
+    done: str | None = None,
+    count: int = 0,
 ) -> HTMLResponse:
     today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     with runtime.db.transaction() as session:
-        everything = cases.list_requests(session, today)
-        rows = cases.list_requests(
-            session,
-            today,
-            state=filters.get("state") or None,
-            kind=filters.get("kind") or None,
-            assignee_id=int(filters["assignee"]) if filters.get("assignee", "").isdigit() else None,
-            overdue=filters.get("overdue") == "1",
-        )
+        everything = cases.list_requests(session, today, open_only=True)
+        found = queue.page(session, today, filters, viewer_id=viewer.staff_id, offset=offset)
     staff = _staff(runtime)
     counted = buckets(everything)
     assessing = sum(1 for r in everything if r.state == "assessing")
+    query = filters.query()
     return render_page(
         request,
         "requests.html.j2",
         viewer=viewer,
-        status=status,
-        rows=rows,
+        rows=found.rows,
+        found=found,
         chart=chart(counted),
         buckets=counted,
         filters=filters,
+        query=urlencode(query),
+        export_url="/admin/requests/export.csv" + (f"?{urlencode(query)}" if query else ""),
         states=STATES,
         kinds=KINDS,
+        days=tuple(queue.DAYS),
         staff=staff,
         names=dict(staff),
         today=today,
-        error=error,
-        form=form or {},
+        done=done if done in _QUEUE_DONE else None,
+        count=count,
         can_manage=True,
         assessing=assessing,
     )
 
 
+_QUEUE_DONE = ("assigned", "unassigned")
+
+
 @router.get("", response_class=HTMLResponse)
-def queue(
+def queue_page(
     request: Request,
     principal: Manager,
     viewer: ViewerDep,
@@ -147,10 +159,133 @@ def queue(
     state: str = "",
     kind: str = "",
     assignee: str = "",
+    days: str = "",
     overdue: str = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    done: str = "",
+    n: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    filters = {"state": state, "kind": kind, "assignee": assignee, "overdue": overdue}
-    return _queue_page(request, runtime, viewer, filters=filters)
+    filters = _filters(state, kind, assignee, days, overdue)
+    return _queue_page(request, runtime, viewer, filters=filters, offset=offset, done=done or None, count=n)
+
+
+CSV_COLUMNS = ("ref", "kind", "state", "received_at", "due_on", "days_left", "overdue", "assignee")
+
+
+@router.get("/export.csv")
+def export_queue(
+    principal: Manager,
+    runtime: RuntimeDep,
+    state: str = "",
+    kind: str = "",
+    assignee: str = "",
+    days: str = "",
+    overdue: str = "",
+) -> Response:
+    """The filtered queue as CSV: refs, kinds, states and dates only, never a subject's contact details (the
+    file leaves Custos); the export is audited with its filters and its size (Art. 5(2))."""
+    filters = _filters(state, kind, assignee, days, overdue)
+    where = runtime.policy.jurisdiction
+    today = cases.today_local(runtime.clock, where)
+    with runtime.db.transaction() as session:
+        rows = queue.every(session, today, filters, viewer_id=principal.staff_id)
+        names = {row.id: row.name for row in session.execute(select(Staff.id, Staff.name))}
+        audit.record(
+            session,
+            runtime.clock,
+            principal.actor,
+            "request.export",
+            target="requests:queue",
+            details={"count": len(rows), **filters.query()},
+        )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        open_ = r.state not in CLOSED
+        writer.writerow(
+            [
+                r.ref,
+                r.kind,
+                r.state,
+                where.format_time(r.received_at),
+                r.due_on.isoformat(),
+                r.days_left if open_ else "",
+                "yes" if r.overdue else "no",
+                names.get(r.assignee_id, "") if r.assignee_id is not None else "",
+            ]
+        )
+    stamp = today.isoformat()
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="requests-{stamp}.csv"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _picked(form: dict[str, str]) -> list[str]:
+    """The refs ticked on the page (`ref-1`, `ref-2` …: the form reader keeps one value per name), or every
+    ref of the page when "select all on this page" is ticked (which works without the page's script)."""
+    if form.get("all_on_page") == "1":
+        return [r for r in text(form, "page_refs", limit=20 * queue.MAX_SELECTION).split(",") if r.strip()]
+    return [text(form, name, limit=20) for name in sorted(form) if name.startswith("ref-")]
+
+
+def _back(form: dict[str, str]) -> str:
+    """The queue's filters to return to (only the queue's own keys survive)."""
+    raw = dict(parse_qsl(text(form, "back", limit=500)))
+    return urlencode(_filters(**{k: raw.get(k, "") for k in ("state", "kind", "assignee", "days", "overdue")}).query())
+
+
+@router.post("/bulk-assign", response_class=HTMLResponse)
+def bulk_assign(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Two steps: the selection is checked and a confirmation names how many will be assigned (and which are
+    refused, and why); the confirmed form then assigns all of them in one transaction, or none."""
+    refs = _picked(form)
+    staff_text = text(form, "staff_id")
+    staff_id = int(staff_text) if staff_text.isdigit() else None
+    back = _back(form)
+    confirmed = form.get("confirm") == "1"
+    staff = _staff(runtime)
+    who = dict(staff).get(staff_id or -1)
+
+    def shown(plan: queue.AssignmentPlan, error: FormError | None = None) -> HTMLResponse:
+        return render_page(
+            request,
+            "requests_bulk.html.j2",
+            viewer=viewer,
+            status=error.status if error else 200,
+            plan=plan,
+            error=error,
+            staff_id=staff_id,
+            who=who,
+            back=back,
+        )
+
+    try:
+        with runtime.db.transaction() as session:
+            if not confirmed:
+                checked = queue.plan(session, refs, staff_id)
+            else:
+                done = queue.assign_many(session, runtime.clock, principal.actor, refs, staff_id)
+    except queue.BulkRefused as exc:
+        left_out = {r.ref for r in exc.refused}
+        return shown(
+            queue.AssignmentPlan([r for r in dict.fromkeys(refs) if r not in left_out], exc.refused), FormError.of(exc)
+        )
+    except InvalidInput as exc:
+        return shown(queue.AssignmentPlan([], []), FormError.of(exc))
+    if not confirmed:
+        return shown(checked)
+    outcome = "assigned" if staff_id is not None else "unassigned"
+    tail = f"&{back}" if back else ""
+    return RedirectResponse(f"/admin/requests?done={outcome}&n={len(done)}{tail}#queue-heading", status_code=303)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -221,6 +356,10 @@ def _detail(
         review = (
             assessment.items(session, runtime, req) if req.state == "assessing" and not assessment.decided(req) else []
         )
+        names = history.names(session, runtime.policy)
+        manual = tasks.tasks_for_cause(session, runtime.policy, f"request:{ref}")
+    words = _words(request, runtime)
+    decided_by = (public.assessment or {}).get("decided_by")
     return render_page(
         request,
         "request.html.j2",
@@ -234,7 +373,23 @@ def _detail(
         review=[(item, (form or {}).get(item.category) or assessment.proposal(item)) for item in review],
         grounds=GROUNDS,
         can_assess=viewer.can(assessment.PERMISSION),
+        history=[(e, request_words.event(words, names, e)) for e in public.events],
+        results={t.target: request_words.result(words, names, t) for t in public.tasks},
+        system_names={t.target: request_words.system_name(words, names, t.target) for t in public.tasks},
+        kept_lines=[request_words.kept(words, names, k) for k in public.keep],
+        outcome_kept=[request_words.kept(words, names, k) for k in public.outcome.get("kept", [])],
+        category_names=names.categories,
+        decided_by=request_words.actor(words, names, str(decided_by)) if decided_by else None,
+        manual=manual,
+        openable=set(tasks.systems_for(principal, runtime.policy)),
+        waiting=sum(1 for t in manual if t.state == "open"),
     )
+
+
+def _words(request: Request, runtime: Runtime) -> Words:
+    ui = ui_of(request)
+    assert ui is not None
+    return ui.words[language(request, runtime.settings.language)]
 
 
 @router.get("/{ref}", response_class=HTMLResponse)
