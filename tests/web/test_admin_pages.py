@@ -139,7 +139,7 @@ def test_the_person_page_shows_the_person_and_is_audited_with_the_address(client
     assert "<h1>Anna Lindqvist</h1>" in page.text
     assert "anna@example.se" in page.text
     assert "+46701234567" in page.text
-    assert '<th scope="row">prospect</th>' in page.text
+    assert '<th scope="row">Prospects</th>' in page.text  # the category by its policy title
     assert "Anna" not in page.text.split("<title>", 1)[1].split("</title>", 1)[0]  # titles end up in history
     [read] = _events(runtime, "person.read")
     assert (read.subject, read.ip, read.actor_kind) == (ref, "testclient", "staff")

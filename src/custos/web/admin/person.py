@@ -62,24 +62,27 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-def _person_page(
+def show_person(
     request: Request,
     runtime: Runtime,
     principal: Principal,
     viewer: Viewer,
     ref: str,
     *,
+    via: str | None = None,
     done: str | None = None,
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The person's page, audited as one `person.read` in the transaction that reads it (`via`: how they were
+    found, e.g. a search by email); for a viewer who may read the log, the event also says that the page showed
+    the person's audit trail, and how many events of it."""
     with runtime.db.transaction() as session:
         found = dossier(session, runtime.register, ref, with_events=viewer.can("audit.read"))
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref)
+        details: dict[str, object] = {"via": via} if via else {}
         if found.events is not None:
-            # The trail shown is a look at the log about this person, like a search of it by subject.
-            details = {"filters": ["subject"], "count": len(found.events), "via": "person page"}
-            audit.record(session, runtime.clock, principal.actor, "audit.read", subject=ref, details=details)
+            details["audit_trail"] = len(found.events)
+        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details=details or None)
     return render_page(
         request,
         "person.html.j2",
@@ -126,7 +129,7 @@ def new_person(
 def person_page(
     request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, done: str = ""
 ) -> HTMLResponse:
-    return _person_page(request, runtime, principal, viewer, ref, done=done or None)
+    return show_person(request, runtime, principal, viewer, ref, done=done or None)
 
 
 # -- correcting (Art. 16) -------------------------------------------------------------------------------------
@@ -326,7 +329,7 @@ def add_hold(
         with runtime.db.transaction() as session:
             holds.add_hold(session, runtime.clock, principal.actor, data, policy=runtime.policy)  # audited there
     except (InvalidInput, NotFound) as exc:
-        return _person_page(request, runtime, principal, viewer, ref, error=_error(exc), form=kept)
+        return show_person(request, runtime, principal, viewer, ref, error=_error(exc), form=kept)
     return RedirectResponse(f"/admin/people/{ref}?done=hold_added#holds", status_code=303)
 
 
@@ -340,7 +343,7 @@ def release_hold(
                 raise NotFound(f"no legal hold {hold_id} on this person")
             holds.release_hold(session, runtime.clock, principal.actor, hold_id)  # audited there
     except (NotFound, Conflict) as exc:
-        return _person_page(request, runtime, principal, viewer, ref, error=_error(exc))
+        return show_person(request, runtime, principal, viewer, ref, error=_error(exc))
     return RedirectResponse(f"/admin/people/{ref}?done=hold_released#holds", status_code=303)
 
 
