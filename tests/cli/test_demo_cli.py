@@ -46,7 +46,7 @@ def test_seed_then_if_empty_leaves_the_register_alone(env: dict[str, str]) -> No
     assert "audit log intact" in verified
     code, listed = run(env, "requests", "list")
     assert code == 0, listed
-    assert "6 requests" in listed
+    assert "7 requests" in listed
     code, out = run(env, "demo", "seed", "--people", "60", "--if-empty")
     assert code == 0, out
     found = re.search(r"already has (\d+) people; nothing seeded", out)

@@ -3,7 +3,8 @@ on through the requests service as staff, the subject and the owners of the manu
 
 Open: an access request received 25 days ago whose systems have answered (waiting for staff to send it, a few
 days left), an employee's erasure from two weeks ago waiting for its Art. 17(3) assessment when the policy asks
-for one, and an objection from yesterday waiting for the subject to confirm their address. Answered: an access
+for one, a customer contact's erasure from four days ago waiting in the owners' task queue, and an
+objection from yesterday waiting for the subject to confirm their address. Answered: an access
 request and a prospect's erasure from two and three months ago, and an objection to mailings (honoured at once).
 """
 
@@ -100,6 +101,9 @@ def schedule(timeline: Timeline, actor: Actor, seed: int, now: datetime) -> Requ
     owners_confirm(_AGO["access-open"] - 3)
     staff_entry("erasure-open", "erasure", "employee")
     verify("erasure-open", 1)
+    # Its systems' owners have it in their queue, opened three days ago (well within `system_task_days`).
+    staff_entry("erasure-in-systems", "erasure", "customer_contact")
+    verify("erasure-in-systems", 1)
     timeline.at(at(_AGO["objection-open"], 8), "request received: objection", _objection_from_the_web(played, rng))
     return played
 
@@ -111,6 +115,7 @@ _AGO: dict[str, float] = {
     "objection-marketing": 33,
     "access-open": 25,
     "erasure-open": 14,
+    "erasure-in-systems": 4,
     "objection-open": 1,
 }
 
