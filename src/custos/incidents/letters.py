@@ -8,6 +8,7 @@ contains at least the contact point, the likely consequences and the measures ta
 from __future__ import annotations
 
 from custos.incidents.models import Incident
+from custos.incidents.notification import in_language
 from custos.mail import Message
 from custos.policy import Policy
 
@@ -46,7 +47,7 @@ _TEXTS = {
 def compose(incident: Incident, policy: Policy, name: str, to: str, language: str) -> Message:
     texts = _TEXTS[language if language in _TEXTS else "en"]
     org = policy.organisation
-    described = {c.id: c.description for c in policy.data_categories}
+    described = {c.id: in_language(c.description, language) for c in policy.data_categories}
     data = "\n".join(f"- {described.get(c, c)}" for c in incident.data_categories) or texts["unknown"]
     measures = "\n".join(m for m in (incident.measures_taken, incident.measures_planned) if m) or texts["unknown"]
     values = {
@@ -56,7 +57,7 @@ def compose(incident: Incident, policy: Policy, name: str, to: str, language: st
         "data": data,
         "consequences": incident.consequences or texts["unknown"],
         "measures": measures,
-        "contact": policy.data_protection.person,
+        "contact": in_language(policy.data_protection.person, language),
         "email": str(org.contacts.privacy),
         "authority": org.supervisory_authority,
     }

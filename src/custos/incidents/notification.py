@@ -88,7 +88,7 @@ def build_document(
                 [
                     {
                         "id": s,
-                        "name": _in(systems[s].name, lang) if s in systems else s,
+                        "name": in_language(systems[s].name, lang) if s in systems else s,
                         "environment": _env(systems, s),
                     }
                     for s in incident.systems
@@ -98,7 +98,7 @@ def build_document(
             "data_categories": known(
                 "data_categories",
                 [
-                    {"id": c, "description": _in(data[c].description, lang) if c in data else c}
+                    {"id": c, "description": in_language(data[c].description, lang) if c in data else c}
                     for c in incident.data_categories
                 ],
             ),
@@ -106,15 +106,17 @@ def build_document(
             "subject_categories": known(
                 "subject_categories",
                 [
-                    {"id": c, "name": _in(subjects[c].name, lang) if c in subjects else c}
+                    {"id": c, "name": in_language(subjects[c].name, lang) if c in subjects else c}
                     for c in incident.subject_categories
                 ],
             ),
             "approx_subjects": known("approx_subjects", incident.approx_subjects),
         },
         "contact_point": {
-            "name": policy.data_protection.person,
-            "supported_by": policy.data_protection.supported_by,
+            "name": in_language(policy.data_protection.person, lang),
+            "supported_by": in_language(policy.data_protection.supported_by, lang)
+            if policy.data_protection.supported_by
+            else None,
             "formal_dpo": policy.data_protection.formal_dpo,
             "email": str(org.contacts.privacy),
             "organisation": org.name,
@@ -187,7 +189,7 @@ def words(lang: Language) -> DocumentWords:
     return DocumentWords(lang, read_texts("custos.incidents", lang))
 
 
-def _in(value: object, lang: str) -> str:
+def in_language(value: object, lang: str) -> str:
     """A policy text in the document's language where the policy gives one per language (LocalText)."""
     pick = getattr(value, "in_", None)
     return str(pick(lang)) if callable(pick) else str(value)

@@ -38,6 +38,7 @@ from custos.runtime import Runtime
 from custos.web.admin import incident_forms as forms
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import SECURITY_HEADERS, Viewer, ViewerDep, render_page
+from custos.web.admin.pages import language as page_language
 from custos.web.admin.texts import Words
 from custos.web.admin.ui import shown_in
 from custos.web.auth import FormFields, Require
@@ -339,14 +340,18 @@ def _new_page(
         customers = _customers(session)
     where = runtime.policy.jurisdiction
     now_local = where.local(runtime.clock.now()).strftime("%Y-%m-%dT%H:%M")
+    names = _names(request, runtime)
+    environments = {s.id: s.environment for s in runtime.policy.systems}
     return render_page(
         request,
         "incident_new.html.j2",
+        systems=[(i, f"{name} ({environments[i]})") for i, name in names.systems.items()],
+        data_categories=list(names.data.items()),
+        subject_categories=list(names.subjects.items()),
         viewer=viewer,
         status=error.status if error else 200,
         form=form if form is not None else {"aware_at": now_local, "role": "controller"},
         error=error,
-        policy=runtime.policy,
         kinds=forms.KINDS,
         customers=customers,
         zone=str(where.zone.key),
@@ -400,12 +405,14 @@ class Names:
         return ", ".join(names.get(i, i) for i in ids) or "–"
 
 
-def _names(runtime: Runtime) -> Names:
+def _names(request: Request, runtime: Runtime) -> Names:
+    """In the page's language where the policy gives a text per language (`{en: ..., sv: ...}`)."""
+    lang = page_language(request, runtime.settings.language)
     policy = runtime.policy
     return Names(
-        {s.id: s.name for s in policy.systems},
-        {c.id: c.description for c in policy.data_categories},
-        {c.id: c.name for c in policy.subject_categories},
+        {s.id: notification.in_language(s.name, lang) for s in policy.systems},
+        {c.id: notification.in_language(c.description, lang) for c in policy.data_categories},
+        {c.id: notification.in_language(c.name, lang) for c in policy.subject_categories},
     )
 
 
@@ -437,7 +444,7 @@ def _detail(
         window=_WINDOW_MINUTES,
         countdown_text=countdown_text,
         tracks=partial(tracks, when=shown_in(where.zone)),
-        names=_names(runtime),
+        names=_names(request, runtime),
         can_manage=viewer.can("incidents.manage"),
         failed=failed,
         error=error,
