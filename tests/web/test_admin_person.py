@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from custos.audit import AuditEvent
-from custos.register import organisations, people
+from custos.register import name_index, organisations, people
 from custos.register.models import Identity, Person, Relationship
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.retention.models import LegalHold, Tombstone
@@ -252,6 +252,25 @@ def test_a_correction_is_a_rectification_in_the_register_and_the_connected_syste
     assert {t.operation for t in tasks} == {"rectify"}
     assert len(tasks) == len(runtime.policy.systems)
     assert "Test dpo corrected title, email." in page.text
+
+
+def test_a_corrected_name_is_found_by_its_new_words_and_no_longer_by_the_old(
+    client: TestClient, runtime: Runtime
+) -> None:
+    ref = _add(runtime)
+    done = client.post(
+        f"/admin/people/{ref}/correct",
+        data={"name": "Annika Berg", "title": "CTO", "email": "anna@example.se", "old_email": "anna@example.se"},
+    )
+    assert done.status_code == 200
+    assert "<h1>Annika Berg</h1>" in done.text
+    with runtime.db.transaction() as session:
+        for words, found in (("annika berg", [ref]), ("prospect", [])):
+            clause = name_index.matching(runtime.keys, words)
+            assert clause is not None
+            assert list(session.scalars(select(Person.ref).where(clause))) == found
+    [event] = _events(runtime, "register.rectify", ref)
+    assert event.details["fields"] == ["name"]
 
 
 def test_a_correction_s_refusals_are_next_to_their_fields(client: TestClient, runtime: Runtime) -> None:
