@@ -426,3 +426,144 @@ def tasks_for_cause(session: Session, policy: Policy, cause: str) -> list[TaskVi
     """Every manual task opened for one cause (`request:DSR-…`), oldest first: the tasks a request waits on."""
     rows = session.scalars(select(SystemTask).where(SystemTask.cause == cause).order_by(SystemTask.id))
     return [_view(policy, task) for task in rows]
+
+
+# -- the owner's list and bulk confirmation ----------------------------------------------------------------
+
+PAGE_SIZE = 50
+MAX_BULK = 200
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    tasks: list[TaskView]
+    total: int
+    offset: int
+    size: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.size < self.total
+
+
+def page_tasks(
+    session: Session,
+    policy: Policy,
+    systems: list[str],
+    *,
+    state: str | None = "open",
+    system: str | None = None,
+    offset: int = 0,
+    size: int | None = None,
+) -> TaskPage:
+    """One page of the tasks in `systems` (the viewer's), newest first, by state and one system if given."""
+    size = size or PAGE_SIZE
+    shown = [s for s in systems if system is None or s == system]
+    if not shown:
+        return TaskPage([], 0, offset, size)
+    query = select(SystemTask).where(SystemTask.system_id.in_(shown))
+    if state is not None:
+        query = query.where(SystemTask.state == state)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(SystemTask.id.desc()).offset(max(offset, 0)).limit(size))
+    return TaskPage([_view(policy, task) for task in rows], total, max(offset, 0), size)
+
+
+REFUSED_UNKNOWN = "unknown"
+REFUSED_SCOPE = "scope"
+REFUSED_DONE = "done"
+REFUSED_FIELDS = "fields"
+
+
+@dataclass(frozen=True)
+class TaskRefusal:
+    task_id: int
+    reason: str  # unknown | scope | done | fields; the pages word it
+    system_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ConfirmPlan:
+    allowed: list[TaskView]
+    refused: list[TaskRefusal]
+
+
+class BulkConfirmRefused(Conflict):
+    """Some of the selected tasks cannot be confirmed; none was."""
+
+    def __init__(self, refused: list[TaskRefusal]) -> None:
+        super().__init__(f"{len(refused)} of the selected tasks cannot be confirmed; none was confirmed")
+        self.refused = refused
+
+
+def _bulk_fields(task: SystemTask, other_fields: list[str]) -> list[str]:
+    """What a bulk confirmation records as handled: the categories the task listed, and any named on the form."""
+    return list(dict.fromkeys([*task.categories, *(f.strip() for f in other_fields if f.strip())]))
+
+
+def plan_confirmations(
+    session: Session, policy: Policy, allowed_systems: list[str], task_ids: list[int], other_fields: list[str]
+) -> ConfirmPlan:
+    """Which of the selected tasks the viewer can confirm together, and which not and why. A task of a system
+    outside the viewer's scope is refused without naming its system: a grant for one system says nothing
+    about another's tasks."""
+    chosen = list(dict.fromkeys(task_ids))
+    if not chosen:
+        raise InvalidInput("choose the tasks to confirm", [Problem("tasks", "no task is selected")])
+    if len(chosen) > MAX_BULK:
+        raise InvalidInput("too many tasks at once", [Problem("tasks", f"at most {MAX_BULK} at a time")])
+    found = {t.id: t for t in session.scalars(select(SystemTask).where(SystemTask.id.in_(chosen)))}
+    scope = set(allowed_systems)
+    allowed: list[TaskView] = []
+    refused: list[TaskRefusal] = []
+    for task_id in chosen:
+        task = found.get(task_id)
+        if task is None:
+            refused.append(TaskRefusal(task_id, REFUSED_UNKNOWN))
+        elif task.system_id not in scope:
+            refused.append(TaskRefusal(task_id, REFUSED_SCOPE))
+        elif task.state == "done":
+            refused.append(TaskRefusal(task_id, REFUSED_DONE, _view(policy, task).system_name))
+        elif not _bulk_fields(task, other_fields):
+            refused.append(TaskRefusal(task_id, REFUSED_FIELDS, _view(policy, task).system_name))
+        else:
+            allowed.append(_view(policy, task))
+    return ConfirmPlan(allowed, refused)
+
+
+def confirm_many(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    keyring: KeyRing,
+    policy: Policy,
+    allowed_systems: list[str],
+    task_ids: list[int],
+    *,
+    other_fields: list[str],
+    note: str | None,
+) -> list[TaskView]:
+    """Confirm every selected task as its owner would one by one (each closed, its identities cleared, its run
+    done, each audited as `system.task_confirm`), in the caller's one transaction; all or nothing: when any
+    task is refused, `BulkConfirmRefused` names each and nothing is confirmed."""
+    checked = plan_confirmations(session, policy, allowed_systems, task_ids, other_fields)
+    if checked.refused:
+        raise BulkConfirmRefused(checked.refused)
+    done = []
+    for view in checked.allowed:
+        task = _task(session, view.system, view.id)
+        done.append(
+            confirm_task(
+                session,
+                clock,
+                actor,
+                keyring,
+                policy,
+                view.system,
+                view.id,
+                fields=_bulk_fields(task, other_fields),
+                records=None,
+                note=note,
+            )
+        )
+    return done

@@ -6,6 +6,7 @@ Art. 25(2)); the pages themselves still check their permission, so a hidden link
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -128,6 +129,9 @@ def is_fragment_request(request: Request, target: str) -> bool:
     )
 
 
+_TASK_PAGE = re.compile(r"^/admin/systems/[^/]+/tasks/\d+")
+
+
 def _here(request: Request) -> str:
     return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
@@ -141,8 +145,11 @@ def _context(request: Request, ui: AdminUI, lang: Language, viewer: Viewer | Non
     ]
     path = request.url.path
     matching = [i.href for i in NAV if i.href == path or (i.href != "/admin" and path.startswith(i.href))]
-    # The most specific entry is the current one (/admin/systems/tasks, not also /admin/systems).
+    # The most specific entry is the current one (/admin/systems/tasks, not also /admin/systems); one task's
+    # page (/admin/systems/<id>/tasks/<n>) belongs to the owner's task list, not to the inventory.
     current = max(matching, key=len, default=None)
+    if _TASK_PAGE.match(path):
+        current = "/admin/systems/tasks"
     nav = [
         (item, item.href == current)
         for item in NAV

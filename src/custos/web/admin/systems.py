@@ -10,8 +10,9 @@ owner whose grant covers its system, and that look is audited.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from custos.access.principal import Principal
@@ -33,7 +34,7 @@ Owner = Annotated[Principal, Require("systems.tasks", system_scope)]
 AnyOwner = Annotated[Principal, RequireSomewhere("systems.tasks")]
 
 RUNS_SHOWN = 50
-_DONE = {"owner_set", "confirmed"}
+_DONE = {"owner_set", "confirmed", "bulk_confirmed"}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -67,20 +68,106 @@ def set_owner(
 
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks_page(
-    request: Request, principal: AnyOwner, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
+    request: Request,
+    principal: AnyOwner,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    done: str | None = None,
+    state: str = "open",
+    system: str = "",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    n: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
+    """The viewer's tasks, open or done, in one of their systems or all, a page at a time (people by ref only:
+    a task's identities are on its own page)."""
     systems = tasks.systems_for(principal, runtime.policy)
+    shown_state = state if state in tasks.STATES else "open"
+    chosen = system if system in systems else ""
     with runtime.db.transaction() as session:
-        open_tasks = tasks.list_tasks(session, runtime.policy, systems, state="open")
-        done_tasks = tasks.list_tasks(session, runtime.policy, systems, state="done", limit=20)
+        found = tasks.page_tasks(
+            session, runtime.policy, systems, state=shown_state, system=chosen or None, offset=offset
+        )
+        done_tasks = (
+            tasks.list_tasks(session, runtime.policy, systems, state="done", limit=20)
+            if shown_state == "open" and not chosen and not offset
+            else []
+        )
+    names = {s.id: s.name for s in runtime.policy.systems}
+    query = {k: v for k, v in (("state", shown_state if shown_state != "open" else ""), ("system", chosen)) if v}
     return render_page(
         request,
         "systems_tasks.html.j2",
         viewer=viewer,
-        open_tasks=open_tasks,
+        open_tasks=found.tasks if shown_state == "open" else [],
+        found=found,
         done_tasks=done_tasks,
+        state=shown_state,
+        system=chosen,
+        systems=[(s, names.get(s, s)) for s in systems],
+        query=urlencode(query),
+        count=n,
         done=done if done in _DONE else None,
     )
+
+
+def _task_ids(form: dict[str, str]) -> list[int]:
+    """The ticked tasks (`task-1`, `task-2` …), or every task of the page with "select all on this page"."""
+    if form.get("all_on_page") == "1":
+        raw = text(form, "page_tasks", limit=20 * tasks.MAX_BULK).split(",")
+    else:
+        raw = [text(form, name, limit=20) for name in sorted(form) if name.startswith("task-")]
+    return [int(v) for v in raw if v.strip().isdigit()]
+
+
+@router.post("/tasks/confirm", response_class=HTMLResponse)
+def confirm_tasks(
+    request: Request, principal: AnyOwner, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+) -> Response:
+    """Several open tasks confirmed at once: first a confirmation naming how many (and any refused, with why),
+    then each confirmed as the single form would, all in one transaction or none."""
+    ids = _task_ids(form)
+    other = [f.strip() for f in text(form, "other_fields", limit=1000).split(",") if f.strip()]
+    note = form.get("note", "").strip()[: tasks.MAX_NOTE + 1] or None
+    confirmed = form.get("confirm") == "1"
+    systems = tasks.systems_for(principal, runtime.policy)
+
+    def shown(plan: tasks.ConfirmPlan, error: FormError | None = None) -> HTMLResponse:
+        return render_page(
+            request,
+            "systems_tasks_bulk.html.j2",
+            viewer=viewer,
+            status=error.status if error else 200,
+            plan=plan,
+            error=error,
+            other_fields=text(form, "other_fields", limit=1000),
+            note=form.get("note", ""),
+        )
+
+    try:
+        with runtime.db.transaction() as session:
+            if not confirmed:
+                checked = tasks.plan_confirmations(session, runtime.policy, systems, ids, other)
+            else:
+                finished = tasks.confirm_many(
+                    session,
+                    runtime.clock,
+                    principal.actor,
+                    runtime.keys,
+                    runtime.policy,
+                    systems,
+                    ids,
+                    other_fields=other,
+                    note=note,
+                )
+    except tasks.BulkConfirmRefused as exc:
+        with runtime.db.transaction() as session:
+            again = tasks.plan_confirmations(session, runtime.policy, systems, ids, other)
+        return shown(again, FormError.of(exc))
+    except InvalidInput as exc:
+        return shown(tasks.ConfirmPlan([], []), FormError.of(exc))
+    if not confirmed:
+        return shown(checked)
+    return RedirectResponse(f"/admin/systems/tasks?done=bulk_confirmed&n={len(finished)}", status_code=303)
 
 
 @router.get("/waiting", response_class=HTMLResponse)
