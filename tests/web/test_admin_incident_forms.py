@@ -195,6 +195,11 @@ def test_note_facts_risk_and_decision(client: TestClient, runtime: Runtime) -> N
     assert actions == {"incident.note", "incident.decide"}
     page = client.get(f"/admin/incidents/{incident_id}").text
     assert "The recipient confirmed deletion by phone." in page
+    # The history reads as who did what: the staff member by name, each entry in words.
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
+    assert timeline is not None
+    assert "<strong>Decision</strong> <code>decide</code> <span class=\"meta\">Test dpo</span>" in timeline.group(1)
+    assert "staff:" not in timeline.group(1)
 
 
 def test_the_notification_is_confirmed_and_a_late_one_needs_its_reason(client: TestClient, runtime: Runtime) -> None:

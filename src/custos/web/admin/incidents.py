@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, selec
 from sqlalchemy.orm import Session, selectinload
 
 from custos import audit
+from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.incidents import deadlines, notification, scope, service, subjects
@@ -430,6 +432,7 @@ def _detail(
     now = runtime.clock.now()
     with runtime.db.transaction() as session:
         incident = service.get_incident(session, runtime.clock, incident_id)  # NotFound: the 404 page
+        who = _staff_names(session, [e.actor for e in incident.timeline])
     clock = countdown(incident, now)
     authority = [n for n in incident.notifications if n.recipient == "authority"]
     where = runtime.policy.jurisdiction
@@ -445,6 +448,7 @@ def _detail(
         countdown_text=countdown_text,
         tracks=partial(tracks, when=shown_in(where.zone)),
         names=_names(request, runtime),
+        who=who,
         can_manage=viewer.can("incidents.manage"),
         failed=failed,
         error=error,
@@ -457,6 +461,15 @@ def _detail(
         exceptions=forms.EXCEPTIONS,
         pl=plural,
     )
+
+
+def _staff_names(session: Session, labels: list[str]) -> dict[str, str]:
+    """A timeline's actors (`staff:3`) by the staff member's name, so the history reads as who did what."""
+    ids = {int(label.split(":", 1)[1]) for label in labels if re.fullmatch(r"staff:\d+", label)}
+    if not ids:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    return {f"staff:{staff_id}": str(name) for staff_id, name in rows}
 
 
 @router.get("/{incident_id}", response_class=HTMLResponse)
