@@ -88,7 +88,10 @@ async def upload(
         lines = [f"{p.message} (line {p.line})" if p.line else p.message for p in exc.problems if p.location == "file"]
         if lines:
             error = FormError(error.message, {**error.fields, "file": "; ".join(lines)}, error.status)
-        return _upload_form(request, runtime, principal, viewer, error=error, kind=kind or "contacts")
+        # The page's own look-ups run off the event loop too, as the check did.
+        return await run_in_threadpool(
+            _upload_form, request, runtime, principal, viewer, error=error, kind=kind or "contacts"
+        )
     return RedirectResponse(f"/admin/imports/{ref}", status_code=303)
 
 
