@@ -173,7 +173,12 @@
       h("div", { class: "cc-btns" }, [
         btn("reject_all", function () { save(all(false), "banner"); }),
         btn("accept_all", function () { save(all(true), "banner"); }),
-        btn("settings", function () { panel.hidden = !panel.hidden; }),
+        // Opening the settings moves focus to the first switch, so a keyboard user lands where the choice is.
+        btn("settings", function () {
+          panel.hidden = !panel.hidden;
+          var first = panel.hidden ? null : panel.querySelector("input");
+          if (first) first.focus();
+        }),
       ]),
       list.length ? btn("withdraw", function () { save(all(false), "settings"); }, "cc-btn cc-withdraw") : null,
       h("a", { href: (base === location.origin ? "" : base) + cfg.privacy_url, text: t("privacy") }),

@@ -1,16 +1,21 @@
 """The caller's own account: the first login's steps (own password, then the authenticator) and recovery codes.
 
 A session that logged in with the one-time password may do only this (Art. 32(1)); `custos.web.errors` sends
-such a session here from any other admin page. The authenticator is shown as its secret and otpauth URI in
-text, which every authenticator app accepts typed in or pasted.
+such a session here from any other admin page. The authenticator is shown as a QR code of its otpauth URI
+(an inline SVG drawn with presentation attributes only, so the CSP's ban on inline styles holds), and as the
+secret and the URI in text, which every authenticator app accepts typed in or pasted. Recovery codes are shown
+once; the page copies, downloads (a file the browser makes from the page) and prints them, so they are never
+kept in clear anywhere else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from custos.access import account
@@ -82,6 +87,16 @@ def _authenticator(runtime: Runtime, principal: Principal) -> _Authenticator:
         return _Authenticator(staff.totp_enabled_at is not None, pending, uri)
 
 
+def qr_svg(uri: str, labelled_by: str) -> Markup:
+    """The otpauth URI as an inline SVG QR code, black on white whatever the page's colours (phones read dark
+    modules on a light ground); its text alternative is the element `labelled_by` on the page."""
+    code = segno.make(uri, error="m")
+    svg = code.svg_inline(scale=5, border=4, dark="#000", light="#fff", svgclass="qr", lineclass=None)
+    # The SVG is segno's own output from our URI (no markup from outside), so marking it safe is sound.
+    labelled = f'<svg role="img" focusable="false" aria-labelledby="{labelled_by}" '
+    return Markup(svg.replace("<svg ", labelled, 1))
+
+
 def _totp_page(
     request: Request, runtime: Runtime, principal: Principal, viewer: Viewer, error: FormError | None = None
 ) -> HTMLResponse:
@@ -97,6 +112,7 @@ def _totp_page(
         # Groups of four are easier to type into a phone; authenticator apps ignore the spaces.
         secret_groups=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)) if secret else None,
         uri=found.pending_uri,
+        qr=qr_svg(found.pending_uri, "totp-qr-caption") if found.pending_uri else None,
         proved=principal.second_factor,
     )
 
