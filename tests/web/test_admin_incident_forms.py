@@ -198,7 +198,7 @@ def test_note_facts_risk_and_decision(client: TestClient, runtime: Runtime) -> N
     # The history reads as who did what: the staff member by name, each entry in words.
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
     assert timeline is not None
-    assert "<strong>Decision</strong> <code>decide</code> <span class=\"meta\">Test dpo</span>" in timeline.group(1)
+    assert '<strong>Decision</strong> <code>decide</code> <span class="meta">Test dpo</span>' in timeline.group(1)
     assert "staff:" not in timeline.group(1)
 
 
