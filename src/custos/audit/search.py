@@ -51,3 +51,31 @@ def search(session: Session, where: AuditFilter, *, after: int = 0, limit: int =
         if value is not None:
             query = query.where(column == value)
     return list(session.scalars(query.order_by(AuditEvent.seq).limit(limit)))
+
+
+def search_newest(
+    session: Session, where: AuditFilter, *, before: int | None = None, limit: int = 100
+) -> list[AuditEvent]:
+    """The same search, newest first: a page of events older than `before` (the last `seq` seen), or the latest."""
+    query = select(AuditEvent)
+    if before is not None:
+        query = query.where(AuditEvent.seq < before)
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.at < where.until)
+    if where.action is not None:
+        if where.action.endswith("."):
+            query = query.where(AuditEvent.action.startswith(where.action, autoescape=True))
+        else:
+            query = query.where(AuditEvent.action == where.action)
+    for column, value in (
+        (AuditEvent.actor_kind, where.actor_kind),
+        (AuditEvent.actor_id, where.actor_id),
+        (AuditEvent.subject, where.subject),
+        (AuditEvent.target, where.target),
+        (AuditEvent.outcome, where.outcome),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))

@@ -1,4 +1,7 @@
-"""The audit log page: filter by actor, action, subject and dates, page through in chain order. `audit.read`.
+"""The audit log page: filter by area, actor, action, subject and dates, newest first, a page at a time.
+`audit.read`. Each action is shown by its caption in words (`audit.actions.<area>.<verb>` in the wording) with
+its name beside it; the areas to filter by are the prefixes of the known action names (the registry of
+`custos.audit.Action` and the captioned ones), not a list kept by hand.
 
 Reading the log is itself audited, as over the API: its events name people by ref, so a search by subject is
 a look at that person's history (Art. 5(2), 15(1)). The filter form is a plain GET form (bookmarkable, works
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -19,8 +23,9 @@ from fastapi.responses import HTMLResponse
 from custos import audit
 from custos.access.principal import Principal
 from custos.audit import Action
-from custos.audit.search import AuditFilter, search
+from custos.audit.search import AuditFilter, search_newest
 from custos.errors import InvalidInput, Problem
+from custos.texts import read_texts
 from custos.web.admin.forms import FormError
 from custos.web.admin.pages import ViewerDep, is_fragment_request, render_page
 from custos.web.auth import Require
@@ -37,6 +42,19 @@ _REF = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 Field = Annotated[str, Query(max_length=100)]
 
 
+@cache
+def known_actions() -> frozenset[str]:
+    """Every action name Custos records that has a caption, and every name of the registry."""
+    captions = read_texts("custos.web.admin", "en")["audit"]["actions"]
+    named = {f"{area}.{verb}" for area, verbs in captions.items() for verb in verbs}
+    return frozenset(named | {action.value for action in Action})
+
+
+def areas() -> list[str]:
+    """The areas (the part of an action's name before its first dot) to filter by."""
+    return sorted({name.split(".", 1)[0] for name in known_actions()})
+
+
 @dataclass(frozen=True)
 class _Form:
     actor: str = ""
@@ -44,9 +62,10 @@ class _Form:
     subject: str = ""
     from_day: str = ""
     to_day: str = ""
+    area: str = ""
 
     def query(self, **more: object) -> str:
-        pairs = {"actor": self.actor, "action": self.action, "subject": self.subject}
+        pairs = {"area": self.area, "actor": self.actor, "action": self.action, "subject": self.subject}
         pairs |= {"from": self.from_day, "to": self.to_day}
         return urlencode({k: v for k, v in {**pairs, **more}.items() if v})
 
@@ -77,6 +96,15 @@ def _filter(form: _Form) -> AuditFilter:
             problems.append(Problem("actor", f"{form.actor!r} is not an actor", hint="e.g. staff:3, token:5, system"))
     if form.action and not _ACTION.fullmatch(form.action):
         problems.append(Problem("action", f"{form.action!r} is not an action", hint="e.g. person.read, or auth."))
+    if form.area and form.area not in areas():
+        problems.append(Problem("area", f"{form.area!r} is not an area", hint="choose one from the list"))
+    action = form.action or None
+    if action is not None and "." not in action:
+        action += "."  # a bare area name ("auth") means the area, as the hint says
+    if form.area and action is None:
+        action = f"{form.area}."
+    elif form.area and action is not None and not action.startswith(f"{form.area}."):
+        problems.append(Problem("action", f"{form.action!r} is not in the area {form.area}", hint="clear one"))
     if form.subject and not _REF.fullmatch(form.subject):
         problems.append(Problem("subject", "is not a person's ref", hint="a ref looks like 0b7c…-…; never an email"))
     since, until = _day(form.from_day, "from", problems), _day(form.to_day, "to", problems)
@@ -88,7 +116,7 @@ def _filter(form: _Form) -> AuditFilter:
         since=datetime.combine(since, time(0), UTC) if since else None,
         # The last day is included: the search ends when that day ends.
         until=datetime.combine(until + timedelta(days=1), time(0), UTC) if until else None,
-        action=form.action or None,
+        action=action,
         actor_kind=actor_kind,
         actor_id=actor_id,
         subject=form.subject or None,
@@ -106,14 +134,15 @@ def audit_log(
     subject: Field = "",
     from_day: Annotated[str, Query(alias="from", max_length=10)] = "",
     to_day: Annotated[str, Query(alias="to", max_length=10)] = "",
-    after: Annotated[int, Query(ge=0)] = 0,
+    area: Annotated[str, Query(max_length=40)] = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
-    form = _Form(actor.strip(), action.strip(), subject.strip().lower(), from_day.strip(), to_day.strip())
+    form = _Form(actor.strip(), action.strip(), subject.strip().lower(), from_day.strip(), to_day.strip(), area.strip())
     error: FormError | None = None
     try:
         where = _filter(form)
         with runtime.db.transaction() as session:
-            events = search(session, where, after=after, limit=PAGE_SIZE)
+            events = search_newest(session, where, before=before, limit=PAGE_SIZE)
             audit.record(
                 session,
                 runtime.clock,
@@ -135,10 +164,11 @@ def audit_log(
         form=form,
         error=error,
         rows=rows,
-        after=after,
-        next_query=form.query(after=rows[-1].seq) if len(rows) == PAGE_SIZE else None,
-        first_query=form.query() if after else None,
-        actions=sorted(a.value for a in Action),
+        before=before,
+        next_query=form.query(before=rows[-1].seq) if len(rows) == PAGE_SIZE else None,
+        first_query=form.query() if before else None,
+        actions=sorted(known_actions()),
+        areas=areas(),
     )
 
 
