@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -38,6 +38,23 @@ Manager = Annotated[Principal, Require("staff.manage")]
 # What a redirect after a change says on the staff member's page (post/redirect/get).
 _DONE = {"granted", "proposed", "approved", "rejected", "revoked", "disabled", "enabled", "unlocked"}
 _REFUSALS = (InvalidInput, Conflict, PermissionDenied, NotFound)
+
+
+@dataclass(frozen=True)
+class RoleRow:
+    """A role as the page explains it: its description and what it allows, each permission in words."""
+
+    name: str
+    description: str  # as defined; a built-in role's is shown in the page's language (staff.roles.<name>)
+    permissions: tuple[str, ...]  # permission ids, sorted; shown as staff.permissions.<id>
+    built_in: bool
+
+
+def _roles(session: Session) -> list[RoleRow]:
+    return [
+        RoleRow(name, description, tuple(sorted(permissions)), built_in)
+        for name, description, permissions, built_in in grant_rules.all_roles(session)
+    ]
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,7 @@ def _list_page(
     with runtime.db.transaction() as session:
         members = [StaffPublic.of(s) for s in service.list_staff(session)]
         pending = _pending_rows(session, runtime, principal)
+        roles = _roles(session)
     return render_page(
         request,
         "staff_list.html.j2",
@@ -91,6 +109,7 @@ def _list_page(
         status=error.status if error else 200,
         members=members,
         pending=pending,
+        role_info={role.name: role for role in roles},
         error=error,
         form=form or {},
     )
@@ -135,7 +154,7 @@ def _detail_page(
         held = grant_rules.grants_of(session, staff_id, include_ended=True, now=now)
         active_ids = {g.id for g in grant_rules.grants_of(session, staff_id, now=now)}
         pending = _pending_rows(session, runtime, principal, staff_id)
-        roles = [(name, name) for name, *_ in grant_rules.all_roles(session)]
+        roles = _roles(session)
     waiting_ids = {row.grant.id for row in pending}
     return render_page(
         request,
@@ -147,6 +166,7 @@ def _detail_page(
         pending=pending,
         ended=[(g, grant_rules.grant_state(g, now)) for g in held if g.id not in active_ids | waiting_ids],
         roles=roles,
+        role_info={role.name: role for role in roles},
         scopes=[(scope, scope) for scope in sorted(valid_scopes(runtime.policy))],
         error=error,
         done=done if done in _DONE else None,
@@ -166,8 +186,8 @@ def _back(staff_id: int, done: str) -> Response:
     return RedirectResponse(f"/admin/staff/{staff_id}?done={done}", status_code=303)
 
 
-def _last_day(value: str) -> datetime | None:
-    """A grant given "until 2027-03-31" ends when that day ends (UTC)."""
+def _last_day(value: str, runtime: Runtime) -> datetime | None:
+    """A grant given "until 2027-03-31" ends when that day ends on the organisation's clock."""
     if not value:
         return None
     try:
@@ -176,7 +196,7 @@ def _last_day(value: str) -> datetime | None:
         raise InvalidInput(
             "the grant is not valid", [Problem("expires_on", f"{value!r} is not a date", hint="YYYY-MM-DD")]
         ) from None
-    return datetime.combine(day + timedelta(days=1), time(0), UTC)
+    return runtime.policy.jurisdiction.day_end(day)
 
 
 @router.post("/{staff_id}/grants", response_class=HTMLResponse)
@@ -184,7 +204,7 @@ def add_grant(
     request: Request, staff_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
 ) -> Response:
     try:
-        expires_at = _last_day(text(form, "expires_on", limit=20))
+        expires_at = _last_day(text(form, "expires_on", limit=20), runtime)
         with runtime.db.transaction() as session:
             made = service.grant(
                 session,
