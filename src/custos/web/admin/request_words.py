@@ -151,7 +151,8 @@ def _counts(node: object, into: dict[str, int]) -> None:
 def counts(w: Words, node: object) -> str:
     found: dict[str, int] = {}
     _counts(node, found)
-    return ", ".join(_plural(w, f"requests.results.counts.{key}", n) for key, n in found.items() if key in COUNT_KEYS)
+    # In one fixed order: PostgreSQL's JSONB does not keep the order the counts were written in.
+    return ", ".join(_plural(w, f"requests.results.counts.{key}", found[key]) for key in COUNT_KEYS if key in found)
 
 
 def result(w: Words, names: Names, task: TaskPublic) -> str:
