@@ -183,11 +183,17 @@ def write_package(runtime: Runtime, ref: str, *, kind: str, lang: str) -> Path:
     subject = package.SubjectData.from_parts(ref, parts, generated_at=runtime.clock.now())
     if kind == "portability":
         package.build_portability_package(
-            target, subject=subject, lang=lang, organisation=runtime.policy.organisation.name
+            target,
+            subject=subject,
+            lang=lang,
+            organisation=runtime.policy.organisation.name,
+            names=package.policy_names(runtime.policy, lang),
         )
     else:
         info = art15.art15_information(runtime.policy, lang, relationships=list(subject.relationships))
-        package.build_access_package(target, subject=subject, art15=info, lang=lang)
+        package.build_access_package(
+            target, subject=subject, art15=info, lang=lang, names=package.policy_names(runtime.policy, lang)
+        )
     return target
 
 

@@ -134,12 +134,20 @@ class PackageInfo:
 
 
 def build_access_package(
-    target: Path | BinaryIO, *, subject: SubjectData, art15: Art15Info, lang: str = "en"
+    target: Path | BinaryIO,
+    *,
+    subject: SubjectData,
+    art15: Art15Info,
+    lang: str = "en",
+    names: Mapping[str, str] | None = None,
 ) -> PackageInfo:
-    """The copy of the data (Art. 15(3)) with the Art. 15(1) information, as a ZIP at `target`."""
+    """The copy of the data (Art. 15(3)) with the Art. 15(1) information, as a ZIP at `target`.
+
+    `names` gives the README the policy's titles for ids (systems, activities, subject categories), as
+    `policy_names` makes them; without it the ids are shown."""
     words = request_texts(lang)
     with _archive(target, subject.generated_at) as writer:
-        writer.text("README.html", _readme(words, subject, art15))
+        writer.text("README.html", _readme(words, subject, art15, names or {}))
         writer.json("art15.json", art15.to_dict())
         _register_files(writer, subject)
         _system_files(writer, subject)
@@ -153,6 +161,7 @@ def build_portability_package(
     lang: str = "en",
     art15: Art15Info | None = None,
     organisation: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> PackageInfo:
     """Art. 20: the data the subject provided, in JSON and CSV only. The caller passes only that data (the
     relationships whose basis is consent or contract and what the subject gave under them). `art15` only
@@ -160,7 +169,7 @@ def build_portability_package(
     words = request_texts(lang)
     name = organisation or (art15.organisation if art15 is not None else "")
     with _archive(target, subject.generated_at) as writer:
-        writer.text("README.html", _portability_readme(words, subject, name))
+        writer.text("README.html", _portability_readme(words, subject, name, names or {}))
         _register_files(writer, subject)
         _system_files(writer, subject)
     return writer.info(target)
@@ -319,14 +328,33 @@ def _system_files(writer: _Writer, subject: SubjectData) -> None:
     for system in sorted(subject.systems):
         folder = f"systems/{_safe(system)}"
         tables = sorted(subject.systems[system], key=lambda t: t.table)
-        writer.json(f"{folder}/_categories.json", {t.table: dict(t.categories) for t in tables})
+        categories = {t.table: dict(t.categories) for t in tables if t.categories}
+        if categories:  # an empty file says nothing to the person reading the package
+            writer.json(f"{folder}/_categories.json", categories)
         if system in subject.manual:
-            writer.json(f"{folder}/_owner_report.json", subject.manual[system])
+            writer.json(f"{folder}/_owner_report.json", _owner_report(subject.manual[system]))
         for table in tables:
             columns = _columns(table.rows, table.categories)
             writer.json_rows(f"{folder}/{_safe(table.table)}.json", table.rows)
             writer.csv_rows(f"{folder}/{_safe(table.table)}.csv", columns, table.rows)
             writer.rows += len(table.rows)
+
+
+def _owner_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the owner's search found, for the person: the owner's own note is internal and is left out."""
+    return {key: value for key, value in report.items() if key != "note"}
+
+
+def policy_names(policy: Any, lang: str = "en") -> dict[str, str]:
+    """The policy's titles for the ids a package names: systems, processing activities, subject categories."""
+
+    def said(text: Any) -> str:
+        return str(text.in_(lang)) if hasattr(text, "in_") else str(text)
+
+    found: dict[str, str] = {}
+    for group in (policy.subject_categories, policy.activities, policy.systems):
+        found |= {item.id: said(item.name) for item in group}
+    return found
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], categories: Mapping[str, str]) -> list[str]:
@@ -376,24 +404,24 @@ def _page(lang: str, title: str, body: list[str]) -> str:
     )
 
 
-def _readme(words: Texts, subject: SubjectData, art15: Art15Info) -> str:
+def _readme(words: Texts, subject: SubjectData, art15: Art15Info, names: Mapping[str, str]) -> str:
     t = words.text
     title = t("package.title").format(organisation=art15.organisation)
     body = [_generated(words, subject), f"<h2>{escape(t('package.contents'))}</h2>"]
     body.append(f"<p>{escape(t('package.contents_text'))}</p>")
-    body.extend(_data_sections(words, subject))
+    body.extend(_data_sections(words, subject, names))
     body.append(render_art15_html(art15, heading_level=2))
     return _page(words.lang, title, body)
 
 
-def _portability_readme(words: Texts, subject: SubjectData, organisation: str) -> str:
+def _portability_readme(words: Texts, subject: SubjectData, organisation: str, names: Mapping[str, str]) -> str:
     t = words.text
     if organisation:
         title = t("package.portability_title").format(organisation=organisation)
     else:
         title = t("package.portability_title_plain")
     body = [_generated(words, subject), f"<p>{escape(t('package.portability_text'))}</p>"]
-    body.extend(_data_sections(words, subject))
+    body.extend(_data_sections(words, subject, names))
     return _page(words.lang, title, body)
 
 
@@ -402,25 +430,64 @@ def _generated(words: Texts, subject: SubjectData) -> str:
     return f"<p>{escape(words.text('package.generated').format(date=day, ref=subject.ref))}</p>"
 
 
-def _data_sections(words: Texts, subject: SubjectData) -> list[str]:
+# Register fields the README leaves to the JSON and CSV files: internal numbers that mean nothing to a reader.
+_INTERNAL = frozenset({"id", "organisation_id", "person_id"})
+# Register fields whose value is an id of the policy, shown by its title.
+_TITLED = frozenset({"subject_category", "activity"})
+
+
+def _label(words: Texts, key: str) -> str:
+    return words.optional(f"package.labels.{key}") or key.replace("_", " ").capitalize()
+
+
+def _value(words: Texts, key: str, value: Any, names: Mapping[str, str]) -> str:
+    if key in _TITLED and isinstance(value, str):
+        return names.get(value, value)
+    if key == "legal_basis" and isinstance(value, str):
+        return words.optional(f"package.bases.{value}") or value
+    if isinstance(value, list):
+        return ", ".join(_cell(item) for item in value)
+    return _cell(value)
+
+
+def _register_table(words: Texts, rows: Sequence[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    columns = [c for c in _columns(rows, {}) if c not in _INTERNAL]
+    head = "".join(f"<th>{escape(_label(words, c))}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(_value(words, c, row.get(c), names))}</td>" for c in columns) + "</tr>"
+        for row in rows[:SUMMARY_ROWS]
+    )
+    extra = len(rows) - SUMMARY_ROWS
+    more = f"<p>{escape(words.text('package.more_rows').format(n=extra))}</p>" if extra > 0 else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
+
+
+def _data_sections(words: Texts, subject: SubjectData, names: Mapping[str, str]) -> list[str]:
     t = words.text
     parts = [f"<h2>{escape(t('package.register'))}</h2>"]
     if subject.person:
         rows = "".join(
-            f"<tr><th>{escape(str(key))}</th><td>{escape(_cell(value))}</td></tr>"
+            f"<tr><th>{escape(_label(words, str(key)))}</th>"
+            f"<td>{escape(_value(words, str(key), value, names))}</td></tr>"
             for key, value in subject.person.items()
+            if key not in _INTERNAL
         )
         parts.append(f"<table><tbody>{rows}</tbody></table>")
     else:
         parts.append(f"<p>{escape(t('package.no_data'))}</p>")
-    for rows_of in (subject.relationships, subject.identities, subject.consents):
+    for heading, rows_of in (
+        ("relationships", subject.relationships),
+        ("identities", subject.identities),
+        ("consents", subject.consents),
+    ):
         if rows_of:
-            parts.append(_html_table(words, _columns(rows_of, {}), {}, rows_of))
+            parts.append(f"<h3>{escape(t(f'package.sections.{heading}'))}</h3>")
+            parts.append(_register_table(words, rows_of, names))
     parts.append(f"<h2>{escape(t('package.systems'))}</h2>")
     if not any(subject.systems.values()) and not subject.manual:
         parts.append(f"<p>{escape(t('package.no_systems'))}</p>")
     for system in sorted(subject.systems):
-        parts.append(f"<h3>{escape(t('package.system_heading').format(system=system))}</h3>")
+        parts.append(f"<h3>{escape(t('package.system_heading').format(system=names.get(system, system)))}</h3>")
         report = subject.manual.get(system)
         if report:
             said = t("package.manual_report").format(
@@ -429,8 +496,6 @@ def _data_sections(words: Texts, subject: SubjectData) -> list[str]:
                 records=report.get("records") if report.get("records") is not None else "-",
             )
             parts.append(f'<p class="owner-report">{escape(said)}</p>')
-            if report.get("note"):
-                parts.append(f"<p>{escape(t('package.manual_note'))} {escape(str(report['note']))}</p>")
         for table in sorted(subject.systems[system], key=lambda item: item.table):
             count = len(table.rows)
             forms = {"one": t("package.rows.one"), "other": t("package.rows.other")}
