@@ -223,6 +223,7 @@ def disable(ctx: typer.Context, email: str) -> None:
 
 @app.command()
 def enable(ctx: typer.Context, email: str) -> None:
+    """Enable a disabled account again; its grants apply once more, and it logs in afresh."""
     _set_status(ctx, email, "active")
 
 
