@@ -60,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_systems.py
 	$(BIN)/python benchmarks/bench_requests.py
 	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_people_list.py
 
 bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py --people 20000 --no-results
