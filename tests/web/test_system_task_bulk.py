@@ -255,3 +255,20 @@ def test_bulk_confirmation_is_all_or_nothing(runtime: Runtime, picks: list[str])
         states = _states(runtime)
         assert all(states[t] == "done" for t in ids)
         assert _confirmations(runtime) == audited + len(set(ids))
+
+
+def test_a_tasks_cause_reads_as_words_and_links_to_the_request_for_its_handlers(
+    client: TestClient, login_as: LoginAs, runtime: Runtime
+) -> None:
+    task_id = _open(runtime, "mailer")
+    with runtime.db.transaction() as session:
+        task = session.get(SystemTask, task_id)
+        assert task is not None
+        ref = task.cause.removeprefix("request:")
+    page = client.get(f"/admin/systems/mailer/tasks/{task_id}").text
+    assert f'<a href="/admin/requests/{ref}">Request {ref}</a>' in page
+    assert "request:DSR" not in page
+    owner = login_as("system_owner", "mailer").get(f"/admin/systems/mailer/tasks/{task_id}").text
+    assert f"Request {ref}" in owner
+    assert f'href="/admin/requests/{ref}"' not in owner  # the owner does not handle requests
+    assert "request:DSR" not in client.get("/admin/systems/waiting").text
