@@ -70,3 +70,17 @@ def test_a_grant_ends_at_the_end_of_its_last_day_on_the_organisations_clock(
     assert ends == datetime(2027, 2, 1, tzinfo=zone)  # midnight after 2027-01-31 in Stockholm (UTC+1)
     assert "2027-02-01 00:00 +01:00" in made.text
     assert "The grant ends when this day ends, on the organisation&#39;s clock." in made.text
+
+
+def test_the_access_review_counts_in_words_and_shows_times_on_the_organisations_clock(
+    login_as: LoginAs, staff_factory: StaffFactory
+) -> None:
+    admin = login_as("account_admin")
+    review = admin.get("/admin/access-review").text
+    summary = re.search(r'<p class="meta">(\d+) live grants?, (\d+) needs? a look\.</p>', review)
+    assert summary is not None
+    live, flagged = int(summary.group(1)), int(summary.group(2))
+    assert summary.group(0).count("grants,") == (live != 1)
+    assert ("needs a look" in summary.group(0)) == (flagged == 1)
+    # The day a grant was given, as a time with the organisation's offset (+01:00 in Stockholm in winter).
+    assert re.search(r"<td>\d{4}-\d{2}-\d{2} \d{2}:\d{2} \+0[12]:00</td>", review)
