@@ -167,29 +167,17 @@ def retention_panel(session: Session, policy: Policy, clock: Clock) -> Retention
         return RetentionPanel(dict.fromkeys(RETENTION_HORIZONS, 0), overdue, since, more)
     near = candidate_clause(rules, start + timedelta(days=near_days))
     soon = case((near, 1), else_=0) if near is not None else literal(0)
-    # Only needed when the past-due walk was cut short: who may have been due by yesterday, by the prefilter.
-    late = candidate_clause(rules, start - timedelta(days=1)) if more else None
-    already = case((late, 1), else_=0) if late is not None else literal(0)
     # One pass over the relationships that may be due within the far horizon; the near one is a subset of it.
     due = union_all(
-        *(
-            select(Relationship.person_id, soon.label("soon"), already.label("already")).where(branch)
-            for branch in _branches(far)
-        )
+        *(select(Relationship.person_id, soon.label("soon")).where(branch) for branch in _branches(far))
     ).subquery()
     # One aggregate per person, then one count: cheaper than two DISTINCT counts, which each sort every row.
-    people = (
-        select(func.max(due.c.soon).label("soon"), func.max(due.c.already).label("already"))
-        .group_by(due.c.person_id)
-        .subquery()
-    )
-    near_count, far_count, late_count = session.execute(
-        select(func.sum(people.c.soon), func.count(), func.sum(people.c.already))
-    ).one()
+    people = select(due.c.person_id, func.max(due.c.soon).label("soon")).group_by(due.c.person_id).subquery()
+    row = session.execute(select(func.coalesce(func.sum(people.c.soon), 0), func.count())).one()
     # Everyone past due is also a candidate of each horizon (a due date does not move): counted once, apart. When
-    # the walk stopped early, those the prefilter puts before today stand in for the exact count.
-    apart = int(late_count or 0) if more else overdue
-    ahead = {near_days: max(int(near_count or 0) - apart, 0), far_days: max(int(far_count or 0) - apart, 0)}
+    # the walk stopped at the limit, those past due it did not judge stay in the horizons' "up to" counts (an upper
+    # bound still), rather than a second pass over the register to take them out.
+    ahead = {near_days: max(int(row[0] or 0) - overdue, 0), far_days: max(int(row[1] or 0) - overdue, 0)}
     return RetentionPanel(ahead, overdue, since, more)
 
 
