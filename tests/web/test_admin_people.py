@@ -200,3 +200,16 @@ def test_an_expired_due_date_shows_what_happens_then(client: TestClient, runtime
     page = client.post("/admin/people", data={"due": "past"})
     assert _names(page.text) == ["Old Contact"]
     assert "erased" in page.text
+
+
+def test_the_api_searches_by_name_in_a_posted_body(client: TestClient, runtime: Runtime) -> None:
+    ref = _add(runtime, "Anna Lind")
+    _add(runtime, "Anna Berg")
+    found = client.post("/api/v1/people/search", json={"q": "lind anna"})
+    assert found.status_code == 200, found.text
+    assert found.json() == {
+        "items": [{"ref": ref, "name": "Anna Lind", "subject_categories": ["prospect"]}],
+        "next_after": None,
+    }
+    [event] = _events(runtime, "person.list")
+    assert json.loads(event.details_json)["refs"] == [ref]

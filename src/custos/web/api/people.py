@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from custos import audit
 from custos.access.principal import Principal
 from custos.errors import InvalidInput
-from custos.register import people
-from custos.register.listing import record_list
+from custos.register import listing, people
+from custos.register.listing import PeopleFilter, record_list
 from custos.register.schemas import (
     PersonCreate,
     PersonPublic,
@@ -71,6 +71,35 @@ def add_person(data: PersonCreate, session: SessionDep, ctx: RegisterDep, princi
     person = people.add_person(session, ctx, data)
     audit.record(session, ctx.clock, principal.actor, "person.create", subject=person.ref)
     return person
+
+
+class PeopleSearch(BaseModel):
+    """A search of the list (register.listing): posted, since `q` may be a name, an email or a phone number."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(default="", max_length=320)
+    category: str = Field(default="", max_length=80)
+    organisation: str = Field(default="", max_length=300)
+    after: int | None = Field(default=None, ge=0)
+
+
+class PeopleSearchPage(BaseModel):
+    items: list[PersonSummary]
+    next_after: int | None
+
+
+@router.post("/search", response_model=PeopleSearchPage)
+def search_people(data: PeopleSearch, session: SessionDep, ctx: RegisterDep, principal: Reader) -> PeopleSearchPage:
+    where = PeopleFilter(category=data.category, organisation=data.organisation, search=data.q.strip())
+    page = listing.list_people(session, ctx, where, after=data.after)
+    refs = [row.ref for row in page.rows]
+    record_list(session, ctx.clock, principal.actor, refs, details={"filters": where.used(), "via": "api"})
+    ids = {str(c.name): str(c.id) for c in ctx.policy.subject_categories}
+    items = [
+        PersonSummary(ref=r.ref, name=r.name, subject_categories=sorted(ids.get(str(t), str(t)) for t in r.categories))
+        for r in page.rows
+    ]
+    return PeopleSearchPage(items=items, next_after=page.next_after)
 
 
 @router.post("/lookup", response_model=PersonPublic)
