@@ -32,6 +32,7 @@ from custos.register.models import Organisation
 from custos.retention import holds, tombstones
 from custos.retention.history import recent_sweeps
 from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.plan_names import names_shown
 from custos.retention.preview import preview_sweep
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
@@ -139,6 +140,10 @@ def _plan_page(
         )
     with runtime.db.transaction() as session:
         active_holds = holds.list_holds(session, runtime.clock)
+        shown = [line.person_ref for line in lines] + [h.person_ref for h in active_holds if h.person_ref]
+        names = names_shown(
+            session, runtime.clock, principal.actor, runtime.register.keys, shown, page="retention.plan"
+        )
         sweeps = recent_sweeps(session, SWEEPS_SHOWN)
         organisations = _organisation_choices(session) if viewer.can("retention.run") else None
     return render_page(
@@ -157,6 +162,8 @@ def _plan_page(
         offset=offset,
         page_size=PAGE_SIZE,
         holds=active_holds,
+        names=names,
+        titles=_titles(runtime),
         sweeps=sweeps,
         organisations=organisations,
         error=error,
@@ -287,16 +294,28 @@ def _sweep_page(
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
         preview = preview_sweep(session, runtime.policy, runtime.clock, principal.actor, limit=PAGE_SIZE, offset=offset)
+        refs = [line.person_ref for line in preview.lines]
+        names = names_shown(
+            session, runtime.clock, principal.actor, runtime.register.keys, refs, page="retention.sweep"
+        )
     return render_page(
         request,
         "retention_sweep.html.j2",
         viewer=viewer,
         status={"changed": 409, "unconfirmed": 422}.get(refused or "", 200),
         preview=preview,
+        names=names,
+        titles=_titles(runtime),
         offset=offset,
         page_size=PAGE_SIZE,
         refused=refused,
     )
+
+
+def _titles(runtime: Runtime) -> dict[str, str]:
+    """The policy's titles for the subject categories and activities a plan names."""
+    policy = runtime.policy
+    return {item.id: str(item.name) for group in (policy.subject_categories, policy.activities) for item in group}
 
 
 @router.get("/tombstones", response_class=HTMLResponse)
