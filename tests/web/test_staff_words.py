@@ -84,3 +84,13 @@ def test_the_access_review_counts_in_words_and_shows_times_on_the_organisations_
     assert ("needs a look" in summary.group(0)) == (flagged == 1)
     # The day a grant was given, as a time with the organisation's offset (+01:00 in Stockholm in winter).
     assert re.search(r"<td>\d{4}-\d{2}-\d{2} \d{2}:\d{2} \+0[12]:00</td>", review)
+
+
+def test_the_access_review_describes_each_role(login_as: LoginAs, staff_factory: StaffFactory) -> None:
+    staff_factory("auditor")
+    admin = login_as("account_admin")
+    for page in (
+        admin.get("/admin/access-review").text,
+        admin.get("/admin/access-review", headers={"HX-Request": "true", "HX-Target": "review-results"}).text,
+    ):
+        assert re.search(r'<code>auditor</code></span> <span class="role-description">Reads the audit log', page)

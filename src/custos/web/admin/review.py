@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from custos.access.principal import Principal
 from custos.access.review import EXPIRING_WITHIN, UNUSED_AFTER, access_review
 from custos.web.admin.pages import ViewerDep, is_fragment_request, render_page
+from custos.web.admin.staff import role_info
 from custos.web.auth import Require
 from custos.web.deps import RuntimeDep
 
@@ -30,6 +31,7 @@ def review(
 ) -> HTMLResponse:
     with runtime.db.transaction() as session:
         rows = access_review(session, runtime.clock, policy=runtime.policy)
+        roles = role_info(session)
     flagged = sum(1 for row in rows if row.findings)
     shown = [row for row in rows if row.findings] if needs_look else rows
     template = "_review_rows.html.j2" if is_fragment_request(request, "review-results") else "access_review.html.j2"
@@ -38,6 +40,7 @@ def review(
         template,
         viewer=viewer,
         rows=shown,
+        role_info=roles,
         total=len(rows),
         flagged=flagged,
         needs_look=needs_look,

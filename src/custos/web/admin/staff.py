@@ -57,6 +57,11 @@ def _roles(session: Session) -> list[RoleRow]:
     ]
 
 
+def role_info(session: Session) -> dict[str, RoleRow]:
+    """Every role by name, for pages that show a role's description next to its id (`_roles.html.j2`)."""
+    return {role.name: role for role in _roles(session)}
+
+
 @dataclass(frozen=True)
 class PendingRow:
     """A proposed grant as the viewer sees it: whether they may decide it, or only wait."""
