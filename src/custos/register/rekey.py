@@ -23,6 +23,8 @@ from custos.register.models import Identity, Person
 from custos.register.objections_models import Suppression
 from custos.register.people import IDENTITY, NAME, TITLE
 from custos.register.suppression import VALUE as SUPPRESSED
+from custos.register.upload_models import ImportUpload
+from custos.register.uploads import UPLOAD_ERROR, UPLOAD_FILE, UPLOAD_NAME, UPLOAD_PROBLEMS, UPLOAD_REJECTS
 from custos.requests import cases
 from custos.requests.models import SubjectRequest
 from custos.systems.models import SystemRun, SystemSubjectKeys, SystemTask
@@ -58,6 +60,17 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(SystemRun, {"keys_enc": KEYS_FIELD}),
     Sealed(SystemTask, {"identities_enc": KEYS_FIELD, "note_enc": NOTE_FIELD}),
     Sealed(SystemSubjectKeys, {"keys_enc": KEYS_FIELD}),
+    # An upload waiting for its import (at most two hours) must still open after a rotation retires the old key.
+    Sealed(
+        ImportUpload,
+        {
+            "name_enc": UPLOAD_NAME,
+            "content_enc": UPLOAD_FILE,
+            "rejects_enc": UPLOAD_REJECTS,
+            "problems_enc": UPLOAD_PROBLEMS,
+            "error_enc": UPLOAD_ERROR,
+        },
+    ),
 )
 
 

@@ -52,7 +52,7 @@ EXPIRY = timedelta(hours=2)  # an upload not imported by then is deleted
 STALE_AFTER = timedelta(minutes=30)  # an import still "importing" this long after it started was interrupted
 KINDS: tuple[ImportKind, ...] = ("contacts", "prospects")
 MODES = ("all", "skip")
-_FILE, _NAME, _REJECTS, _PROBLEMS, _ERROR = (
+UPLOAD_FILE, UPLOAD_NAME, UPLOAD_REJECTS, UPLOAD_PROBLEMS, UPLOAD_ERROR = (
     "import.file",
     "import.file_name",
     "import.rejects",
@@ -208,10 +208,10 @@ def check_upload(
         size=len(data),
         rows=checked.rows,
         bad=len(checked.problems),
-        name_enc=keys.encrypt(file_name, _NAME),
-        content_enc=keys.encrypt(text, _FILE),
-        rejects_enc=keys.encrypt(checked.rejects, _REJECTS) if checked.problems else None,
-        problems_enc=keys.encrypt(json.dumps([[p.line, p.message] for p in checked.problems]), _PROBLEMS),
+        name_enc=keys.encrypt(file_name, UPLOAD_NAME),
+        content_enc=keys.encrypt(text, UPLOAD_FILE),
+        rejects_enc=keys.encrypt(checked.rejects, UPLOAD_REJECTS) if checked.problems else None,
+        problems_enc=keys.encrypt(json.dumps([[p.line, p.message] for p in checked.problems]), UPLOAD_PROBLEMS),
         created_at=now,
         expires_at=now + EXPIRY,
     )
@@ -243,11 +243,11 @@ def view_upload(
     upload = _load(session, clock, ref, staff_id)
     problems: list[RowProblem] = []
     if upload.problems_enc is not None:
-        found = json.loads(keys.decrypt(upload.problems_enc, _PROBLEMS))
+        found = json.loads(keys.decrypt(upload.problems_enc, UPLOAD_PROBLEMS))
         problems = [RowProblem(int(line), str(message)) for line, message in found[offset : offset + limit]]
     error, error_problems = None, []
     if upload.error_enc is not None:
-        failure = json.loads(keys.decrypt(upload.error_enc, _ERROR))
+        failure = json.loads(keys.decrypt(upload.error_enc, UPLOAD_ERROR))
         error = str(failure["message"])
         error_problems = [RowProblem(int(line or 0), str(m)) for line, m in failure["problems"]][:limit]
     with _progress_lock:
@@ -257,7 +257,7 @@ def view_upload(
         kind=upload.kind,
         state=upload.state,
         mode=upload.mode,
-        file_name=keys.decrypt(upload.name_enc, _NAME),
+        file_name=keys.decrypt(upload.name_enc, UPLOAD_NAME),
         size=upload.size,
         rows=upload.rows,
         bad=upload.bad,
@@ -284,7 +284,7 @@ def rejects_csv(session: Session, keys: KeyRing, clock: Clock, actor: Actor, ref
         target=f"upload:{upload.ref}",
         details={"kind": upload.kind, "rows": upload.bad},
     )
-    return keys.decrypt(upload.rejects_enc, _REJECTS)
+    return keys.decrypt(upload.rejects_enc, UPLOAD_REJECTS)
 
 
 def queue_upload(session: Session, clock: Clock, ref: str, staff_id: int, mode: str, confirmed_rows: str) -> None:
@@ -325,8 +325,8 @@ def drive_upload(db: Database, ctx: RegisterContext, ref: str) -> str | None:
         upload = session.scalar(select(ImportUpload).where(ImportUpload.ref == ref))
         assert upload is not None
         assert upload.content_enc is not None  # emptied only when the import ends
-        text = ctx.keys.decrypt(upload.content_enc, _FILE)
-        name = ctx.keys.decrypt(upload.name_enc, _NAME)
+        text = ctx.keys.decrypt(upload.content_enc, UPLOAD_FILE)
+        name = ctx.keys.decrypt(upload.name_enc, UPLOAD_NAME)
         kind: ImportKind = "contacts" if upload.kind == "contacts" else "prospects"
         skip, staff_id, upload_id = upload.mode == "skip", upload.staff_id, upload.id
     actor = Actor(kind="staff", id=staff_id, label=f"staff:{staff_id}")
@@ -386,7 +386,7 @@ def _fail(db: Database, ctx: RegisterContext, actor: Actor, ref: str, kind: str,
             .values(
                 state="failed",
                 content_enc=None,
-                error_enc=ctx.keys.encrypt(json.dumps(failure), _ERROR),
+                error_enc=ctx.keys.encrypt(json.dumps(failure), UPLOAD_ERROR),
                 finished_at=ctx.clock.now(),
             )
         )
