@@ -220,6 +220,9 @@ def test_a_customer_contact_of_a_customer_is_added_with_the_organisation_chosen(
     assert "+46701234567" in added.text
     assert "Kund AB" in added.text
     assert 'id="person-due" data-due=""' in added.text  # while the organisation is a customer: no end yet
+    # The reason names the fact still to come, not an empty date.
+    assert "counted from the day the organisation stopped being a customer, which has not happened yet" in added.text
+    assert "(–)" not in added.text
 
 
 # -- correcting ---------------------------------------------------------------------------------------------------
