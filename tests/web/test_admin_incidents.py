@@ -158,3 +158,30 @@ def test_readers_see_the_nav_entry(login_as: LoginAs, role: str) -> None:
     web = login_as(role)
     assert 'href="/admin/incidents"' in web.get("/admin").text
     assert web.get("/admin/incidents").status_code == 200
+
+
+def test_the_timeline_reads_as_words_with_names_local_times_and_worded_values(
+    client: TestClient, runtime: Runtime
+) -> None:
+    cli_officer = Actor(kind="staff", id=1, label="cli:staff:1")  # the CLI acting as a member
+    with runtime.db.transaction() as session:
+        incident = service.open_incident(
+            session,
+            runtime.clock,
+            runtime.policy,
+            cli_officer,
+            IncidentCreate(summary="Stolen", reported_by="IT", kinds=["confidentiality"], aware_at=AWARE_24H_AGO),
+        )
+        service.decide(
+            session, runtime.clock, OFFICER, incident.id, DecisionCreate(decision="notify", reasoning="Names leaked")
+        )
+    page = client.get(f"/admin/incidents/{incident.id}").text
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
+    assert timeline is not None
+    entries = timeline.group(1)
+    assert "cli:staff:" not in entries
+    assert "staff:1" not in entries
+    assert "Became aware at: 2026-11-28 11:00 +01:00" in entries  # on the organisation's clock, not ISO UTC
+    assert "Our role: controller" in entries
+    assert "Decision: – → notify the authority" in entries
+    assert "=" not in re.sub(r"<[^>]+>", "", entries)  # no field=value left

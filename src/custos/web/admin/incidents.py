@@ -42,7 +42,7 @@ from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import SECURITY_HEADERS, Viewer, ViewerDep, render_page
 from custos.web.admin.pages import language as page_language
 from custos.web.admin.texts import Words
-from custos.web.admin.ui import shown_in
+from custos.web.admin.ui import shown_in, ui_of
 from custos.web.auth import FormFields, Require
 from custos.web.deps import RuntimeDep
 
@@ -407,6 +407,12 @@ class Names:
         return ", ".join(names.get(i, i) for i in ids) or "–"
 
 
+def _words(request: Request, runtime: Runtime) -> Words:
+    ui = ui_of(request)
+    assert ui is not None, "the admin UI is installed by create_app"
+    return ui.words[page_language(request, runtime.settings.language)]
+
+
 def _names(request: Request, runtime: Runtime) -> Names:
     """In the page's language where the policy gives a text per language (`{en: ..., sv: ...}`)."""
     lang = page_language(request, runtime.settings.language)
@@ -449,6 +455,7 @@ def _detail(
         tracks=partial(tracks, when=shown_in(where.zone)),
         names=_names(request, runtime),
         who=who,
+        changed=partial(changes_in_words, words=_words(request, runtime), when=shown_in(where.zone)),
         can_manage=viewer.can("incidents.manage"),
         failed=failed,
         error=error,
@@ -463,13 +470,64 @@ def _detail(
     )
 
 
+_STAFF_LABEL = re.compile(r"(?:[a-z]+:)?staff:(\d+)")  # `staff:3`, or `cli:staff:3` for the CLI acting as them
+
+
 def _staff_names(session: Session, labels: list[str]) -> dict[str, str]:
-    """A timeline's actors (`staff:3`) by the staff member's name, so the history reads as who did what."""
-    ids = {int(label.split(":", 1)[1]) for label in labels if re.fullmatch(r"staff:\d+", label)}
-    if not ids:
+    """A timeline's actors (`staff:3`, `cli:staff:3`) by the staff member's name, so the history reads as who did
+    what."""
+    found = {label: int(m.group(1)) for label in labels if (m := _STAFF_LABEL.fullmatch(label))}
+    if not found:
         return {}
-    rows = session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
-    return {f"staff:{staff_id}": str(name) for staff_id, name in rows}
+    rows: dict[int, str] = {}
+    for staff_id, name in session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(set(found.values())))):
+        rows[staff_id] = name
+    return {label: str(rows[staff_id]) for label, staff_id in found.items() if staff_id in rows}
+
+
+# A timeline's field names where the form calls them otherwise, and the sections that word their values.
+_FIELD_LABELS = {"subject_exception": "exception", "organisation_id": "customer", "systems": "system"}
+_VALUE_WORDS = {
+    "risk": "risks",
+    "decision": "decisions",
+    "role": "roles",
+    "subject_exception": "exceptions",
+    "channel": "channels",
+}
+
+
+def changes_in_words(changes: dict[str, Any], *, words: Words, when: Callable[[datetime | None], str]) -> list[str]:
+    """A timeline entry's changes as lines a DPO reads ("Risk: risk not assessed → high risk"), not field=value."""
+    lines = []
+    for field in sorted(changes):
+        value = changes[field]
+        label_key = f"incidents.fields.{_FIELD_LABELS.get(field, field)}"
+        label = words(label_key) if words.has(label_key) else field.replace("_", " ")
+        if isinstance(value, list) and len(value) == 2:
+            before, after = (_value_in_words(field, v, words, when) for v in value)
+            lines.append(f"{label}: {before} → {after}")
+        elif value is not None:
+            lines.append(f"{label}: {_value_in_words(field, value, words, when)}")
+    return lines
+
+
+def _value_in_words(field: str, value: Any, words: Words, when: Callable[[datetime | None], str]) -> str:
+    if value is None or value == "" or value == []:
+        return "–"
+    if isinstance(value, bool):
+        return words("common.yes") if value else words("common.no")
+    if isinstance(value, list):
+        return ", ".join(_value_in_words(field, v, words, when) for v in value)
+    shown = str(value)
+    section = _VALUE_WORDS.get(field)
+    if section is not None and words.has(f"incidents.{section}.{shown}"):
+        return words(f"incidents.{section}.{shown}")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}.*", value):
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return shown
+    return shown
 
 
 @router.get("/{incident_id}", response_class=HTMLResponse)
