@@ -13,7 +13,6 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings, load_settings
 from custos.setup import initialise
 from smtp_catch import CaughtMail, free_port
+from staff_login import StaffLogin
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
@@ -161,20 +161,6 @@ def runtime(settings: Settings, clock: FixedClock) -> Iterator[Runtime]:
 
 
 STAFF_PASSWORD = "correct horse battery staple"
-
-
-@dataclass(frozen=True)
-class StaffLogin:
-    """A staff member made for a test, with what it takes to log in as them."""
-
-    id: int
-    email: str
-    password: str
-    totp_secret: str | None
-
-    def code(self, at: datetime) -> str:
-        assert self.totp_secret is not None
-        return pyotp.TOTP(self.totp_secret).at(at)
 
 
 StaffFactory = Callable[..., StaffLogin]

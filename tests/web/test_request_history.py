@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import StaffLogin
 from custos.actor import Actor
 from custos.requests import cases
 from custos.requests.models import SubjectRequestTask
@@ -22,6 +21,7 @@ from custos.runtime import Runtime
 from custos.systems.keys import SubjectKeys
 from custos.systems.tasks import open_task
 from custos.web.admin.request_words import EVENT_KINDS
+from staff_login import StaffLogin
 
 LoginAs = Callable[..., TestClient]
 

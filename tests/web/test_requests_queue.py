@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from conftest import StaffLogin
 from custos.access.models import Staff
 from custos.actor import Actor
 from custos.audit.models import AuditEvent
@@ -24,6 +23,7 @@ from custos.requests import cases, queue
 from custos.requests.models import SubjectRequest, SubjectRequestEvent
 from custos.requests.schemas import RequestCreate, RequestSummary
 from custos.runtime import Runtime
+from staff_login import StaffLogin
 
 LoginAs = Callable[..., TestClient]
 StaffFactory = Callable[..., StaffLogin]

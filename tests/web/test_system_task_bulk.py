@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from conftest import StaffLogin
 from custos.access.models import Grant, Staff
 from custos.actor import Actor
 from custos.audit.models import AuditEvent
@@ -27,6 +26,7 @@ from custos.runtime import Runtime
 from custos.systems import tasks
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemTask
+from staff_login import StaffLogin
 
 LoginAs = Callable[..., TestClient]
 StaffFactory = Callable[..., StaffLogin]
