@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from custos.access.models import Staff
 from custos.actor import Actor
 from custos.audit import Action, record
 from custos.clock import FixedClock
@@ -130,3 +131,15 @@ def test_an_area_filter_shows_only_that_area(login_as: Callable[..., TestClient]
     swedish = auditor.get("/admin/audit", params={"area": "retention"})
     assert "Gallring påbörjad<br><code>retention.sweep_start</code>" in swedish.text
     assert "Gallring (retention)" in swedish.text
+
+
+def test_a_member_is_shown_by_name_beside_the_label_the_chain_keeps(
+    login_as: Callable[..., TestClient], runtime: Runtime
+) -> None:
+    auditor = login_as("auditor")
+    page = auditor.get("/admin/audit", params={"area": "auth"}).text
+    row = re.search(r"<td>([^<]+)<br><code>(staff:\d+)</code></td>", page)
+    assert row is not None, "the sign-in's actor is named"
+    staff_id = int(row.group(2).split(":")[1])
+    with runtime.db.transaction() as session:
+        assert row.group(1) == session.get(Staff, staff_id).name  # type: ignore[union-attr]

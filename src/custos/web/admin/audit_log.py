@@ -19,8 +19,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from custos import audit
+from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.audit import Action
 from custos.audit.search import AuditFilter, search_newest
@@ -151,7 +154,8 @@ def audit_log(
                 subject=where.subject,
                 details={"filters": where.used(), "count": len(events)},
             )
-            rows = [_Row.of(e) for e in events]
+            members = _member_names(session, events)
+            rows = [_Row.of(e, members) for e in events]
     except InvalidInput as exc:
         error, rows = FormError.of(exc), []
     fragment = is_fragment_request(request, "audit-results")
@@ -179,6 +183,7 @@ class _Row:
     seq: int
     at: datetime
     actor: str
+    actor_name: str | None  # the staff member's name beside the label the chain keeps (`staff:2`)
     ip: str | None
     action: str
     subject: str | None
@@ -187,11 +192,12 @@ class _Row:
     outcome: str
 
     @staticmethod
-    def of(event: audit.AuditEvent) -> _Row:
+    def of(event: audit.AuditEvent, members: dict[int, str]) -> _Row:
         return _Row(
             event.seq,
             event.at,
             event.actor_label,
+            members.get(event.actor_id) if event.actor_kind in _MEMBER_KINDS and event.actor_id is not None else None,
             event.ip,
             event.action,
             event.subject,
@@ -199,3 +205,15 @@ class _Row:
             event.reference,
             event.outcome,
         )
+
+
+# Actors that are a staff member: in the browser or API, or through the CLI acting as them (`cli:staff:2`).
+_MEMBER_KINDS = frozenset({"staff", "cli"})
+
+
+def _member_names(session: Session, events: list[audit.AuditEvent]) -> dict[int, str]:
+    ids = {e.actor_id for e in events if e.actor_kind in _MEMBER_KINDS and e.actor_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))
+    return {int(staff_id): str(name) for staff_id, name in rows}
