@@ -73,7 +73,7 @@ def test_the_register_section_reads_in_labels_and_titles(policy: Policy) -> None
     assert "organisation_id" not in readme.split("<h2>", 3)[2]
 
 
-def test_systems_by_name_without_the_owners_note_or_empty_files(policy: Policy) -> None:
+def test_systems_by_name_the_owners_note_only_in_the_full_report_and_no_empty_files(policy: Policy) -> None:
     archive, readme = _package(policy, "en")
     names = {s.id: s.name for s in policy.systems}
     for system in ("crm", "mailer"):
@@ -81,7 +81,8 @@ def test_systems_by_name_without_the_owners_note_or_empty_files(policy: Policy) 
             assert f"<h3>{names[system]}</h3>" in readme
     assert "Internal: checked" not in readme
     report = json.loads(archive.read("systems/mailer/_owner_report.json"))
-    assert "note" not in report
+    # The full report stays the person's copy (Art. 15(3)); only the README's summary leaves the note out.
+    assert report["note"] == "Internal: checked the old list on the shared drive too"
     assert report["records"] == 1
     assert "systems/mailer/_categories.json" not in archive.namelist()  # nothing to say: no file
     assert json.loads(archive.read("systems/crm/_categories.json")) == {"contacts": {"mail": "contact.email"}}

@@ -332,17 +332,15 @@ def _system_files(writer: _Writer, subject: SubjectData) -> None:
         if categories:  # an empty file says nothing to the person reading the package
             writer.json(f"{folder}/_categories.json", categories)
         if system in subject.manual:
-            writer.json(f"{folder}/_owner_report.json", _owner_report(subject.manual[system]))
+            # The whole report, the owner's note included: it is about the person's data, so under Art. 15(3) the
+            # copy is theirs (the task form tells the owner so); the README, a summary, leaves the note out.
+            writer.json(f"{folder}/_owner_report.json", dict(subject.manual[system]))
         for table in tables:
             columns = _columns(table.rows, table.categories)
             writer.json_rows(f"{folder}/{_safe(table.table)}.json", table.rows)
             writer.csv_rows(f"{folder}/{_safe(table.table)}.csv", columns, table.rows)
             writer.rows += len(table.rows)
 
-
-def _owner_report(report: Mapping[str, Any]) -> dict[str, Any]:
-    """What the owner's search found, for the person: the owner's own note is internal and is left out."""
-    return {key: value for key, value in report.items() if key != "note"}
 
 
 def policy_names(policy: Any, lang: str = "en") -> dict[str, str]:
