@@ -342,7 +342,6 @@ def _system_files(writer: _Writer, subject: SubjectData) -> None:
             writer.rows += len(table.rows)
 
 
-
 def policy_names(policy: Any, lang: str = "en") -> dict[str, str]:
     """The policy's titles for the ids a package names: systems, processing activities, subject categories."""
 
