@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from custos.actor import Actor
 from custos.clock import Clock, SystemClock
 from custos.crypto import KeyRing, load_key_file
 from custos.db import Database, make_engine
@@ -15,6 +17,7 @@ from custos.errors import ConfigurationError
 from custos.policy import Policy, load_policy
 from custos.register.context import RegisterContext
 from custos.settings import Settings
+from custos.work import Work, open_work
 
 if TYPE_CHECKING:
     from custos.systems.connect import SystemEngines
@@ -43,6 +46,12 @@ class Runtime:
 
             self._system_engines = SystemEngines()
         return self._system_engines
+
+    @contextmanager
+    def work(self, actor: Actor) -> Iterator[Work]:
+        """A unit of work by `actor` on a new transaction (see `custos.work`)."""
+        with open_work(self.db, self.clock, self.keys, self.policy, actor) as work:
+            yield work
 
     def close(self) -> None:
         if self._system_engines is not None:

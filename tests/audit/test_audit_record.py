@@ -35,7 +35,7 @@ def test_events_are_numbered_and_chained(db: Database, clock: FixedClock) -> Non
         second = record(session, clock, STAFF, "person.update", subject=ref, details={"fields": ["title"]})
     clock.advance(timedelta(minutes=5))
     with db.transaction() as session:
-        third = record(session, clock, Actor.system("sweep"), "retention.sweep", details={"erased": 12})
+        third = record(session, clock, Actor.system("sweep"), "retention.sweep_done", details={"erased": 12})
     assert [first.seq, second.seq, third.seq] == [1, 2, 3]
     assert first.prev_hash == GENESIS
     assert second.prev_hash == first.hash
@@ -92,7 +92,7 @@ def test_concurrent_appenders_are_serialised(db: Database, clock: FixedClock) ->
         try:
             for _ in range(15):
                 with db.transaction() as session:
-                    record(session, clock, Actor.system(f"worker{worker}"), "job.run")
+                    record(session, clock, Actor.system(f"worker{worker}"), "doctor.run")
         except BaseException as exc:  # reported below, with the thread's own error
             errors.append(exc)
 
@@ -136,8 +136,8 @@ def test_names_and_targets_are_checked(db: Database, clock: FixedClock) -> None:
     assert {p.location for p in caught.value.problems} == {"target", "outcome"}
     with db.transaction() as session:
         # A name nobody registered yet is fine as long as it is a dotted name.
-        event = record(session, clock, STAFF, "incident.notify_authority", target="incident:7", outcome="denied")
-    assert event.action == "incident.notify_authority"
+        event = record(session, clock, STAFF, "incident.notify", target="incident:7", outcome="denied")
+    assert event.action == "incident.notify"
     assert event.outcome == "denied"
 
 

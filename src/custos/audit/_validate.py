@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from custos.audit.actions import is_valid_action
+from custos.audit.actions import is_known_action, is_valid_action
 from custos.errors import InvalidInput, Problem
 
 MAX_DETAILS = 20
@@ -41,6 +41,10 @@ def check_event(
     problems: list[Problem] = []
     if not is_valid_action(action):
         problems.append(Problem("action", f"{action!r} is not a dotted name like 'person.read'"))
+    elif not is_known_action(action):
+        problems.append(
+            Problem("action", f"{action!r} is not a known audit action", hint="add it to custos.audit.actions.Action")
+        )
     if subject is not None and not _UUID.fullmatch(subject):
         problems.append(Problem("subject", "must be a person's ref (a lower-case UUID), never a name or address"))
     if target is not None and not _TARGET.fullmatch(target):

@@ -1,4 +1,4 @@
-"""`custos audit verify|export`: check the audit log's chain, hand a date range to an auditor."""
+"""`custos audit verify|export|actions`: check the chain, hand a date range to an auditor, list the actions."""
 
 from __future__ import annotations
 
@@ -16,11 +16,26 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from custos.audit import Action, export, record, verify
+from custos.audit.actions import MEANING, catalogue_markdown
 from custos.audit.export import count
 from custos.cli.context import state
 from custos.cli.identity import require
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+
+@app.command("actions")
+def actions_command(
+    ctx: typer.Context,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/audit-actions.md.")] = False,
+) -> None:
+    """List every action the audit log can hold, with what it means."""
+    st = state(ctx)
+    if markdown:
+        sys.stdout.write(catalogue_markdown())
+        return
+    for action in sorted(Action, key=str):
+        st.console.print(f"[bold]{action}[/]  {escape(MEANING[action])}")
 
 _DATE = ["%Y-%m-%d"]
 

@@ -30,7 +30,8 @@ from custos.errors import (
     Unauthenticated,
 )
 from custos.settings import Settings
-from custos.web.deps import RuntimeDep
+from custos.web.deps import RuntimeDep, UnitDep
+from custos.work import Work
 
 SESSION_COOKIE = "custos_session"
 CSRF_COOKIE = "custos_csrf"
@@ -146,6 +147,14 @@ def signed_in(principal: CurrentPrincipal) -> Principal:
 
 
 SignedIn = Annotated[Principal, Depends(signed_in)]
+
+
+def caller_work(unit: UnitDep, principal: CurrentPrincipal) -> Work:
+    """The route's unit of work, audited as the authenticated caller. Permission is the route's own `Require`."""
+    return unit.work(principal.actor)
+
+
+WorkDep = Annotated[Work, Depends(caller_work)]
 
 
 def cookies_secure(request: Request, settings: Settings) -> bool:

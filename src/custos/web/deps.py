@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from custos.actor import Actor
+
 from custos.register.context import RegisterContext
 from custos.runtime import Runtime
+from custos.work import AfterCommit, Work
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -18,9 +22,33 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_session(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[Session]:
+@dataclass(frozen=True)
+class RequestUnit:
+    """The request's one transaction and the side effects waiting for it to commit."""
+
+    runtime: Runtime
+    session: Session
+    pending: AfterCommit
+
+    def work(self, actor: Actor) -> Work:
+        """A unit of work by `actor` on the request's transaction (the route's caller, or a public actor)."""
+        runtime = self.runtime
+        return Work(self.session, runtime.clock, runtime.keys, runtime.policy, actor, self.pending)
+
+
+def get_unit(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Iterator[RequestUnit]:
+    pending = AfterCommit()
     with runtime.db.transaction() as session:
-        yield session
+        yield RequestUnit(runtime, session, pending)
+    pending.run()
+
+
+# scope="function": commit (audit events included) before the response is sent, not after.
+UnitDep = Annotated[RequestUnit, Depends(get_unit, scope="function")]
+
+
+def get_session(unit: UnitDep) -> Session:
+    return unit.session
 
 
 def get_register(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RegisterContext:
@@ -28,6 +56,5 @@ def get_register(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RegisterC
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-# scope="function": commit (audit events included) before the response is sent, not after.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 RegisterDep = Annotated[RegisterContext, Depends(get_register)]
