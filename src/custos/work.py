@@ -30,7 +30,6 @@ from custos.clock import Clock
 from custos.crypto import KeyRing
 from custos.db import Database
 from custos.policy import Policy
-from custos.register.context import RegisterContext
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +100,6 @@ class Work:
         """The same transaction and pending side effects, audited under another actor (a job's step inside a
         member's action, say)."""
         return replace(self, actor=actor)
-
-    @property
-    def register(self) -> RegisterContext:
-        return RegisterContext(keys=self.keys, policy=self.policy, clock=self.clock)
 
 
 @contextmanager
