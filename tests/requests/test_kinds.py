@@ -20,8 +20,8 @@ from custos.register.people import find_person
 from custos.register.restriction import is_restricted
 from custos.register.suppression import is_suppressed
 from custos.requests import actions, answers, cases, intake, reminders
-from custos.requests.driver import read_parts
 from custos.requests.schemas import RequestCreate
+from custos.requests.staging import read_parts
 
 SUBJECT = Actor(kind="subject", id=None, label="subject:web")
 STAFF = Actor(kind="staff", id=1, label="staff:1")

@@ -13,6 +13,7 @@ from custos.actor import Actor
 from custos.mail import Mailer
 from custos.requests import answers, assessment, cases
 from custos.requests.driver import DriveResult, drive_request
+from custos.requests.kinds import KINDS
 from custos.runtime import Runtime
 
 
@@ -47,7 +48,7 @@ def approve(runtime: Runtime, ref: str, actor: Actor, note: str, changes: dict[s
 
     with runtime.db.transaction() as session:
         req = cases.approve(session, runtime.clock, actor, ref, note)
-        if req.kind == "rectification":
+        if KINDS[req.kind].register_action == "rectify":
             cases.rematch(session, runtime.keys, req)
             region = runtime.policy.jurisdiction.phone_region
             wanted = rectify.resolve(session, runtime.keys, req, changes, phone_region=region)

@@ -19,9 +19,11 @@ from custos.actor import Actor
 from custos.errors import Conflict, NotFound
 from custos.mail import Mailer, Message
 from custos.requests import cases, codes
+from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest, SubjectRequestDownload
+from custos.requests.staging import package_path, read_parts
+from custos.requests.wording import request_texts
 from custos.runtime import Runtime
-from custos.texts import Texts
 
 log = logging.getLogger("custos.requests")
 
@@ -51,87 +53,9 @@ def _facts(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
 
 
 def completion_facts(req: SubjectRequest) -> dict[str, Any]:
-    """What the completion letter of each kind says was done (counts and names, from the tasks' results).
-
-    Every line is worded in the request's language (`letters.completion.lines`), so a Swedish letter never
-    carries a line composed in English."""
-    from custos.requests.wording import request_texts
-
-    words = request_texts(req.language)
-    nothing = words.text("letters.completion.lines.nothing")
-    if req.kind == "erasure":
-        erased = []
-        for task in req.tasks:
-            if task.target == "register":
-                counts = task.result.get("counts") or {}
-                if task.result.get("erased"):
-                    erased.append(
-                        _line(
-                            words,
-                            "register_erased",
-                            relationships=counts.get("relationships", 0),
-                            identities=counts.get("identities", 0),
-                        )
-                    )
-            else:
-                tables = task.result.get("counts") or {}
-                parts = [_table_counts(words, table, c) for table, c in tables.items()]
-                erased.append(
-                    _line(words, "system_erased", system=task.target, tables="; ".join(p for p in parts if p) or "0")
-                )
-        return {"erased": erased or [nothing], "kept": req.outcome.get("kept", [])}
-    if req.kind == "rectification":
-        return {"changes": _rectified(req, words) or [nothing]}
-    if req.kind == "restriction":
-        register = words.text("letters.completion.lines.register")
-        return {"scope": ", ".join(register if t.target == "register" else t.target for t in req.tasks)}
-    if req.kind == "objection_other":
-        return {"outcome": req.decision or "-"}
-    return {}
-
-
-def _line(words: Texts, key: str, **values: Any) -> str:
-    return words.text(f"letters.completion.lines.{key}").format(**values)
-
-
-def _table_counts(words: Texts, table: str, counts: dict[str, Any]) -> str:
-    """`contacts (deleted 2, anonymised 1)` in the letter's language; tables where nothing was done left out.
-    A manual system's owner reports a count of records (custos.systems.tasks), not tables."""
-    if table == "manual":
-        return _line(words, "by_hand", n=counts.get("records", 0))
-    done = [
-        _line(words, f"counts.{what}", n=n) if words.has(f"letters.completion.lines.counts.{what}") else f"{what} {n}"
-        for what, n in counts.items()
-        if n
-    ]
-    return f"{table} ({', '.join(done)})" if done else ""
-
-
-def _fields(words: Texts, names: list[str]) -> str:
-    """Field names in the letter's language; a field the wording does not know (an owner's own) as written."""
-    return ", ".join(words.optional(f"letters.completion.lines.fields.{name}") or name for name in names)
-
-
-def _rectified(req: SubjectRequest, words: Texts) -> list[str]:
-    """What a rectification changed, where: the register's fields, each mapped system's tables and rows, and
-    what each manual system's owner reported correcting."""
-    said = []
-    for task in sorted(req.tasks, key=lambda t: t.target == "register"):
-        fields = _fields(words, list(task.result.get("fields") or []))
-        if task.target == "register":
-            if fields:
-                said.append(_line(words, "register_rectified", fields=fields))
-            continue
-        manual = task.result.get("manual")
-        if manual:
-            by_hand = _fields(words, list(manual.get("fields") or [])) or fields
-            said.append(_line(words, "rectified_by_hand", system=task.target, fields=by_hand))
-            continue
-        counts = task.result.get("counts") or {}
-        tables = ", ".join(f"{table} ({c.get('corrected', 0)})" for table, c in sorted(counts.items()))
-        if tables:
-            said.append(_line(words, "rectified_tables", system=task.target, fields=fields, tables=tables))
-    return said
+    """What the completion letter of the request's kind says was done (`custos.requests.kinds`), worded in the
+    request's language."""
+    return KINDS[req.kind].completion_facts(req, request_texts(req.language))
 
 
 def render(runtime: Runtime, req: SubjectRequest, letter: str, **facts: Any) -> Message:
@@ -176,12 +100,11 @@ def write_package(runtime: Runtime, ref: str, *, kind: str, lang: str) -> Path:
 
     The download is audited when it happens; writing the file is recorded by the drive's `work_done` event."""
     from custos.requests import art15, package
-    from custos.requests.driver import packages_dir, read_parts
 
-    target = packages_dir(runtime) / f"{ref}.zip"
+    target = package_path(runtime, ref)
     parts = read_parts(runtime, ref)
     subject = package.SubjectData.from_parts(ref, parts, generated_at=runtime.clock.now())
-    if kind == "portability":
+    if KINDS[kind].portable_only:
         package.build_portability_package(
             target,
             subject=subject,
@@ -232,8 +155,6 @@ def notify_recipients(session: Session, runtime: Runtime, req: SubjectRequest, a
 def complete(runtime: Runtime, ref: str, actor: Actor, *, note: str | None, mail: Mailer | None = None) -> str | None:
     """Close the case as answered and send the completion letter; for access and portability a fresh download
     link goes with it (its secret is returned once, and only its hash kept)."""
-    from custos.requests.driver import AUTO_COMPLETE
-
     secret = None
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, lock=True)
@@ -245,9 +166,10 @@ def complete(runtime: Runtime, ref: str, actor: Actor, *, note: str | None, mail
                 f"request {ref} is {req.state}; it can be completed once every task is done"
                 + (f" (left: {', '.join(left)})" if left else "")
             )
-        if req.kind in ("access", "portability") and not req.package_path:
+        spec = KINDS[req.kind]
+        if spec.package and not req.package_path:
             raise Conflict(f"request {ref}: the package is not written yet; drive the request first")
-        if req.kind in ("access", "portability"):
+        if spec.package:
             secret = cases.new_secret()
             session.add(
                 SubjectRequestDownload(
@@ -260,9 +182,7 @@ def complete(runtime: Runtime, ref: str, actor: Actor, *, note: str | None, mail
             )
         if note:
             req.decision = note
-        cases.move(
-            session, runtime.clock, actor, req, "completed", note=note, details={"auto": req.kind in AUTO_COMPLETE}
-        )
+        cases.move(session, runtime.clock, actor, req, "completed", note=note, details={"auto": spec.auto_complete})
         facts = completion_facts(req)
         if secret is not None:
             facts["download_url"] = f"{runtime.settings.base_url}/rights/download/{secret}"

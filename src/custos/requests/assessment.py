@@ -26,6 +26,7 @@ from custos.clock import today
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.policy import Policy
 from custos.requests import cases
+from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest
 from custos.retention.keep import GROUNDS, LEGAL_CLAIMS, LEGAL_OBLIGATION, KeepPlan, Kept, kept_for_ref
 from custos.retention.rules import CompiledPolicy
@@ -85,7 +86,7 @@ def activities_to_review(policy: Policy, activities: Sequence[str]) -> list[str]
 def wait_for_review(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> bool:
     """A verified erasure that touches a reviewed activity moves to `assessing` (in the caller's transaction);
     True when it did. Others (and one already assessed) go on as before."""
-    if req.kind != "erasure" or req.assessment is not None:
+    if not KINDS[req.kind].review or req.assessment is not None:
         return False
     activities = activities_to_review(runtime.policy, person_activities(session, req.person_ref))
     if not activities:

@@ -19,6 +19,7 @@ from custos import audit
 from custos.actor import Actor
 from custos.clock import Clock
 from custos.crypto import KeyRing
+from custos.db.sealed import Lookup, seal
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.jurisdiction import Jurisdiction
 from custos.policy import Policy
@@ -26,6 +27,7 @@ from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise, phone_example
 from custos.register.models import Identity, Person
 from custos.requests import deadlines
+from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest, SubjectRequestEvent, SubjectRequestTask
 from custos.requests.schemas import EventPublic, RequestCreate, RequestPublic, RequestSummary, TaskPublic
 from custos.requests.states import CLOSED, check_move
@@ -36,10 +38,20 @@ PHONE = "request.phone"
 ORGANISATION = "request.organisation"
 DETAILS = "request.details"
 CHANGES = "request.changes"
+seal(
+    SubjectRequest,
+    {
+        "email_enc": EMAIL,
+        "phone_enc": PHONE,
+        "organisation_enc": ORGANISATION,
+        "details_enc": DETAILS,
+        "changes_enc": CHANGES,
+    },
+    lookups=(Lookup("email_lookup", "email_enc", kind="email"),),
+)
 # Art. 12(3): at most two further months.
 MAX_EXTENSION_MONTHS = 2
 _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: refs are read out over the phone
-_NEEDS_DETAILS = frozenset({"rectification", "objection_other"})
 
 
 def hash_secret(secret: str) -> str:
@@ -90,8 +102,8 @@ def validate(policy: Policy, data: RequestCreate, *, channel: str, now: datetime
                 hint=f"one of: {', '.join(published)}",
             )
         )
-    if data.kind in _NEEDS_DETAILS and not data.details:
-        what = "what is wrong and what it should say" if data.kind == "rectification" else "why you object"
+    what = KINDS[data.kind].details
+    if what is not None and not data.details:
         problems.append(Problem("details", f"a {data.kind.replace('_', ' ')} request needs details", hint=what))
     if data.processor_service is not None and data.processor_service not in {p.id for p in policy.processor}:
         known = ", ".join(p.id for p in policy.processor) or "none"
@@ -347,20 +359,9 @@ def add_event(
         f"request.{kind}",
         subject=req.person_ref,
         target=f"request:{req.ref}",
-        purpose=f"data subject request, GDPR Art. {_ARTICLE[req.kind]}",
+        purpose=f"data subject request, GDPR Art. {KINDS[req.kind].article}",
         details=audit_details,
     )
-
-
-_ARTICLE = {
-    "access": "15",
-    "erasure": "17",
-    "rectification": "16",
-    "restriction": "18",
-    "portability": "20",
-    "objection_marketing": "21(2)",
-    "objection_other": "21(1)",
-}
 
 
 def move(
@@ -489,7 +490,7 @@ def withdraw(session: Session, clock: Clock, actor: Actor, ref: str, note: str |
 def approve(session: Session, clock: Clock, actor: Actor, ref: str, note: str) -> SubjectRequest:
     """Staff review of a rectification (the change is right) or an objection (no compelling grounds override it)."""
     req = load(session, ref)
-    if req.kind not in ("rectification", "objection_other"):
+    if not KINDS[req.kind].approval:
         raise Conflict(f"request {ref} is a {req.kind} request; only rectification and objection need approval")
     if req.state not in ("verified", "received", "verifying"):
         raise Conflict(f"request {ref} is {req.state}; approve it before it is in progress")

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -33,27 +31,25 @@ from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.register.context import RegisterContext
-from custos.register.models import Identity, Person
-from custos.register.people import IDENTITY, get_person
-from custos.requests import cases
+from custos.register.identities import person_keys
+from custos.register.people import get_person
+from custos.requests import answers, assessment, cases
+from custos.requests.kinds import KINDS, REGISTER
 from custos.requests.models import SubjectRequest, SubjectRequestTask
+from custos.requests.staging import package_path, stage
 from custos.retention.erase import erase_on_request
 from custos.retention.keep import KeepPlan
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
 from custos.systems.keys import SubjectKeys
+from custos.work import Work
 
 log = logging.getLogger("custos.requests")
 
 JOB_NAME = "requests-drive"
 ACTOR = Actor.system(JOB_NAME)
-REGISTER = "register"
 MAX_ATTEMPTS = 5
-_NEEDS_APPROVAL = frozenset({"rectification", "objection_other"})
-# Kinds answered as soon as their work is done; the others wait for staff to look before the answer goes out.
-AUTO_COMPLETE = frozenset({"objection_marketing", "restriction", "rectification", "objection_other"})
 _PORTABLE_BASES = frozenset({"consent", "contract"})  # Art. 20(1)(a)
-_REGISTER_LAST = frozenset({"erase", "rectify"})  # register steps that wait for every system
 
 
 @dataclass(frozen=True)
@@ -63,14 +59,6 @@ class DriveResult:
     ready: bool
     pending: int
     failed: int
-
-
-def packages_dir(runtime: Runtime) -> Path:
-    return Path(runtime.settings.packages_dir)
-
-
-def parts_dir(runtime: Runtime, ref: str) -> Path:
-    return packages_dir(runtime) / ref / "parts"
 
 
 @dataclass(frozen=True)
@@ -93,7 +81,7 @@ def drive_request(runtime: Runtime, ref: str, *, actor: Actor = ACTOR) -> DriveR
     if work is None:
         return _result(runtime, ref)
     order = list(work.tasks)
-    if work.kind in ("erasure", "rectification"):
+    if KINDS[work.kind].register_last:
         order.sort(key=lambda t: t[1] == REGISTER)  # systems first, the register last
     all_done = True
     for index, (task_id, target, action, state, attempts) in enumerate(order):
@@ -158,12 +146,11 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
     """Plan the tasks of a verified request (`verified → in_progress`) and, in the same transaction, do the
     register's step when it reads or marks (an erasure's register step waits for the systems); then read what
     the tasks left need. None when there is nothing to do."""
-    from custos.requests import assessment
-
     systems = _systems_for(runtime)
     with runtime.db.transaction() as session:
         req = cases.load(session, ref, lock=True)
-        start = req.state == "verified" and (req.kind not in _NEEDS_APPROVAL or req.approved_at is not None)
+        spec = KINDS[req.kind]
+        start = req.state == "verified" and (not spec.approval or req.approved_at is not None)
         if start:
             cases.rematch(session, runtime.keys, req)
             if assessment.wait_for_review(session, runtime, req, actor):
@@ -171,10 +158,10 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
         if req.state == "assessing" and assessment.decided(req):
             start = True
         if start:
-            if req.kind == "erasure":
+            if spec.register_action == "erase":
                 req.keep = assessment.plan_for(session, runtime, req).to_json()
             now = runtime.clock.now()
-            for target, action in _plan(req.kind, _portable(runtime, req.kind, systems)):
+            for target, action in spec.plan(_portable(runtime, req.kind, systems)):
                 task = SubjectRequestTask(
                     request_id=req.id,
                     target=target,
@@ -196,7 +183,7 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
                 details={"tasks": len(req.tasks), "matched": req.person_ref is not None},
             )
             for task in req.tasks:
-                if task.target == REGISTER and task.action not in _REGISTER_LAST:
+                if task.target == REGISTER and not spec.register_last:
                     _set(
                         task,
                         runtime,
@@ -213,7 +200,7 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
         ]
         keys = _keys(session, runtime, req) if left else SubjectKeys()
         written = bool(req.package_path)
-        changes = _changes(runtime, req) if req.kind == "rectification" else {}
+        changes = _changes(runtime, req) if spec.register_action == "rectify" else {}
         keep = KeepPlan.from_json(req.keep)
         return _Work(req.kind, req.language, left, keys, req.person_ref or req.ref, written, changes, keep)
 
@@ -224,7 +211,7 @@ def _systems_for(runtime: Runtime) -> list[str]:
 
 
 def _portable(runtime: Runtime, kind: str, systems: list[str]) -> list[str]:
-    if kind != "portability":
+    if not KINDS[kind].portable_only:
         return systems
     # Art. 20(1)(a): only what is processed on consent or contract is portable.
     portable = {
@@ -233,32 +220,14 @@ def _portable(runtime: Runtime, kind: str, systems: list[str]) -> list[str]:
     return [s for s in systems if s in portable]
 
 
-def _plan(kind: str, systems: list[str]) -> list[tuple[str, str]]:
-    if kind in ("access", "portability"):
-        return [(REGISTER, "export")] + [(s, "export") for s in systems]
-    if kind == "erasure":
-        return [(s, "erase") for s in systems] + [(REGISTER, "erase")]
-    if kind == "rectification":
-        return [(s, "rectify") for s in systems] + [(REGISTER, "rectify")]
-    if kind == "objection_marketing":
-        return [(REGISTER, "suppress")]
-    return [(REGISTER, "restrict")]  # restriction; objection_other upheld: processing stops, data only stored
-
-
 # -- one task ----------------------------------------------------------------------------------------------
 
 
 def _keys(session: Session, runtime: Runtime, req: SubjectRequest) -> SubjectKeys:
     """Every address the subject is known by: the one on the request and the register person's identities."""
-    emails = [cases.contact_email(runtime.keys, req)]
-    phones = [runtime.keys.decrypt(req.phone_enc, cases.PHONE)] if req.phone_enc else []
-    if req.person_ref is not None:
-        for kind, value_enc in session.execute(
-            select(Identity.kind, Identity.value_enc).join(Person).where(Person.ref == req.person_ref)
-        ):
-            value = runtime.keys.decrypt(value_enc, IDENTITY)
-            (emails if kind == "email" else phones).append(value)
-    return SubjectKeys(tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones)))
+    phones = (runtime.keys.decrypt(req.phone_enc, cases.PHONE),) if req.phone_enc else ()
+    held = person_keys(session, runtime.keys, ref=req.person_ref)
+    return held.plus(emails=(cases.contact_email(runtime.keys, req),), phones=phones)
 
 
 def _system_task(
@@ -278,7 +247,7 @@ def _system_task(
             if exported.task_id is not None:  # searched by hand: the package says what the owner reported
                 part["manual"] = _confirmation(runtime, exported.task_id, note=True)
                 result["manual"] = _confirmation(runtime, exported.task_id)
-            _stage(runtime, ref, target, part)
+            stage(runtime, ref, target, part)
             if finish:
                 _write_package(runtime, ref, work)
         system_task = exported.task_id
@@ -343,23 +312,6 @@ def _set(task: SubjectRequestTask, runtime: Runtime, state: str, result: dict[st
         task.attempts += 1
 
 
-def _stage(runtime: Runtime, ref: str, target: str, data: dict[str, Any]) -> None:
-    """Write one part of an export, atomically (a crash leaves the old file or the new, never half of one)."""
-    folder = parts_dir(runtime, ref)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{target}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def read_parts(runtime: Runtime, ref: str) -> dict[str, dict[str, Any]]:
-    folder = parts_dir(runtime, ref)
-    if not folder.is_dir():
-        return {}
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))}
-
-
 def _register_task(
     runtime: Runtime, ref: str, task_id: int, action: str, actor: Actor, *, finish: bool
 ) -> tuple[bool, bool]:
@@ -370,10 +322,10 @@ def _register_task(
         task = next(t for t in req.tasks if t.id == task_id)
         if task.state == "done":
             return True, False
-        if action in _REGISTER_LAST and any(t.state != "done" for t in req.tasks if t.target != REGISTER):
+        if KINDS[req.kind].register_last and any(t.state != "done" for t in req.tasks if t.target != REGISTER):
             return False, False  # the systems are searched by the register's identities: they go first
         _set(task, runtime, "done", _register_step(session, runtime.register, runtime, req, action, actor), None)
-        return True, finish and req.kind not in ("access", "portability") and _finish_in(session, runtime, ref, actor)
+        return True, finish and not KINDS[req.kind].package and _finish_in(session, runtime, ref, actor)
 
 
 def _register_step(
@@ -384,19 +336,20 @@ def _register_step(
     reference = f"request:{req.ref}"
     if action == "export":
         if req.person_ref is None:
-            _stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": None})
+            stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": None})
             return {"found": False}
         person = get_person(session, ctx, req.person_ref).model_dump(mode="json")
-        if req.kind == "portability":
+        if KINDS[req.kind].portable_only:
             person["relationships"] = [r for r in person["relationships"] if r["legal_basis"] in _PORTABLE_BASES]
-        _stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": person})
+        stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": person})
         return {"found": True, "relationships": len(person["relationships"])}
     if action == "erase":
         if req.person_ref is None:
             return {"found": False}
         rules = CompiledPolicy.of(runtime.policy)
         keep = KeepPlan.from_json(req.keep)
-        done = erase_on_request(session, runtime.clock, actor, rules, req.person_ref, reference=reference, keep=keep)
+        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
+        done = erase_on_request(unit, rules, req.person_ref, reference=reference, keep=keep)
         return {
             "found": True,
             "erased": done.erased,
@@ -415,7 +368,7 @@ def _register_step(
     if req.person_ref is None:
         return {"found": False}
     if action == "restrict":
-        why = "objection upheld, GDPR Art. 21(1)" if req.kind == "objection_other" else "request, GDPR Art. 18(1)"
+        why = KINDS[req.kind].restrict_reason or f"request, GDPR Art. {KINDS[req.kind].article}"
         restriction.restrict(session, runtime.clock, actor, req.person_ref, reason=why, reference=reference)
         return {"restricted": True}
     if action == "rectify":
@@ -437,9 +390,7 @@ def _changes(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
 
 
 def _write_package(runtime: Runtime, ref: str, work: _Work) -> None:
-    from custos.requests import answers
-
-    if work.kind in ("access", "portability") and not work.package_written:
+    if KINDS[work.kind].package and not work.package_written:
         # Idempotent: written whole under a temporary name, then renamed into place.
         answers.write_package(runtime, ref, kind=work.kind, lang=work.language)
 
@@ -454,9 +405,7 @@ def _finish_in(session: Session, runtime: Runtime, ref: str, actor: Actor) -> bo
 
 
 def _answer_if_automatic(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResult:
-    from custos.requests import answers
-
-    if work.kind in AUTO_COMPLETE:
+    if KINDS[work.kind].auto_complete:
         answers.complete(runtime, ref, actor, note=None)
         return DriveResult(ref, "completed", True, 0, 0)
     return DriveResult(ref, "in_progress", True, 0, 0)
@@ -477,12 +426,11 @@ def _finish(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResul
 
 
 def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> None:
-    from custos.requests import answers
-
+    spec = KINDS[req.kind]
     outcome: dict[str, Any] = {"finished": True, "systems": {t.target: t.result for t in req.tasks}}
-    if req.kind in ("erasure", "rectification", "restriction", "objection_other"):
+    if spec.notify_recipients:
         outcome["recipients"] = answers.notify_recipients(session, runtime, req, actor)
-    if req.kind == "erasure":
+    if spec.register_action == "erase":
         # One line per kept category from the request's keep plan (what every system was told), then what a
         # system's own mapping kept (tables a period keeps) and a hold that kept the register.
         outcome["kept"] = KeepPlan.from_json(req.keep).summary() + [
@@ -491,8 +439,8 @@ def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, act
             for k in t.result.get("kept", [])
             if isinstance(k, dict) and (t.target != REGISTER or k.get("reason") == "legal_hold")
         ]
-    if req.kind in ("access", "portability"):
-        req.package_path = str(packages_dir(runtime) / f"{req.ref}.zip")
+    if spec.package:
+        req.package_path = str(package_path(runtime, req.ref))
     req.outcome = outcome
     details = {"tasks": len(req.tasks), "systems": sorted(t.target for t in req.tasks)}
     cases.add_event(session, runtime.clock, actor, req, "work_done", details=details)

@@ -15,6 +15,8 @@ from custos.actor import Actor
 from custos.errors import Conflict
 from custos.mail import Mailer
 from custos.requests import answers, cases, codes
+from custos.requests.driver import drive_request
+from custos.requests.kinds import KINDS
 from custos.requests.schemas import RequestCreate, SubmitResult
 from custos.runtime import Runtime
 
@@ -43,7 +45,7 @@ def submit(
                 note="the subject was told the customer is the controller",
                 details={"service": req.processor_service},
             )
-        elif req.kind == "objection_marketing":
+        elif not KINDS[req.kind].identity_check:
             cases.move(session, runtime.clock, actor, req, "verified", note="no identity check needed, Art. 21(3)")
         elif channel != "staff":
             code = codes.issue(session, runtime.clock, req, "verify")
@@ -68,9 +70,7 @@ def submit(
     answers.send_letter(runtime, ref, "acknowledgement", mail, actor, status_url=result.status_url)
     if code is not None:
         _send_code(runtime, ref, code, mail, actor)
-    if data.kind == "objection_marketing":
-        from custos.requests.driver import drive_request
-
+    if not KINDS[data.kind].identity_check:
         drive_request(runtime, ref, actor=actor)
     return result
 
@@ -113,8 +113,6 @@ def confirm(runtime: Runtime, ref: str, code: str, actor: Actor, *, drive: bool 
             cases.add_event(session, runtime.clock, actor, req, "verification_failed", details={"outcome": outcome})
     answers.codes_raise(outcome, "verify")
     if drive:
-        from custos.requests.driver import drive_request
-
         try:
             return drive_request(runtime, ref).state
         except Exception:  # the job re-drives it; the subject's confirmation stands

@@ -36,6 +36,7 @@ from custos.errors import InvalidInput, Problem
 from custos.jurisdiction import format_in
 from custos.mail import Message
 from custos.policy import Policy
+from custos.requests.kinds import KINDS
 from custos.requests.wording import request_texts
 from custos.texts import Texts
 
@@ -49,16 +50,7 @@ LETTERS = (
     "reminder",
     "overdue",
 )
-COMPLETIONS = (
-    "access",
-    "portability",
-    "erasure",
-    "rectification",
-    "restriction",
-    "objection_other",
-    "objection_marketing",
-)
-_COMPLETION_SECTION = {"objection_other": "objection"}
+COMPLETIONS = tuple(KINDS)
 # Letters name times where the organisation is, with the offset: "until 2026-12-02 11:00 +01:00". Without a
 # policy (a preview) they are shown in UTC, still with the offset.
 _UTC = ZoneInfo("UTC")
@@ -105,14 +97,14 @@ def _organisation(policy: Policy | None) -> dict[str, Any]:
 def _section(letter: str, values: Mapping[str, Any]) -> str:
     if letter == "verification" and values.get("purpose") == "download":
         return "letters.verification_download"
-    if letter == "acknowledgement" and values.get("kind") == "objection_marketing":
-        return "letters.acknowledgement_marketing"  # Art. 21(3): honoured at once, no month to answer
+    if letter == "acknowledgement" and values.get("kind") in KINDS:
+        return f"letters.{KINDS[str(values['kind'])].acknowledgement}"  # Art. 21(3): marketing is honoured at once
     if letter != "completion":
         return f"letters.{letter}"
     request_kind = _require(values, "kind", letter)
     if request_kind not in COMPLETIONS:
         raise InvalidInput(f"there is no completion letter for a request of kind {request_kind!r}")
-    return f"letters.completion.{_COMPLETION_SECTION.get(str(request_kind), str(request_kind))}"
+    return f"letters.completion.{KINDS[str(request_kind)].words}"
 
 
 def _derived(

@@ -11,18 +11,13 @@ from collections.abc import Callable, Mapping
 
 from custos.errors import InvalidInput
 from custos.register.identities import IdentityError, normalise, phone_example
+from custos.requests.kinds import KINDS
 from custos.requests.schemas import MAX_DETAILS
-from custos.requests.states import KINDS
 
 Words = Callable[..., str]
 
 FIELDS = ("kind", "email", "phone", "organisation", "details", "processor_service")
 LIMITS = {"email": 320, "phone": 40, "organisation": 200, "details": MAX_DETAILS}
-# The kinds whose request means nothing without details (the service refuses them the same way).
-_DETAILS_FOR = {
-    "rectification": "rights.errors.details_rectification",
-    "objection_other": "rights.errors.details_objection",
-}
 
 
 def check(w: Words, form: Mapping[str, str], *, phone_region: str | None, processors: set[str]) -> dict[str, str]:
@@ -47,8 +42,9 @@ def check(w: Words, form: Mapping[str, str], *, phone_region: str | None, proces
             normalise("phone", phone, region=phone_region)
         except IdentityError:
             found["phone"] = w("rights.errors.phone_invalid", example=phone_example(phone_region))
-    if kind in _DETAILS_FOR and not form.get("details", "").strip():
-        found["details"] = w(_DETAILS_FOR[kind])
+    # The kinds whose request means nothing without details (the service refuses them the same way).
+    if kind in KINDS and KINDS[kind].details is not None and not form.get("details", "").strip():
+        found["details"] = w(f"rights.errors.details_{KINDS[kind].words}")
     service = form.get("processor_service", "").strip()
     if service and service not in processors:
         found["processor_service"] = w("rights.errors.processor_unknown")
