@@ -38,21 +38,21 @@ def _truncate_refused(runtime: Runtime, table: str) -> None:
 
 
 def test_consent_records_cannot_be_changed_or_removed(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(service.VISITOR) as work:
         choice = Choice({"analytics": True}, Method.BANNER)
-        record = service.record_choice(session, runtime.clock, terms_for(runtime.policy), None, choice)
+        record = service.record_choice(work, terms_for(runtime.policy), None, choice)
         record_id = record.id
     _refused(runtime, f"UPDATE consent_record SET kind = 'refusal' WHERE id = '{record_id}'")
     _refused(runtime, f"DELETE FROM consent_record WHERE id = '{record_id}'")
     _truncate_refused(runtime, "consent_record")
-    with runtime.db.transaction() as session:
-        assert [r.kind for r in service.history(session, record.visitor_id)] == ["consent"]
+    with runtime.work(service.VISITOR) as work:
+        assert [r.kind for r in service.history(work, record.visitor_id)] == ["consent"]
 
 
 def test_incident_timeline_entries_cannot_be_changed_or_removed(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         data = IncidentCreate(summary="Laptop stolen", reported_by="IT", kinds=["confidentiality"])
-        incidents.open_incident(session, runtime.clock, runtime.policy, OFFICER, data)
+        incidents.open_incident(work, data)
     _refused(runtime, "UPDATE incident_event SET note = 'nothing happened'")
     _refused(runtime, "DELETE FROM incident_event")
     _truncate_refused(runtime, "incident_event")

@@ -7,8 +7,8 @@ import datetime as dt
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.consent import service
 from custos.consent.service import AskReason, Choice, Kind, Method
@@ -16,6 +16,8 @@ from custos.consent.terms import ConsentTerms, consent_categories, terms_for
 from custos.errors import InvalidInput
 from custos.policy import Policy, Version
 from custos.runtime import Runtime
+
+OFFICER = Actor(kind="staff", id=1, label="staff:1")
 
 
 @pytest.fixture
@@ -26,13 +28,13 @@ def terms(runtime: Runtime) -> ConsentTerms:
 def _record(
     runtime: Runtime, terms: ConsentTerms, visitor: str | None, method: Method = Method.BANNER, **choices: bool
 ):
-    with runtime.db.transaction() as session:
-        return service.record_choice(session, runtime.clock, terms, visitor, Choice(choices, method))
+    with runtime.work(service.VISITOR) as work:
+        return service.record_choice(work, terms, visitor, Choice(choices, method))
 
 
 def _state(runtime: Runtime, terms: ConsentTerms, visitor: str | None) -> service.ConsentState:
-    with runtime.db.transaction() as session:
-        return service.current_state(session, runtime.clock, terms, visitor)
+    with runtime.work(service.VISITOR) as work:
+        return service.current_state(work, terms, visitor)
 
 
 def test_the_example_asks_only_about_analytics(runtime: Runtime, terms: ConsentTerms) -> None:
@@ -66,8 +68,8 @@ def test_refusing_after_consenting_is_a_withdrawal(runtime: Runtime, terms: Cons
     assert withdrawn.visitor_id == visitor
     assert withdrawn.kind == "withdrawal"
     assert _record(runtime, terms, visitor, analytics=False).kind == "refusal"
-    with runtime.db.transaction() as session:
-        kinds = [r.kind for r in service.history(session, visitor)]
+    with runtime.work(service.VISITOR) as work:
+        kinds = [r.kind for r in service.history(work, visitor)]
     assert kinds == ["consent", "withdrawal", "refusal"]
 
 
@@ -82,8 +84,8 @@ def test_refusing_after_consenting_is_a_withdrawal(runtime: Runtime, terms: Cons
 def test_choices_outside_the_terms_are_refused(
     runtime: Runtime, terms: ConsentTerms, choices: dict[str, bool], method: Method, location: str
 ) -> None:
-    with pytest.raises(InvalidInput) as caught, runtime.db.transaction() as session:
-        service.record_choice(session, runtime.clock, terms, None, Choice(choices, method))
+    with pytest.raises(InvalidInput) as caught, runtime.work(service.VISITOR) as work:
+        service.record_choice(work, terms, None, Choice(choices, method))
     assert [p.location for p in caught.value.problems] == [location]
 
 
@@ -131,21 +133,20 @@ def test_export_by_visitor_and_by_time(runtime: Runtime, terms: ConsentTerms, cl
     one = _record(runtime, terms, None, analytics=True).visitor_id
     clock.advance(timedelta(hours=1))
     _record(runtime, terms, None, analytics=False)
-    with runtime.db.transaction() as session:
-        assert [r.visitor_id for r in service.export(session, visitor_id=one)] == [one]
-        assert len(service.export(session, since=clock.now())) == 1
-        assert len(service.export(session, until=clock.now())) == 1
-        assert len(service.export(session)) == 2
+    with runtime.work(OFFICER) as work:
+        assert [r.visitor_id for r in service.export(work, visitor_id=one)] == [one]
+        assert len(service.export(work, since=clock.now())) == 1
+        assert len(service.export(work, until=clock.now())) == 1
+        assert len(service.export(work)) == 2
         with pytest.raises(InvalidInput):
-            service.export(session, visitor_id="x")
+            service.export(work, visitor_id="x")
         with pytest.raises(InvalidInput):
-            service.export(session, since=dt.datetime(2026, 1, 1))  # no zone
+            service.export(work, since=dt.datetime(2026, 1, 1))  # no zone
 
 
 def test_records_are_only_added(runtime: Runtime, terms: ConsentTerms) -> None:
     # The service offers no way to change or delete a record; a withdrawal is a record of its own.
     assert not any(name.startswith(("update", "delete", "edit")) for name in dir(service))
     _record(runtime, terms, None)
-    session: Session
-    with runtime.db.transaction() as session:
-        assert len(service.export(session)) == 1
+    with runtime.work(OFFICER) as work:
+        assert len(service.export(work)) == 1

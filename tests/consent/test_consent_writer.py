@@ -31,7 +31,7 @@ def _stored(runtime: Runtime) -> dict[str, tuple[str, str]]:
 
 
 def test_many_concurrent_choices_are_each_committed_once(runtime: Runtime) -> None:
-    writer = ConsentWriter(runtime.db, max_batch=16)
+    writer = ConsentWriter(runtime, max_batch=16)
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
             futures = list(pool.map(lambda i: writer.submit(_pending(runtime, analytics=i % 2 == 0)), range(200)))
@@ -45,10 +45,10 @@ def test_many_concurrent_choices_are_each_committed_once(runtime: Runtime) -> No
 
 
 def test_a_visitors_choices_keep_their_order_within_a_batch(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(service.VISITOR) as work:
         consent = Choice({"analytics": True}, Method.BANNER)
-        visitor_id = service.record_choice(session, runtime.clock, terms_for(runtime.policy), None, consent).visitor_id
-    writer = ConsentWriter(runtime.db)
+        visitor_id = service.record_choice(work, terms_for(runtime.policy), None, consent).visitor_id
+    writer = ConsentWriter(runtime)
     try:
         # Withdraw, consent again, withdraw again: each is compared with the one before it, also when the
         # writer takes them in one transaction.
@@ -57,12 +57,12 @@ def test_a_visitors_choices_keep_their_order_within_a_batch(runtime: Runtime) ->
     finally:
         writer.close()
     assert kinds == ["withdrawal", "consent", "withdrawal"]
-    with runtime.db.transaction() as session:
-        assert [r.kind for r in service.history(session, visitor_id)] == ["consent", *kinds]
+    with runtime.work(service.VISITOR) as work:
+        assert [r.kind for r in service.history(work, visitor_id)] == ["consent", *kinds]
 
 
 def test_a_record_the_database_refuses_fails_alone(runtime: Runtime) -> None:
-    writer = ConsentWriter(runtime.db)
+    writer = ConsentWriter(runtime)
     bad = dataclasses.replace(_pending(runtime, analytics=True), policy_version=None)
     try:
         futures = [writer.submit(_pending(runtime, analytics=True)) for _ in range(20)]
@@ -79,7 +79,7 @@ def test_a_record_the_database_refuses_fails_alone(runtime: Runtime) -> None:
 
 
 def test_closing_writes_what_is_queued_and_then_refuses(runtime: Runtime) -> None:
-    writer = ConsentWriter(runtime.db)
+    writer = ConsentWriter(runtime)
     futures = [writer.submit(_pending(runtime, analytics=True)) for _ in range(50)]
     writer.close()
     assert all(future.done() and future.exception() is None for future in futures)
@@ -90,7 +90,7 @@ def test_closing_writes_what_is_queued_and_then_refuses(runtime: Runtime) -> Non
 
 
 def test_coroutines_are_answered_after_their_commit(runtime: Runtime) -> None:
-    writer = ConsentWriter(runtime.db)
+    writer = ConsentWriter(runtime)
 
     async def choose_all() -> list[Saved]:
         return list(await asyncio.gather(*(writer.write(_pending(runtime, analytics=True)) for _ in range(100))))

@@ -24,11 +24,9 @@ LoginAs = Callable[..., TestClient]
 
 
 def _choose(runtime: Runtime, visitor: str | None, method: Method = Method.BANNER, **choices: bool) -> ConsentRecord:
-    with runtime.db.transaction() as session:
-        record = service.record_choice(
-            session, runtime.clock, terms_for(runtime.policy), visitor, Choice(choices, method)
-        )
-        session.expunge(record)
+    with runtime.work(service.VISITOR) as work:
+        record = service.record_choice(work, terms_for(runtime.policy), visitor, Choice(choices, method))
+        work.session.expunge(record)
         return record
 
 

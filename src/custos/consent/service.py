@@ -1,7 +1,8 @@
 """Recording cookie choices and answering "what did this visitor choose, and must we ask again?".
 
 Called by the public consent endpoints and the admin export alike; no HTTP here. Records are only ever added
-(Art. 7(1) proof; a withdrawal is a new record, not an edit of the consent it withdraws, Art. 7(3)).
+(Art. 7(1) proof; a withdrawal is a new record, not an edit of the consent it withdraws, Art. 7(3)). Session
+tier: each takes the caller's `Work`; visitors act as `VISITOR`, a number in a cookie and never a person.
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import Clock
 from custos.consent.models import ConsentRecord
 from custos.consent.terms import ConsentTerms
 from custos.errors import InvalidInput, Problem
+from custos.work import Work
 
 _VISITOR_ID = re.compile(r"[0-9a-f]{32}")
 MAX_EXPORT = 100_000
+
+# Who acts when a visitor chooses or looks up their own records: nothing about them is known but the cookie's id.
+VISITOR = Actor(kind="subject", id=None, label="subject:consent")
 
 
 class Method(StrEnum):
@@ -89,8 +96,8 @@ def _checked(terms: ConsentTerms, choice: Choice) -> dict[str, bool]:
     return {name: bool(choice.choices.get(name, False)) for name in terms.categories}
 
 
-def latest(session: Session, visitor_id: str) -> ConsentRecord | None:
-    return session.scalar(
+def latest(work: Work, visitor_id: str) -> ConsentRecord | None:
+    return work.session.scalar(
         select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq.desc()).limit(1)
     )
 
@@ -207,10 +214,11 @@ def _saved(pending: Sequence[Pending], given: dict[str, _Given]) -> list[Saved]:
     return saved
 
 
-def write_many(session: Session, pending: Sequence[Pending]) -> list[Saved]:
+def write_many(work: Work, pending: Sequence[Pending]) -> list[Saved]:
     """Append the records in the given order, in the caller's transaction, one INSERT for all of them.
 
     A visitor who appears twice is compared with their own earlier record of the same batch."""
+    session = work.session
     saved = _saved(pending, _latest_given(session, {p.visitor_id for p in pending if p.visitor_id}))
     if saved:
         table = ConsentRecord.metadata.tables[ConsentRecord.__tablename__]
@@ -218,29 +226,25 @@ def write_many(session: Session, pending: Sequence[Pending]) -> list[Saved]:
     return saved
 
 
-def record_choice(
-    session: Session, clock: Clock, terms: ConsentTerms, visitor_id: str | None, choice: Choice
-) -> ConsentRecord:
+def record_choice(work: Work, terms: ConsentTerms, visitor_id: str | None, choice: Choice) -> ConsentRecord:
     """Append the visitor's choice in the caller's transaction; a visitor without a (valid) id gets a new one."""
-    p = prepare(clock, terms, visitor_id, choice)
-    previous = latest(session, p.visitor_id) if p.visitor_id else None
+    p = prepare(work.clock, terms, visitor_id, choice)
+    previous = latest(work, p.visitor_id) if p.visitor_id else None
     given = {previous.visitor_id: _Given(previous.choices, previous.expires_at)} if previous is not None else {}
     record = ConsentRecord(**vars(_saved([p], given)[0]))
-    session.add(record)
-    session.flush()
+    work.session.add(record)
+    work.session.flush()
     return record
 
 
-def current_state(
-    session: Session, clock: Clock, terms: ConsentTerms, visitor_id: str | None, *, gpc: bool = False
-) -> ConsentState:
+def current_state(work: Work, terms: ConsentTerms, visitor_id: str | None, *, gpc: bool = False) -> ConsentState:
     """The choice in force for this visitor, or why the banner must ask (again)."""
     nothing = dict.fromkeys(terms.categories, False)
-    record = latest(session, visitor_id) if visitor_id is not None and is_visitor_id(visitor_id) else None
+    record = latest(work, visitor_id) if visitor_id is not None and is_visitor_id(visitor_id) else None
     if record is None:
         return ConsentState(nothing, True, AskReason.FIRST_VISIT, gpc=gpc, categories=terms.categories)
     reason: AskReason | None = None
-    if record.expires_at <= clock.now():
+    if record.expires_at <= work.clock.now():
         reason = AskReason.EXPIRED  # at most 365 days, then asked again
     elif record.policy_version != terms.policy_version or record.policy_hash != terms.policy_hash:
         reason = AskReason.POLICY_CHANGED
@@ -261,23 +265,25 @@ def current_state(
     )
 
 
-def history(session: Session, visitor_id: str) -> list[ConsentRecord]:
+def history(work: Work, visitor_id: str) -> list[ConsentRecord]:
     """A visitor's own records, oldest first (Art. 15 for the visitor; Art. 7(1) for the organisation)."""
     if not is_visitor_id(visitor_id):
         return []
     query = select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq)
-    return list(session.scalars(query))
+    return list(work.session.scalars(query))
 
 
 def export(
-    session: Session,
+    work: Work,
     *,
     visitor_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = MAX_EXPORT,
 ) -> list[ConsentRecord]:
-    """Records for proof of consent: one visitor's, or all in [since, until), oldest first."""
+    """Records for proof of consent: one visitor's, or all in [since, until), oldest first.
+
+    Audited (`consent.export`): the records are pseudonymous personal data (Art. 4(5)), handed out as proof."""
     if visitor_id is not None and not is_visitor_id(visitor_id):
         raise InvalidInput(
             "not a visitor id", [Problem("visitor", "a visitor id is 32 lower-case hex digits", hint="see the cookie")]
@@ -294,4 +300,6 @@ def export(
         query = query.where(ConsentRecord.at >= since)
     if until is not None:
         query = query.where(ConsentRecord.at < until)
-    return list(session.scalars(query.order_by(ConsentRecord.seq).limit(min(limit, MAX_EXPORT))))
+    found = list(work.session.scalars(query.order_by(ConsentRecord.seq).limit(min(limit, MAX_EXPORT))))
+    work.audit(Action.CONSENT_EXPORT, details={"by_visitor": visitor_id is not None, "count": len(found)})
+    return found

@@ -20,9 +20,12 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from custos.consent.service import Pending, Saved, write_many
-from custos.db import Database
+from custos.consent.service import VISITOR, Pending, Saved, write_many
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 MAX_BATCH = 256
 
@@ -52,8 +55,8 @@ def _settle(outcomes: list[tuple[asyncio.Future[Saved], Outcome]]) -> None:
 class ConsentWriter:
     """Started on the first record, stopped by `close()`; one per app (and so per process)."""
 
-    def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
-        self._db = db
+    def __init__(self, runtime: Runtime, *, max_batch: int = MAX_BATCH) -> None:
+        self._runtime = runtime
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
@@ -116,8 +119,9 @@ class ConsentWriter:
         if not batch:
             return []
         try:
-            with self._db.transaction() as session:
-                saved = write_many(session, [job.pending for job in batch])
+            # One unit per batch, by the visitors it writes for (each record says whose choice it is).
+            with self._runtime.work(VISITOR) as work:
+                saved = write_many(work, [job.pending for job in batch])
         except Exception as error:  # handed to the waiting requests, which report it
             if len(batch) == 1:
                 return [(batch[0], error)]

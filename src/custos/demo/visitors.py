@@ -76,9 +76,8 @@ def _visit(
     now: datetime,
 ) -> Step:
     def step(runtime: Runtime) -> None:
-        with runtime.db.transaction() as session:
-            record = service.record_choice(session, runtime.clock, terms, None, choice)
-            visitor = record.visitor_id
+        with runtime.work(service.VISITOR) as work:
+            visitor = service.record_choice(work, terms, None, choice).visitor_id
         played.records += 1
         if withdraw_at is not None and withdraw_at < now - timedelta(minutes=30):
             timeline.at(withdraw_at, "a visitor withdraws consent", _withdraw(terms, played, visitor, choice))
@@ -90,8 +89,8 @@ def _withdraw(terms: ConsentTerms, played: VisitorsPlayed, visitor: str, given: 
     def step(runtime: Runtime) -> None:
         # The floating icon, then everything off in the settings (Art. 7(3): as easy as giving it).
         choice = Choice(dict.fromkeys(given.choices, False), Method.SETTINGS, ua_family=given.ua_family)
-        with runtime.db.transaction() as session:
-            service.record_choice(session, runtime.clock, terms, visitor, choice)
+        with runtime.work(service.VISITOR) as work:
+            service.record_choice(work, terms, visitor, choice)
         played.records += 1
 
     return step

@@ -17,7 +17,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.consent import service
 from custos.consent.ratelimit import RateLimiter
@@ -27,8 +26,8 @@ from custos.consent.writer import ConsentWriter
 from custos.errors import CustosError, PermissionDenied
 from custos.runtime import Runtime
 from custos.web import errors
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import Require, WorkDep
+from custos.web.deps import RequestUnit, RuntimeDep, UnitDep
 
 router = APIRouter(tags=["consent"])
 admin_router = APIRouter(prefix="/api/v1/consent", tags=["consent"])
@@ -65,7 +64,7 @@ def install(app: FastAPI) -> None:
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
 
-    app.state.consent_writer = ConsentWriter(runtime.db)
+    app.state.consent_writer = ConsentWriter(runtime)
     app.add_exception_handler(RateLimited, too_many)
     app.include_router(router)
     app.include_router(admin_router)
@@ -167,9 +166,9 @@ def config(request: Request, runtime: RuntimeDep, lang: LangQuery = "en") -> JSO
 
 
 @router.get("/consent/state", response_model=ConsentStatePublic, dependencies=[Limited])
-def state(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentStatePublic:
+def state(request: Request, response: Response, unit: UnitDep, runtime: RuntimeDep) -> ConsentStatePublic:
     terms = current_terms(request, runtime)
-    now = service.current_state(session, runtime.clock, terms, _visitor(request), gpc=_gpc(request, runtime))
+    now = service.current_state(unit.work(service.VISITOR), terms, _visitor(request), gpc=_gpc(request, runtime))
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(_cors(request, runtime))
     return ConsentStatePublic(
@@ -246,13 +245,13 @@ def _consent_cookie(visitor_id: str, terms: ConsentTerms, request: Request, runt
 def my_records(
     request: Request,
     response: Response,
-    session: SessionDep,
+    unit: UnitDep,
     runtime: RuntimeDep,
     lang: Annotated[str | None, Query(pattern="^(en|sv)$", description="en or sv, for the page")] = None,
 ) -> Response | ConsentHistory:
     """The visitor's own history, found by the consent cookie (Art. 15); without the cookie, none. A browser
     (Accept: text/html) gets it as a page in its language; an API client, and `/consent/records/me.json`, JSON."""
-    history = _history(request, session)
+    history = _history(request, unit)
     if _wants_html(request):
         return _records_page(request, runtime, history, lang)
     response.headers["Cache-Control"] = "no-store"
@@ -261,16 +260,16 @@ def my_records(
 
 
 @router.get("/consent/records/me.json", response_model=ConsentHistory, dependencies=[Limited])
-def my_records_json(request: Request, response: Response, session: SessionDep, runtime: RuntimeDep) -> ConsentHistory:
+def my_records_json(request: Request, response: Response, unit: UnitDep, runtime: RuntimeDep) -> ConsentHistory:
     """The visitor's own history as JSON, whatever the browser asks for (the page links here)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers.update(_cors(request, runtime))
-    return _history(request, session)
+    return _history(request, unit)
 
 
-def _history(request: Request, session: SessionDep) -> ConsentHistory:
+def _history(request: Request, unit: RequestUnit) -> ConsentHistory:
     visitor = _visitor(request)
-    items = service.history(session, visitor) if visitor else []
+    items = service.history(unit.work(service.VISITOR), visitor) if visitor else []
     return ConsentHistory(items=[ConsentRecordPublic.model_validate(r, from_attributes=True) for r in items])
 
 
@@ -360,22 +359,14 @@ def demo_collect() -> Response:
 
 @admin_router.get("/records", summary="Consent records as JSON lines, for one visitor or a time range")
 def export_records(
-    session: SessionDep,
-    runtime: RuntimeDep,
     principal: Annotated[Principal, Require("consent.read")],
+    work: WorkDep,
     visitor: Annotated[str | None, Query(description="a visitor id (the consent cookie's value)")] = None,
     since: Annotated[datetime | None, Query(alias="from", description="from this time, ISO 8601")] = None,
     until: Annotated[datetime | None, Query(alias="to", description="until this time (exclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_EXPORT)] = 10_000,
 ) -> StreamingResponse:
-    found = service.export(session, visitor_id=visitor, since=since, until=until, limit=limit)
-    audit.record(
-        session,
-        runtime.clock,
-        principal.actor,
-        "consent.export",
-        details={"by_visitor": visitor is not None, "count": len(found)},
-    )
+    found = service.export(work, visitor_id=visitor, since=since, until=until, limit=limit)
     lines = [ConsentRecordPublic.model_validate(r, from_attributes=True).model_dump_json() + "\n" for r in found]
 
     def chunks() -> Iterator[str]:
