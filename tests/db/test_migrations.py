@@ -5,7 +5,7 @@ from alembic.runtime.migration import MigrationContext
 
 from custos.db import make_engine
 from custos.db.migrate import current_revision, head_revision, upgrade
-from custos.db.models import Base
+from custos.tables import Base
 
 
 def test_migrated_database_matches_the_models(database_url: str) -> None:

@@ -27,7 +27,6 @@ from custos.db import Database
 from custos.db.base import Base
 from custos.errors import InvalidInput, Problem
 from custos.policy.retention import ROLE_OF_ANCHOR
-from custos.register import name_index
 from custos.register.context import RegisterContext
 from custos.register.csv_rows import (
     DEFAULT_CATEGORY,
@@ -39,7 +38,7 @@ from custos.register.csv_rows import (
 )
 from custos.register.lawful import Dates, never_due, with_defaults
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
-from custos.register.people import IDENTITY, NAME, TITLE
+from custos.register import sealed
 
 BATCH = 1000
 # (phase, done, total): "checking" counts bytes of the file, "importing" counts rows.
@@ -319,8 +318,7 @@ class _Writer:
         people: list[dict[str, Any]] = [
             {
                 "ref": ref,
-                "name_enc": keys.encrypt(r.name, NAME),
-                "title_enc": keys.encrypt(r.title, TITLE) if r.title else None,
+                **sealed.person_columns(keys, r.name, r.title),
                 "created_at": self.now,
                 "updated_at": self.now,
             }
@@ -334,16 +332,9 @@ class _Writer:
         for pid, (_, r) in zip(ids, new, strict=True):
             for kind, value in (("email", r.email), ("phone", r.phone)):
                 if value:
-                    identities.append(
-                        {
-                            "person_id": pid,
-                            "kind": kind,
-                            "value_enc": keys.encrypt(value, IDENTITY),
-                            "lookup": keys.blind_index(kind, value),
-                        }
-                    )
+                    identities.append({"person_id": pid, **sealed.identity_columns(keys, kind, value)})
         session.execute(insert(_table(Identity)), identities)
-        name_index.add_tokens(session, keys, {pid: r.name for pid, (_, r) in zip(ids, new, strict=True)})
+        sealed.index_name(session, keys, {pid: r.name for pid, (_, r) in zip(ids, new, strict=True)})
         self.report.people_created += len(new)
         return {k: pid for pid, (k, _) in zip(ids, new, strict=True)}
 
@@ -357,20 +348,16 @@ class _Writer:
         changes = []
         for pid, name_enc, title_enc in rows:
             row = existing[pid]
-            title = keys.decrypt(title_enc, TITLE) if title_enc else None
-            if keys.decrypt(name_enc, NAME) != row.name or (row.title is not None and title != row.title):
-                changes.append(
-                    {
-                        "id": pid,
-                        "name_enc": keys.encrypt(row.name, NAME),
-                        "title_enc": keys.encrypt(row.title, TITLE) if row.title else title_enc,
-                        "updated_at": self.now,
-                    }
-                )
+            title = sealed.title_of(keys, title_enc)
+            if sealed.name_of(keys, name_enc) != row.name or (row.title is not None and title != row.title):
+                columns = sealed.person_columns(keys, row.name, row.title)
+                if not row.title:  # a file without titles leaves the register's title as it is
+                    columns["title_enc"] = title_enc
+                changes.append({"id": pid, **columns, "updated_at": self.now})
         if changes:
             session.execute(update(Person), changes)
-            renamed = [pid for pid, name_enc, _ in rows if keys.decrypt(name_enc, NAME) != existing[pid].name]
-            name_index.replace_tokens(session, keys, {pid: existing[pid].name for pid in renamed})
+            renamed = [pid for pid, name_enc, _ in rows if sealed.name_of(keys, name_enc) != existing[pid].name]
+            sealed.renamed(session, keys, {pid: existing[pid].name for pid in renamed})
             self.report.people_updated += len(changes)
 
     def _resolve_organisations(self, session: Session, rows: list[ContactRow]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
-from custos.register import name_index
+from custos.register import sealed
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, IdentityKind, normalise
 from custos.register.lawful import Dates, never_due, with_defaults
@@ -31,10 +31,9 @@ from custos.register.schemas import (
     RelationshipPublic,
     RelationshipUpdate,
 )
-
-NAME = "person.name"
-TITLE = "person.title"
-IDENTITY = "identity.value"
+from custos.register.sealed import IDENTITY as IDENTITY
+from custos.register.sealed import NAME as NAME
+from custos.register.sealed import TITLE as TITLE
 
 
 def normalised_identities(data: PersonCreate, phone_region: str) -> list[tuple[IdentityKind, str]]:
@@ -76,21 +75,12 @@ def add_person(session: Session, ctx: RegisterContext, data: PersonCreate) -> Pe
     for i, rel in enumerate(data.relationships):
         _append_new(relationships, _new_relationship(session, ctx, rel, f"relationships[{i}]"))
     now = ctx.clock.now()
-    person = Person(
-        ref=str(uuid.uuid4()),
-        name_enc=ctx.keys.encrypt(data.name, NAME),
-        title_enc=ctx.keys.encrypt(data.title, TITLE) if data.title else None,
-        created_at=now,
-        updated_at=now,
-    )
-    person.identities = [
-        Identity(kind=kind, value_enc=ctx.keys.encrypt(value, IDENTITY), lookup=ctx.keys.blind_index(kind, value))
-        for kind, value in identities
-    ]
+    person = sealed.new_person(ctx.keys, ref=str(uuid.uuid4()), name=data.name, title=data.title, now=now)
+    person.identities = [sealed.new_identity(ctx.keys, kind, value) for kind, value in identities]
     person.relationships = relationships
     session.add(person)
     session.flush()
-    name_index.add_tokens(session, ctx.keys, {person.id: data.name})
+    sealed.index_name(session, ctx.keys, {person.id: data.name})
     return to_public(session, ctx, person)
 
 
@@ -117,7 +107,7 @@ def list_people(session: Session, ctx: RegisterContext, *, limit: int = 50, offs
     return [
         PersonSummary(
             ref=p.ref,
-            name=ctx.keys.decrypt(p.name_enc, NAME),
+            name=sealed.name_of(ctx.keys, p.name_enc),
             subject_categories=sorted({r.subject_category for r in p.relationships}),
         )
         for p in rows
@@ -132,10 +122,9 @@ def update_person(session: Session, ctx: RegisterContext, ref: str, data: Person
     """Art. 16: a correction takes effect at once."""
     person = _load(session, ref)
     if data.name is not None:
-        person.name_enc = ctx.keys.encrypt(data.name, NAME)
-        name_index.set_tokens(session, ctx.keys, person.id, data.name)  # the old name's words no longer find them
+        sealed.rename(session, ctx.keys, person, data.name)
     if "title" in data.model_fields_set:
-        person.title_enc = ctx.keys.encrypt(data.title, TITLE) if data.title else None
+        sealed.set_title(ctx.keys, person, data.title)
     person.updated_at = ctx.clock.now()
     session.flush()
     return to_public(session, ctx, person)
@@ -256,11 +245,11 @@ def _find_identity(session: Session, ctx: RegisterContext, kind: str, normalised
 
 
 def to_public(session: Session, ctx: RegisterContext, person: Person) -> PersonPublic:
-    values = [(i.kind, ctx.keys.decrypt(i.value_enc, IDENTITY)) for i in person.identities]
+    values = [(i.kind, sealed.value_of(ctx.keys, i.value_enc)) for i in person.identities]
     return PersonPublic(
         ref=person.ref,
-        name=ctx.keys.decrypt(person.name_enc, NAME),
-        title=ctx.keys.decrypt(person.title_enc, TITLE) if person.title_enc else None,
+        name=sealed.name_of(ctx.keys, person.name_enc),
+        title=sealed.title_of(ctx.keys, person.title_enc),
         emails=[v for k, v in values if k == "email"],
         phones=[v for k, v in values if k == "phone"],
         relationships=[_rel_public(r) for r in person.relationships],

@@ -4,74 +4,30 @@ new key.
 Resumable: the new key is added to the key file first (old keys stay, so everything still decrypts), the
 register is re-encrypted in one transaction, and only then are the old keys removed. A crash at any point
 leaves a key file that can read the whole database, and running the rotation again finishes it.
+
+What is re-encrypted is what the modules that seal columns declared in `custos.db.sealed`; the other modules'
+declarations are loaded with the modules that write those columns (the CLI and the app import them all).
+Rotation checks the live schema against the declarations before it starts, so one not loaded stops it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.orm import Session
 
+import custos.register.sealed  # noqa: F401  (declares Person and Identity, which every rotation moves)
 from custos.crypto import Key, KeyRing, load_key_file, write_key_file
 from custos.db import Database
-from custos.register import name_index
+from custos.db.sealed import Sealed, sealed_tables, undeclared
+from custos.errors import ConfigurationError
 from custos.register.models import Identity, Person
-from custos.register.objections_models import Suppression
-from custos.register.people import IDENTITY, NAME, TITLE
-from custos.register.suppression import VALUE as SUPPRESSED
-from custos.register.upload_models import ImportUpload
-from custos.register.uploads import UPLOAD_ERROR, UPLOAD_FILE, UPLOAD_NAME, UPLOAD_PROBLEMS, UPLOAD_REJECTS
-from custos.requests import cases
-from custos.requests.models import SubjectRequest
-from custos.systems.models import SystemRun, SystemSubjectKeys, SystemTask
-from custos.systems.tasks import KEYS_FIELD, NOTE_FIELD
 
 BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """A table's encrypted columns other than the register's own: column -> the field name it is bound to
-    (AES-GCM associated data), and blind-index columns recomputed from a sealed column: column -> (kind, source)."""
-
-    table: type[Any]
-    fields: dict[str, str]
-    lookups: dict[str, tuple[str, str]] = field(default_factory=dict)
-
-
-# Every other encrypted column in Custos. The old keys are removed at the end of a rotation, so a column left
-# out here could no longer be read; a test walks the models for `*_enc` columns and fails on one not listed.
-SEALED: tuple[Sealed, ...] = (
-    Sealed(
-        SubjectRequest,
-        {
-            "email_enc": cases.EMAIL,
-            "phone_enc": cases.PHONE,
-            "organisation_enc": cases.ORGANISATION,
-            "details_enc": cases.DETAILS,
-            "changes_enc": cases.CHANGES,
-        },
-        {"email_lookup": ("email", "email_enc")},
-    ),
-    Sealed(SystemRun, {"keys_enc": KEYS_FIELD}),
-    Sealed(SystemTask, {"identities_enc": KEYS_FIELD, "note_enc": NOTE_FIELD}),
-    Sealed(SystemSubjectKeys, {"keys_enc": KEYS_FIELD}),
-    # An upload waiting for its import (at most two hours) must still open after a rotation retires the old key.
-    Sealed(
-        ImportUpload,
-        {
-            "name_enc": UPLOAD_NAME,
-            "content_enc": UPLOAD_FILE,
-            "rejects_enc": UPLOAD_REJECTS,
-            "problems_enc": UPLOAD_PROBLEMS,
-            "error_enc": UPLOAD_ERROR,
-        },
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -83,101 +39,81 @@ class RotationReport:
 
 
 def rotate_keys(db: Database, key_file: Path, progress: Callable[[int, int], None] | None = None) -> RotationReport:
+    """Re-encrypt every column declared in `custos.db.sealed`; refuses before touching the key file when the
+    database holds a sealed column nobody declared, since retiring the old key would make it unreadable."""
+    with db.transaction() as session:
+        _refuse_undeclared(session)
     ring = load_key_file(key_file)
     if len(ring.keys) == 1:
         # More than one key means a previous rotation died half-way: its new key is active and is reused.
         ring = KeyRing([*ring.keys, Key.generate(ring.active.id + 1)])
         write_key_file(key_file, ring)
     active = ring.active.id
-    people = identities = 0
+    rotated: dict[str, int] = {}
     with db.transaction() as session:
-        total = int(session.scalar(select(func.count()).select_from(Person)) or 0)
-        total += int(session.scalar(select(func.count()).select_from(Identity)) or 0)
-        last = 0
-        while rows := session.execute(
-            select(Person.id, Person.name_enc, Person.title_enc)
-            .where(Person.id > last)
-            .order_by(Person.id)
-            .limit(BATCH)
-        ).all():
-            names = {pid: ring.decrypt(name, NAME) for pid, name, _ in rows}
-            changes = [
-                {
-                    "id": pid,
-                    "name_enc": ring.encrypt(names[pid], NAME),
-                    "title_enc": ring.encrypt(ring.decrypt(title, TITLE), TITLE) if title else None,
-                }
-                for pid, _, title in rows
-            ]
-            session.execute(update(Person), changes)
-            # The name tokens are keyed from the index key that is retired below: rewritten under the new one.
-            name_index.replace_tokens(session, ring, names)
-            people += len(rows)
-            last = rows[-1][0]
+        tables = sealed_tables()
+        total = sum(int(session.scalar(select(func.count()).select_from(s.table)) or 0) for s in tables)
+        done = 0
+
+        def advance(rows: int) -> None:
+            nonlocal done
+            done += rows
             if progress:
-                progress(people + identities, total)
-        last = 0
-        while idents := session.execute(
-            select(Identity.id, Identity.kind, Identity.value_enc)
-            .where(Identity.id > last)
-            .order_by(Identity.id)
-            .limit(BATCH)
-        ).all():
-            changes = []
-            for iid, kind, value_enc in idents:
-                value = ring.decrypt(value_enc, IDENTITY)
-                changes.append(
-                    {
-                        "id": iid,
-                        "value_enc": ring.encrypt(value, IDENTITY),
-                        "lookup": ring.blind_index(kind, value),
-                    }
-                )
-            session.execute(update(Identity), changes)
-            identities += len(idents)
-            last = idents[-1][0]
-            if progress:
-                progress(people + identities, total)
-        # The suppression list is matched by the same blind index, so it must move to the new key with the
-        # identities, or an objector imported again would no longer be recognised (Art. 21(3)).
-        last = 0
-        while entries := session.execute(
-            select(Suppression.id, Suppression.kind, Suppression.value_enc)
-            .where(Suppression.id > last)
-            .order_by(Suppression.id)
-            .limit(BATCH)
-        ).all():
-            suppressed = []
-            for sid, kind, value_enc in entries:
-                value = ring.decrypt(value_enc, SUPPRESSED)
-                suppressed.append(
-                    {"id": sid, "value_enc": ring.encrypt(value, SUPPRESSED), "lookup": ring.blind_index(kind, value)}
-                )
-            session.execute(update(Suppression), suppressed)
-            last = entries[-1][0]
-        for sealed in SEALED:
-            _reseal(session, ring, sealed)
+                progress(done, total)
+
+        for entry in tables:
+            rotated[entry.table_name] = _reseal(session, ring, entry, advance)
     retired = [k.id for k in ring.keys if k.id != active]
     write_key_file(key_file, KeyRing([ring.active]))
-    return RotationReport(new_key_id=active, people=people, identities=identities, retired_keys=retired)
+    return RotationReport(
+        new_key_id=active,
+        people=rotated.get(Person.__tablename__, 0),
+        identities=rotated.get(Identity.__tablename__, 0),
+        retired_keys=retired,
+    )
 
 
-def _reseal(session: Session, ring: KeyRing, sealed: Sealed) -> None:
+def _refuse_undeclared(session: Session) -> None:
+    schema = inspect(session.connection())
+    columns = {(table, column["name"]) for table in schema.get_table_names() for column in schema.get_columns(table)}
+    missing = undeclared(columns)
+    if missing:
+        named = ", ".join(f"{table}.{column}" for table, column in sorted(missing))
+        raise ConfigurationError(
+            f"key rotation would leave {named} unreadable: no module declared it (custos.db.sealed.seal), "
+            "or the module that does was not imported"
+        )
+
+
+def _reseal(session: Session, ring: KeyRing, sealed: Sealed, advance: Callable[[int], None]) -> int:
     table = sealed.table
-    columns = [getattr(table, name) for name in sealed.fields]
-    last = 0
+    kind_columns = sorted({lookup.kind_column for lookup in sealed.lookups if lookup.kind_column})
+    columns = [getattr(table, name) for name in (*sealed.fields, *kind_columns)]
+    count = last = 0
     while rows := session.execute(
         select(table.id, *columns).where(table.id > last).order_by(table.id).limit(BATCH)
     ).all():
         changes = []
+        batch: dict[int, dict[str, str]] = {}
         for row in rows:
-            values = dict(zip(sealed.fields, row[1:], strict=True))
-            plain = {name: ring.decrypt(blob, sealed.fields[name]) for name, blob in values.items() if blob is not None}
+            values = dict(zip((*sealed.fields, *kind_columns), row[1:], strict=True))
+            plain = {
+                name: ring.decrypt(values[name], field)
+                for name, field in sealed.fields.items()
+                if values[name] is not None
+            }
             change: dict[str, Any] = {"id": row[0]}
             change.update({name: ring.encrypt(text, sealed.fields[name]) for name, text in plain.items()})
-            for column, (kind, source) in sealed.lookups.items():
-                if source in plain:
-                    change[column] = ring.blind_index(kind, plain[source])
+            for lookup in sealed.lookups:
+                kind = lookup.kind or values[str(lookup.kind_column)]
+                if lookup.source in plain:
+                    change[lookup.column] = ring.blind_index(kind, plain[lookup.source])
             changes.append(change)
+            batch[row[0]] = plain
         session.execute(update(table), changes)
+        if sealed.after_batch is not None:
+            sealed.after_batch(session, ring, batch)
+        count += len(rows)
         last = rows[-1][0]
+        advance(len(rows))
+    return count

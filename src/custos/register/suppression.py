@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from custos import audit
 from custos.actor import Actor
 from custos.clock import Clock
+from custos.db.sealed import Lookup, seal
 from custos.errors import InvalidInput, Problem
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, IdentityKind, normalise
@@ -22,6 +23,9 @@ from custos.register.objections_models import Suppression
 
 # Associated data of the encrypted address (see custos.crypto): only key rotation reads it back.
 VALUE = "suppression.value"
+# Matched by the same blind index as the identities, so it moves to the new key with them, or an objector
+# imported again would no longer be recognised (Art. 21(3)).
+seal(Suppression, {"value_enc": VALUE}, lookups=(Lookup("lookup", "value_enc", kind_column="kind"),))
 
 
 def _given(email: str | None, phone: str | None, phone_region: str) -> list[tuple[IdentityKind, str]]:

@@ -40,6 +40,7 @@ from custos.actor import Actor
 from custos.clock import Clock
 from custos.crypto import KeyRing
 from custos.db import Database
+from custos.db.sealed import seal
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem
 from custos.register.context import RegisterContext
 from custos.register.csv_rows import COLUMNS, ImportKind, RowError, check_header, parse_row
@@ -58,6 +59,17 @@ UPLOAD_FILE, UPLOAD_NAME, UPLOAD_REJECTS, UPLOAD_PROBLEMS, UPLOAD_ERROR = (
     "import.rejects",
     "import.problems",
     "import.error",
+)
+# An upload waiting for its import (at most two hours) must still open after a rotation retires the old key.
+seal(
+    ImportUpload,
+    {
+        "name_enc": UPLOAD_NAME,
+        "content_enc": UPLOAD_FILE,
+        "rejects_enc": UPLOAD_REJECTS,
+        "problems_enc": UPLOAD_PROBLEMS,
+        "error_enc": UPLOAD_ERROR,
+    },
 )
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection): such cells get a leading '.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

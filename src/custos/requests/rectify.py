@@ -19,11 +19,10 @@ from custos import audit
 from custos.actor import Actor
 from custos.crypto import KeyRing
 from custos.errors import Conflict, InvalidInput, Problem
-from custos.register import name_index
+from custos.register import sealed
 from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise
 from custos.register.models import Identity, Person
-from custos.register.people import IDENTITY, NAME, TITLE
 from custos.register.suppression import is_suppressed, suppress
 from custos.requests import cases
 from custos.requests.models import SubjectRequest
@@ -68,8 +67,7 @@ def resolve(
         elif req.phone_enc:
             old = keys.decrypt(req.phone_enc, cases.PHONE)
         else:
-            mine = person.identities if person else []
-            held = [keys.decrypt(i.value_enc, IDENTITY) for i in mine if i.kind == "phone"]
+            held = sealed.values_of(keys, person, "phone") if person else []
             if len(held) > 1:
                 problems.append(Problem("old_phone", "the person has several phone numbers: say which one to replace"))
             old = held[0] if len(held) == 1 else ""
@@ -93,11 +91,10 @@ def apply(
         return []
     done: list[str] = []
     if "name" in changes.fields:
-        person.name_enc = ctx.keys.encrypt(changes.fields["name"], NAME)
-        name_index.set_tokens(session, ctx.keys, person.id, changes.fields["name"])
+        sealed.rename(session, ctx.keys, person, changes.fields["name"])
         done.append("name")
     if "title" in changes.fields:
-        person.title_enc = ctx.keys.encrypt(changes.fields["title"], TITLE)
+        sealed.set_title(ctx.keys, person, changes.fields["title"])
         done.append("title")
     for kind, pair in (("email", changes.email), ("phone", changes.phone)):
         if pair is None:
@@ -110,20 +107,7 @@ def apply(
                 session, ctx, ctx.clock, actor, **{kind: new}, source="rectification", reference=f"request:{req.ref}"
             )
         other = _clash(session, ctx.keys, person, kind, new)  # checked again: the register may have changed since
-        mine = next(
-            (i for i in person.identities if i.kind == kind and old and ctx.keys.decrypt(i.value_enc, IDENTITY) == old),
-            None,
-        )
-        if other is not None:  # the person already has the new value: the old one simply goes
-            if mine is not None and mine is not other:
-                person.identities.remove(mine)
-        elif mine is not None:
-            mine.value_enc = ctx.keys.encrypt(new, IDENTITY)
-            mine.lookup = ctx.keys.blind_index(kind, new)
-        else:
-            person.identities.append(
-                Identity(kind=kind, value_enc=ctx.keys.encrypt(new, IDENTITY), lookup=ctx.keys.blind_index(kind, new))
-            )
+        sealed.replace_identity(ctx.keys, person, kind, old, new, holder=other)
         done.append(kind)
     person.updated_at = ctx.clock.now()
     session.flush()

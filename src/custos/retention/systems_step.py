@@ -25,8 +25,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from custos.clock import today
-from custos.register.models import Identity, Person
-from custos.register.people import IDENTITY
+from custos.register.identities import person_keys
+from custos.register.models import Person
 from custos.retention.keep import KeepPlan, kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask
@@ -184,14 +184,7 @@ class SystemSteps:
         return work
 
     def _identities(self, session: Session, person_id: int) -> SubjectKeys:
-        from custos.systems.keys import SubjectKeys
-
-        values: dict[str, list[str]] = {"email": [], "phone": [], "external": []}
-        for kind, blob in session.execute(
-            select(Identity.kind, Identity.value_enc).where(Identity.person_id == person_id).order_by(Identity.id)
-        ):
-            values.setdefault(kind, []).append(self.runtime.keys.decrypt(blob, IDENTITY))
-        return SubjectKeys(tuple(values["email"]), tuple(values["phone"]), tuple(values["external"]))
+        return person_keys(session, self.runtime.keys, person_id=person_id)
 
     def _set_step(self, task_id: int, system_id: str, state: str) -> None:
         with self.runtime.db.transaction() as session:

@@ -25,13 +25,14 @@ from custos.access.principal import Principal, holds
 from custos.actor import Actor
 from custos.clock import Clock
 from custos.crypto import KeyRing
+from custos.db.sealed import seal
 from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, Problem
 from custos.mail.sender import MailError, Message, mailer_for
 from custos.policy import Policy
 from custos.policy.models import System
 from custos.retention.keep import KeepPlan
 from custos.systems.keys import SubjectKeys
-from custos.systems.models import SystemRun, SystemTask
+from custos.systems.models import SystemRun, SystemSubjectKeys, SystemTask
 from custos.systems.ownership import PROBLEMS, assignee, ownership
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 KEYS_FIELD = "system.subject_keys"
 NOTE_FIELD = "system_task.note"
+seal(SystemRun, {"keys_enc": KEYS_FIELD})
+seal(SystemTask, {"identities_enc": KEYS_FIELD, "note_enc": NOTE_FIELD})
+seal(SystemSubjectKeys, {"keys_enc": KEYS_FIELD})
 TASK_PERMISSION = "systems.tasks"
 MAX_FIELDS = 50
 MAX_NOTE = 2000

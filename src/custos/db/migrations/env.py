@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from custos.db.models import Base
+from custos.tables import Base
 
 config = context.config
 connection = config.attributes.get("connection")

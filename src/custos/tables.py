@@ -1,4 +1,8 @@
-"""Imports every area's models so that `Base.metadata` is complete for migrations and checks."""
+"""Every table of Custos, for what needs the whole schema at once: Alembic's migrations and the tests that
+compare the models with the database.
+
+It sits above the domain packages (it imports each one's models), so nothing in them may import it.
+"""
 
 from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, StaffSession
 from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
