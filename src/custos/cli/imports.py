@@ -1,4 +1,5 @@
-"""`custos import contacts|prospects FILE.csv`: needs `register.import`; each import is audited with its counts."""
+"""`custos import contacts|prospects FILE.csv`: needs `register.import`; each import is audited with its counts,
+by the importer, in the unit that writes its rows (`register.importer`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from custos import audit
-from custos.access.principal import Principal
+from custos.actor import Actor
 from custos.cli.context import CliState, state
 from custos.cli.identity import require
-from custos.errors import InvalidInput
 from custos.register.csv_rows import COLUMNS, ImportKind
 from custos.register.importer import ImportReport, import_file
 from custos.runtime import Runtime
@@ -65,33 +64,14 @@ def _run(
     rejects_path = rejects or file.with_suffix(".rejects.csv")
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.import")
-        try:
-            report = _import(st, rt, kind, file, skip_invalid, rejects_path, category, activity)
-        except InvalidInput as exc:
-            _audit(rt, principal, kind, "rejected", {"problems": len(exc.problems)})
-            raise
-        # Art. 5(2), 30: who brought which people into the register, and how many; counts, never rows.
-        _audit(
-            rt,
-            principal,
-            kind,
-            "ok",
-            {
-                "rows": report.rows,
-                "people_created": report.people_created,
-                "people_updated": report.people_updated,
-                "relationships_created": report.relationships_created,
-                "relationships_updated": report.relationships_updated,
-                "unchanged": report.unchanged,
-                "rejected": report.rejected,
-            },
-        )
+        report = _import(st, rt, principal.actor, kind, file, skip_invalid, rejects_path, category, activity)
     _summary(st, report, rejects_path if report.rejected else None)
 
 
 def _import(
     st: CliState,
     rt: Runtime,
+    actor: Actor,
     kind: ImportKind,
     file: Path,
     skip_invalid: bool,
@@ -113,8 +93,8 @@ def _import(
             bar.update(task, description=phase, completed=done, total=total)
 
         return import_file(
-            rt.db,
-            rt.register,
+            rt,
+            actor,
             file,
             kind,
             subject_category=category,
@@ -122,13 +102,6 @@ def _import(
             skip_invalid=skip_invalid,
             rejects_path=rejects_path,
             progress=step,
-        )
-
-
-def _audit(rt: Runtime, principal: Principal, kind: ImportKind, outcome: str, details: dict[str, object]) -> None:
-    with rt.db.transaction() as session:
-        audit.record(
-            session, rt.clock, principal.actor, "person.import", outcome=outcome, details={"kind": kind, **details}
         )
 
 

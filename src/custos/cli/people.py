@@ -11,13 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
-from custos.register import name_index
+from custos.register import corrections, name_index
 from custos.register import people as service
 from custos.register.lawful import settle_missing_dates
-from custos.register.listing import record_list
 from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate
 
 app = typer.Typer(help="People in the personal-data register.", no_args_is_help=True)
@@ -66,9 +64,8 @@ def add(
     )
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.write")
-        with rt.db.transaction() as session:
-            person = service.add_person(session, rt.register, data)
-            audit.record(session, rt.clock, principal.actor, "person.create", subject=person.ref)
+        with rt.work(principal.actor) as work:
+            person = corrections.create_person(work, data)
     st.console.print(f"Added {person.ref}")
     _show(st.console, person)
 
@@ -79,9 +76,8 @@ def show(ctx: typer.Context, ref: str) -> None:
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
-            person = service.get_person(session, rt.register, ref)
-            audit.record(session, rt.clock, principal.actor, "person.read", subject=person.ref)
+        with rt.work(principal.actor) as work:
+            person = service.read_person(work, ref)
     _show(st.console, person)
 
 
@@ -97,14 +93,12 @@ def find(
         raise typer.BadParameter("give exactly one of --email or --phone")
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
+        with rt.work(principal.actor) as work:
             if email is not None:
-                person = service.find_person(session, rt.register, "email", email)
+                person = service.look_up(work, "email", email)
             else:
                 assert phone is not None
-                person = service.find_person(session, rt.register, "phone", phone)
-            via = "email" if email is not None else "phone"
-            audit.record(session, rt.clock, principal.actor, "person.read", subject=person.ref, details={"via": via})
+                person = service.look_up(work, "phone", phone)
     _show(st.console, person)
 
 
@@ -118,13 +112,8 @@ def list_(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
-            rows = service.list_people(session, rt.register, limit=limit, offset=offset)
-            total = service.count_people(session)
-            # A list shows names: a read of each person on it.
-            record_list(
-                session, rt.clock, principal.actor, [row.ref for row in rows], offset=offset, details={"limit": limit}
-            )
+        with rt.work(principal.actor) as work:
+            rows, total = service.list_page(work, limit=limit, offset=offset)
     table = Table("ref", "name", "categories", title=f"{total} people")
     for row in rows:
         table.add_row(row.ref, row.name, ", ".join(row.subject_categories))
@@ -138,8 +127,8 @@ def settle_dates(ctx: typer.Context) -> None:
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.write")
-        with rt.db.transaction() as session:
-            changed = settle_missing_dates(session, rt.register, principal.actor)
+        with rt.work(principal.actor) as work:
+            changed = settle_missing_dates(work)
     st.console.print(f"{changed} relationship(s) given the date their retention counts from")
 
 
@@ -151,12 +140,9 @@ def reindex(ctx: typer.Context) -> None:
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.write")
         columns = (TextColumn("indexing names"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=st.errors, transient=True) as bar, rt.db.transaction() as session:
+        with Progress(*columns, console=st.errors, transient=True) as bar, rt.work(principal.actor) as work:
             task = bar.add_task("indexing", total=None)
-            done = name_index.reindex(
-                session, rt.register.keys, lambda n, total: bar.update(task, completed=n, total=total)
-            )
-            audit.record(session, rt.clock, principal.actor, "register.reindex", details={"people": done})
+            done = name_index.reindex(work, lambda n, total: bar.update(task, completed=n, total=total))
     st.console.print(f"Indexed the names of {done} people")
 
 

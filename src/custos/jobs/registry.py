@@ -12,33 +12,31 @@ from custos.incidents import reminders as incident_reminders
 from custos.invariants import doctor
 from custos.invariants.finding import InvariantContext
 from custos.jobs.scheduler import Job, Scheduler, daily_at
+from custos.mail import mailer_for
+from custos.mailings import sending as mailings
 from custos.register import uploads
 from custos.requests import driver as request_driver
 from custos.requests import reminders as request_reminders
+from custos.retention.sweep import JOB_NAME as SWEEP_JOB
 from custos.retention.sweep import run_sweep
 from custos.retention.systems_step import SystemSteps
 from custos.runtime import Runtime
+from custos.work import Work
 
-RETENTION_SWEEP = "retention-sweep"
+RETENTION_SWEEP = SWEEP_JOB
 SYSTEMS_RETRY = "systems-retry"
 INCIDENT_REMINDERS = incident_reminders.JOB_NAME
 REQUESTS_DRIVE = request_driver.JOB_NAME
 REQUEST_REMINDERS = request_reminders.JOB_NAME
 IMPORTS_DRIVE = uploads.JOB_NAME
 DOCTOR = doctor.JOB_NAME
+MAILINGS_SEND = mailings.JOB_NAME
 
 
 def default_jobs(runtime: Runtime) -> list[Job]:
     def sweep() -> None:
         # Art. 5(1)(e): storage limitation is enforced every day, not when someone remembers.
-        run_sweep(
-            runtime.db,
-            runtime.policy,
-            runtime.clock,
-            Actor.system(RETENTION_SWEEP),
-            trigger="job",
-            systems=SystemSteps(runtime),
-        )
+        run_sweep(runtime, Actor.system(RETENTION_SWEEP), trigger="job", systems=SystemSteps(runtime))
 
     def reminders() -> None:
         # Art. 33(1): the 24/48/60 h reminders of the 72-hour clock; each is sent once (marked on the incident).
@@ -60,13 +58,18 @@ def default_jobs(runtime: Runtime) -> list[Job]:
 
     def drive_imports() -> None:
         # A confirmed CSV import is run (or taken up again after a crash); uploads past their expiry are deleted.
-        uploads.drive_all(runtime.db, runtime.register)
+        uploads.drive_all(runtime)
+
+    def send_mailings() -> None:
+        # Started mailings are sent here, not in the request that started them: a restart mid-send only delays
+        # the rest, which the next run sends (each row says whether its message went out).
+        mailings.send_started(runtime, mailer_for(runtime.settings, runtime.policy), runtime.settings.base_url)
 
     def check_promises() -> None:
         # Every promise checked on the whole register once a day, after the sweep, so the dashboard can show the
         # register-wide ones as of this run instead of walking a million people per page view.
-        with runtime.db.transaction() as session:
-            doctor.run_doctor(session, runtime.clock, Actor.system(DOCTOR), InvariantContext.of(runtime))
+        with runtime.work(Actor.system(DOCTOR)) as work:
+            doctor.run_doctor(work, InvariantContext.of(runtime))
 
     sweep_hour = runtime.settings.retention_sweep_hour
     return [
@@ -77,6 +80,7 @@ def default_jobs(runtime: Runtime) -> list[Job]:
         Job(REQUEST_REMINDERS, hourly, request_reminders_due),
         Job(SYSTEMS_RETRY, hourly, systems_retry),
         Job(IMPORTS_DRIVE, uploads.next_due, drive_imports),
+        Job(MAILINGS_SEND, hourly, send_mailings),
     ]
 
 
@@ -92,3 +96,9 @@ def worker_name() -> str:
 
 def scheduler_for(runtime: Runtime) -> Scheduler:
     return Scheduler(runtime.db, runtime.clock, default_jobs(runtime), worker_name())
+
+
+def wake_after_commit(work: Work, runtime: Runtime, name: str) -> None:
+    """Make the job due once `work` has committed what it is to run for (a mailing started, a sweep asked for):
+    a worker woken earlier could run before that is there, and then not again until the job's next time."""
+    work.after_commit(lambda: scheduler_for(runtime).wake(name))

@@ -7,7 +7,8 @@ is erased once every relationship is due (Art. 5(1)(e)). Around it: the legal ho
 person, or on an organisation they are related through), their requests, the mailings they were in, and — for
 a viewer who may read the audit log — the events about them, newest first.
 
-Reading a person is audited by the caller, in the transaction it reads in (Art. 5(2)).
+`read_dossier` and `look_up_dossier` are the page's reads of a person, audited as `person.read` in the unit
+they read in (Art. 5(2)); `dossier` itself is the unaudited building block.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from custos.access.models import Staff
 from custos.audit import AuditEvent
+from custos.audit.actions import Action
 from custos.clock import today
 from custos.mailings.models import Mailing, MailingDelivery
 from custos.policy import Policy
-from custos.register.context import RegisterContext
+from custos.register.identities import IdentityKind
 from custos.register.models import Person, Relationship
-from custos.register.people import get_person
+from custos.register.people import find_person, get_person
 from custos.register.schemas import PersonPublic, RelationshipPublic
 from custos.requests.models import SubjectRequest
 from custos.retention.holds import list_holds
@@ -34,6 +36,7 @@ from custos.retention.models import LegalHold
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldPublic
 from custos.retention.verdict import PersonVerdict, RelationshipVerdict, judge_person
+from custos.work import Work
 
 EVENTS_SHOWN = 50
 
@@ -125,13 +128,14 @@ def person_due(verdict: PersonVerdict | None) -> Due:
     return Due(last.due_on, last.rule, last.anchor, last.anchor_date, any(r.held for r in verdict.relationships))
 
 
-def dossier(session: Session, ctx: RegisterContext, ref: str, *, with_events: bool, on: date | None = None) -> Dossier:
-    person = get_person(session, ctx, ref)  # NotFound for a ref not in the register
-    on = on or today(ctx.clock)
-    verdict = verdict_of(session, ctx.policy, ref, on)
+def dossier(work: Work, ref: str, *, with_events: bool, on: date | None = None) -> Dossier:
+    session = work.session
+    person = get_person(work, ref)  # NotFound for a ref not in the register
+    on = on or today(work.clock)
+    verdict = verdict_of(session, work.policy, ref, on)
     by_id = {r.row.id: r for r in verdict.relationships} if verdict is not None else {}
-    categories = {c.id: c.name for c in ctx.policy.subject_categories}
-    activities = {a.id: a.name for a in ctx.policy.activities}
+    categories = {c.id: c.name for c in work.policy.subject_categories}
+    activities = {a.id: a.name for a in work.policy.activities}
     lines = []
     for rel in person.relationships:
         found = by_id.get(rel.id)
@@ -150,15 +154,39 @@ def dossier(session: Session, ctx: RegisterContext, ref: str, *, with_events: bo
         relationships=lines,
         due=person_due(verdict),
         erase_now=verdict is not None and verdict.action == "erase",
-        holds=holds_on(session, ctx, ref),
+        holds=holds_on(work, ref),
         requests=_requests(session, ref),
         mailings=_mailings(session, ref),
         events=events_about(session, ref) if with_events else None,
     )
 
 
-def holds_on(session: Session, ctx: RegisterContext, ref: str) -> list[HoldPublic]:
+def read_dossier(work: Work, ref: str, *, with_events: bool, via: str | None = None) -> Dossier:
+    """The person's page, audited as one `person.read` (`via`: which page or form showed them); when it shows
+    their audit trail, the event says how many events of it."""
+    found = dossier(work, ref, with_events=with_events)
+    details: dict[str, object] = {"via": via} if via else {}
+    if found.events is not None:
+        details["audit_trail"] = len(found.events)
+    work.audit(Action.PERSON_READ, subject=ref, details=details or None)
+    return found
+
+
+def look_up_dossier(work: Work, kind: IdentityKind, value: str, *, with_events: bool) -> Dossier:
+    """The page of the person an exact email or phone finds: a read that came through that identity, and (when
+    it shows their audit trail) a read of the log."""
+    ref = find_person(work, kind, value).ref
+    found = dossier(work, ref, with_events=with_events)
+    work.audit(Action.PERSON_READ, subject=ref, details={"via": kind})
+    if found.events is not None:
+        details = {"filters": ["subject"], "count": len(found.events), "via": "person page"}
+        work.audit(Action.AUDIT_READ, subject=ref, details=details)
+    return found
+
+
+def holds_on(work: Work, ref: str) -> list[HoldPublic]:
     """Active holds on the person, or on an organisation one of their relationships goes through."""
+    session = work.session
     organisations = set(
         session.scalars(
             select(Relationship.organisation_id)
@@ -168,7 +196,7 @@ def holds_on(session: Session, ctx: RegisterContext, ref: str) -> list[HoldPubli
     )
     return [
         h
-        for h in list_holds(session, ctx.clock)
+        for h in list_holds(work)
         if h.person_ref == ref or (h.organisation_id is not None and h.organisation_id in organisations)
     ]
 

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import today
 from custos.errors import Conflict, NotFound, SystemFailed
 from custos.register import people
-from custos.register.context import RegisterContext
 from custos.register.dossier import holds_on
 from custos.register.models import Person
 from custos.register.schemas import PersonPublic
@@ -34,6 +33,7 @@ from custos.retention.schemas import HoldPublic
 from custos.runtime import Runtime
 from custos.systems.keys import SubjectKeys
 from custos.systems.runs import erase_in_system
+from custos.work import Work
 
 REFERENCE = "erase-now"
 
@@ -52,33 +52,36 @@ class ErasePreview:
         return bool(self.holds)
 
 
-def keep_plan(session: Session, ctx: RegisterContext, ref: str) -> tuple[KeepPlan, bool]:
+def keep_plan(work: Work, ref: str) -> tuple[KeepPlan, bool]:
     """What the law keeps of the person today, and whether a hold keeps them."""
-    person_id = session.scalar(select(Person.id).where(Person.ref == ref))
+    person_id = work.session.scalar(select(Person.id).where(Person.ref == ref))
     if person_id is None:
         raise NotFound(f"no person {ref} in the register")
-    on = today(ctx.clock)
-    facts = load_people(session, [person_id], on).get(person_id)
+    on = today(work.clock)
+    facts = load_people(work.session, [person_id], on).get(person_id)
     held = facts is not None and (
         facts.person_held or any(r.organisation_id in facts.held_organisations for r in facts.relationships)
     )
-    return kept_on(CompiledPolicy.of(ctx.policy), facts, on), held
+    return kept_on(CompiledPolicy.of(work.policy), facts, on), held
 
 
-def preview_erasure(session: Session, ctx: RegisterContext, ref: str) -> ErasePreview:
-    person = people.get_person(session, ctx, ref)
-    plan, _ = keep_plan(session, ctx, ref)
-    systems = [(s.id, s.name) for s in ctx.policy.systems]
-    return ErasePreview(person, holds_on(session, ctx, ref), plan.summary(), systems)
+def preview_erasure(work: Work, ref: str) -> ErasePreview:
+    """The confirmation page's read of the person, audited as `person.read` (via the erase form)."""
+    person = people.get_person(work, ref)
+    plan, _ = keep_plan(work, ref)
+    systems = [(s.id, s.name) for s in work.policy.systems]
+    preview = ErasePreview(person, holds_on(work, ref), plan.summary(), systems)
+    work.audit(Action.PERSON_READ, subject=ref, details={"via": "erase"})
+    return preview
 
 
 def erase_now(runtime: Runtime, actor: Actor, ref: str) -> RequestErasure:
-    ctx = runtime.register
-    with runtime.db.transaction() as session:
-        plan, held = keep_plan(session, ctx, ref)
+    """Runtime tier: the systems erase between the unit that checks and the unit that erases the register."""
+    with runtime.work(actor) as work:
+        plan, held = keep_plan(work, ref)
         if held:
             raise Conflict("a legal hold keeps this person: release it first (GDPR Art. 17(3)(e))")
-        person = people.get_person(session, ctx, ref)
+        person = people.get_person(work, ref)
     keys = SubjectKeys(tuple(person.emails), tuple(person.phones))
     cause = f"{REFERENCE}:{ref}"
     for system in runtime.policy.systems:
@@ -88,10 +91,8 @@ def erase_now(runtime: Runtime, actor: Actor, ref: str) -> RequestErasure:
                 f"{system.name} could not erase the person ({outcome.error}); the register is unchanged: try again",
                 system=system.id,
             )
-    with runtime.db.transaction() as session:
-        done = erase_on_request(
-            session, runtime.clock, actor, CompiledPolicy.of(runtime.policy), ref, reference=cause, keep=plan
-        )
+    with runtime.work(actor) as work:
+        done = erase_on_request(work, CompiledPolicy.of(work.policy), ref, reference=cause, keep=plan)
     if done.held:
         raise Conflict("a legal hold placed meanwhile keeps this person: nothing more was erased")
     return done

@@ -4,6 +4,11 @@ Two passes over the file, never holding it in memory: the first checks every row
 with its line number; the second writes, in batches, inside one transaction, so a file is imported whole
 or not at all. People are matched by the blind index of their email (or phone), and a relationship by its
 natural key, so importing the same file again changes nothing.
+
+Runtime tier (`import_file(runtime, actor, ...)`): the write pass is one unit of work, and the `person.import`
+event with the import's counts is written in it, after the last batch, so the rows and the record of who
+brought them in commit together or not at all (Art. 5(2), 30). A refused file is audited as rejected in a
+unit of its own, since nothing of it was written.
 """
 
 from __future__ import annotations
@@ -17,17 +22,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import today
-from custos.db import Database
 from custos.db.base import Base
-from custos.errors import InvalidInput, Problem
+from custos.errors import CustosError, InvalidInput, Problem
 from custos.policy.retention import ROLE_OF_ANCHOR
-from custos.register.context import RegisterContext
+from custos.register import sealed
 from custos.register.csv_rows import (
     DEFAULT_CATEGORY,
     ContactRow,
@@ -36,9 +42,12 @@ from custos.register.csv_rows import (
     check_header,
     parse_row,
 )
-from custos.register.lawful import Dates, never_due, with_defaults
+from custos.register.lawful import Dates, never_due, resolve_activity, with_defaults
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
-from custos.register import sealed
+from custos.work import Work
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 BATCH = 1000
 # (phase, done, total): "checking" counts bytes of the file, "importing" counts rows.
@@ -57,10 +66,23 @@ class ImportReport:
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """What the `person.import` event records: counts, never rows."""
+        return {
+            "rows": self.rows,
+            "people_created": self.people_created,
+            "people_updated": self.people_updated,
+            "relationships_created": self.relationships_created,
+            "relationships_updated": self.relationships_updated,
+            "unchanged": self.unchanged,
+            "organisations_created": self.organisations_created,
+            "rejected": self.rejected,
+        }
+
 
 def import_file(
-    db: Database,
-    ctx: RegisterContext,
+    runtime: Runtime,
+    actor: Actor,
     path: Path,
     kind: ImportKind,
     *,
@@ -69,34 +91,58 @@ def import_file(
     skip_invalid: bool = False,
     rejects_path: Path | None = None,
     progress: Progress | None = None,
-    before_commit: Callable[[Session, ImportReport], None] | None = None,
+    target: str | None = None,
+    details: dict[str, object] | None = None,
+    before_commit: Callable[[Work, ImportReport], None] | None = None,
+    on_reject: Callable[[Work, CustosError], None] | None = None,
 ) -> ImportReport:
+    """Import the file as `actor`, audited as `person.import` (`target` and `details` say where it came from).
+
+    `before_commit` runs in the write pass's unit after the event (an upload's end state commits with the rows);
+    `on_reject` runs in the unit that audits a refusal, before the refusal is raised again.
+    """
     category = subject_category or DEFAULT_CATEGORY[kind]
-    activity_id, basis = ctx.resolve_activity(category, activity, "import")
-    report = ImportReport()
-    # The checked rows wait in an anonymous temporary file (unlinked at once, gone on close or crash), so
-    # the expensive checks run once and memory stays flat whatever the file's size.
-    with tempfile.TemporaryFile() as spool:
-        rejects = rejects_path if skip_invalid else None
-        good = _check_pass(path, kind, report, rejects, spool, progress, ctx.policy.jurisdiction.phone_region)
-        if report.problems and not skip_invalid:
-            raise InvalidInput(
-                f"{path.name}: {len(report.problems)} bad row(s); nothing was imported "
-                "(fix them, or use --skip-invalid to import the good rows)",
-                report.problems,
+    about: dict[str, object] = {"kind": kind, **(details or {})}
+    try:
+        activity_id, basis = resolve_activity(runtime.policy, category, activity, "import")
+        report = ImportReport()
+        # The checked rows wait in an anonymous temporary file (unlinked at once, gone on close or crash), so
+        # the expensive checks run once and memory stays flat whatever the file's size.
+        with tempfile.TemporaryFile() as spool:
+            rejects = rejects_path if skip_invalid else None
+            region = runtime.policy.jurisdiction.phone_region
+            good = _check_pass(path, kind, report, rejects, spool, progress, region)
+            if report.problems and not skip_invalid:
+                raise InvalidInput(
+                    f"{path.name}: {len(report.problems)} bad row(s); nothing was imported "
+                    "(fix them, or use --skip-invalid to import the good rows)",
+                    report.problems,
+                )
+            spool.seek(0)
+            done = 0
+            # One unit for every batch: the final counts event commits with the last batch (see the docstring).
+            with runtime.work(actor) as work:
+                writer = _Writer(work, kind, category, activity_id, basis, report, source=path.name)
+                for batch in _spooled(spool):
+                    writer.write(work.session, batch)
+                    done += len(batch)
+                    if progress is not None:
+                        progress("importing", done, good)
+                work.audit(Action.PERSON_IMPORT, target=target, details={**about, **report.counts()})
+                if before_commit is not None:
+                    before_commit(work, report)
+    except CustosError as exc:
+        # Nothing of the file was written (the write pass rolled back, or never began): the refusal alone.
+        with runtime.work(actor) as work:
+            work.audit(
+                Action.PERSON_IMPORT,
+                outcome="rejected",
+                target=target,
+                details={**about, "problems": len(exc.problems)},
             )
-        spool.seek(0)
-        writer = _Writer(ctx, kind, category, activity_id, basis, report, source=path.name)
-        done = 0
-        with db.transaction() as session:
-            for batch in _spooled(spool):
-                writer.write(session, batch)
-                done += len(batch)
-                if progress is not None:
-                    progress("importing", done, good)
-            if before_commit is not None:
-                # The caller's own record of the import (e.g. its audit event) commits with the rows it counts.
-                before_commit(session, report)
+            if on_reject is not None:
+                on_reject(work, exc)
+        raise
     return report
 
 
@@ -256,7 +302,7 @@ class _Writer:
 
     def __init__(
         self,
-        ctx: RegisterContext,
+        work: Work,
         kind: ImportKind,
         category: str,
         activity: str,
@@ -265,19 +311,19 @@ class _Writer:
         *,
         source: str = "import",
     ) -> None:
-        self.ctx, self.kind, self.category, self.activity, self.basis = ctx, kind, category, activity, basis
+        self.work, self.kind, self.category, self.activity, self.basis = work, kind, category, activity, basis
         self.report, self.source = report, source
         # Every relationship written can fall due under this rule (register.lawful, Art. 5(1)(e)).
-        self.rule = ctx.policy.activity(activity).retention
+        self.rule = work.policy.activity(activity).retention
         self.role = ROLE_OF_ANCHOR.get(self.rule.from_)
         self.orgs: _Recent[OrgKey, int] = _Recent(ORG_CACHE)
         # organisation id -> whether its latest customer period has an end; saves a query per contact row.
         self.customer_role_ended: _Recent[int, bool] = _Recent(ORG_CACHE)
-        self.today = today(ctx.clock)
-        self.now = ctx.clock.now()
+        self.today = today(work.clock)
+        self.now = work.clock.now()
 
     def write(self, session: Session, rows: list[ContactRow]) -> None:
-        keys = self.ctx.keys
+        keys = self.work.keys
         # A later row for the same address in the same batch updates the earlier one, as across batches.
         by_key: dict[tuple[str, str], ContactRow] = {}
         for row in rows:
@@ -313,7 +359,7 @@ class _Writer:
     ) -> dict[tuple[str, str], int]:
         if not new:
             return {}
-        keys = self.ctx.keys
+        keys = self.work.keys
         refs = [str(uuid.uuid4()) for _ in new]
         people: list[dict[str, Any]] = [
             {
@@ -341,7 +387,7 @@ class _Writer:
     def _update_people(self, session: Session, existing: dict[int, ContactRow]) -> None:
         if not existing:
             return
-        keys = self.ctx.keys
+        keys = self.work.keys
         rows = session.execute(
             select(Person.id, Person.name_enc, Person.title_enc).where(Person.id.in_(list(existing)))
         ).all()

@@ -13,7 +13,8 @@ forever, silently. Per anchor:
 - `organisation.customer_until` (supplier, partner): needs an organisation that holds or held that role; a
   relationship with no organisation, or with one that never had the role, is refused.
 
-`with_defaults` and `never_due` are the pure rules every write path uses (`register.people`, the importer);
+`resolve_activity`, `with_defaults` and `never_due` are the pure rules every write path uses (`register.people`,
+the importer);
 `people_without_basis` and `relationships_never_due` list what breaks them on live data, for `custos doctor`,
 and `settle_missing_dates` fills in what can be filled in for relationships written before these rules.
 """
@@ -27,13 +28,63 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import today
+from custos.errors import InvalidInput, Problem
 from custos.policy import Anchor, Condition, Policy, RetentionRule
 from custos.policy.retention import ROLE_OF_ANCHOR
-from custos.register.context import RegisterContext
 from custos.register.models import OrganisationRole, Person, Relationship
+from custos.work import Work
+
+
+def resolve_activity(policy: Policy, subject_category: str, activity: str | None, where: str) -> tuple[str, str]:
+    """The activity and its legal basis for a relationship; only what the policy declares is allowed.
+
+    Art. 5(1)(b): data may only be held for a purpose the organisation has stated.
+    """
+    known = {c.id for c in policy.subject_categories}
+    if subject_category not in known:
+        raise InvalidInput(
+            f"unknown subject category {subject_category!r}",
+            [
+                Problem(
+                    f"{where}.subject_category",
+                    f"{subject_category!r} is not in the policy",
+                    hint=f"use one of: {', '.join(sorted(known))}",
+                )
+            ],
+        )
+    candidates = [a for a in policy.activities if subject_category in a.subjects]
+    if activity is None:
+        if len(candidates) != 1:
+            names = ", ".join(a.id for a in candidates) or "none"
+            raise InvalidInput(
+                f"say which activity the {subject_category} relationship belongs to",
+                [
+                    Problem(
+                        f"{where}.activity",
+                        f"the policy has {len(candidates)} activities for {subject_category} ({names})",
+                        hint="set activity",
+                    )
+                ],
+            )
+        chosen = candidates[0]
+    else:
+        matches = [a for a in candidates if a.id == activity]
+        if not matches:
+            names = ", ".join(a.id for a in candidates) or "none"
+            raise InvalidInput(
+                f"activity {activity!r} does not cover {subject_category}",
+                [
+                    Problem(
+                        f"{where}.activity",
+                        f"{activity!r} is not a policy activity for {subject_category}",
+                        hint=f"use one of: {names}",
+                    )
+                ],
+            )
+        chosen = matches[0]
+    return chosen.id, str(chosen.legal_basis)
 
 
 @dataclass(frozen=True)
@@ -203,13 +254,13 @@ def _gaps(rule: RetentionRule) -> ColumnElement[bool] | None:
     return or_(Relationship.organisation_id.is_(None), Relationship.organisation_id.not_in(held))
 
 
-def settle_missing_dates(session: Session, ctx: RegisterContext, actor: Actor) -> int:
+def settle_missing_dates(work: Work) -> int:
     """Fill in, from what the register knows, the anchor dates `with_defaults` would have set on a write made
     before it did; audited per activity. Returns how many relationships changed. Gaps only a person can close
     (a missing organisation or role) stay for `relationships_never_due` to report."""
-    on = today(ctx.clock)
+    session, on = work.session, today(work.clock)
     changed = 0
-    for activity in ctx.policy.activities:
+    for activity in work.policy.activities:
         rule = activity.retention
         if rule.from_ is Anchor.LAST_INTERACTION:
             missing = Relationship.last_interaction_on.is_(None)
@@ -234,18 +285,15 @@ def settle_missing_dates(session: Session, ctx: RegisterContext, actor: Actor) -
                     "id": rel_id,
                     "started_on": settled.started_on,
                     "last_interaction_on": settled.last_interaction_on,
-                    "updated_at": ctx.clock.now(),
+                    "updated_at": work.clock.now(),
                 }
             )
         if not updates:
             continue
         session.execute(update(Relationship), updates)
         changed += len(updates)
-        audit.record(
-            session,
-            ctx.clock,
-            actor,
-            "relationship.settle_dates",
+        work.audit(
+            Action.RELATIONSHIP_SETTLE_DATES,
             purpose="storage limitation, GDPR Art. 5(1)(e)",
             details={"activity": activity.id, "anchor": str(rule.from_), "relationships": len(updates)},
         )

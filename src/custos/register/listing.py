@@ -16,13 +16,15 @@ the retention plan's SQL prefilter per activity and anchor (`retention.candidate
 0009), which never leaves out anyone due; each page then checks its candidates exactly.
 
 Reading a list shows names, so it is a read of every person on it: `record_list` writes `person.list` events
-naming them by ref, in batches the audit log accepts (the API, the CLI and the admin page all call it).
+naming them by ref, in batches the audit log accepts. It is the one writer of `person.list`: the lists here
+(`read_people`), the API's and the CLI's pages (`register.people.list_page`), an organisation's people and the
+retention pages' names all go through it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -32,12 +34,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock, today
+from custos.audit.actions import Action
+from custos.clock import today
 from custos.errors import InvalidInput, Problem
 from custos.register import name_index
-from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise
 from custos.register.models import Identity, Organisation, Person, PersonNameToken, Relationship
 from custos.retention.candidates import candidate_clause
@@ -46,6 +46,7 @@ from custos.retention.models import LegalHold
 from custos.retention.plan import NO_RELATIONSHIP
 from custos.retention.rules import CompiledPolicy
 from custos.retention.verdict import PersonFacts, judge_relationship
+from custos.work import Work
 
 PAGE_SIZE = 50
 AUDIT_BATCH = 50  # refs per `person.list` event (the audit log's longest list)
@@ -116,10 +117,10 @@ class PeoplePage:
     problems: list[Problem] = field(default_factory=list)
 
 
-def check(ctx: RegisterContext, where: PeopleFilter) -> None:
+def check(work: Work, where: PeopleFilter) -> None:
     """Raise InvalidInput naming each filter that cannot be used."""
     problems: list[Problem] = []
-    known = {c.id for c in ctx.policy.subject_categories}
+    known = {c.id for c in work.policy.subject_categories}
     if where.category and where.category not in known:
         problems.append(Problem("category", f"{where.category!r} is not a subject category of the policy"))
     if where.due not in DUES:
@@ -130,14 +131,13 @@ def check(ctx: RegisterContext, where: PeopleFilter) -> None:
         raise InvalidInput("the filter is not valid", problems)
 
 
-def list_people(
-    session: Session, ctx: RegisterContext, where: PeopleFilter, *, after: int | None = None, limit: int = PAGE_SIZE
-) -> PeoplePage:
-    """One page of the people `where` selects, newest first, after the cursor `after`."""
-    check(ctx, where)
-    on = today(ctx.clock)
-    rules = CompiledPolicy.of(ctx.policy)
-    clauses, matched_by = _clauses(session, ctx, rules, where, on)
+def list_people(work: Work, where: PeopleFilter, *, after: int | None = None, limit: int = PAGE_SIZE) -> PeoplePage:
+    """One page of the people `where` selects, newest first, after the cursor `after` (not audited: see
+    `read_people`)."""
+    check(work, where)
+    session, on = work.session, today(work.clock)
+    rules = CompiledPolicy.of(work.policy)
+    clauses, matched_by = _clauses(work, rules, where, on)
     exact = _exact(where, on)
     ids: list[int] = []
     known: dict[int, NextDue] = {}
@@ -171,23 +171,47 @@ def list_people(
         if looked_at >= SCAN_LIMIT:
             next_after = cursor  # a short page: the next one goes on from the last person looked at
             break
-    return PeoplePage(_rows(session, ctx, rules, ids, on, known), after, next_after, matched_by, looked_at)
+    return PeoplePage(_rows(work, rules, ids, on, known), after, next_after, matched_by, looked_at)
 
 
-def iter_people(
-    session: Session, ctx: RegisterContext, where: PeopleFilter, *, page: int = 1000
-) -> Iterator[ListedPerson]:
+def read_people(work: Work, where: PeopleFilter, *, via: str, after: int | None = None) -> PeoplePage:
+    """A page of the list as someone reads it (`via`: the admin, the API): each person on it audited by ref
+    with the names of the filters used (never their values: a search may be a name) and what the search matched."""
+    page = list_people(work, where, after=after)
+    details: dict[str, object] = {"filters": where.used(), "via": via}
+    if page.matched_by:
+        details["matched_by"] = page.matched_by
+    record_list(work, [r.ref for r in page.rows], details=details)
+    return page
+
+
+def export_people(work: Work, where: PeopleFilter, *, limit: int) -> list[ListedPerson]:
+    """Everyone `where` selects, for a CSV export, audited as `register.export` with how many people it holds;
+    a list longer than `limit` is refused (a CSV of the whole register is a backup, not an export)."""
+    rows: list[ListedPerson] = []
+    for row in iter_people(work, where):
+        if len(rows) == limit:
+            raise InvalidInput(
+                f"the list has more than {limit} people: narrow the filter to export it",
+                [Problem("category", "narrow the list", hint="a category, an organisation or a due date")],
+            )
+        rows.append(row)
+    work.audit(Action.REGISTER_EXPORT, details={"people": len(rows), "filters": where.used()})
+    return rows
+
+
+def iter_people(work: Work, where: PeopleFilter, *, page: int = 1000) -> Iterator[ListedPerson]:
     """Everyone `where` selects, page by page (a CSV export)."""
     after: int | None = None
     while True:
-        found = list_people(session, ctx, where, after=after, limit=page)
+        found = list_people(work, where, after=after, limit=page)
         yield from found.rows
         if found.next_after is None:
             return
         after = found.next_after
 
 
-def sources(session: Session) -> list[str]:
+def sources(work: Work) -> list[str]:
     """Where people came from (`relationship.source`), for the filter's suggestions; at most `SOURCES`."""
     query = (
         select(Relationship.source)
@@ -196,31 +220,32 @@ def sources(session: Session) -> list[str]:
         .order_by(Relationship.source)
         .limit(SOURCES)
     )
-    return [s for s in session.scalars(query) if s]
+    return [s for s in work.session.scalars(query) if s]
 
 
 def record_list(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     refs: Sequence[str],
     *,
     offset: int = 0,
-    details: dict[str, object] | None = None,
+    target: str | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> None:
     """A list shows names, so it is a read of each person on it (Art. 5(2)): `person.list` events naming them
-    by ref, `AUDIT_BATCH` to an event, each with its position in the list, in the caller's transaction."""
+    by ref, `AUDIT_BATCH` to an event, each with its position in the list, in the caller's unit. Nothing for an
+    empty list (no one was shown)."""
     for start in range(0, len(refs), AUDIT_BATCH):
         batch = {"refs": list(refs[start : start + AUDIT_BATCH]), "offset": offset + start, **(details or {})}
-        audit.record(session, clock, actor, "person.list", details=batch)
+        work.audit(Action.PERSON_LIST, target=target, details=batch)
 
 
 # ---------------------------------------------------------------- the filters as SQL
 
 
 def _clauses(
-    session: Session, ctx: RegisterContext, rules: CompiledPolicy, where: PeopleFilter, on: date
+    work: Work, rules: CompiledPolicy, where: PeopleFilter, on: date
 ) -> tuple[list[ColumnElement[bool]], MatchedBy]:
+    session = work.session
     clauses: list[ColumnElement[bool]] = []
     if where.category:
         clauses.append(_having(session, [Relationship.subject_category == where.category]))
@@ -242,7 +267,7 @@ def _clauses(
             clauses.append(~exists().where(Relationship.person_id == Person.id, ever))
     matched_by: MatchedBy = ""
     if where.search:
-        found, matched_by = _search(ctx, where.search)
+        found, matched_by = _search(work, where.search)
         clauses.append(Person.id.in_(found))
     return clauses, matched_by
 
@@ -305,22 +330,22 @@ def _branches(clause: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     return [clause]
 
 
-def _search(ctx: RegisterContext, text: str) -> tuple[Select[Any], MatchedBy]:
+def _search(work: Work, text: str) -> tuple[Select[Any], MatchedBy]:
     """Who a search finds: an email or a phone exactly, else people with every word in their name and people
     of an organisation whose name contains the text."""
     value = text.strip()
-    region = ctx.policy.jurisdiction.phone_region
+    region = work.policy.jurisdiction.phone_region
     if "@" in value or _PHONE.fullmatch(value):
         kind: Literal["email", "phone"] = "email" if "@" in value else "phone"
         try:
             normalised = normalise(kind, value, region)
         except IdentityError as exc:
             raise InvalidInput(str(exc), [Problem("search", str(exc))]) from None
-        lookups = ctx.keys.blind_indexes(kind, normalised)
+        lookups = work.keys.blind_indexes(kind, normalised)
         return select(Identity.person_id).where(Identity.kind == kind, Identity.lookup.in_(lookups)), kind
     organisations = select(Organisation.id).where(Organisation.name.icontains(value, autoescape=True))
     through = select(Relationship.person_id).where(Relationship.organisation_id.in_(organisations))
-    wanted = name_index.query_tokens(ctx.keys, value)
+    wanted = name_index.query_tokens(work.keys, value)
     if not wanted:
         return through, ""
     named = [select(PersonNameToken.person_id).where(PersonNameToken.token.in_(choices)) for choices in wanted]
@@ -385,12 +410,11 @@ def next_due(rules: CompiledPolicy, person: PersonFacts, on: date) -> NextDue:
 # ---------------------------------------------------------------- what the page shows
 
 
-def _rows(
-    session: Session, ctx: RegisterContext, rules: CompiledPolicy, ids: list[int], on: date, known: dict[int, NextDue]
-) -> list[ListedPerson]:
+def _rows(work: Work, rules: CompiledPolicy, ids: list[int], on: date, known: dict[int, NextDue]) -> list[ListedPerson]:
     if not ids:
         return []
-    titles = {c.id: c.name for c in ctx.policy.subject_categories}
+    session = work.session
+    titles = {c.id: c.name for c in work.policy.subject_categories}
     query = select(Person.id, Person.ref, Person.name_enc).where(Person.id.in_(ids))
     people = {pid: (ref, blob) for pid, ref, blob in session.execute(query)}
     categories: dict[int, list[str]] = {}
@@ -411,7 +435,7 @@ def _rows(
     return [
         ListedPerson(
             ref=people[pid][0],
-            name=ctx.keys.decrypt(people[pid][1], name_index.NAME_FIELD),
+            name=work.keys.decrypt(people[pid][1], name_index.NAME_FIELD),
             categories=tuple(categories.get(pid, [])),
             organisations=tuple(organisations.get(pid, [])),
             due=due[pid],

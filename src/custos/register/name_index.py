@@ -26,8 +26,10 @@ from functools import lru_cache
 from sqlalchemy import ColumnElement, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from custos.audit.actions import Action
 from custos.crypto import Key, KeyRing
 from custos.register.models import Person, PersonNameToken
+from custos.work import Work
 
 PURPOSE = b"custos person.name token v1"
 NAME_FIELD = "person.name"  # the field the name is encrypted under (register.people.NAME)
@@ -107,9 +109,11 @@ def add_tokens(session: Session, ring: KeyRing, names: Mapping[int, str]) -> Non
         session.execute(insert(PersonNameToken), rows[start : start + BATCH])
 
 
-def reindex(session: Session, ring: KeyRing, progress: Callable[[int, int], None] | None = None) -> int:
+def reindex(work: Work, progress: Callable[[int, int], None] | None = None) -> int:
     """Rebuild every person's tokens from their encrypted name (the first time, or to repair); returns how many
-    people were indexed. In id batches, so memory stays flat whatever the register's size."""
+    people were indexed, audited as `register.reindex`. In id batches, so memory stays flat whatever the
+    register's size; one unit, so a rebuild that fails leaves the index as it was."""
+    session, ring = work.session, work.keys
     total = int(session.scalar(select(func.count()).select_from(Person)) or 0)
     done = last = 0
     while rows := session.execute(
@@ -120,4 +124,5 @@ def reindex(session: Session, ring: KeyRing, progress: Callable[[int, int], None
         last = rows[-1][0]
         if progress is not None:
             progress(done, total)
+    work.audit(Action.REGISTER_REINDEX, details={"people": done})
     return done

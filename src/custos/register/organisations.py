@@ -2,6 +2,11 @@
 
 Whether an organisation "is still a customer" is a fact retention depends on (the policy keeps customer
 contacts while the organisation is a customer), so it is derived from dated roles, never a free flag.
+
+`add_organisation`, `set_role` and the look-ups are the unaudited building blocks (the demo and the importer's
+kin use them); the changes staff and integrations make go through `create_organisation`, `add_role`,
+`update_role` and `end_role`, which audit them in the same unit, since the end of a customer role starts the
+retention clock of its contacts.
 """
 
 from __future__ import annotations
@@ -12,15 +17,17 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from custos.audit.actions import Action
 from custos.clock import Clock, today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
-from custos.register.context import RegisterContext
+from custos.register.listing import record_list
 from custos.register.models import Organisation, OrganisationRole, Person, Relationship
 from custos.register.people import NAME
 from custos.register.schemas import OrganisationCreate, OrganisationPublic, RoleSpan
 from custos.retention.facts import RelationshipRow
 from custos.retention.rules import CompiledPolicy
 from custos.retention.verdict import judge_relationship
+from custos.work import Work
 
 
 def has_role_on(org: Organisation, role: str, on: date) -> bool:
@@ -39,34 +46,43 @@ def role_ended_on(org: Organisation, role: str, on: date) -> date | None:
     return max(ends) if ends else None
 
 
-def add_organisation(session: Session, clock: Clock, data: OrganisationCreate) -> OrganisationPublic:
+def add_organisation(work: Work, data: OrganisationCreate) -> OrganisationPublic:
+    session = work.session
     if data.org_number and session.scalar(select(Organisation.id).where(Organisation.org_number == data.org_number)):
         raise Conflict(f"an organisation with number {data.org_number} is already in the register")
-    org = Organisation(name=data.name, org_number=data.org_number, created_at=clock.now())
+    org = Organisation(name=data.name, org_number=data.org_number, created_at=work.clock.now())
     org.roles = [OrganisationRole(role=r.role, started_on=r.started_on, ended_on=r.ended_on) for r in data.roles]
     session.add(org)
     session.flush()
-    return to_public(org, clock)
+    return to_public(org, work.clock)
 
 
-def get_organisation(session: Session, clock: Clock, org_id: int) -> OrganisationPublic:
-    return to_public(load(session, org_id), clock)
+def create_organisation(work: Work, data: OrganisationCreate) -> OrganisationPublic:
+    org = add_organisation(work, data)
+    work.audit(
+        Action.ORGANISATION_CREATE, target=f"organisation:{org.id}", details={"roles": [r.role for r in org.roles]}
+    )
+    return org
 
 
-def list_organisations(session: Session, clock: Clock, *, limit: int = 50, offset: int = 0) -> list[OrganisationPublic]:
-    rows = session.scalars(
+def get_organisation(work: Work, org_id: int) -> OrganisationPublic:
+    return to_public(load(work.session, org_id), work.clock)
+
+
+def list_organisations(work: Work, *, limit: int = 50, offset: int = 0) -> list[OrganisationPublic]:
+    rows = work.session.scalars(
         select(Organisation)
         .options(selectinload(Organisation.roles))
         .order_by(Organisation.name)
         .limit(limit)
         .offset(offset)
     )
-    return [to_public(o, clock) for o in rows]
+    return [to_public(o, work.clock) for o in rows]
 
 
-def set_role(session: Session, clock: Clock, org_id: int, span: RoleSpan) -> OrganisationPublic:
+def set_role(work: Work, org_id: int, span: RoleSpan) -> OrganisationPublic:
     """Open a new period of a role, or end the open one (`ended_on` given, `started_on` left out)."""
-    org = load(session, org_id)
+    org = load(work.session, org_id)
     open_spans = [r for r in org.roles if r.role == span.role and r.ended_on is None]
     if span.started_on is None and span.ended_on is not None:
         if not open_spans:
@@ -79,8 +95,41 @@ def set_role(session: Session, clock: Clock, org_id: int, span: RoleSpan) -> Org
         if open_spans and span.ended_on is None:
             raise Conflict(f"{org.name} already has an open {span.role} period")
         org.roles.append(OrganisationRole(role=span.role, started_on=span.started_on, ended_on=span.ended_on))
-    session.flush()
-    return to_public(org, clock)
+    work.session.flush()
+    return to_public(org, work.clock)
+
+
+def update_role(work: Work, org_id: int, span: RoleSpan) -> OrganisationPublic:
+    """`set_role` as the API asks for it: audited with the role and the fields sent."""
+    org = set_role(work, org_id, span)
+    details = {"role": span.role, "fields": sorted(span.model_fields_set)}
+    work.audit(Action.ORGANISATION_UPDATE, target=f"organisation:{org_id}", details=details)
+    return org
+
+
+def add_role(work: Work, org_id: int, span: RoleSpan) -> OrganisationPublic:
+    """A new period of a role, from the admin's form; audited with the period."""
+    org = set_role(work, org_id, span)
+    work.audit(Action.ORGANISATION_ROLE_ADD, target=f"organisation:{org_id}", details=span.model_dump(mode="json"))
+    return org
+
+
+def end_role(work: Work, org_id: int, role: str, ended_on: date, *, confirmed: str) -> tuple[int, bool]:
+    """End the open period of `role` on `ended_on`, but only when `confirmed` is the number of people whose
+    due dates that changes, as the confirmation showed it: (that number, whether the period was ended). A number
+    that changed meanwhile ends nothing, so the caller shows it again."""
+    if not [r for r in load(work.session, org_id).roles if r.role == role and r.ended_on is None]:
+        raise InvalidInput(f"there is no open {role} period to end", [Problem("role", "no open period")])
+    changes = due_changes_if_ended(work, org_id, role, ended_on)
+    if confirmed != str(changes):
+        return changes, False
+    set_role(work, org_id, RoleSpan(role=role, ended_on=ended_on))
+    work.audit(
+        Action.ORGANISATION_ROLE_END,
+        target=f"organisation:{org_id}",
+        details={"role": role, "ended_on": ended_on.isoformat(), "due_dates_changed": changes},
+    )
+    return changes, True
 
 
 def load(session: Session, org_id: int) -> Organisation:
@@ -119,8 +168,7 @@ def _holds_role_on(role: str, on: date) -> ColumnElement[bool]:
 
 
 def search_organisations(
-    session: Session,
-    clock: Clock,
+    work: Work,
     *,
     name: str | None = None,
     role: str | None = None,
@@ -130,6 +178,7 @@ def search_organisations(
     """Organisations by part of their name or number, and by a role they hold today; one page and the total.
 
     Names and numbers of organisations are not personal data, so they are searched in clear text."""
+    session, clock = work.session, work.clock
     on = today(clock)
     query = select(Organisation)
     if name:
@@ -145,6 +194,18 @@ def search_organisations(
     if limit is not None:
         page = page.limit(limit)
     return [to_public(o, clock) for o in session.scalars(page)], total
+
+
+def export_organisations(work: Work, *, name: str | None = None, role: str | None = None) -> list[OrganisationPublic]:
+    """Every organisation the filters find, audited like every export from the admin (their names and numbers
+    are not personal data, but what left Custos is on record)."""
+    rows, total = search_organisations(work, name=name, role=role, limit=None)
+    work.audit(
+        Action.ORGANISATION_EXPORT,
+        target="organisations:list",
+        details={"count": total, "searched": bool(name), "role": role or ""},
+    )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -187,13 +248,12 @@ def _row(rel: Relationship) -> RelationshipRow:
     )
 
 
-def people_of(
-    session: Session, ctx: RegisterContext, org_id: int, *, limit: int = 50, offset: int = 0
-) -> tuple[list[OrganisationPerson], int]:
-    """One page of the relationships that hang on the organisation, names decrypted (the caller audits the
-    read as `person.list`), and how many there are."""
+def people_of(work: Work, org_id: int, *, limit: int = 50, offset: int = 0) -> tuple[list[OrganisationPerson], int]:
+    """One page of the relationships that hang on the organisation, names decrypted and the read audited as
+    `person.list` by ref (Art. 5(2)), and how many there are."""
+    session = work.session
     org = load(session, org_id)
-    rules, on, spans = CompiledPolicy.of(ctx.policy), today(ctx.clock), _spans(org)
+    rules, on, spans = CompiledPolicy.of(work.policy), today(work.clock), _spans(org)
     total = (
         session.scalar(select(func.count()).select_from(Relationship).where(Relationship.organisation_id == org_id))
         or 0
@@ -204,7 +264,7 @@ def people_of(
         found.append(
             OrganisationPerson(
                 ref=ref,
-                name=ctx.keys.decrypt(name_enc, NAME),
+                name=work.keys.decrypt(name_enc, NAME),
                 subject_category=rel.subject_category,
                 activity=rel.activity,
                 started_on=rel.started_on,
@@ -212,14 +272,16 @@ def people_of(
                 due_on=verdict.due_on,
             )
         )
+    record_list(work, sorted({p.ref for p in found}), offset=offset, target=f"organisation:{org_id}")
     return found, total
 
 
-def due_changes_if_ended(session: Session, ctx: RegisterContext, org_id: int, role: str, ended_on: date) -> int:
+def due_changes_if_ended(work: Work, org_id: int, role: str, ended_on: date) -> int:
     """How many people on the organisation would get another due date if its open `role` period ended on
     `ended_on` (ending a customer role starts the clock of its contacts' retention). Nothing is written."""
+    session = work.session
     org = load(session, org_id)
-    rules, on, before = CompiledPolicy.of(ctx.policy), today(ctx.clock), _spans(org)
+    rules, on, before = CompiledPolicy.of(work.policy), today(work.clock), _spans(org)
     open_spans = [i for i, r in enumerate(org.roles) if r.role == role and r.ended_on is None]
     if not open_spans:
         return 0

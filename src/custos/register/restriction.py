@@ -10,12 +10,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.register.models import Person
 from custos.register.objections_models import Restriction
+from custos.work import Work
 
 
 def _person_id(session: Session, person_ref: str) -> int:
@@ -38,10 +37,9 @@ def _reason(reason: str) -> str:
     return text
 
 
-def restrict(
-    session: Session, clock: Clock, actor: Actor, person_ref: str, *, reason: str, reference: str | None = None
-) -> None:
+def restrict(work: Work, person_ref: str, *, reason: str, reference: str | None = None) -> None:
     """Restrict the person's data; restricting someone already restricted changes nothing."""
+    session = work.session
     text = _reason(reason)
     person_id = _person_id(session, person_ref)
     if _active(session, person_id) is not None:
@@ -50,33 +48,30 @@ def restrict(
         person_id=person_id,
         reason=text,
         reference=reference,
-        restricted_at=clock.now(),
-        restricted_by=actor.label[:100],
+        restricted_at=work.clock.now(),
+        restricted_by=work.actor.label[:100],
     )
     session.add(entry)
     session.flush()
-    audit.record(
-        session,
-        clock,
-        actor,
-        "restriction.add",
+    work.audit(
+        Action.RESTRICTION_ADD,
         subject=person_ref,
         target=f"restriction:{entry.id}",
         reference=reference,
     )
 
 
-def lift(session: Session, clock: Clock, actor: Actor, person_ref: str, *, reason: str) -> None:
+def lift(work: Work, person_ref: str, *, reason: str) -> None:
     text = _reason(reason)
-    person_id = _person_id(session, person_ref)
-    entry = _active(session, person_id)
+    person_id = _person_id(work.session, person_ref)
+    entry = _active(work.session, person_id)
     if entry is None:
         raise Conflict(f"the data of {person_ref} is not restricted")
-    entry.lifted_at = clock.now()
-    entry.lifted_by = actor.label[:100]
+    entry.lifted_at = work.clock.now()
+    entry.lifted_by = work.actor.label[:100]
     entry.lift_reason = text
-    audit.record(session, clock, actor, "restriction.lift", subject=person_ref, target=f"restriction:{entry.id}")
+    work.audit(Action.RESTRICTION_LIFT, subject=person_ref, target=f"restriction:{entry.id}")
 
 
-def is_restricted(session: Session, person_id: int) -> bool:
-    return _active(session, person_id) is not None
+def is_restricted(work: Work, person_id: int) -> bool:
+    return _active(work.session, person_id) is not None

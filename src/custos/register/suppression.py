@@ -9,17 +9,14 @@ address imported again later is still excluded.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.db.sealed import Lookup, seal
 from custos.errors import InvalidInput, Problem
-from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, IdentityKind, normalise
 from custos.register.models import Identity, Person
 from custos.register.objections_models import Suppression
+from custos.work import Work
 
 # Associated data of the encrypted address (see custos.crypto): only key rotation reads it back.
 VALUE = "suppression.value"
@@ -44,10 +41,7 @@ def _given(email: str | None, phone: str | None, phone_region: str) -> list[tupl
 
 
 def suppress(
-    session: Session,
-    ctx: RegisterContext,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     *,
     email: str | None = None,
     phone: str | None = None,
@@ -55,11 +49,12 @@ def suppress(
     reference: str | None = None,
 ) -> None:
     """Add the email and/or phone to the suppression list; adding one already there changes nothing but the log."""
-    found = _given(email, phone, ctx.policy.jurisdiction.phone_region)
+    session, keys = work.session, work.keys
+    found = _given(email, phone, work.policy.jurisdiction.phone_region)
     if not found:
         raise InvalidInput("say what to suppress", [Problem("email", "give an email address or a phone number")])
     for kind, value in found:
-        lookups = ctx.keys.blind_indexes(kind, value)
+        lookups = keys.blind_indexes(kind, value)
         existing = session.scalar(
             select(Suppression.id).where(Suppression.kind == kind, Suppression.lookup.in_(lookups))
         )
@@ -70,20 +65,17 @@ def suppress(
         if existing is None:
             entry = Suppression(
                 kind=kind,
-                lookup=ctx.keys.blind_index(kind, value),
-                value_enc=ctx.keys.encrypt(value, VALUE),
+                lookup=keys.blind_index(kind, value),
+                value_enc=keys.encrypt(value, VALUE),
                 source=source[:80],
                 reference=reference,
-                created_at=clock.now(),
+                created_at=work.clock.now(),
             )
             session.add(entry)
             session.flush()
             existing = entry.id
-        audit.record(
-            session,
-            clock,
-            actor,
-            "suppression.add",
+        work.audit(
+            Action.SUPPRESSION_ADD,
             subject=person_ref,
             target=f"suppression:{existing}",
             reference=reference,
@@ -91,18 +83,16 @@ def suppress(
         )
 
 
-def is_suppressed(
-    session: Session, ctx: RegisterContext, *, email: str | None = None, phone: str | None = None
-) -> bool:
+def is_suppressed(work: Work, *, email: str | None = None, phone: str | None = None) -> bool:
     """Whether any of the given addresses objected to direct marketing."""
-    for kind, value in _given(email, phone, ctx.policy.jurisdiction.phone_region):
-        lookups = ctx.keys.blind_indexes(kind, value)
-        if session.scalar(select(Suppression.id).where(Suppression.kind == kind, Suppression.lookup.in_(lookups))):
+    for kind, value in _given(email, phone, work.policy.jurisdiction.phone_region):
+        lookups = work.keys.blind_indexes(kind, value)
+        if work.session.scalar(select(Suppression.id).where(Suppression.kind == kind, Suppression.lookup.in_(lookups))):
             return True
     return False
 
 
-def person_suppressed(session: Session, person_id: int) -> bool:
+def person_suppressed(work: Work, person_id: int) -> bool:
     """Whether one of the person's identities is on the suppression list (matched by blind index, no decryption)."""
     match = (
         select(Identity.id)
@@ -110,4 +100,4 @@ def person_suppressed(session: Session, person_id: int) -> bool:
         .where(Identity.person_id == person_id)
         .limit(1)
     )
-    return session.scalar(match) is not None
+    return work.session.scalar(match) is not None

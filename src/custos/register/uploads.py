@@ -7,10 +7,11 @@ The steps, each in its own transaction and each audited in it (`person.import_ch
    register is touched. A file that cannot be read at all (not text, no usable header) is refused and not kept.
 2. `queue_upload` records the choice (all-or-nothing, or skip the bad rows) once the staff member confirms.
 3. `drive_upload` (the `imports-drive` job, or the web process right after the confirmation) claims a queued
-   upload and runs `register.importer.import_file` on it: the whole file in one transaction, the audit event and
-   the upload's end state in that same transaction, the file's content emptied. A crash mid-way rolls the
-   import back and leaves the upload `importing`; the next drive takes it up again after `STALE_AFTER` (the
-   import is idempotent: importing the same rows twice changes nothing).
+   upload and runs `register.importer.import_file` on it as the member who uploaded it: the whole file in one
+   unit, with the importer's `person.import` event and the upload's end state in that same unit, the file's
+   content emptied; a refused file's `person.import` (rejected) and its `failed` state commit together too.
+   A crash mid-way rolls the import back and leaves the upload `importing`; the next drive takes it up again
+   after `STALE_AFTER` (the import is idempotent: importing the same rows twice changes nothing).
 4. `expire_uploads` deletes every upload past `expires_at` (`EXPIRY` after the check), imported or not.
 
 The plaintext exists only in memory, and for the import's own duration in a private temporary file the
@@ -30,22 +31,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import Clock
-from custos.crypto import KeyRing
-from custos.db import Database
 from custos.db.sealed import seal
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem
-from custos.register.context import RegisterContext
 from custos.register.csv_rows import COLUMNS, ImportKind, RowError, check_header, parse_row
 from custos.register.importer import ImportReport, import_file
 from custos.register.upload_models import ImportUpload
+from custos.work import Work
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 JOB_NAME = "imports-drive"
 MAX_BYTES = 10 * 1024 * 1024  # about 100,000 contacts; a larger file is refused before it is read
@@ -186,15 +188,7 @@ def check_text(text: str, kind: ImportKind, file_name: str, phone_region: str) -
     return Checked(rows, problems, out.getvalue())
 
 
-def check_upload(
-    session: Session,
-    ctx: RegisterContext,
-    actor: Actor,
-    staff_id: int,
-    kind: str,
-    file_name: str,
-    data: bytes,
-) -> str:
+def check_upload(work: Work, staff_id: int, kind: str, file_name: str, data: bytes) -> str:
     """Check the file and keep it encrypted for the import; returns the upload's ref. Audited with counts."""
     if kind not in KINDS:
         raise InvalidInput("choose what the file holds", [Problem("kind", f"one of: {', '.join(KINDS)}")])
@@ -208,10 +202,10 @@ def check_upload(
             [Problem("file", f"at most {MAX_BYTES // (1024 * 1024)} MB")],
         )
     text = decode(data, file_name)
-    checked = check_text(text, import_kind, file_name, ctx.policy.jurisdiction.phone_region)
+    checked = check_text(text, import_kind, file_name, work.policy.jurisdiction.phone_region)
     if checked.rows == 0:
         raise InvalidInput(f"{file_name} has a header but no rows", [Problem("file", "no rows after the header")])
-    keys, now = ctx.keys, ctx.clock.now()
+    keys, now = work.keys, work.clock.now()
     upload = ImportUpload(
         ref=str(uuid.uuid4()),
         staff_id=staff_id,
@@ -227,14 +221,11 @@ def check_upload(
         created_at=now,
         expires_at=now + EXPIRY,
     )
-    session.add(upload)
-    session.flush()
+    work.session.add(upload)
+    work.session.flush()
     # The file's rows are personal data entering Custos, though not yet the register: who, what, how many.
-    audit.record(
-        session,
-        ctx.clock,
-        actor,
-        "person.import_checked",
+    work.audit(
+        Action.PERSON_IMPORT_CHECKED,
         target=f"upload:{upload.ref}",
         details={"kind": import_kind, "rows": checked.rows, "bad": len(checked.problems), "bytes": len(data)},
     )
@@ -249,10 +240,9 @@ def _load(session: Session, clock: Clock, ref: str, staff_id: int) -> ImportUplo
     return upload
 
 
-def view_upload(
-    session: Session, keys: KeyRing, clock: Clock, ref: str, staff_id: int, *, offset: int = 0, limit: int = 50
-) -> UploadView:
-    upload = _load(session, clock, ref, staff_id)
+def view_upload(work: Work, ref: str, staff_id: int, *, offset: int = 0, limit: int = 50) -> UploadView:
+    keys = work.keys
+    upload = _load(work.session, work.clock, ref, staff_id)
     problems: list[RowProblem] = []
     if upload.problems_enc is not None:
         found = json.loads(keys.decrypt(upload.problems_enc, UPLOAD_PROBLEMS))
@@ -283,26 +273,23 @@ def view_upload(
     )
 
 
-def rejects_csv(session: Session, keys: KeyRing, clock: Clock, actor: Actor, ref: str, staff_id: int) -> str:
+def rejects_csv(work: Work, ref: str, staff_id: int) -> str:
     """The bad rows as CSV (with `line` and `error`), for the uploader to fix and upload again. Audited."""
-    upload = _load(session, clock, ref, staff_id)
+    upload = _load(work.session, work.clock, ref, staff_id)
     if upload.rejects_enc is None:
         raise NotFound("every row of this file is good: there are no rejects to download")
-    audit.record(
-        session,
-        clock,
-        actor,
-        "person.import_rejects",
+    work.audit(
+        Action.PERSON_IMPORT_REJECTS,
         target=f"upload:{upload.ref}",
         details={"kind": upload.kind, "rows": upload.bad},
     )
-    return keys.decrypt(upload.rejects_enc, UPLOAD_REJECTS)
+    return work.keys.decrypt(upload.rejects_enc, UPLOAD_REJECTS)
 
 
-def queue_upload(session: Session, clock: Clock, ref: str, staff_id: int, mode: str, confirmed_rows: str) -> None:
+def queue_upload(work: Work, ref: str, staff_id: int, mode: str, confirmed_rows: str) -> None:
     """The confirmation: import all or nothing, or only the good rows. The number of rows confirmed must be the
     number the check found (what the page showed is what is imported)."""
-    upload = _load(session, clock, ref, staff_id)
+    upload = _load(work.session, work.clock, ref, staff_id)
     if upload.state != "checked":
         raise Conflict("this file's import has already been started")
     if mode not in MODES:
@@ -319,10 +306,12 @@ def queue_upload(session: Session, clock: Clock, ref: str, staff_id: int, mode: 
     upload.state = "queued"
 
 
-def drive_upload(db: Database, ctx: RegisterContext, ref: str) -> str | None:
+def drive_upload(runtime: Runtime, ref: str) -> str | None:
     """Run one queued (or interrupted) upload's import; returns its end state, or None if another drive has it."""
-    now = ctx.clock.now()
-    with db.transaction() as session:
+    now = runtime.clock.now()
+    # The claim writes no event: the import that follows is audited as the member who uploaded the file.
+    with runtime.work(Actor.system(JOB_NAME)) as claim:
+        session = claim.session
         result = session.execute(
             update(ImportUpload)
             .where(
@@ -337,84 +326,55 @@ def drive_upload(db: Database, ctx: RegisterContext, ref: str) -> str | None:
         upload = session.scalar(select(ImportUpload).where(ImportUpload.ref == ref))
         assert upload is not None
         assert upload.content_enc is not None  # emptied only when the import ends
-        text = ctx.keys.decrypt(upload.content_enc, UPLOAD_FILE)
-        name = ctx.keys.decrypt(upload.name_enc, UPLOAD_NAME)
+        text = claim.keys.decrypt(upload.content_enc, UPLOAD_FILE)
+        name = claim.keys.decrypt(upload.name_enc, UPLOAD_NAME)
         kind: ImportKind = "contacts" if upload.kind == "contacts" else "prospects"
         skip, staff_id, upload_id = upload.mode == "skip", upload.staff_id, upload.id
     actor = Actor(kind="staff", id=staff_id, label=f"staff:{staff_id}")
 
-    def finish(session: Session, report: ImportReport) -> None:
-        # In the import's own transaction: the rows, the audit event and the upload's end state commit together.
-        counts = _counts(report)
-        audit.record(
-            session,
-            ctx.clock,
-            actor,
-            "person.import",
-            target=f"upload:{ref}",
-            details={"kind": kind, "via": "admin", "mode": "skip" if skip else "all", **counts},
-        )
-        session.execute(
+    def finish(work: Work, report: ImportReport) -> None:
+        # In the import's own unit, after its `person.import` event: the rows, the event and the end state
+        # commit together.
+        work.session.execute(
             update(ImportUpload)
             .where(ImportUpload.id == upload_id)
-            .values(state="done", report=counts, content_enc=None, finished_at=ctx.clock.now())
+            .values(state="done", report=report.counts(), content_enc=None, finished_at=work.clock.now())
+        )
+
+    def fail(work: Work, exc: CustosError) -> None:
+        # In the unit of the importer's `person.import` (rejected) event.
+        failure = {"message": exc.message, "problems": [[p.line, p.message] for p in exc.problems[:1000]]}
+        work.session.execute(
+            update(ImportUpload)
+            .where(ImportUpload.ref == ref)
+            .values(
+                state="failed",
+                content_enc=None,
+                error_enc=work.keys.encrypt(json.dumps(failure), UPLOAD_ERROR),
+                finished_at=work.clock.now(),
+            )
         )
 
     _set_progress(ref, ("checking", 0, 0))
     try:
         with _plain_file(text, name) as path:
             import_file(
-                db,
-                ctx,
+                runtime,
+                actor,
                 path,
                 kind,
                 skip_invalid=skip,
                 progress=lambda phase, done, total: _set_progress(ref, (phase, done, total)),
+                target=f"upload:{ref}",
+                details={"via": "admin", "mode": "skip" if skip else "all"},
                 before_commit=finish,
+                on_reject=fail,
             )
         return "done"
-    except CustosError as exc:
-        _fail(db, ctx, actor, ref, kind, exc)
+    except CustosError:
         return "failed"
     finally:
         _set_progress(ref, None)
-
-
-def _fail(db: Database, ctx: RegisterContext, actor: Actor, ref: str, kind: str, exc: CustosError) -> None:
-    failure = {"message": exc.message, "problems": [[p.line, p.message] for p in exc.problems[:1000]]}
-    with db.transaction() as session:
-        audit.record(
-            session,
-            ctx.clock,
-            actor,
-            "person.import",
-            outcome="rejected",
-            target=f"upload:{ref}",
-            details={"kind": kind, "via": "admin", "problems": len(exc.problems)},
-        )
-        session.execute(
-            update(ImportUpload)
-            .where(ImportUpload.ref == ref)
-            .values(
-                state="failed",
-                content_enc=None,
-                error_enc=ctx.keys.encrypt(json.dumps(failure), UPLOAD_ERROR),
-                finished_at=ctx.clock.now(),
-            )
-        )
-
-
-def _counts(report: ImportReport) -> dict[str, Any]:
-    return {
-        "rows": report.rows,
-        "people_created": report.people_created,
-        "people_updated": report.people_updated,
-        "relationships_created": report.relationships_created,
-        "relationships_updated": report.relationships_updated,
-        "unchanged": report.unchanged,
-        "organisations_created": report.organisations_created,
-        "rejected": report.rejected,
-    }
 
 
 class _plain_file:
@@ -437,12 +397,12 @@ class _plain_file:
         self.dir.cleanup()
 
 
-def drive_all(db: Database, ctx: RegisterContext) -> list[str]:
+def drive_all(runtime: Runtime) -> list[str]:
     """The job: import every queued upload (and take up interrupted ones), then delete the expired."""
-    now = ctx.clock.now()
-    with db.transaction() as session:
+    now = runtime.clock.now()
+    with runtime.work(Actor.system(JOB_NAME)) as work:
         refs = list(
-            session.scalars(
+            work.session.scalars(
                 select(ImportUpload.ref)
                 .where(
                     (ImportUpload.state == "queued")
@@ -452,25 +412,25 @@ def drive_all(db: Database, ctx: RegisterContext) -> list[str]:
             )
         )
     for ref in refs:
-        drive_upload(db, ctx, ref)
-    with db.transaction() as session:
-        expire_uploads(session, ctx.clock)
+        drive_upload(runtime, ref)
+    with runtime.work(Actor.system(JOB_NAME)) as work:
+        expire_uploads(work)
     return refs
 
 
-def expire_uploads(session: Session, clock: Clock) -> int:
+def expire_uploads(work: Work) -> int:
     """Delete every upload past its expiry (file, rejects and all); one not yet imported is simply gone."""
-    result = session.execute(
-        delete(ImportUpload).where(ImportUpload.expires_at <= clock.now(), ImportUpload.state != "importing")
+    result = work.session.execute(
+        delete(ImportUpload).where(ImportUpload.expires_at <= work.clock.now(), ImportUpload.state != "importing")
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def recent_uploads(session: Session, clock: Clock, staff_id: int, limit: int = 10) -> Iterator[ImportUpload]:
+def recent_uploads(work: Work, staff_id: int, limit: int = 10) -> Iterator[ImportUpload]:
     """The member's own uploads still held, newest first (state and counts only are shown)."""
-    yield from session.scalars(
+    yield from work.session.scalars(
         select(ImportUpload)
-        .where(ImportUpload.staff_id == staff_id, ImportUpload.expires_at > clock.now())
+        .where(ImportUpload.staff_id == staff_id, ImportUpload.expires_at > work.clock.now())
         .order_by(ImportUpload.id.desc())
         .limit(limit)
     )

@@ -338,7 +338,8 @@ def _register_step(
         if req.person_ref is None:
             stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": None})
             return {"found": False}
-        person = get_person(session, ctx, req.person_ref).model_dump(mode="json")
+        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
+        person = get_person(unit, req.person_ref).model_dump(mode="json")
         if KINDS[req.kind].portable_only:
             person["relationships"] = [r for r in person["relationships"] if r["legal_basis"] in _PORTABLE_BASES]
         stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": person})
@@ -362,20 +363,30 @@ def _register_step(
         email = cases.contact_email(runtime.keys, req)
         phone = runtime.keys.decrypt(req.phone_enc, cases.PHONE) if req.phone_enc else None
         suppression.suppress(
-            session, ctx, runtime.clock, actor, email=email, phone=phone, source="objection", reference=reference
+            Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
+            email=email,
+            phone=phone,
+            source="objection",
+            reference=reference,
         )
         return {"suppressed": True}
     if req.person_ref is None:
         return {"found": False}
     if action == "restrict":
         why = KINDS[req.kind].restrict_reason or f"request, GDPR Art. {KINDS[req.kind].article}"
-        restriction.restrict(session, runtime.clock, actor, req.person_ref, reason=why, reference=reference)
+        restriction.restrict(
+            Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
+            req.person_ref,
+            reason=why,
+            reference=reference,
+        )
         return {"restricted": True}
     if action == "rectify":
         from custos.requests import rectify
         from custos.systems.rectify import Rectification
 
-        return {"fields": rectify.apply(session, ctx, actor, req, Rectification.from_dict(_changes(runtime, req)))}
+        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
+        return {"fields": rectify.apply(unit, req, Rectification.from_dict(_changes(runtime, req)))}
     raise ValueError(f"unknown register action {action!r}")
 
 

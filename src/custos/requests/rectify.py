@@ -15,18 +15,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from custos import audit
-from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.crypto import KeyRing
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.register import sealed
-from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise
 from custos.register.models import Identity, Person
 from custos.register.suppression import is_suppressed, suppress
 from custos.requests import cases
 from custos.requests.models import SubjectRequest
 from custos.systems.rectify import Rectification
+from custos.work import Work
 
 RECTIFIABLE = ("name", "title", "email", "phone")
 _OLD = ("old_email", "old_phone")
@@ -82,40 +81,34 @@ def resolve(
     return result
 
 
-def apply(
-    session: Session, ctx: RegisterContext, actor: Actor, req: SubjectRequest, changes: Rectification
-) -> list[str]:
-    """Write the changes into the register person (in the caller's transaction); the fields changed."""
+def apply(work: Work, req: SubjectRequest, changes: Rectification) -> list[str]:
+    """Write the changes into the register person (in the caller's unit); the fields changed."""
+    session = work.session
     person = _person(session, req.person_ref)
     if person is None:
         return []
     done: list[str] = []
     if "name" in changes.fields:
-        sealed.rename(session, ctx.keys, person, changes.fields["name"])
+        sealed.rename(session, work.keys, person, changes.fields["name"])
         done.append("name")
     if "title" in changes.fields:
-        sealed.set_title(ctx.keys, person, changes.fields["title"])
+        sealed.set_title(work.keys, person, changes.fields["title"])
         done.append("title")
     for kind, pair in (("email", changes.email), ("phone", changes.phone)):
         if pair is None:
             continue
         old, new = pair
-        if old and is_suppressed(session, ctx, **{kind: old}):
+        if old and is_suppressed(work, **{kind: old}):
             # An objection to marketing belongs to the person, not to one address: it follows the new one, so
             # the corrected address is not mailed (Art. 21(3)).
-            suppress(
-                session, ctx, ctx.clock, actor, **{kind: new}, source="rectification", reference=f"request:{req.ref}"
-            )
-        other = _clash(session, ctx.keys, person, kind, new)  # checked again: the register may have changed since
-        sealed.replace_identity(ctx.keys, person, kind, old, new, holder=other)
+            suppress(work, **{kind: new}, source="rectification", reference=f"request:{req.ref}")
+        other = _clash(session, work.keys, person, kind, new)  # checked again: the register may have changed since
+        sealed.replace_identity(work.keys, person, kind, old, new, holder=other)
         done.append(kind)
-    person.updated_at = ctx.clock.now()
+    person.updated_at = work.clock.now()
     session.flush()
-    audit.record(
-        session,
-        ctx.clock,
-        actor,
-        "register.rectify",
+    work.audit(
+        Action.REGISTER_RECTIFY,
         subject=person.ref,
         target=f"person:{person.ref}",
         reference=f"request:{req.ref}",

@@ -20,11 +20,11 @@ from custos.access.principal import Principal
 from custos.errors import Conflict, InvalidInput
 from custos.jobs.registry import scheduler_for
 from custos.register import uploads
-from custos.runtime import Runtime
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, is_fragment_request, render_page
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/imports", include_in_schema=False)
 
@@ -36,18 +36,15 @@ _DONE = {"queued"}
 
 def _upload_form(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     *,
     error: FormError | None = None,
     kind: str = "contacts",
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        recent = [
-            (u.ref, u.kind, u.state, u.rows, u.bad, u.created_at)
-            for u in uploads.recent_uploads(session, runtime.clock, principal.staff_id)
-        ]
+    recent = [
+        (u.ref, u.kind, u.state, u.rows, u.bad, u.created_at) for u in uploads.recent_uploads(work, viewer.staff_id)
+    ]
     return render_page(
         request,
         "imports.html.j2",
@@ -63,8 +60,8 @@ def _upload_form(
 
 
 @router.get("", response_class=HTMLResponse)
-def imports_page(request: Request, principal: Importer, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    return _upload_form(request, runtime, principal, viewer)
+def imports_page(request: Request, principal: Importer, viewer: ViewerDep, work: WorkDep) -> HTMLResponse:
+    return _upload_form(request, work, viewer)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -72,14 +69,19 @@ async def upload(
     request: Request, principal: Importer, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
 ) -> Response:
     """Check the uploaded file; nothing is written to the register. The form was parsed (and its CSRF token
-    checked) by `web.auth`, within its declared size, which left the file's name and bytes on the request."""
+    checked) by `web.auth`, within its declared size, which left the file's name and bytes on the request.
+    The check runs off the event loop, in a unit of its own opened in that thread (a session stays in the
+    thread that made it)."""
     kind = text(form, "kind", limit=20)
     name, data = getattr(request.state, "upload", ("", b""))
-    ctx = runtime.register
 
     def check() -> str:
-        with runtime.db.transaction() as session:
-            return uploads.check_upload(session, ctx, principal.actor, principal.staff_id, kind, name, data)
+        with runtime.work(principal.actor) as work:
+            return uploads.check_upload(work, principal.staff_id, kind, name, data)
+
+    def refused(error: FormError) -> HTMLResponse:
+        with runtime.work(principal.actor) as work:
+            return _upload_form(request, work, viewer, error=error, kind=kind or "contacts")
 
     try:
         ref = await run_in_threadpool(check)
@@ -89,16 +91,13 @@ async def upload(
         if lines:
             error = FormError(error.message, {**error.fields, "file": "; ".join(lines)}, error.status)
         # The page's own look-ups run off the event loop too, as the check did.
-        return await run_in_threadpool(
-            _upload_form, request, runtime, principal, viewer, error=error, kind=kind or "contacts"
-        )
+        return await run_in_threadpool(refused, error)
     return RedirectResponse(f"/admin/imports/{ref}", status_code=303)
 
 
 def _upload_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     ref: str,
     *,
@@ -106,10 +105,7 @@ def _upload_page(
     error: FormError | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        view = uploads.view_upload(
-            session, runtime.register.keys, runtime.clock, ref, principal.staff_id, offset=offset, limit=PAGE_SIZE
-        )
+    view = uploads.view_upload(work, ref, viewer.staff_id, offset=offset, limit=PAGE_SIZE)
     fragment = is_fragment_request(request, "import-progress")
     template = "imports_progress.html.j2" if fragment else "imports_upload.html.j2"
     return render_page(
@@ -131,31 +127,27 @@ def upload_page(
     ref: str,
     principal: Importer,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     done: str | None = None,
 ) -> HTMLResponse:
     """The check's result (counts, bad rows page by page, the confirmation), or the import's progress or end."""
-    return _upload_page(request, runtime, principal, viewer, ref, offset=offset, done=done)
+    return _upload_page(request, work, viewer, ref, offset=offset, done=done)
 
 
 @router.get("/{ref}/progress", response_class=HTMLResponse)
 def progress_fragment(
-    request: Request, ref: str, principal: Importer, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, ref: str, principal: Importer, viewer: ViewerDep, work: WorkDep
 ) -> HTMLResponse:
     """The progress panel alone, for htmx to poll while the import runs."""
-    with runtime.db.transaction() as session:
-        view = uploads.view_upload(session, runtime.register.keys, runtime.clock, ref, principal.staff_id, limit=0)
+    view = uploads.view_upload(work, ref, principal.staff_id, limit=0)
     return render_page(request, "imports_progress.html.j2", viewer=viewer, u=view)
 
 
 @router.get("/{ref}/rejects.csv")
-def rejects(ref: str, principal: Importer, runtime: RuntimeDep) -> Response:
+def rejects(ref: str, principal: Importer, work: WorkDep) -> Response:
     """The bad rows with their line and reason, cells neutralised against formulas; audited."""
-    with runtime.db.transaction() as session:
-        body = uploads.rejects_csv(
-            session, runtime.register.keys, runtime.clock, principal.actor, ref, principal.staff_id
-        )
+    body = uploads.rejects_csv(work, ref, principal.staff_id)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -175,21 +167,19 @@ def confirm(
     principal: Importer,
     viewer: ViewerDep,
     runtime: RuntimeDep,
+    work: WorkDep,
     form: FormFields,
 ) -> Response:
-    """Queue the import as confirmed; it runs once this response is sent (and any worker would take it up)."""
+    """Queue the import as confirmed; it runs once this response is sent (and any worker would take it up):
+    the request's unit, with the queued state, has committed by then."""
     try:
-        with runtime.db.transaction() as session:
-            uploads.queue_upload(
-                session,
-                runtime.clock,
-                ref,
-                principal.staff_id,
-                text(form, "mode", limit=10),
-                text(form, "rows", limit=12),
-            )
+        uploads.queue_upload(work, ref, principal.staff_id, text(form, "mode", limit=10), text(form, "rows", limit=12))
     except (InvalidInput, Conflict) as exc:
-        return _upload_page(request, runtime, principal, viewer, ref, error=FormError.of(exc))
-    scheduler_for(runtime).wake(uploads.JOB_NAME)
-    background.add_task(uploads.drive_upload, runtime.db, runtime.register, ref)
+        return _upload_page(request, work, viewer, ref, error=FormError.of(exc))
+    def wake() -> None:
+        scheduler_for(runtime).wake(uploads.JOB_NAME)
+
+    # The queued state must be committed before the job looks for it: wake it once the unit has committed.
+    work.after_commit(wake)
+    background.add_task(uploads.drive_upload, runtime, ref)
     return RedirectResponse(f"/admin/imports/{ref}?done=queued", status_code=303)

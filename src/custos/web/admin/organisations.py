@@ -4,8 +4,9 @@
 audited as `organisation.export` although names and numbers of organisations are not personal data), and an
 organisation's page: its role periods as a timeline, and the people whose relationships hang on it with the day
 each falls due. Their names are personal data, so showing them is audited as `person.list` (by ref) in the same
-transaction. `register.write` to add an organisation, add a role period, or end one; ending a period changes
-when its contacts fall due, so the form first shows how many people's due dates change and asks to confirm.
+unit (`register.organisations.people_of`). `register.write` to add an organisation, add a role period, or end
+one; ending a period changes when its contacts fall due, so the form first shows how many people's due dates
+change and asks to confirm.
 """
 
 from __future__ import annotations
@@ -20,17 +21,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.register import organisations
 from custos.register.schemas import OrganisationCreate, OrganisationPublic, RoleSpan
-from custos.runtime import Runtime
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import FormFields, Require
-from custos.web.deps import RuntimeDep
+from custos.web.auth import FormFields, Require, WorkDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/organisations", include_in_schema=False)
 
@@ -103,18 +102,18 @@ def organisations_page(
     request: Request,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     q: Annotated[str, Query(max_length=100)] = "",
     role: Annotated[str, Query(max_length=20)] = "",
     offset: Annotated[int, Query(ge=0)] = 0,
     done: str | None = None,
 ) -> HTMLResponse:
-    return _list_page(request, runtime, viewer, q=q, role=role, offset=offset, done=done)
+    return _list_page(request, work, viewer, q=q, role=role, offset=offset, done=done)
 
 
 def _list_page(
     request: Request,
-    runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     *,
     q: str = "",
@@ -124,11 +123,10 @@ def _list_page(
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    on = today(runtime.clock)
-    with runtime.db.transaction() as session:
-        rows, total = organisations.search_organisations(
-            session, runtime.clock, name=q.strip() or None, role=_role_filter(role), limit=PAGE_SIZE, offset=offset
-        )
+    on = today(work.clock)
+    rows, total = organisations.search_organisations(
+        work, name=q.strip() or None, role=_role_filter(role), limit=PAGE_SIZE, offset=offset
+    )
     return render_page(
         request,
         "organisations.html.j2",
@@ -150,24 +148,13 @@ def _list_page(
 @router.get("/export.csv")
 def export(
     principal: Reader,
-    runtime: RuntimeDep,
+    work: WorkDep,
     q: Annotated[str, Query(max_length=100)] = "",
     role: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     """Every organisation the filters find, as CSV; audited like every export from the admin."""
-    on = today(runtime.clock)
-    with runtime.db.transaction() as session:
-        rows, total = organisations.search_organisations(
-            session, runtime.clock, name=q.strip() or None, role=_role_filter(role), limit=None
-        )
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "organisation.export",
-            target="organisations:list",
-            details={"count": total, "searched": bool(q.strip()), "role": _role_filter(role) or ""},
-        )
+    on = today(work.clock)
+    rows = organisations.export_organisations(work, name=q.strip() or None, role=_role_filter(role))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -227,7 +214,7 @@ def _span(form: dict[str, str], *, ending: bool = False) -> RoleSpan:
 
 
 @router.post("", response_class=HTMLResponse)
-def add(request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields) -> Response:
+def add(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, form: FormFields) -> Response:
     kept = {k: text(form, k, limit=300) for k in ("name", "org_number", "role", "started_on")}
     try:
         problems: list[Problem] = []
@@ -243,28 +230,18 @@ def add(request: Request, principal: Writer, viewer: ViewerDep, runtime: Runtime
         if problems:
             raise InvalidInput("the organisation was not added", problems)
         data = OrganisationCreate(name=kept["name"], org_number=kept["org_number"] or None, roles=roles)
-        with runtime.db.transaction() as session:
-            org = organisations.add_organisation(session, runtime.clock, data)
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "organisation.create",
-                target=f"organisation:{org.id}",
-                details={"roles": [r.role for r in org.roles]},
-            )
+        org = organisations.create_organisation(work, data)  # checked before it is written; audited there
     except (InvalidInput, Conflict) as exc:
         error = FormError.of(exc)
         if isinstance(exc, Conflict):
             error = FormError(exc.message, {"org_number": exc.message}, error.status)
-        return _list_page(request, runtime, viewer, error=error, form=kept)
+        return _list_page(request, work, viewer, error=error, form=kept)
     return RedirectResponse(f"/admin/organisations/{org.id}?done=added", status_code=303)
 
 
 def _org_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     org_id: int,
     *,
@@ -274,21 +251,10 @@ def _org_page(
     form: dict[str, str] | None = None,
     confirm: dict[str, object] | None = None,
 ) -> HTMLResponse:
-    on = today(runtime.clock)
-    with runtime.db.transaction() as session:
-        org = organisations.get_organisation(session, runtime.clock, org_id)
-        people, total = organisations.people_of(session, runtime.register, org_id, limit=PAGE_SIZE, offset=offset)
-        if people:
-            # Names on a page are a read of each person (Art. 5(2)): by ref, in this transaction.
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "person.list",
-                target=f"organisation:{org_id}",
-                details={"refs": sorted({p.ref for p in people}), "offset": offset},
-            )
-    titles = {c.id: c.name for c in runtime.policy.subject_categories}
+    on = today(work.clock)
+    org = organisations.get_organisation(work, org_id)
+    people, total = organisations.people_of(work, org_id, limit=PAGE_SIZE, offset=offset)  # audited there
+    titles = {c.id: c.name for c in work.policy.subject_categories}
     return render_page(
         request,
         "organisation.html.j2",
@@ -318,41 +284,32 @@ def organisation_page(
     org_id: int,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     offset: Annotated[int, Query(ge=0)] = 0,
     done: str | None = None,
 ) -> HTMLResponse:
-    return _org_page(request, runtime, principal, viewer, org_id, offset=offset, done=done)
+    return _org_page(request, work, viewer, org_id, offset=offset, done=done)
 
 
 @router.post("/{org_id}/roles", response_class=HTMLResponse)
 def add_role(
-    request: Request, org_id: int, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request, org_id: int, principal: Writer, viewer: ViewerDep, work: WorkDep, form: FormFields
 ) -> Response:
     kept = {k: text(form, k, limit=20) for k in ("role", "started_on", "ended_on")}
     try:
         span = _span(form)
-        with runtime.db.transaction() as session:
-            organisations.set_role(session, runtime.clock, org_id, span)
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "organisation.role_add",
-                target=f"organisation:{org_id}",
-                details=span.model_dump(mode="json"),
-            )
+        organisations.add_role(work, org_id, span)  # checked before it is written; audited there
     except (InvalidInput, Conflict) as exc:
         error = FormError.of(exc)
         if isinstance(exc, Conflict):
             error = FormError(exc.message, {"role": exc.message}, error.status)
-        return _org_page(request, runtime, principal, viewer, org_id, error=error, form=kept)
+        return _org_page(request, work, viewer, org_id, error=error, form=kept)
     return RedirectResponse(f"/admin/organisations/{org_id}?done=role_added#roles", status_code=303)
 
 
 @router.post("/{org_id}/roles/end", response_class=HTMLResponse)
 def end_role(
-    request: Request, org_id: int, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request, org_id: int, principal: Writer, viewer: ViewerDep, work: WorkDep, form: FormFields
 ) -> Response:
     """End the open period of a role. First shown: how many people's due dates this changes; the period is
     ended only when that number comes back confirmed (a number that changed meanwhile is shown again)."""
@@ -362,25 +319,12 @@ def end_role(
     try:
         span = _span(form, ending=True)
         assert span.ended_on is not None
-        with runtime.db.transaction() as session:
-            if not [r for r in organisations.load(session, org_id).roles if r.role == span.role and r.ended_on is None]:
-                raise InvalidInput(f"there is no open {span.role} period to end", [Problem("role", "no open period")])
-            changes = organisations.due_changes_if_ended(session, runtime.register, org_id, span.role, span.ended_on)
-            if confirmed != str(changes):
-                # Nothing is changed on a number that is not the one this end would change now: shown first.
-                ask = {"role": span.role, "ended_on": span.ended_on, "people": changes, "changed": bool(confirmed)}
-            else:
-                organisations.set_role(session, runtime.clock, org_id, RoleSpan(role=span.role, ended_on=span.ended_on))
-                audit.record(
-                    session,
-                    runtime.clock,
-                    principal.actor,
-                    "organisation.role_end",
-                    target=f"organisation:{org_id}",
-                    details={"role": span.role, "ended_on": span.ended_on.isoformat(), "due_dates_changed": changes},
-                )
+        changes, ended = organisations.end_role(work, org_id, span.role, span.ended_on, confirmed=confirmed)
+        if not ended:
+            # Nothing is changed on a number that is not the one this end would change now: shown first.
+            ask = {"role": span.role, "ended_on": span.ended_on, "people": changes, "changed": bool(confirmed)}
     except (InvalidInput, Conflict) as exc:
-        return _org_page(request, runtime, principal, viewer, org_id, error=FormError.of(exc), form=kept)
+        return _org_page(request, work, viewer, org_id, error=FormError.of(exc), form=kept)
     if ask is not None:
-        return _org_page(request, runtime, principal, viewer, org_id, form=kept, confirm=ask)
+        return _org_page(request, work, viewer, org_id, form=kept, confirm=ask)
     return RedirectResponse(f"/admin/organisations/{org_id}?done=role_ended#roles", status_code=303)

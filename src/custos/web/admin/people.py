@@ -1,8 +1,8 @@
 """The People list: filters, a search by name, email, phone or organisation, pages, and a CSV export.
 
 `register.read` to look; `register.export` for the CSV. Every page of the list is a read of each person on it,
-so it writes `person.list` events naming them by ref (`register.listing.record_list`) in the same transaction as
-the read; an export writes `register.export` with how many people it held, before anything is sent.
+so `register.listing.read_people` writes `person.list` events naming them by ref in the request's unit; an
+export (`listing.export_people`) writes `register.export` with how many people it held, before anything is sent.
 
 Nothing of a person goes in a URL. The filters that say nothing of anyone (category, organisation, source, due
 date, held) may be a plain GET, so another page can link to "the people of this organisation". What is typed in
@@ -25,19 +25,17 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import exists, select
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.clock import today
 from custos.errors import InvalidInput, NotFound, Problem
-from custos.register import listing, people
-from custos.register.dossier import dossier
+from custos.register import listing
+from custos.register.dossier import look_up_dossier
 from custos.register.listing import PeopleFilter
 from custos.register.models import Person
-from custos.runtime import Runtime
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import FormFields, Require
-from custos.web.deps import RuntimeDep
+from custos.web.auth import FormFields, Require, WorkDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/people", include_in_schema=False)
 
@@ -94,8 +92,7 @@ def _form_of(where: PeopleFilter) -> dict[str, str]:
 
 def _list_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     where: PeopleFilter | None,
     *,
@@ -104,23 +101,14 @@ def _list_page(
     kept: dict[str, str] | None = None,
 ) -> HTMLResponse:
     page = None
-    with runtime.db.transaction() as session:
-        empty = not session.scalar(select(exists().where(Person.id.is_not(None))))
-        sources = listing.sources(session) if not empty else []
-        if where is not None and error is None and not empty:
-            try:
-                page = listing.list_people(session, runtime.register, where, after=after)
-            except InvalidInput as exc:
-                error = FormError.of(exc, {"search": "q"})
-            else:
-                # A list shows names: a read of each person on it, in this transaction (Art. 5(2)).
-                details: dict[str, object] = {"filters": where.used(), "via": "admin"}
-                if page.matched_by:
-                    details["matched_by"] = page.matched_by
-                listing.record_list(
-                    session, runtime.clock, principal.actor, [r.ref for r in page.rows], details=details
-                )
-    policy = runtime.policy
+    empty = not work.session.scalar(select(exists().where(Person.id.is_not(None))))
+    sources = listing.sources(work) if not empty else []
+    if where is not None and error is None and not empty:
+        try:
+            page = listing.read_people(work, where, via="admin", after=after)
+        except InvalidInput as exc:
+            error = FormError.of(exc, {"search": "q"})
+    policy = work.policy
     return render_page(
         request,
         "people.html.j2",
@@ -143,7 +131,7 @@ def people_page(
     request: Request,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     category: Field = "",
     organisation: Field = "",
     source: Field = "",
@@ -162,44 +150,34 @@ def people_page(
     try:
         where = _filter(asked)
     except InvalidInput as exc:
-        return _list_page(request, runtime, principal, viewer, None, error=FormError.of(exc), kept=asked)
-    return _list_page(request, runtime, principal, viewer, where)
+        return _list_page(request, work, viewer, None, error=FormError.of(exc), kept=asked)
+    return _list_page(request, work, viewer, where)
 
 
 @router.post("", response_class=HTMLResponse)
-def search(
-    request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
-) -> HTMLResponse:
+def search(request: Request, principal: Reader, viewer: ViewerDep, work: WorkDep, form: FormFields) -> HTMLResponse:
     if "value" in form and "q" not in form:
-        return _exact(request, runtime, principal, viewer, form)
+        return _exact(request, work, viewer, form)
     kept = {k: text(form, k) for k in ("q", "category", "organisation", "source", "due", "due_before", "held")}
     after_raw = text(form, "after", limit=20)
     after = int(after_raw) if after_raw.isdigit() else None
     try:
         where = _filter(kept, search=text(form, "q", limit=320))
     except InvalidInput as exc:
-        return _list_page(request, runtime, principal, viewer, None, error=FormError.of(exc), kept=kept)
-    return _list_page(request, runtime, principal, viewer, where, after=after, kept=kept)
+        return _list_page(request, work, viewer, None, error=FormError.of(exc), kept=kept)
+    return _list_page(request, work, viewer, where, after=after, kept=kept)
 
 
-def _exact(
-    request: Request, runtime: Runtime, principal: Principal, viewer: Viewer, form: dict[str, str]
-) -> HTMLResponse:
+def _exact(request: Request, work: Work, viewer: Viewer, form: dict[str, str]) -> HTMLResponse:
     """An exact email or phone, POSTed as `kind` and `value`: straight to the person's page, audited as a read
     that came through that identity."""
     kind: Kind = "phone" if form.get("kind") == "phone" else "email"
     value = text(form, "value", limit=320)
     try:
-        with runtime.db.transaction() as session:
-            ref = people.find_person(session, runtime.register, kind, value).ref
-            found = dossier(session, runtime.register, ref, with_events=viewer.can("audit.read"))
-            audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details={"via": kind})
-            if found.events is not None:
-                details = {"filters": ["subject"], "count": len(found.events), "via": "person page"}
-                audit.record(session, runtime.clock, principal.actor, "audit.read", subject=ref, details=details)
+        found = look_up_dossier(work, kind, value, with_events=viewer.can("audit.read"))
     except (NotFound, InvalidInput) as exc:
         error = FormError.of(exc, {"email": "q", "phone": "q"})
-        return _list_page(request, runtime, principal, viewer, None, error=error, kept={"q": value})
+        return _list_page(request, work, viewer, None, error=error, kept={"q": value})
     # The person's page as web/admin/person.py shows it.
     return render_page(
         request, "person.html.j2", viewer=viewer, d=found, person=found.person, done=None, error=None, form={}
@@ -207,44 +185,29 @@ def _exact(
 
 
 @router.post("/export")
-def export(request: Request, principal: Exporter, runtime: RuntimeDep, form: FormFields) -> Response:
-    """The filtered list as CSV; the export is audited with its size, in the transaction that reads it."""
+def export(request: Request, principal: Exporter, work: WorkDep, form: FormFields) -> Response:
+    """The filtered list as CSV; the export is audited with its size, in the unit that reads it."""
     kept = {k: text(form, k) for k in ("category", "organisation", "source", "due", "due_before", "held")}
     where = _filter(kept, search=text(form, "q", limit=320))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    titles = {c.id: c.name for c in runtime.policy.subject_categories}
-    with runtime.db.transaction() as session:
-        written = 0
-        for row in listing.iter_people(session, runtime.register, where):
-            written += 1
-            if written > MAX_EXPORT:
-                raise InvalidInput(
-                    f"the list has more than {MAX_EXPORT} people: narrow the filter to export it",
-                    [Problem("category", "narrow the list", hint="a category, an organisation or a due date")],
-                )
-            due = row.due
-            writer.writerow(
-                _cells(
-                    row.ref,
-                    row.name,
-                    "; ".join(row.categories),
-                    "; ".join(row.organisations),
-                    due.on.isoformat() if due.on else "",
-                    due.action,
-                    f"{titles.get(due.category, due.category)}: {due.rule}" if due.category else due.rule,
-                    "yes" if due.held else "",
-                )
+    titles = {c.id: c.name for c in work.policy.subject_categories}
+    for row in listing.export_people(work, where, limit=MAX_EXPORT):
+        due = row.due
+        writer.writerow(
+            _cells(
+                row.ref,
+                row.name,
+                "; ".join(row.categories),
+                "; ".join(row.organisations),
+                due.on.isoformat() if due.on else "",
+                due.action,
+                f"{titles.get(due.category, due.category)}: {due.rule}" if due.category else due.rule,
+                "yes" if due.held else "",
             )
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "register.export",
-            details={"people": written, "filters": where.used()},
         )
-    name = f"people-{today(runtime.clock).isoformat()}.csv"
+    name = f"people-{today(work.clock).isoformat()}.csv"
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -3,10 +3,12 @@
 `register.read` to see; `register.write` to add a person, correct them, add or end a relationship and erase
 them now; `retention.run` to place or release a legal hold. Every change goes through the register's services
 (`custos.register.corrections`, `custos.register.erase_now`, `custos.retention.holds`), which audit it in the
-same transaction; what cannot be undone (ending a relationship, erasing) is shown first and confirmed.
+same unit; what cannot be undone (ending a relationship, erasing) is shown first and confirmed.
 
-Showing a person writes `person.read` in the same transaction as the read, committed before the page is sent
-(Art. 5(2), 32); the audit trail on the page is itself a read of the log (`audit.read`). The person's name is
+Showing a person writes `person.read` in the unit of the read (`register.dossier.read_dossier`), committed
+before the page is sent (Art. 5(2), 32). Correcting and erasing reach the connected systems, so they run as
+runtime-tier services with units of their own; their pages, shown again after a refusal, open a unit of their
+own after the service has finished. The person's name is
 kept out of the page title, which browsers keep in their history, and out of every URL (only the opaque ref).
 """
 
@@ -20,22 +22,20 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem, SystemFailed
 from custos.register import corrections, erase_now
-from custos.register.dossier import dossier, hold_person_ref
+from custos.register.dossier import hold_person_ref, read_dossier
 from custos.register.models import Organisation
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.retention import holds
 from custos.retention.schemas import HoldCreate
-from custos.runtime import Runtime
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/people", include_in_schema=False)
 
@@ -64,8 +64,7 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 def show_person(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     ref: str,
     *,
@@ -74,15 +73,8 @@ def show_person(
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The person's page, audited as one `person.read` in the transaction that reads it (`via`: how they were
-    found, e.g. a search by email); for a viewer who may read the log, the event also says that the page showed
-    the person's audit trail, and how many events of it."""
-    with runtime.db.transaction() as session:
-        found = dossier(session, runtime.register, ref, with_events=viewer.can("audit.read"))
-        details: dict[str, object] = {"via": via} if via else {}
-        if found.events is not None:
-            details["audit_trail"] = len(found.events)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details=details or None)
+    """The person's page, audited as one `person.read` (`register.dossier.read_dossier`)."""
+    found = read_dossier(work, ref, with_events=viewer.can("audit.read"), via=via)
     return render_page(
         request,
         "person.html.j2",
@@ -97,14 +89,12 @@ def show_person(
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_person_form(request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    return _new_page(request, runtime, viewer, form={}, error=None)
+def new_person_form(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep) -> HTMLResponse:
+    return _new_page(request, work, viewer, form={}, error=None)
 
 
 @router.post("/new", response_class=HTMLResponse)
-def new_person(
-    request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
-) -> Response:
+def new_person(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, form: FormFields) -> Response:
     kept = {n: text(form, n, limit=500) for n in (*_PERSON_FIELDS, *_RELATIONSHIP_FIELDS)}
     try:
         relationship = _relationship(kept)
@@ -118,26 +108,26 @@ def new_person(
             )
         except ValidationError as exc:
             raise _invalid("the person was not added", exc, whole="email") from None
-        with runtime.db.transaction() as session:
-            person = corrections.create_person(session, runtime.register, principal.actor, data)  # audited there
+        # Every check comes before the first write, so a refusal leaves nothing in the unit.
+        person = corrections.create_person(work, data)
     except (InvalidInput, NotFound, Conflict) as exc:
-        return _new_page(request, runtime, viewer, form=kept, error=_error(exc))
+        return _new_page(request, work, viewer, form=kept, error=_error(exc))
     return RedirectResponse(f"/admin/people/{person.ref}?done=created", status_code=303)
 
 
 @router.get("/{ref}", response_class=HTMLResponse)
 def person_page(
-    request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, done: str = ""
+    request: Request, principal: Reader, viewer: ViewerDep, work: WorkDep, ref: Ref, done: str = ""
 ) -> HTMLResponse:
-    return show_person(request, runtime, principal, viewer, ref, done=done or None)
+    return show_person(request, work, viewer, ref, done=done or None)
 
 
 # -- correcting (Art. 16) -------------------------------------------------------------------------------------
 
 
 @router.get("/{ref}/correct", response_class=HTMLResponse)
-def correct_form(request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref) -> HTMLResponse:
-    return _correct_page(request, runtime, principal, viewer, ref, form=None, error=None)
+def correct_form(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, ref: Ref) -> HTMLResponse:
+    return _correct_page(request, work, viewer, ref, form=None, error=None)
 
 
 @router.post("/{ref}/correct", response_class=HTMLResponse)
@@ -148,24 +138,21 @@ def correct(
     try:
         corrections.correct_person(runtime, principal.actor, ref, kept)  # audited there (register.rectify)
     except (InvalidInput, Conflict, SystemFailed) as exc:
-        return _correct_page(request, runtime, principal, viewer, ref, form=kept, error=_error(exc))
+        with runtime.work(principal.actor) as work:
+            return _correct_page(request, work, viewer, ref, form=kept, error=_error(exc))
     return RedirectResponse(f"/admin/people/{ref}?done=corrected", status_code=303)
 
 
 def _correct_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     ref: str,
     *,
     form: dict[str, str] | None,
     error: FormError | None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        found = dossier(session, runtime.register, ref, with_events=False)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details={"via": "correct"})
-    person = found.person
+    person = read_dossier(work, ref, with_events=False, via="correct").person
     values = form or {
         "name": person.name,
         "title": person.title or "",
@@ -182,7 +169,7 @@ def _correct_page(
         person=person,
         form=values,
         error=error,
-        systems=[s.name for s in runtime.policy.systems],
+        systems=[s.name for s in work.policy.systems],
         email_choices=[(e, e) for e in person.emails],
         phone_choices=[(n, n) for n in person.phones],
     )
@@ -192,40 +179,34 @@ def _correct_page(
 
 
 @router.get("/{ref}/relationships/new", response_class=HTMLResponse)
-def relationship_form(
-    request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref
-) -> HTMLResponse:
-    return _relationship_page(request, runtime, principal, viewer, ref, form={}, error=None)
+def relationship_form(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, ref: Ref) -> HTMLResponse:
+    return _relationship_page(request, work, viewer, ref, form={}, error=None)
 
 
 @router.post("/{ref}/relationships", response_class=HTMLResponse)
 def add_relationship(
-    request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, form: FormFields
+    request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, ref: Ref, form: FormFields
 ) -> Response:
     kept = {n: text(form, n, limit=500) for n in _RELATIONSHIP_FIELDS}
     try:
         data = _relationship(kept)
-        with runtime.db.transaction() as session:
-            corrections.add_relationship(session, runtime.register, principal.actor, ref, data)  # audited there
+        corrections.add_relationship(work, ref, data)  # checked before it is written; audited there
     except (InvalidInput, Conflict) as exc:
-        return _relationship_page(request, runtime, principal, viewer, ref, form=kept, error=_error(exc))
+        return _relationship_page(request, work, viewer, ref, form=kept, error=_error(exc))
     return RedirectResponse(f"/admin/people/{ref}?done=relationship_added#relationships", status_code=303)
 
 
 def _relationship_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     ref: str,
     *,
     form: dict[str, str],
     error: FormError | None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        found = dossier(session, runtime.register, ref, with_events=False)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details={"via": "relate"})
-        choices = _choices(session, runtime)
+    found = read_dossier(work, ref, with_events=False, via="relate")
+    choices = _choices(work)
     return render_page(
         request,
         "person_relationship.html.j2",
@@ -240,9 +221,9 @@ def _relationship_page(
 
 @router.get("/{ref}/relationships/{relationship_id}/end", response_class=HTMLResponse)
 def end_form(
-    request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, relationship_id: int
+    request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, ref: Ref, relationship_id: int
 ) -> HTMLResponse:
-    return _end_page(request, runtime, principal, viewer, ref, relationship_id, form={}, error=None)
+    return _end_page(request, work, viewer, ref, relationship_id, form={}, error=None)
 
 
 @router.post("/{ref}/relationships/{relationship_id}/end", response_class=HTMLResponse)
@@ -250,7 +231,7 @@ def end_relationship(
     request: Request,
     principal: Writer,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     ref: Ref,
     relationship_id: int,
     form: FormFields,
@@ -265,22 +246,17 @@ def end_relationship(
         if problems or ended_on is None:
             raise InvalidInput("the relationship was not ended", problems)
         if kept["confirm"] != "yes":
-            with runtime.db.transaction() as session:
-                preview = corrections.preview_end(session, runtime.register, ref, relationship_id, ended_on)
-            return _end_page(request, runtime, principal, viewer, ref, relationship_id, form=kept, preview=preview)
-        with runtime.db.transaction() as session:
-            corrections.end_relationship(
-                session, runtime.register, principal.actor, ref, relationship_id, ended_on
-            )  # audited there
+            preview = corrections.preview_end(work, ref, relationship_id, ended_on)
+            return _end_page(request, work, viewer, ref, relationship_id, form=kept, preview=preview)
+        corrections.end_relationship(work, ref, relationship_id, ended_on)  # checked before it is written; audited
     except InvalidInput as exc:
-        return _end_page(request, runtime, principal, viewer, ref, relationship_id, form=kept, error=_error(exc))
+        return _end_page(request, work, viewer, ref, relationship_id, form=kept, error=_error(exc))
     return RedirectResponse(f"/admin/people/{ref}?done=relationship_ended#relationships", status_code=303)
 
 
 def _end_page(
     request: Request,
-    runtime: Runtime,
-    principal: Principal,
+    work: Work,
     viewer: Viewer,
     ref: str,
     relationship_id: int,
@@ -289,9 +265,7 @@ def _end_page(
     error: FormError | None = None,
     preview: corrections.EndPreview | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        found = dossier(session, runtime.register, ref, with_events=False)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details={"via": "end"})
+    found = read_dossier(work, ref, with_events=False, via="end")
     line = next((r for r in found.relationships if r.rel.id == relationship_id), None)
     if line is None:
         raise NotFound(f"person {ref} has no relationship {relationship_id}")
@@ -314,7 +288,7 @@ def _end_page(
 
 @router.post("/{ref}/holds", response_class=HTMLResponse)
 def add_hold(
-    request: Request, principal: Holder, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, form: FormFields
+    request: Request, principal: Holder, viewer: ViewerDep, work: WorkDep, ref: Ref, form: FormFields
 ) -> Response:
     kept = {"reason": text(form, "reason", limit=500), "ends_on": text(form, "ends_on", limit=10)}
     try:
@@ -326,24 +300,22 @@ def add_hold(
             data = HoldCreate(person_ref=ref, reason=kept["reason"], ends_on=until)
         except ValidationError as exc:
             raise _invalid("the legal hold was not placed", exc, whole="ends_on") from None
-        with runtime.db.transaction() as session:
-            holds.add_hold(session, runtime.clock, principal.actor, data, policy=runtime.policy)  # audited there
+        holds.add_hold(work, data)  # checked before it is written; audited there
     except (InvalidInput, NotFound) as exc:
-        return show_person(request, runtime, principal, viewer, ref, error=_error(exc), form=kept)
+        return show_person(request, work, viewer, ref, error=_error(exc), form=kept)
     return RedirectResponse(f"/admin/people/{ref}?done=hold_added#holds", status_code=303)
 
 
 @router.post("/{ref}/holds/{hold_id}/release", response_class=HTMLResponse)
 def release_hold(
-    request: Request, principal: Holder, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, hold_id: int
+    request: Request, principal: Holder, viewer: ViewerDep, work: WorkDep, ref: Ref, hold_id: int
 ) -> Response:
     try:
-        with runtime.db.transaction() as session:
-            if hold_person_ref(session, hold_id) != ref:
-                raise NotFound(f"no legal hold {hold_id} on this person")
-            holds.release_hold(session, runtime.clock, principal.actor, hold_id)  # audited there
+        if hold_person_ref(work.session, hold_id) != ref:
+            raise NotFound(f"no legal hold {hold_id} on this person")
+        holds.release_hold(work, hold_id)  # checked before it is written; audited there
     except (NotFound, Conflict) as exc:
-        return show_person(request, runtime, principal, viewer, ref, error=_error(exc))
+        return show_person(request, work, viewer, ref, error=_error(exc))
     return RedirectResponse(f"/admin/people/{ref}?done=hold_released#holds", status_code=303)
 
 
@@ -351,8 +323,8 @@ def release_hold(
 
 
 @router.get("/{ref}/erase", response_class=HTMLResponse)
-def erase_form(request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref) -> HTMLResponse:
-    return _erase_page(request, runtime, principal, viewer, ref, error=None)
+def erase_form(request: Request, principal: Writer, viewer: ViewerDep, work: WorkDep, ref: Ref) -> HTMLResponse:
+    return _erase_page(request, work, viewer, ref, error=None)
 
 
 @router.post("/{ref}/erase", response_class=HTMLResponse)
@@ -360,23 +332,23 @@ def erase(
     request: Request, principal: Writer, viewer: ViewerDep, runtime: RuntimeDep, ref: Ref, form: FormFields
 ) -> Response:
     """Only with the person's ref typed back (the confirmation page asks for its first eight characters)."""
+    error: FormError | None = None
     if text(form, "confirm", limit=36).lower() != ref[:8]:
         problem = Problem("confirm", "type the first eight characters of the ref to confirm")
         error = FormError.of(InvalidInput("the person was not erased", [problem]))
-        return _erase_page(request, runtime, principal, viewer, ref, error=error)
-    try:
-        done = erase_now.erase_now(runtime, principal.actor, ref)  # audited there (person.erase)
-    except (Conflict, SystemFailed) as exc:
-        return _erase_page(request, runtime, principal, viewer, ref, error=_error(exc))
-    return render_page(request, "person_erased.html.j2", viewer=viewer, ref=ref, done=done)
+    else:
+        try:
+            done = erase_now.erase_now(runtime, principal.actor, ref)  # audited there (person.erase)
+        except (Conflict, SystemFailed) as exc:
+            error = _error(exc)
+        else:
+            return render_page(request, "person_erased.html.j2", viewer=viewer, ref=ref, done=done)
+    with runtime.work(principal.actor) as work:
+        return _erase_page(request, work, viewer, ref, error=error)
 
 
-def _erase_page(
-    request: Request, runtime: Runtime, principal: Principal, viewer: Viewer, ref: str, *, error: FormError | None
-) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        preview = erase_now.preview_erasure(session, runtime.register, ref)
-        audit.record(session, runtime.clock, principal.actor, "person.read", subject=ref, details={"via": "erase"})
+def _erase_page(request: Request, work: Work, viewer: Viewer, ref: str, *, error: FormError | None) -> HTMLResponse:
+    preview = erase_now.preview_erasure(work, ref)  # audited there (person.read)
     return render_page(
         request,
         "person_erase.html.j2",
@@ -392,10 +364,9 @@ def _erase_page(
 
 
 def _new_page(
-    request: Request, runtime: Runtime, viewer: Viewer, *, form: dict[str, str], error: FormError | None
+    request: Request, work: Work, viewer: Viewer, *, form: dict[str, str], error: FormError | None
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        choices = _choices(session, runtime)
+    choices = _choices(work)
     return render_page(
         request,
         "person_new.html.j2",
@@ -407,9 +378,9 @@ def _new_page(
     )
 
 
-def _choices(session: Session, runtime: Runtime) -> dict[str, object]:
+def _choices(work: Work) -> dict[str, object]:
     """The policy's categories and activities by their titles, and the organisations (None: too many to list)."""
-    policy = runtime.policy
+    session, policy = work.session, work.policy
     organisations = None
     if (session.scalar(select(func.count()).select_from(Organisation)) or 0) <= ORGANISATION_CHOICES:
         rows = session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name, Organisation.id))

@@ -23,24 +23,24 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
-from custos.jobs.registry import RETENTION_SWEEP, scheduler_for
+from custos.jobs.registry import RETENTION_SWEEP, wake_after_commit
 from custos.register.models import Organisation
 from custos.retention import holds, tombstones
 from custos.retention.history import recent_sweeps
-from custos.retention.plan import PlanLine, iter_plan, plan_lines
+from custos.retention.plan import iter_plan
 from custos.retention.plan_names import names_shown
-from custos.retention.preview import preview_sweep
+from custos.retention.preview import preview_sweep, read_plan
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
+from custos.retention.sweep import request_sweep
 from custos.runtime import Runtime
 from custos.web.admin.charts import BarChart, Frame, bar_chart, scale_top
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin/retention", include_in_schema=False)
@@ -114,37 +114,19 @@ def _plan_page(
     on = start + timedelta(days=days)
     rules = CompiledPolicy.of(runtime.policy)
     horizons = _horizons(runtime, rules, start)
-    counts = {"erase": 0, "trim": 0, "keep": 0}
-    lines: list[PlanLine] = []
-    total = 0
-    with runtime.db.transaction() as session:
-        for person in iter_plan(session, rules, on):
-            counts[person.verdict.action] += 1
-            for line in plan_lines(person):
-                if offset <= total < offset + PAGE_SIZE:
-                    lines.append(line)
-                total += 1
+    with runtime.work(principal.actor) as work:
         # As the API does for every plan it hands out; one event covers the table and the chart's horizons.
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "retention.plan",
-            details={
-                "as_of": on.isoformat(),
-                "erase": counts["erase"],
-                "trim": counts["trim"],
-                "held": counts["keep"],
-                "chart": [h.on.isoformat() for h in horizons],
-            },
+        plan = read_plan(
+            work, on, limit=PAGE_SIZE, offset=offset, details={"chart": [h.on.isoformat() for h in horizons]}
         )
-    with runtime.db.transaction() as session:
-        active_holds = holds.list_holds(session, runtime.clock)
+    lines = plan.items
+    counts = {"erase": plan.people_to_erase, "trim": plan.people_to_trim, "keep": plan.people_held}
+    with runtime.work(principal.actor) as work:
+        session = work.session
+        active_holds = holds.list_holds(work)
         shown = [line.person_ref for line in lines] + [h.person_ref for h in active_holds if h.person_ref]
-        names = names_shown(
-            session, runtime.clock, principal.actor, runtime.register.keys, shown, page="retention.plan"
-        )
-        sweeps = recent_sweeps(session, SWEEPS_SHOWN)
+        names = names_shown(work, shown, page="retention.plan")
+        sweeps = recent_sweeps(work, SWEEPS_SHOWN)
         organisations = _organisation_choices(session) if viewer.can("retention.run") else None
     return render_page(
         request,
@@ -158,7 +140,7 @@ def _plan_page(
         as_of=on,
         counts=counts,
         lines=lines,
-        total=total,
+        total=plan.total_lines,
         offset=offset,
         page_size=PAGE_SIZE,
         holds=active_holds,
@@ -226,10 +208,8 @@ def add_hold(request: Request, principal: Runner, viewer: ViewerDep, runtime: Ru
     kept = {name: text(form, name, limit=500) for name in ("person_ref", "organisation_id", "reason", "ends_on")}
     try:
         data = _hold_request(form)
-        with runtime.db.transaction() as session:
-            holds.add_hold(
-                session, runtime.clock, principal.actor, data, policy=runtime.policy
-            )  # audited there, in this transaction
+        with runtime.work(principal.actor) as work:
+            holds.add_hold(work, data)  # audited there, in this transaction
     except (InvalidInput, NotFound) as exc:
         return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc), form=kept)
     return RedirectResponse("/admin/retention?done=hold_added#holds", status_code=303)
@@ -238,8 +218,8 @@ def add_hold(request: Request, principal: Runner, viewer: ViewerDep, runtime: Ru
 @router.post("/holds/{hold_id}/release", response_class=HTMLResponse)
 def release_hold(request: Request, hold_id: int, principal: Runner, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
     try:
-        with runtime.db.transaction() as session:
-            holds.release_hold(session, runtime.clock, principal.actor, hold_id)  # audited there
+        with runtime.work(principal.actor) as work:
+            holds.release_hold(work, hold_id)  # audited there
     except (NotFound, Conflict) as exc:
         return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc))
     return RedirectResponse("/admin/retention?done=hold_released#holds", status_code=303)
@@ -264,22 +244,15 @@ def wake_sweep(
     """As POST /api/v1/retention/sweeps, once the number of people the dry run showed is confirmed: the sweep
     is not run in the request; a worker's next tick runs it. A plan that changed since is shown again."""
     confirmed = text(form, "people", limit=9)
-    with runtime.db.transaction() as session:
-        preview = preview_sweep(session, runtime.policy, runtime.clock, principal.actor, limit=0)
+    with runtime.work(principal.actor) as work:
+        preview = preview_sweep(work, limit=0)
     if not confirmed.isdigit() or int(confirmed) != preview.people:
         # Nothing is erased on a number that is not the plan's now: shown again, with what changed.
         refused = "changed" if confirmed.isdigit() else "unconfirmed"
         return _sweep_page(request, runtime, principal, viewer, refused=refused)
-    scheduler_for(runtime).wake(RETENTION_SWEEP)
-    with runtime.db.transaction() as session:
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "retention.sweep_requested",
-            target=f"job:{RETENTION_SWEEP}",
-            details={"as_of": preview.as_of.isoformat(), "confirmed_people": preview.people},
-        )
+    with runtime.work(principal.actor) as work:
+        request_sweep(work, confirmed_people=preview.people)
+        wake_after_commit(work, runtime, RETENTION_SWEEP)
     return RedirectResponse("/admin/retention?done=sweep_requested#sweeps", status_code=303)
 
 
@@ -292,12 +265,10 @@ def _sweep_page(
     offset: int = 0,
     refused: str | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        preview = preview_sweep(session, runtime.policy, runtime.clock, principal.actor, limit=PAGE_SIZE, offset=offset)
+    with runtime.work(principal.actor) as work:
+        preview = preview_sweep(work, limit=PAGE_SIZE, offset=offset)
         refs = [line.person_ref for line in preview.lines]
-        names = names_shown(
-            session, runtime.clock, principal.actor, runtime.register.keys, refs, page="retention.sweep"
-        )
+        names = names_shown(work, refs, page="retention.sweep")
     return render_page(
         request,
         "retention_sweep.html.j2",
@@ -323,7 +294,7 @@ def tombstones_page(
     request: Request,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     ref: Annotated[str | None, Query(max_length=36)] = None,
     sweep: Annotated[str | None, Query(max_length=12)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -332,17 +303,13 @@ def tombstones_page(
     # An empty filter box sends `sweep=`; only a number filters.
     sweep_id = int(sweep) if sweep and sweep.strip().isdigit() else None
     ref = (ref or "").strip().lower() or None
-    with runtime.db.transaction() as session:
-        page = tombstones.list_tombstones(
-            session, runtime.clock, principal.actor, sweep_id=sweep_id, subject_ref=ref, limit=PAGE_SIZE, offset=offset
-        )
+    page = tombstones.list_tombstones(work, sweep_id=sweep_id, subject_ref=ref, limit=PAGE_SIZE, offset=offset)
     return render_page(request, "tombstones.html.j2", viewer=viewer, page=page, ref=ref, sweep=sweep_id)
 
 
 @router.get("/tombstones/{tombstone_id}", response_class=HTMLResponse)
 def tombstone_page(
-    request: Request, tombstone_id: int, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, tombstone_id: int, principal: Reader, viewer: ViewerDep, work: WorkDep
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        found = tombstones.get_tombstone(session, runtime.clock, principal.actor, tombstone_id)
+    found = tombstones.get_tombstone(work, tombstone_id)
     return render_page(request, "tombstone.html.j2", viewer=viewer, t=found)

@@ -1,7 +1,7 @@
 """People in the register. Look-ups by email or phone are POSTed, so addresses never land in access logs.
 
 Every route needs a register permission in the `custos` scope (the register is Custos's own data), and every
-read or change of a person is audited by ref (Art. 5(2), 32).
+read or change of a person is audited by ref (Art. 5(2), 32), by the register's services in the request's unit.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from custos import audit
 from custos.access.principal import Principal
 from custos.errors import InvalidInput
-from custos.register import listing, people
-from custos.register.listing import PeopleFilter, record_list
+from custos.register import corrections, listing, people
+from custos.register.listing import PeopleFilter
 from custos.register.schemas import (
     PersonCreate,
     PersonPublic,
@@ -24,8 +23,7 @@ from custos.register.schemas import (
     RelationshipCreate,
     RelationshipUpdate,
 )
-from custos.web.auth import Require
-from custos.web.deps import RegisterDep, SessionDep
+from custos.web.auth import Require, WorkDep
 
 Reader = Annotated[Principal, Require("register.read")]
 Writer = Annotated[Principal, Require("register.write")]
@@ -54,23 +52,18 @@ class PeoplePage(BaseModel):
 
 @router.get("", response_model=PeoplePage)
 def list_people(
-    session: SessionDep,
-    ctx: RegisterDep,
+    work: WorkDep,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> PeoplePage:
-    items = people.list_people(session, ctx, limit=limit, offset=offset)
-    # A list shows names, so it is a read of each person on it; refs go in batches the audit log accepts.
-    record_list(session, ctx.clock, principal.actor, [p.ref for p in items], offset=offset, details={"limit": limit})
-    return PeoplePage(items=items, total=people.count_people(session), limit=limit, offset=offset)
+    items, total = people.list_page(work, limit=limit, offset=offset)
+    return PeoplePage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("", response_model=PersonPublic, status_code=201)
-def add_person(data: PersonCreate, session: SessionDep, ctx: RegisterDep, principal: Writer) -> PersonPublic:
-    person = people.add_person(session, ctx, data)
-    audit.record(session, ctx.clock, principal.actor, "person.create", subject=person.ref)
-    return person
+def add_person(data: PersonCreate, work: WorkDep, principal: Writer) -> PersonPublic:
+    return corrections.create_person(work, data)
 
 
 class PeopleSearch(BaseModel):
@@ -89,12 +82,10 @@ class PeopleSearchPage(BaseModel):
 
 
 @router.post("/search", response_model=PeopleSearchPage)
-def search_people(data: PeopleSearch, session: SessionDep, ctx: RegisterDep, principal: Reader) -> PeopleSearchPage:
+def search_people(data: PeopleSearch, work: WorkDep, principal: Reader) -> PeopleSearchPage:
     where = PeopleFilter(category=data.category, organisation=data.organisation, search=data.q.strip())
-    page = listing.list_people(session, ctx, where, after=data.after)
-    refs = [row.ref for row in page.rows]
-    record_list(session, ctx.clock, principal.actor, refs, details={"filters": where.used(), "via": "api"})
-    ids = {str(c.name): str(c.id) for c in ctx.policy.subject_categories}
+    page = listing.read_people(work, where, via="api", after=data.after)
+    ids = {str(c.name): str(c.id) for c in work.policy.subject_categories}
     items = [
         PersonSummary(ref=r.ref, name=r.name, subject_categories=sorted(ids.get(str(t), str(t)) for t in r.categories))
         for r in page.rows
@@ -103,57 +94,31 @@ def search_people(data: PeopleSearch, session: SessionDep, ctx: RegisterDep, pri
 
 
 @router.post("/lookup", response_model=PersonPublic)
-def lookup(data: PersonLookup, session: SessionDep, ctx: RegisterDep, principal: Reader) -> PersonPublic:
+def lookup(data: PersonLookup, work: WorkDep, principal: Reader) -> PersonPublic:
     if data.email is not None:
-        person, via = people.find_person(session, ctx, "email", data.email), "email"
-    elif data.phone is not None:
-        person, via = people.find_person(session, ctx, "phone", data.phone), "phone"
-    else:
-        raise InvalidInput("give exactly one of email or phone")
-    audit.record(session, ctx.clock, principal.actor, "person.read", subject=person.ref, details={"via": via})
-    return person
+        return people.look_up(work, "email", data.email)
+    if data.phone is not None:
+        return people.look_up(work, "phone", data.phone)
+    raise InvalidInput("give exactly one of email or phone")
 
 
 @router.get("/{ref}", response_model=PersonPublic)
-def get_person(ref: str, session: SessionDep, ctx: RegisterDep, principal: Reader) -> PersonPublic:
-    person = people.get_person(session, ctx, ref)
-    audit.record(session, ctx.clock, principal.actor, "person.read", subject=person.ref)
-    return person
+def get_person(ref: str, work: WorkDep, principal: Reader) -> PersonPublic:
+    return people.read_person(work, ref)
 
 
 @router.patch("/{ref}", response_model=PersonPublic)
-def update_person(
-    ref: str, data: PersonUpdate, session: SessionDep, ctx: RegisterDep, principal: Writer
-) -> PersonPublic:
-    person = people.update_person(session, ctx, ref, data)
-    # Art. 16: the correction is audited by field name, never by value.
-    fields = sorted(data.model_fields_set)
-    audit.record(session, ctx.clock, principal.actor, "person.update", subject=person.ref, details={"fields": fields})
-    return person
+def update_person(ref: str, data: PersonUpdate, work: WorkDep, principal: Writer) -> PersonPublic:
+    return corrections.update_person(work, ref, data)
 
 
 @router.post("/{ref}/relationships", response_model=PersonPublic, status_code=201)
-def add_relationship(
-    ref: str, data: RelationshipCreate, session: SessionDep, ctx: RegisterDep, principal: Writer
-) -> PersonPublic:
-    person = people.add_relationship(session, ctx, ref, data)
-    details = {"subject_category": data.subject_category, "activity": data.activity}
-    audit.record(session, ctx.clock, principal.actor, "relationship.create", subject=person.ref, details=details)
-    return person
+def add_relationship(ref: str, data: RelationshipCreate, work: WorkDep, principal: Writer) -> PersonPublic:
+    return corrections.add_relationship(work, ref, data)
 
 
 @router.patch("/{ref}/relationships/{relationship_id}", response_model=PersonPublic)
 def update_relationship(
-    ref: str, relationship_id: int, data: RelationshipUpdate, session: SessionDep, ctx: RegisterDep, principal: Writer
+    ref: str, relationship_id: int, data: RelationshipUpdate, work: WorkDep, principal: Writer
 ) -> PersonPublic:
-    person = people.update_relationship(session, ctx, ref, relationship_id, data)
-    audit.record(
-        session,
-        ctx.clock,
-        principal.actor,
-        "relationship.update",
-        subject=person.ref,
-        target=f"relationship:{relationship_id}",
-        details={"fields": sorted(data.model_fields_set)},
-    )
-    return person
+    return corrections.update_relationship(work, ref, relationship_id, data)
