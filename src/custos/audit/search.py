@@ -2,17 +2,25 @@
 
 Art. 5(2) and 15: who read or changed this person's data, and when, must be answerable. Results are pages
 in chain order, continued with `after` (the last `seq` seen), so a long history is read without offsets.
+
+`read` and `read_newest` are what the edges call: reading the log is itself audited (`audit.read`), since its
+events name people by ref and a search by subject is a look at that person's history (Art. 5(2), 15(1)).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from custos.audit.actions import Action
 from custos.audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from custos.work import Work
 
 
 @dataclass(frozen=True)
@@ -79,3 +87,21 @@ def search_newest(
         if value is not None:
             query = query.where(column == value)
     return list(session.scalars(query.order_by(AuditEvent.seq.desc()).limit(limit)))
+
+
+def read(work: Work, where: AuditFilter, *, after: int = 0, limit: int = 100) -> list[AuditEvent]:
+    """`search`, audited as `audit.read` by the unit's actor."""
+    events = search(work.session, where, after=after, limit=limit)
+    _audit_read(work, where, events)
+    return events
+
+
+def read_newest(work: Work, where: AuditFilter, *, before: int | None = None, limit: int = 100) -> list[AuditEvent]:
+    """`search_newest`, audited as `audit.read` by the unit's actor."""
+    events = search_newest(work.session, where, before=before, limit=limit)
+    _audit_read(work, where, events)
+    return events
+
+
+def _audit_read(work: Work, where: AuditFilter, events: list[AuditEvent]) -> None:
+    work.audit(Action.AUDIT_READ, subject=where.subject, details={"filters": where.used(), "count": len(events)})

@@ -10,6 +10,7 @@ the log is part of the documentation of a breach, so its integrity must be demon
 Given a `Database`, each batch runs in its own short transaction so writers are not held up for the whole
 run; only the final step (the tail and the head) holds the head lock, so that events appended meanwhile are
 either all in the comparison or all outside it. Given a `Session`, everything runs in that transaction.
+`verify_and_record` is what the edges call: the check, and then the `audit.verify` event saying what it found.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.audit.chain import GENESIS, PLAIN, canonical, format_at
 from custos.audit.models import HEAD_ID, AuditEvent, AuditHead
 from custos.db import Database
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (events checked, events the head announced when the run began)."""
@@ -85,6 +91,22 @@ def verify(source: Database | Session, progress: Progress | None = None, *, batc
             if progress is not None:
                 progress(checker.checked, max(announced, checker.checked))
     return checker.compare_head(head)
+
+
+def verify_and_record(runtime: Runtime, actor: Actor, progress: Progress | None = None) -> VerifyReport:
+    """`verify` the whole chain in short transactions, then record who ran the check and what it found.
+
+    Art. 5(2): that the check ran, and its result, is itself part of the record; written after the walk, in a
+    unit of its own, so that the walk never holds up writers and the event is not among the events checked.
+    """
+    report = verify(runtime.db, progress=progress)
+    with runtime.work(actor) as work:
+        work.audit(
+            Action.AUDIT_VERIFY,
+            outcome="ok" if report.ok else "failed",
+            details={"events_checked": report.events_checked, "first_broken": report.first_broken},
+        )
+    return report
 
 
 def _sessions(source: Database | Session) -> Callable[[], AbstractContextManager[Session]]:

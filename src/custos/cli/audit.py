@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,9 +14,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from custos.audit import Action, export, record, verify
+from custos.audit import Action
 from custos.audit.actions import MEANING, catalogue_markdown
-from custos.audit.export import count
+from custos.audit.export import export_lines
+from custos.audit.verify import verify_and_record
 from custos.cli.context import state
 from custos.cli.identity import require
 
@@ -37,6 +37,7 @@ def actions_command(
     for action in sorted(Action, key=str):
         st.console.print(f"[bold]{action}[/]  {escape(MEANING[action])}")
 
+
 _DATE = ["%Y-%m-%d"]
 
 
@@ -47,17 +48,7 @@ def verify_command(ctx: typer.Context) -> None:
     with st.runtime() as rt:
         actor = require(ctx, rt, "audit.read").actor
         with _progress(st.errors, "verifying") as advance:
-            report = verify(rt.db, progress=advance)
-        # Art. 5(2): that the check ran, and what it found, is itself part of the record.
-        with rt.db.transaction() as session:
-            record(
-                session,
-                rt.clock,
-                actor,
-                Action.AUDIT_VERIFY,
-                outcome="ok" if report.ok else "failed",
-                details={"events_checked": report.events_checked, "first_broken": report.first_broken},
-            )
+            report = verify_and_record(rt, actor, progress=advance)
     if not report.ok:
         where = f" at event {report.first_broken}" if report.first_broken is not None else ""
         st.errors.print(f"[bold red]audit log broken[/]{where}: {escape(report.reason or '')}")
@@ -80,24 +71,8 @@ def export_command(
     first, last = from_.date(), to.date()
     with st.runtime() as rt:
         actor = require(ctx, rt, "audit.read").actor
-        with rt.db.transaction() as session, _open(output) as sink:
-            total = count(session, first, last)
-            written = 0
-            with _progress(st.errors, "exporting", enabled=output is not None) as advance:
-                for event in export(session, first, last):
-                    sink.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
-                    written += 1
-                    if written % 5_000 == 0:
-                        advance(written, total)
-        # The log holds staff addresses and what they did: handing it out is itself an audited act.
-        with rt.db.transaction() as session:
-            record(
-                session,
-                rt.clock,
-                actor,
-                Action.AUDIT_EXPORT,
-                details={"from": first.isoformat(), "to": last.isoformat(), "events": written},
-            )
+        with _open(output) as sink, _progress(st.errors, "exporting", enabled=output is not None) as advance:
+            written = export_lines(rt, actor, first, last, sink.write, progress=advance)
     where = f" to {output}" if output is not None else ""
     st.errors.print(f"exported {written:,} events ({first} … {last}){where}")
 

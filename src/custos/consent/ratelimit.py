@@ -13,6 +13,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from custos.clock import Clock
+from custos.errors import CustosError
+
+
+class RateLimited(CustosError):
+    """Refused by a bucket; the edge answers 429 with Retry-After (the rights pages use the same buckets)."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("Too many requests; try again shortly.", code="rate_limited")
+        self.retry_after = retry_after
 
 
 @dataclass

@@ -19,11 +19,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
 from custos.access.principal import Principal
 from custos.consent import service
-from custos.consent.ratelimit import RateLimiter
+from custos.consent.ratelimit import RateLimited, RateLimiter
 from custos.consent.schemas import ConsentCreate, ConsentHistory, ConsentRecordPublic, ConsentStatePublic
 from custos.consent.terms import CONSENT_COOKIE, ConsentTerms, TermsCache, banner_config
 from custos.consent.writer import ConsentWriter
-from custos.errors import CustosError, PermissionDenied
+from custos.errors import PermissionDenied
 from custos.runtime import Runtime
 from custos.web import errors
 from custos.web.auth import Require, WorkDep
@@ -33,12 +33,6 @@ router = APIRouter(tags=["consent"])
 admin_router = APIRouter(prefix="/api/v1/consent", tags=["consent"])
 
 LangQuery = Annotated[str, Query(pattern="^(en|sv)$", description="en or sv")]
-
-
-class RateLimited(CustosError):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("Too many requests; try again shortly.", code="rate_limited")
-        self.retry_after = retry_after
 
 
 class Limits:

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from custos.actor import Actor
-from custos.consent.ratelimit import RateLimiter
+from custos.consent.ratelimit import RateLimited, RateLimiter
 from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from custos.requests import answers, cases, intake
 from custos.requests.schemas import StatusPublic, request_from_form
@@ -25,7 +25,6 @@ from custos.requests.states import KINDS, OPEN
 from custos.texts import LANGUAGES, Language, Texts, read_texts
 from custos.web.admin.forms import FormError, text
 from custos.web.auth import FormFields
-from custos.web.consent import RateLimited
 from custos.web.deps import RuntimeDep
 from custos.web.rights_pages import checks
 

@@ -3,9 +3,10 @@
 its name beside it; the areas to filter by are the prefixes of the known action names (the registry of
 `custos.audit.Action` and the captioned ones), not a list kept by hand.
 
-Reading the log is itself audited, as over the API: its events name people by ref, so a search by subject is
-a look at that person's history (Art. 5(2), 15(1)). The filter form is a plain GET form (bookmarkable, works
-without JavaScript); htmx, when present, swaps only the results and keeps the URL in step.
+Reading the log is itself audited, as over the API (`custos.audit.search.read_newest`): its events name people by
+ref, so a search by subject is a look at that person's history (Art. 5(2), 15(1)). The filter form is a plain
+GET form (bookmarkable, works without JavaScript); htmx, when present, swaps only the results and keeps the URL
+in step.
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ from custos import audit
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.audit import Action
-from custos.audit.search import AuditFilter, search_newest
+from custos.audit.search import AuditFilter, read_newest
 from custos.errors import InvalidInput, Problem
 from custos.texts import read_texts
 from custos.web.admin.forms import FormError
 from custos.web.admin.pages import ViewerDep, is_fragment_request, render_page
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep
+from custos.web.auth import Require, WorkDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -131,7 +131,7 @@ def audit_log(
     request: Request,
     principal: Annotated[Principal, Require("audit.read")],
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     actor: Field = "",
     action: Field = "",
     subject: Field = "",
@@ -144,18 +144,9 @@ def audit_log(
     error: FormError | None = None
     try:
         where = _filter(form)
-        with runtime.db.transaction() as session:
-            events = search_newest(session, where, before=before, limit=PAGE_SIZE)
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "audit.read",
-                subject=where.subject,
-                details={"filters": where.used(), "count": len(events)},
-            )
-            members = _member_names(session, events)
-            rows = [_Row.of(e, members) for e in events]
+        events = read_newest(work, where, before=before, limit=PAGE_SIZE)
+        members = _member_names(work.session, events)
+        rows = [_Row.of(e, members) for e in events]
     except InvalidInput as exc:
         error, rows = FormError.of(exc), []
     fragment = is_fragment_request(request, "audit-results")

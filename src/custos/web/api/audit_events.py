@@ -1,5 +1,5 @@
-"""Reading the audit log over HTTP (`audit.read`). Reading it is itself audited: the events name people by
-their ref, so a search by subject is a look at that person's history (Art. 5(2), 15(1))."""
+"""Reading the audit log over HTTP (`audit.read`). Reading it is itself audited (`custos.audit.search.read`): the
+events name people by their ref, so a search by subject is a look at that person's history (Art. 5(2), 15(1))."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from custos import audit
 from custos.access.principal import Principal
-from custos.audit.search import AuditFilter, search
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.audit.search import AuditFilter, read
+from custos.web.auth import Require, WorkDep
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -42,9 +40,8 @@ class AuditPage(BaseModel):
 
 @router.get("/events", response_model=AuditPage)
 def list_events(
-    session: SessionDep,
-    runtime: RuntimeDep,
     principal: Annotated[Principal, Require("audit.read")],
+    work: WorkDep,
     since: Annotated[datetime | None, Query(description="From this time (inclusive), ISO 8601.")] = None,
     until: Annotated[datetime | None, Query(description="Until this time (exclusive), ISO 8601.")] = None,
     action: Annotated[str | None, Query(description='An action, or an area such as "auth."')] = None,
@@ -57,14 +54,6 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     where = AuditFilter(since, until, action, actor_kind, actor_id, subject, target, outcome)
-    events = search(session, where, after=after, limit=limit)
-    audit.record(
-        session,
-        runtime.clock,
-        principal.actor,
-        "audit.read",
-        subject=subject,
-        details={"filters": where.used(), "count": len(events)},
-    )
+    events = read(work, where, after=after, limit=limit)
     items = [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
     return AuditPage(items=items, next_after=items[-1].seq if len(items) == limit else None)
