@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
 from custos.actor import Actor
 from custos.clock import Clock, SystemClock
@@ -19,8 +19,12 @@ from custos.register.context import RegisterContext
 from custos.settings import Settings
 from custos.work import Work, open_work
 
-if TYPE_CHECKING:
-    from custos.systems.connect import SystemEngines
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+_Held = TypeVar("_Held", bound=Closeable)
 
 
 @dataclass
@@ -32,20 +36,20 @@ class Runtime:
     clock: Clock
     # Where connected systems' URLs and tokens are read (policy `connection:` / `http.auth.env` name the variable).
     system_env: Mapping[str, str] = field(default_factory=dict, repr=False)
-    _system_engines: SystemEngines | None = field(default=None, init=False, repr=False)
+    _held: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def register(self) -> RegisterContext:
         return RegisterContext(keys=self.keys, policy=self.policy, clock=self.clock)
 
-    @property
-    def system_engines(self) -> SystemEngines:
-        """Pooled engines to the connected sql systems, created on first use (most commands need none)."""
-        if self._system_engines is None:
-            from custos.systems.connect import SystemEngines
+    def held(self, name: str, make: Callable[[], _Held]) -> _Held:
+        """A resource made on first use and closed with the runtime (the connected systems' engine pools).
 
-            self._system_engines = SystemEngines()
-        return self._system_engines
+        The area that needs one makes it, so the runtime holds it without importing that area."""
+        if name not in self._held:
+            self._held[name] = make()
+        resource: _Held = self._held[name]
+        return resource
 
     @contextmanager
     def work(self, actor: Actor) -> Iterator[Work]:
@@ -54,9 +58,9 @@ class Runtime:
             yield work
 
     def close(self) -> None:
-        if self._system_engines is not None:
-            self._system_engines.close()
-            self._system_engines = None
+        held, self._held = self._held, {}
+        for resource in held.values():
+            resource.close()
         self.db.dispose()
 
 

@@ -5,13 +5,16 @@ A customer's database is not ours to tune: no journal-mode or schema changes, on
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from custos.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 
 def mask_url(url: str) -> str:
@@ -70,6 +73,11 @@ class SystemEngines:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def system_engines(runtime: Runtime) -> SystemEngines:
+    """The runtime's pooled engines to the connected sql systems, made on first use (most commands need none)."""
+    return runtime.held("system_engines", SystemEngines)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -26,7 +26,7 @@ from custos.policy.models import System, SystemKind
 from custos.retention.keep import KeepPlan
 from custos.runtime import Runtime
 from custos.systems import http
-from custos.systems.connect import scrub
+from custos.systems.connect import scrub, system_engines
 from custos.systems.erase import ErasureOutcome, erase_subject
 from custos.systems.export import TableExport, export_subject
 from custos.systems.inventory import connection_url, load_system_mapping, owner_of
@@ -185,7 +185,7 @@ def rectify_in_system(
     else:
         try:
             mapping = load_system_mapping(runtime, system)
-            engine = runtime.system_engines.engine(connection_url(runtime, system))
+            engine = system_engines(runtime).engine(connection_url(runtime, system))
             counts = rectify_subject(engine, mapping, keys, changes)
             result = _Result("done", counts={table: {"corrected": n} for table, n in counts.items()})
         except Exception as error:
@@ -228,7 +228,7 @@ def _export(runtime: Runtime, system: System, keys: SubjectKeys) -> list[TableEx
         categories = {"*": ",".join(system.categories) or "none"}  # a record's fields are the endpoint's own
         return [TableExport(table=system.id, categories=categories, rows=records)] if records else []
     mapping = load_system_mapping(runtime, system)
-    engine = runtime.system_engines.engine(connection_url(runtime, system))
+    engine = system_engines(runtime).engine(connection_url(runtime, system))
     return export_subject(engine, mapping, keys)
 
 
@@ -237,7 +237,7 @@ def _erase(runtime: Runtime, system: System, keys: SubjectKeys, keep: KeepPlan) 
         deleted = http.delete_records(system, keys, runtime.system_env)
         return _Result("done", counts={system.id: {"deleted": deleted, "anonymised": 0, "kept": 0}})
     mapping = load_system_mapping(runtime, system)
-    engine = runtime.system_engines.engine(connection_url(runtime, system))
+    engine = system_engines(runtime).engine(connection_url(runtime, system))
     spare = {
         line["category"]: (_why_kept(line), date.fromisoformat(line["until"]) if line["until"] else None)
         for line in keep.summary()

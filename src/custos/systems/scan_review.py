@@ -28,7 +28,7 @@ from custos.clock import Clock
 from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, Problem
 from custos.policy.models import SystemKind
 from custos.systems.check import check_mapping
-from custos.systems.connect import mask_url
+from custos.systems.connect import mask_url, system_engines
 from custos.systems.inventory import connection_url, mapping_path
 from custos.systems.mapping import parse_located
 from custos.systems.scan import DEFAULT_SAMPLE, ScanResult, TableProposal, scan_system
@@ -140,7 +140,7 @@ def scan_connected(runtime: Runtime, system_id: str, *, sample: int | None = Non
         url = connection_url(runtime, system)
     except ConfigurationError as exc:  # the variable is not set
         raise InvalidInput(str(exc), [Problem("system", str(exc), hint="set it where Custos runs")]) from None
-    engine = runtime.system_engines.engine(url)
+    engine = system_engines(runtime).engine(url)
     result = scan_system(
         engine,
         system=system_id,
@@ -445,7 +445,7 @@ def _validated(runtime: Runtime, view: ScanView) -> str:
     text = mapping_text(view)
     located = parse_located(text, view.mapping_file or "<mapping>", runtime.policy)  # raises with every problem
     system = runtime.policy.system(view.system_id)
-    engine = runtime.system_engines.engine(connection_url(runtime, system))
+    engine = system_engines(runtime).engine(connection_url(runtime, system))
     errors = [f.problem for f in check_mapping(engine, located, runtime.policy) if f.severity == "error"]
     if errors:
         count = f"{len(errors)} problem" + ("s" if len(errors) != 1 else "")
