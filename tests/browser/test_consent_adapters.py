@@ -85,7 +85,7 @@ DENIED = {
 
 
 def test_google_consent_mode_is_denied_before_any_tag_and_updated_on_the_choice(page: Page, live_server: str) -> None:
-    # The order the site must use (docs/consent-banner.md): consent-default.js first, then Google's tags.
+    # The order the site must use (docs/consent.md): consent-default.js first, then Google's tags.
     _site(page, live_server, '<script src="/consent/consent-default.js"></script><script src="/site/tag.js"></script>')
     _open(page, live_server)
     expect(page.get_by_role("dialog")).to_be_visible()

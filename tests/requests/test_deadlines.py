@@ -41,7 +41,7 @@ def at(day: str, clock: str = "10:00") -> datetime:
 @pytest.mark.parametrize(
     ("received", "due", "why"),
     [
-        ("2024-03-25", "2024-04-25", "the example of REQUIREMENTS.md: same date next month"),
+        ("2024-03-25", "2024-04-25", "Reg. 1182/71 Art. 3(2)(c): same date next month"),
         ("2026-11-02", "2026-12-02", "an ordinary Monday to Wednesday"),
         ("2025-01-31", "2025-02-28", "no 31 February: the last day of February"),
         ("2024-01-31", "2024-02-29", "leap year: 29 February"),

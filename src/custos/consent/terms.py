@@ -16,8 +16,9 @@ from custos.policy import Cookie, CookieCategory, Party, Policy
 from custos.policy.cookies import ConsentAdapters
 from custos.texts import read_texts
 
-# The policy's own limit, and the longest the consent cookie may live (REQUIREMENTS "Cookies"; the seed
-# policy says "Validity Period ≤ 365 days"). A longer `validity` in a policy file is capped, not obeyed.
+# The policy's own limit, and the longest the consent cookie may live: consent is asked again at least once a
+# year, so a choice is not taken as still meant long after it was made (Art. 7(1): the controller must be able
+# to show the consent holds). A longer `validity` in a policy file is capped, not obeyed.
 MAX_VALIDITY = timedelta(days=365)
 CONSENT_COOKIE = "custos_consent"
 

@@ -2,7 +2,7 @@
 
 Art. 33(1): the authority is notified "not later than 72 hours after having become aware of it". This is
 counted in hours from `aware_at`: Reg. 1182/71 Art. 3(4) moves only periods expressed in days, weeks, months
-or years off a weekend or public holiday, so a period in hours does not roll over (REQUIREMENTS.md). Aware
+or years off a weekend or public holiday, so a period in hours does not roll over. Aware
 Thursday 2026-12-24 15:00 UTC (Christmas Eve) → due Sunday 2026-12-27 15:00 UTC, though 25 and 26 December
 are Swedish public holidays and the 27th a Sunday.
 

@@ -49,7 +49,8 @@ def default_jobs(runtime: Runtime) -> list[Job]:
         retry_failed(runtime)
 
     def drive_requests() -> None:
-        # DESIGN: a request left mid-way (a crash, a failed or manual system) is driven on until it is done.
+        # A request left mid-way (a crash, a failed or manual system) is driven on until it is done, so it is
+        # still answered within the month (Art. 12(3)); its steps are idempotent, so driving it again repeats none.
         request_driver.drive_open(runtime)
 
     def request_reminders_due() -> None:

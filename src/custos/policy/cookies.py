@@ -99,7 +99,7 @@ class CookieCategory(StrEnum):
 
 
 class Party(StrEnum):
-    # Visitors are told whether third parties can read a cookie (EDPB GL 05/2020; REQUIREMENTS "Cookies").
+    # Visitors are told whether third parties can read a cookie (ePrivacy Art. 5(3), EDPB GL 05/2020 on consent).
     FIRST = "first"
     THIRD = "third"
 

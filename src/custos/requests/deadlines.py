@@ -1,6 +1,6 @@
 """When a data subject request must be answered, as pure functions of fixed dates (no `now()` read here).
 
-The rule (REQUIREMENTS.md, "Requests from data subjects"):
+The rule:
 
 - Art. 12(3) GDPR: the controller answers "without undue delay and in any event within one month of receipt".
 - Reg. (EEC, Euratom) 1182/71 Art. 3(1) second subparagraph: the day of receipt is not counted; Art. 3(2)(c):

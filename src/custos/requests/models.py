@@ -1,7 +1,8 @@
 """Data subject requests as rows: the case, its append-only history, its tasks, one-time codes and downloads.
 
-A request is a state machine stored in the database (DESIGN: durable state lives in rows only). The case row
-holds where it stands; `subject_request_event` is its history (never updated or deleted, Art. 5(2)); each place
+A request is a state machine stored in the database (none of it lives only in a process, so a restarted or
+another worker drives it on where the rows say). The case row holds where it stands; `subject_request_event` is
+its history (never updated or deleted, Art. 5(2)); each place
 the subject's data lives gets one `subject_request_task` row (the register, and one per connected system) that
 is driven forward idempotently and re-driven after a crash. The subject's contact details are personal data
 and are stored only encrypted, with a keyed blind index to match the register (Art. 32). One-time codes and

@@ -4,7 +4,7 @@ Nothing is trusted from planning time: each person's facts and holds are read ag
 that deletes them, so a relationship that is no longer due (a new interaction, the organisation became a
 customer again) or a hold placed since stops the erasure (never early). The task's new state, the deletion,
 its tombstone and its audit event commit together: after a crash a task is either done with all of them or
-still pending with none (DESIGN: every step idempotent).
+still pending with none, so running a batch again after a crash never erases twice or leaves one half done.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The retention engine's tables: legal holds, sweeps and their per-person tasks, and tombstones.
 
-A sweep is a state machine stored in rows (DESIGN: durable state lives in the database only): the
+A sweep is a state machine stored in rows (none of it lives only in a process, so any worker resumes it): the
 `retention_sweep` row moves planning → running → done, and each person due for erasure gets one
 `retention_task` row that moves pending → done (or skipped). A task's work and its evidence (the deletion,
 the tombstone, the audit event, the task's new state) commit in one transaction, so a crash at any point
