@@ -167,9 +167,7 @@ def _child(args: argparse.Namespace) -> None:
         runtime = open_runtime(settings, clock)
 
         def run() -> int:
-            reports = run_sweep(
-                runtime.db, runtime.policy, clock, Actor.system("bench"), trigger="job", batch=args.batch
-            )
+            reports = run_sweep(runtime, Actor.system("bench"), trigger="job", batch=args.batch)
             return reports[-1].erased
 
     else:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.errors import ConfigurationError
 from custos.jobs.models import JobRun
@@ -103,10 +104,9 @@ def test_the_worker_thread_ticks_until_stopped(runtime: Runtime, clock: FixedClo
 
 
 def test_the_daily_retention_sweep_runs_at_the_configured_hour(runtime: Runtime, clock: FixedClock) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(Actor.system("test")) as work:
         people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name="Old Prospect",
                 emails=["old@prospect.se"],
@@ -120,8 +120,8 @@ def test_the_daily_retention_sweep_runs_at_the_configured_hour(runtime: Runtime,
     assert scheduler.tick() == []
     clock.set(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     assert scheduler.tick() == [RETENTION_SWEEP]
-    with runtime.db.transaction() as session:
-        (sweep,) = recent_sweeps(session)
+    with runtime.work(Actor.system("test")) as work:
+        (sweep,) = recent_sweeps(work)
     assert (sweep.trigger, sweep.erased, sweep.as_of) == ("job", 1, date(2026, 11, 30))
 
 

@@ -15,6 +15,7 @@ from custos.register.models import Person
 from custos.register.restriction import restrict
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.register.suppression import suppress
+from custos.work import Work
 
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
 # Categories the example policy covers with more than one activity need the activity named.
@@ -34,7 +35,7 @@ def add_org(
     session: Session, ctx: RegisterContext, name: str, *, ended: date | None = None, role: str = "customer"
 ) -> int:
     span = RoleSpan(role=role, started_on=date(2020, 1, 1), ended_on=ended)  # type: ignore[arg-type]
-    return organisations.add_organisation(session, ctx.clock, OrganisationCreate(name=name, roles=[span])).id
+    return organisations.add_organisation(work_on(session, ctx), OrganisationCreate(name=name, roles=[span])).id
 
 
 def add_contact(
@@ -49,8 +50,7 @@ def add_contact(
 ) -> tuple[str, int]:
     """A person with one relationship; `ended_on` ends the person's own role (the organisation keeps its own)."""
     ref = people.add_person(
-        session,
-        ctx,
+        work_on(session, ctx),
         PersonCreate(
             name=f"Person {email or phone}",
             emails=[email] if email else [],
@@ -69,8 +69,13 @@ def add_contact(
 
 
 def restrict_person(session: Session, ctx: RegisterContext, ref: str) -> None:
-    restrict(session, ctx.clock, ACTOR, ref, reason="accuracy contested")
+    restrict(work_on(session, ctx), ref, reason="accuracy contested")
 
 
 def suppress_email(session: Session, ctx: RegisterContext, email: str) -> None:
-    suppress(session, ctx, ctx.clock, ACTOR, email=email, source="test")
+    suppress(work_on(session, ctx), email=email, source="test")
+
+
+def work_on(session: Session, ctx: RegisterContext) -> Work:
+    """A unit on the test's own transaction, by the test's actor."""
+    return Work(session=session, clock=ctx.clock, keys=ctx.keys, policy=ctx.policy, actor=ACTOR)

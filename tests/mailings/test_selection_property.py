@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mailing_helpers import add_contact, restrict_person, suppress_email
+from mailing_helpers import add_contact, restrict_person, suppress_email, work_on
 from sqlalchemy.orm import Session
 
 from custos.errors import InvalidInput
@@ -61,7 +61,7 @@ def test_a_selection_never_includes_a_restricted_suppressed_or_former_contact(
     ctx = runtime.register
     with Session(runtime.db.engine) as session:  # rolled back at the end: each example starts empty
         orgs = [
-            organisations.add_organisation(session, ctx.clock, OrganisationCreate(name=name, roles=roles)).id
+            organisations.add_organisation(work_on(session, ctx), OrganisationCreate(name=name, roles=roles)).id
             for name, roles in ORGS
         ]
         restricted: set[int] = set()

@@ -12,14 +12,15 @@ from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
-from custos.retention.sweep import SweepReport, run_sweep
+from custos.retention.schemas import SweepPublic
+from custos.retention.sweep import run_sweep
 from custos.runtime import Runtime
 
 SWEEPER = Actor.system("retention-sweep")
 
 AddPerson = Callable[..., str]
 AddOrganisation = Callable[..., int]
-SweepOn = Callable[..., SweepReport]
+SweepOn = Callable[..., SweepPublic]
 
 
 def at(day: date) -> datetime:
@@ -33,10 +34,8 @@ def add_org(runtime: Runtime) -> AddOrganisation:
 
     def make(**roles: tuple[date | None, date | None]) -> int:
         spans = [RoleSpan(role=role, started_on=s, ended_on=e) for role, (s, e) in roles.items()]  # type: ignore[arg-type]
-        with runtime.db.transaction() as session:
-            org = organisations.add_organisation(
-                session, runtime.clock, OrganisationCreate(name=f"Org {next(counter)} AB", roles=spans)
-            )
+        with runtime.work(SWEEPER) as work:
+            org = organisations.add_organisation(work, OrganisationCreate(name=f"Org {next(counter)} AB", roles=spans))
         return org.id
 
     return make
@@ -54,8 +53,8 @@ def add_person(runtime: Runtime) -> AddPerson:
             phones=[phone] if phone else [],
             relationships=[RelationshipCreate(**{"collected_on": date(2010, 1, 1), **r}) for r in relationships],
         )
-        with runtime.db.transaction() as session:
-            return people.add_person(session, runtime.register, data).ref
+        with runtime.work(SWEEPER) as work:
+            return people.add_person(work, data).ref
 
     return make
 
@@ -64,8 +63,8 @@ def add_person(runtime: Runtime) -> AddPerson:
 def sweep_on(runtime: Runtime, clock: FixedClock) -> SweepOn:
     """Move the clock to 03:00 UTC of `day` and run the sweep; returns the report of today's sweep."""
 
-    def run(day: date, **options: Any) -> SweepReport:
+    def run(day: date, **options: Any) -> SweepPublic:
         clock.set(at(day))
-        return run_sweep(runtime.db, runtime.policy, clock, SWEEPER, trigger="job", **options)[-1]
+        return run_sweep(runtime, SWEEPER, trigger="job", **options)[-1]
 
     return run

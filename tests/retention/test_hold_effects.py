@@ -31,8 +31,8 @@ def test_a_hold_placed_after_the_erase_task_keeps_what_the_task_would_erase(runt
         emails=["petra@example.se"],
         relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=date(2026, 5, 1))],
     )
-    with runtime.db.transaction() as session:
-        ref = people.add_person(session, runtime.register, data).ref
+    with runtime.work(STAFF) as work:
+        ref = people.add_person(work, data).ref
     crm = runtime.policy.system("crm")
     task_id, _ = open_task(
         runtime,
@@ -44,9 +44,8 @@ def test_a_hold_placed_after_the_erase_task_keeps_what_the_task_would_erase(runt
     )
     with runtime.db.transaction() as session:
         assert session.get_one(SystemTask, task_id).categories  # the owner is told to erase the contact details
-        holds.add_hold(
-            session, runtime.clock, STAFF, HoldCreate(person_ref=ref, reason="Dispute 2026-41"), policy=runtime.policy
-        )
+    with runtime.work(STAFF) as work:
+        holds.add_hold(work, HoldCreate(person_ref=ref, reason="Dispute 2026-41"))
     with runtime.db.transaction() as session:
         task = session.get_one(SystemTask, task_id)
         assert task.categories == []
@@ -55,5 +54,6 @@ def test_a_hold_placed_after_the_erase_task_keeps_what_the_task_would_erase(runt
         assert {k["category"] for k in task.kept} >= {"contact.email", "contact.name"}
         [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.hold_stops_erasure"))
         assert event.details["instructions"] == [f"system_task:{task_id}"]
-        ctx = InvariantContext(policy=runtime.policy, on=date(2026, 11, 29), now=runtime.clock.now())
-        assert examine(session, ctx, only=["legal-retention-never-erased"]).healthy
+    ctx = InvariantContext(policy=runtime.policy, on=date(2026, 11, 29), now=runtime.clock.now())
+    with runtime.work(STAFF) as work:
+        assert examine(work, ctx, only=["legal-retention-never-erased"]).healthy

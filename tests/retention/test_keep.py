@@ -34,7 +34,7 @@ from custos.retention.verdict import PersonFacts, judge_person
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.systems.models import SystemTask
-from custos.systems.tasks import categories_for
+from custos.systems.held import categories_for
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "elastx" / "policy.yaml"
 TODAY = date(2026, 11, 29)
@@ -182,7 +182,7 @@ def short_runtime(runtime: Runtime, settings: Settings, clock: FixedClock, tmp_p
 
 def _sweep(rt: Runtime, clock: FixedClock, day: date) -> None:
     clock.set(at(day))
-    run_sweep(rt.db, rt.policy, clock, SWEEPER, trigger="job", systems=SystemSteps(rt))
+    run_sweep(rt, SWEEPER, trigger="job", systems=SystemSteps(rt))
 
 
 def _tasks(rt: Runtime, ref: str) -> dict[str, SystemTask]:
@@ -201,8 +201,8 @@ def _add(rt: Runtime, email: str, rels: list[tuple[str, str, date | None, date |
             for c, a, s, e in rels
         ],
     )
-    with rt.db.transaction() as session:
-        return people.add_person(session, rt.register, data).ref
+    with rt.work(SWEEPER) as work:
+        return people.add_person(work, data).ref
 
 
 def test_a_sweep_before_the_bookkeeping_period_ends_keeps_the_invoices_and_says_so(

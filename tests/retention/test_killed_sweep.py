@@ -1,8 +1,9 @@
 """kill -9 a sweep in the middle of a batch, run it again: everyone erased exactly once, every tombstone there.
 
-The sweep runs as a real `python -m custos retention sweep` process. The test-only hook
-CUSTOS_TEST_SWEEP_PAUSE_AFTER=N makes it stop, mid-transaction, once N tasks are committed, so the kill lands
-at a known point: after the deletes, tombstones and audit events of the open batch, before its commit.
+The killed sweep runs in a process of its own, `paused_sweep.py` (the sweep as `custos retention sweep --yes
+--batch 2` runs it, with a test-only hook handed to `run_sweep`): it stops, mid-transaction, once N tasks are
+committed, so the kill lands at a known point: after the deletes, tombstones and audit events of the open
+batch, before its commit. The run that finishes it is the real `python -m custos retention sweep`.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
+from paused_sweep import MARKER
 from retention_helpers import exists, tombstones
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
 from conftest import AddPerson
 from custos.audit import AuditEvent, verify
-from custos.retention._testhooks import MARKER, PAUSE_ENV
 from custos.retention.models import RetentionSweep, RetentionTask
 from custos.runtime import Runtime
 from custos.settings import Settings
 
 PEOPLE = 9
+PAUSED_SWEEP = Path(__file__).with_name("paused_sweep.py")
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -41,10 +44,8 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def _sweep_until_paused(settings: Settings, pause_after: int) -> None:
-    command = [sys.executable, "-m", "custos", "retention", "sweep", "--yes", "--batch", "2"]
-    process = subprocess.Popen(
-        command, env=_env(settings, **{PAUSE_ENV: str(pause_after)}), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    command = [sys.executable, str(PAUSED_SWEEP), str(pause_after)]
+    process = subprocess.Popen(command, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     deadline = time.monotonic() + 60
     seen = b""

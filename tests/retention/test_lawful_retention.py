@@ -15,6 +15,7 @@ from custos.retention.plan import NO_RELATIONSHIP, iter_plan, plan_chunk, plan_l
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
+from custos.work import Work
 
 
 def _plan(runtime: Runtime, on: date) -> list[tuple[str, str, str, date | None]]:
@@ -69,13 +70,8 @@ def test_a_person_with_no_relationship_is_erased_by_the_sweep_unless_held(
     with runtime.db.transaction() as session:  # as if written before the register refused it
         ids = list(session.scalars(select(Person.id).where(Person.ref.in_([lonely, held]))))
         session.execute(delete(Relationship).where(Relationship.person_id.in_(ids)))
-        add_hold(
-            session,
-            runtime.clock,
-            SWEEPER,
-            HoldCreate(person_ref=held, reason="Claim under review"),
-            policy=runtime.policy,
-        )
+        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, SWEEPER)
+        add_hold(unit, HoldCreate(person_ref=held, reason="Claim under review"))
     plan = _plan(runtime, date(2026, 11, 29))
     assert sorted(plan) == sorted([(lonely, "erase", "", None), (held, "held", "", None)])
     with runtime.db.transaction() as session:

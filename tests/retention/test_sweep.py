@@ -63,8 +63,8 @@ def test_a_mixed_person_loses_only_the_due_relationship(
     )
     report = sweep_on(TODAY)
     assert (report.erased, report.trimmed) == (0, 1)
-    with runtime.db.transaction() as session:
-        person = people.find_person(session, runtime.register, "email", "mixed@example.se")
+    with runtime.work(SWEEPER) as work:
+        person = people.find_person(work, "email", "mixed@example.se")
     assert [r.subject_category for r in person.relationships] == ["customer_contact"]
     assert person.phones == ["+46701234567"]  # still needed by the customer relationship
     assert person.title == "CTO"
@@ -84,17 +84,11 @@ def test_legal_holds_on_a_person_and_an_organisation_stop_erasure_while_active(
         "person.held@example.se", [{"subject_category": "prospect", "last_interaction_on": date(2014, 5, 1)}]
     )
     clock.set(at(TODAY))
-    with runtime.db.transaction() as session:
+    with runtime.work(SWEEPER) as work:
         holds.add_hold(
-            session,
-            clock,
-            SWEEPER,
-            HoldCreate(organisation_id=former, reason="Dispute over invoices", ends_on=date(2026, 12, 31)),
-            policy=runtime.policy,
+            work, HoldCreate(organisation_id=former, reason="Dispute over invoices", ends_on=date(2026, 12, 31))
         )
-        person_hold = holds.add_hold(
-            session, clock, SWEEPER, HoldCreate(person_ref=by_person, reason="Claim 2026-17"), policy=runtime.policy
-        )
+        person_hold = holds.add_hold(work, HoldCreate(person_ref=by_person, reason="Claim 2026-17"))
     report = sweep_on(TODAY)
     assert (report.planned, report.held) == (0, 2)
     assert exists(runtime, by_org)
@@ -104,8 +98,8 @@ def test_legal_holds_on_a_person_and_an_organisation_stop_erasure_while_active(
     assert (report.erased, report.held) == (1, 1)
     assert not exists(runtime, by_org)
     assert exists(runtime, by_person)
-    with runtime.db.transaction() as session:
-        holds.release_hold(session, clock, SWEEPER, person_hold.id)
+    with runtime.work(SWEEPER) as work:
+        holds.release_hold(work, person_hold.id)
     assert sweep_on(date(2027, 1, 2)).erased == 1
     assert not exists(runtime, by_person)
 
@@ -120,12 +114,10 @@ def test_a_hold_placed_after_planning_still_stops_the_erasure(
 
     def hold_when_planned(phase: str, done: int, total: int) -> None:
         if phase == "planning" and done == 1:
-            with runtime.db.transaction() as session:
-                holds.add_hold(
-                    session, clock, SWEEPER, HoldCreate(person_ref=ref, reason="Litigation hold"), policy=runtime.policy
-                )
+            with runtime.work(SWEEPER) as work:
+                holds.add_hold(work, HoldCreate(person_ref=ref, reason="Litigation hold"))
 
-    (report,) = run_sweep(runtime.db, runtime.policy, clock, SWEEPER, trigger="job", progress=hold_when_planned)
+    (report,) = run_sweep(runtime, SWEEPER, trigger="job", progress=hold_when_planned)
     assert (report.planned, report.erased, report.skipped) == (1, 0, 1)
     assert exists(runtime, ref)
     with runtime.db.transaction() as session:
@@ -146,7 +138,8 @@ def test_bookkeeping_keeps_a_person_anonymised_of_what_it_does_not_process(
         phone="+46 8 123 456 78",
     )
     assert sweep_on(TODAY).trimmed == 1
-    with runtime.db.transaction() as session:
+    with runtime.work(SWEEPER) as work:
+        session = work.session
         person = session.scalar(select(Person).where(Person.ref == ref))
         assert person is not None
         assert person.title_enc is None
@@ -154,7 +147,7 @@ def test_bookkeeping_keeps_a_person_anonymised_of_what_it_does_not_process(
         activities = session.scalars(select(Relationship.activity).where(Relationship.person_id == person.id)).all()
         assert activities == ["bookkeeping"]
         with pytest.raises(NotFound):
-            people.find_person(session, runtime.register, "email", "former.employee@example.se")
+            people.find_person(work, "email", "former.employee@example.se")
     (stone,) = tombstones(runtime, ref)
     assert stone.counts["register"]["fields"] == ["title", "email", "phone"]
     assert sweep_on(date(2026, 12, 31)).erased == 0
@@ -182,18 +175,16 @@ def test_data_a_law_requires_is_kept_as_an_anonymous_record_until_the_law_lets_g
         from custos.register import organisations
         from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 
-        with rt.db.transaction() as session:
+        with rt.work(SWEEPER) as work:
             org = organisations.add_organisation(
-                session,
-                clock,
+                work,
                 OrganisationCreate(
                     name="Supplier AB",
                     roles=[RoleSpan(role="supplier", started_on=date(2010, 1, 1), ended_on=date(2020, 6, 30))],
                 ),
             )
             ref = people.add_person(
-                session,
-                rt.register,
+                work,
                 PersonCreate(
                     name="Sven Supplier",
                     emails=["sven@supplier.se"],
@@ -207,7 +198,7 @@ def test_data_a_law_requires_is_kept_as_an_anonymous_record_until_the_law_lets_g
 
         def sweep(day: date) -> int:
             clock.set(at(day))
-            return run_sweep(rt.db, rt.policy, clock, SWEEPER, trigger="job")[-1].erased
+            return run_sweep(rt, SWEEPER, trigger="job")[-1].erased
 
         assert sweep(date(2022, 6, 29)) == 0
         assert sweep(date(2022, 6, 30)) == 1
@@ -221,9 +212,9 @@ def test_data_a_law_requires_is_kept_as_an_anonymous_record_until_the_law_lets_g
         assert "sven" not in trail.lower()
         assert "Supplier AB" not in trail
         clock.set(at(date(2027, 12, 31)))
-        assert run_sweep(rt.db, rt.policy, clock, SWEEPER, trigger="job")[-1].released == 0
+        assert run_sweep(rt, SWEEPER, trigger="job")[-1].released == 0
         clock.set(at(date(2028, 1, 1)))
-        assert run_sweep(rt.db, rt.policy, clock, SWEEPER, trigger="job")[-1].released == 1
+        assert run_sweep(rt, SWEEPER, trigger="job")[-1].released == 1
         assert tombstones(rt, ref)[0].state == "released"
     finally:
         rt.close()
@@ -259,11 +250,11 @@ def test_after_erasure_nobody_is_found_by_email_or_phone_and_the_log_is_intact(
         phone="070-765 43 21",
     )
     sweep_on(TODAY)
-    with runtime.db.transaction() as session:
+    with runtime.work(SWEEPER) as work:
         with pytest.raises(NotFound):
-            people.find_person(session, runtime.register, "email", "gone@example.se")
+            people.find_person(work, "email", "gone@example.se")
         with pytest.raises(NotFound):
-            people.find_person(session, runtime.register, "phone", "+46 70 765 43 21")
+            people.find_person(work, "phone", "+46 70 765 43 21")
     (event,) = _erase_events(runtime, ref)
     assert event.action == "person.erase"
     assert event.actor_label == "system:retention-sweep"

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from conftest import SWEEPER, AddOrganisation, AddPerson, at
 from custos.clock import FixedClock
 from custos.retention.models import RetentionTask
-from custos.retention.sweep import SweepReport, run_sweep
+from custos.retention.schemas import SweepPublic
+from custos.retention.sweep import run_sweep
 from custos.retention.systems_step import SystemSteps
 from custos.runtime import Runtime
 from custos.settings import Settings
@@ -36,9 +37,9 @@ def connected(runtime: Runtime, settings: Settings, clock: FixedClock, tmp_path:
     rt.close()
 
 
-def _sweep(rt: Runtime, clock: FixedClock) -> list[SweepReport]:
+def _sweep(rt: Runtime, clock: FixedClock) -> list[SweepPublic]:
     clock.set(at(TODAY))
-    return run_sweep(rt.db, rt.policy, clock, SWEEPER, trigger="job", systems=SystemSteps(rt))
+    return run_sweep(rt, SWEEPER, trigger="job", systems=SystemSteps(rt))
 
 
 def _tasks(rt: Runtime) -> list[RetentionTask]:

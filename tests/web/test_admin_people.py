@@ -120,10 +120,8 @@ def test_filters_by_category_organisation_source_hold_and_due(client: TestClient
     _add(runtime, "Old Prospect", last_interaction_on=date(2016, 1, 1), source="Fair 2015")
     _add(runtime, "New Prospect", last_interaction_on=date(2026, 6, 1), source="Fair 2026")
     contact = _add(runtime, "Lena Holm", "customer_contact", organisation_id=org)
-    with runtime.db.transaction() as session:
-        holds.add_hold(
-            session, runtime.clock, STAFF, HoldCreate(organisation_id=org, reason="Dispute"), policy=runtime.policy
-        )
+    with runtime.work(STAFF) as work:
+        holds.add_hold(work, HoldCreate(organisation_id=org, reason="Dispute"))
 
     def shown(**params: str) -> list[str]:
         page = client.get("/admin/people", params=params)

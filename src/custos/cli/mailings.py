@@ -65,10 +65,9 @@ def select_(
         raise InvalidInput("the selection's criteria are not valid", problems) from None
     with st.runtime() as rt:
         principal = require(ctx, rt, "mailings.send")
-        with rt.db.transaction() as session:
-            saved = selections.create(session, rt.policy, rt.clock, principal.actor, name, criteria)
-            counts = selections.count_saved(session, rt.policy, rt.clock, saved.id)
-            selection_id = saved.id
+        with rt.work(principal.actor) as work:
+            selection_id = selections.create(work, name, criteria).id
+            counts = selections.count_saved(work, selection_id)
     st.console.print(f"Selection {selection_id} saved.")
     st.console.print(_counts_table(counts))
 
@@ -77,9 +76,9 @@ def selections_(ctx: typer.Context) -> None:
     """The saved selections."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
-            rows = [(s.id, s.name, s.criteria) for s in selections.all_selections(session)]
+        principal = require(ctx, rt, "register.read")
+        with rt.work(principal.actor) as work:
+            rows = [(s.id, s.name, s.criteria) for s in selections.all_selections(work.session)]
     table = Table("id", "name", "criteria")
     for sid, name, criteria in rows:
         table.add_row(str(sid), name, str(criteria))
@@ -94,9 +93,9 @@ def count(ctx: typer.Context, selection_id: Annotated[int, typer.Argument(help="
     """How many people a saved selection includes today, and how many it leaves out for each reason."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
-            counts = selections.count_saved(session, rt.policy, rt.clock, selection_id)
+        principal = require(ctx, rt, "register.read")
+        with rt.work(principal.actor) as work:
+            counts = selections.count_saved(work, selection_id)
     st.console.print(_counts_table(counts))
 
 
@@ -110,8 +109,8 @@ def export(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "mailings.send")
-        with rt.db.transaction() as session, output.open("w", encoding="utf-8", newline="") as out:
-            written = exporting.export_csv(session, rt.register, principal.actor, selection_id, out)
+        with rt.work(principal.actor) as work, output.open("w", encoding="utf-8", newline="") as out:
+            written = exporting.export_csv(work, selection_id, out)
     st.console.print(f"{written} people written to {output}.")
 
 
@@ -127,24 +126,15 @@ def create(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "mailings.send")
-        with rt.db.transaction() as session:
-            mailing = sending.create(
-                session,
-                rt.policy,
-                rt.clock,
-                principal.actor,
-                selection_id,
-                subject,
-                body_file.read_text(encoding="utf-8"),
-                language,
-            )
-            mailing_id = mailing.id
+        with rt.work(principal.actor) as work:
+            mailing_id = sending.create(work, selection_id, subject, body_file.read_text(encoding="utf-8"), language).id
     st.console.print(f"Mailing {mailing_id} created; send it with `custos mailings send {mailing_id}`.")
 
 
 @app.command()
 def send(ctx: typer.Context, mailing_id: Annotated[int, typer.Argument(help="The mailing's id.")]) -> None:
-    """Send a mailing with a progress bar; run it again after an interruption to finish without duplicates."""
+    """Send a mailing here, with a progress bar (the admin's Send leaves it to the worker); run it again after an
+    interruption to finish without duplicates."""
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "mailings.send")
@@ -170,7 +160,7 @@ def send(ctx: typer.Context, mailing_id: Annotated[int, typer.Argument(help="The
                     failed=p.done["failed"],
                 )
 
-            final = sending.send(rt.db, rt.register, mailer, principal.actor, mailing_id, rt.settings.base_url, show)
+            final = sending.send(rt, mailer, principal.actor, mailing_id, rt.settings.base_url, show)
     st.console.print(_status_line(final))
 
 
@@ -187,9 +177,8 @@ def status(ctx: typer.Context, mailing_id: Annotated[int, typer.Argument(help="T
     """How far a mailing has got."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "register.read")
-        with rt.db.transaction() as session:
-            mailing = sending.get(session, mailing_id)
-            state_name = mailing.status
-            p = sending.progress(session, mailing_id)
+        principal = require(ctx, rt, "register.read")
+        with rt.work(principal.actor) as work:
+            state_name = sending.get(work.session, mailing_id).status
+            p = sending.progress(work.session, mailing_id)
     st.console.print(f"mailing {mailing_id}: {state_name}; " + _status_line(p))

@@ -21,18 +21,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.clock import today
 from custos.errors import CustosError
 from custos.retention import holds as holds_service
 from custos.retention.history import recent_sweeps
-from custos.retention.plan import PlanLine, iter_plan, plan_lines
-from custos.retention.preview import preview_sweep
-from custos.retention.rules import CompiledPolicy
-from custos.retention.schemas import HoldCreate
-from custos.retention.sweep import BATCH, SweepReport, run_sweep
+from custos.retention.plan import PlanLine
+from custos.retention.preview import preview_sweep, read_plan
+from custos.retention.schemas import HoldCreate, SweepPublic
+from custos.retention.sweep import BATCH, run_sweep
 from custos.retention.sweep import Progress as SweepProgress
 from custos.retention.systems_step import SystemSteps
 from custos.retention.tombstones import get_tombstone, list_tombstones
@@ -62,25 +60,13 @@ def plan(
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.read")
         on = at.date() if at is not None else today(rt.clock)
-        rules = CompiledPolicy.of(rt.policy)
         table = _plan_table(on)
-        counts = {"erase": 0, "trim": 0, "held": 0}
-        shown = 0
-        with rt.db.transaction() as session, _csv_writer(csv_path) as write:
-            for person in iter_plan(session, rules, on):
-                counts[person.verdict.action if person.verdict.action != "keep" else "held"] += 1
-                for line in plan_lines(person):
-                    write(line)
-                    if shown < limit:
-                        table.add_row(*_cells(line))
-                        shown += 1
-            audit.record(
-                session,
-                rt.clock,
-                principal.actor,
-                "retention.plan",
-                details={"as_of": on.isoformat(), **counts, "csv": csv_path is not None},
-            )
+        with rt.work(principal.actor) as work, _csv_writer(csv_path) as write:
+            found = read_plan(work, on, limit=limit, each=write, details={"csv": csv_path is not None})
+        for line in found.items:
+            table.add_row(*_cells(line))
+        shown = len(found.items)
+        counts = {"erase": found.people_to_erase, "trim": found.people_to_trim, "held": found.people_held}
     st.console.print(table)
     st.console.print(
         f"as of {on}: [bold]{counts['erase']}[/] people to erase, [bold]{counts['trim']}[/] to trim "
@@ -108,8 +94,8 @@ def sweep(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.read" if dry_run else "retention.run")
-        with rt.db.transaction() as session:
-            preview = preview_sweep(session, rt.policy, rt.clock, principal.actor, limit=0)
+        with rt.work(principal.actor) as work:
+            preview = preview_sweep(work, limit=0)
         said = (
             f"as of {preview.as_of}: {preview.erase} people would be erased, {preview.trim} trimmed, "
             f"{preview.held} held"
@@ -124,9 +110,7 @@ def sweep(
                 raise CustosError("nothing was erased: answer y to sweep, or pass --yes (e.g. from cron)")
         with _progress(st.errors) as advance:
             reports = run_sweep(
-                rt.db,
-                rt.policy,
-                rt.clock,
+                rt,
                 principal.actor,
                 trigger="cli",
                 batch=batch,
@@ -148,9 +132,9 @@ def sweeps(ctx: typer.Context, limit: Annotated[int, typer.Option(min=1, max=500
     """Recent sweeps with their counts and tombstones."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "retention.read")
-        with rt.db.transaction() as session:
-            rows = recent_sweeps(session, limit)
+        principal = require(ctx, rt, "retention.read")
+        with rt.work(principal.actor) as work:
+            rows = recent_sweeps(work, limit)
     table = Table("id", "as of", "state", "trigger", "planned", "erased", "trimmed", "skipped", "held", "tombstones")
     for s in rows:
         table.add_row(
@@ -182,8 +166,8 @@ def hold_add(
     )
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.run")
-        with rt.db.transaction() as session:
-            hold = holds_service.add_hold(session, rt.clock, principal.actor, data, policy=rt.policy)
+        with rt.work(principal.actor) as work:
+            hold = holds_service.add_hold(work, data)
     st.console.print(
         f"legal hold {hold.id} placed, from {hold.starts_on} "
         + (f"to {hold.ends_on}" if hold.ends_on else "until released")
@@ -196,8 +180,8 @@ def hold_release(ctx: typer.Context, hold_id: int) -> None:
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.run")
-        with rt.db.transaction() as session:
-            hold = holds_service.release_hold(session, rt.clock, principal.actor, hold_id)
+        with rt.work(principal.actor) as work:
+            hold = holds_service.release_hold(work, hold_id)
     st.console.print(f"legal hold {hold.id} released")
 
 
@@ -208,9 +192,9 @@ def hold_list(
     """Legal holds, active ones only unless --all."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "retention.read")
-        with rt.db.transaction() as session:
-            rows = holds_service.list_holds(session, rt.clock, include_inactive=all_)
+        principal = require(ctx, rt, "retention.read")
+        with rt.work(principal.actor) as work:
+            rows = holds_service.list_holds(work, include_inactive=all_)
     table = Table("id", "on", "reason", "from", "until", "by", "active")
     for h in rows:
         org = f"organisation {h.organisation_id} ({h.organisation_name})"
@@ -233,10 +217,8 @@ def tombstones_list(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.read")
-        with rt.db.transaction() as session:
-            page = list_tombstones(
-                session, rt.clock, principal.actor, sweep_id=sweep_id, subject_ref=ref, limit=limit, offset=offset
-            )
+        with rt.work(principal.actor) as work:
+            page = list_tombstones(work, sweep_id=sweep_id, subject_ref=ref, limit=limit, offset=offset)
     table = Table("id", "erased at", "as of", "sweep", "person (ref)", "action", "state", "kept until", "counts")
     shown = rt.policy.jurisdiction.format_time  # the organisation's clock, with the offset
     for t in page.items:
@@ -255,8 +237,8 @@ def tombstones_show(ctx: typer.Context, tombstone_id: int) -> None:
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.read")
-        with rt.db.transaction() as session:
-            t = get_tombstone(session, rt.clock, principal.actor, tombstone_id)
+        with rt.work(principal.actor) as work:
+            t = get_tombstone(work, tombstone_id)
     st.console.print(
         f"tombstone {t.id}: person {t.subject_ref} {t.action} on {rt.policy.jurisdiction.format_time(t.erased_at)} "
         f"(as of {t.as_of}), {t.state}"
@@ -338,7 +320,7 @@ def _progress(console: Console) -> Iterator[SweepProgress]:
         yield advance
 
 
-def _summary(reports: list[SweepReport]) -> Table:
+def _summary(reports: list[SweepPublic]) -> Table:
     table = Table(
         "sweep",
         "as of",

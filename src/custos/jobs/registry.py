@@ -102,4 +102,8 @@ def scheduler_for(runtime: Runtime) -> Scheduler:
 def wake_after_commit(work: Work, runtime: Runtime, name: str) -> None:
     """Make the job due once `work` has committed what it is to run for (a mailing started, a sweep asked for):
     a worker woken earlier could run before that is there, and then not again until the job's next time."""
-    work.after_commit(lambda: scheduler_for(runtime).wake(name))
+
+    def wake() -> None:
+        scheduler_for(runtime).wake(name)
+
+    work.after_commit(wake)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -70,7 +70,12 @@ class Scheduler:
         return ran
 
     def wake(self, name: str) -> datetime:
-        """Make a job due now (e.g. "sweep now" from the API); the next tick of any worker runs it."""
+        """Make a job due now (e.g. "sweep now" from the API); the next tick of any worker runs it.
+
+        Wake after committing what the run is for (a mailing started), or a worker may run before it is there.
+        A wake while the job runs is kept: the run ends with the job still due (see `_release`), so what the
+        wake asked for is not left until the job's next scheduled time.
+        """
         job = next(j for j in self.jobs if j.name == name)
         now = self.clock.now()
         self._ensure(job, now)
@@ -107,7 +112,8 @@ class Scheduler:
                 .values(
                     lease_owner=None,
                     lease_expires_at=None,
-                    due_at=due,
+                    # Woken during this run (due again after it started): due as woken, not as scheduled.
+                    due_at=case((JobRun.due_at > JobRun.last_started_at, JobRun.due_at), else_=due),
                     last_finished_at=finished,
                     last_outcome=outcome,
                     last_error=error,

@@ -9,19 +9,19 @@ from typing import IO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import today
+from custos.crypto import KeyRing
 from custos.mailings import selection as selections
-from custos.register.context import RegisterContext
 from custos.register.models import Identity, Person
 from custos.register.people import IDENTITY, NAME
+from custos.work import Work
 
 COLUMNS = ("ref", "name", "email")
 _CHUNK = 1000
 
 
-def _rows(session: Session, ctx: RegisterContext, ids: list[int]) -> Iterator[tuple[str, str, str]]:
+def _rows(session: Session, keys: KeyRing, ids: list[int]) -> Iterator[tuple[str, str, str]]:
     people = session.execute(select(Person.id, Person.ref, Person.name_enc).where(Person.id.in_(ids))).all()
     emails: dict[int, bytes] = {}
     for person_id, value in session.execute(
@@ -32,26 +32,25 @@ def _rows(session: Session, ctx: RegisterContext, ids: list[int]) -> Iterator[tu
         emails[person_id] = value  # the first address per person wins (read last, newest first)
     for person_id, ref, name_enc in sorted(people):
         address = emails.get(person_id)
-        yield ref, ctx.keys.decrypt(name_enc, NAME), ctx.keys.decrypt(address, IDENTITY) if address else ""
+        yield ref, keys.decrypt(name_enc, NAME), keys.decrypt(address, IDENTITY) if address else ""
 
 
-def export_csv(session: Session, ctx: RegisterContext, actor: Actor, selection_id: int, out: IO[str]) -> int:
+def export_csv(work: Work, selection_id: int, out: IO[str]) -> int:
     """Write the selection's people to `out`; returns how many. One audit event names the selection and count."""
+    session, keys = work.session, work.keys
     criteria = selections.criteria_of(selections.get(session, selection_id))
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     chunk: list[int] = []
     written = 0
-    for person_id in selections.member_ids(session, ctx.policy, criteria, today(ctx.clock)):
+    for person_id in selections.member_ids(session, work.policy, criteria, today(work.clock)):
         chunk.append(person_id)
         if len(chunk) == _CHUNK:
-            writer.writerows(_rows(session, ctx, chunk))
+            writer.writerows(_rows(session, keys, chunk))
             written += len(chunk)
             chunk = []
     if chunk:
-        writer.writerows(_rows(session, ctx, chunk))
+        writer.writerows(_rows(session, keys, chunk))
         written += len(chunk)
-    audit.record(
-        session, ctx.clock, actor, "selection.export", target=f"selection:{selection_id}", details={"people": written}
-    )
+    work.audit(Action.SELECTION_EXPORT, target=f"selection:{selection_id}", details={"people": written})
     return written

@@ -22,9 +22,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, exists, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock, today
+from custos.audit.actions import Action
+from custos.clock import today
 from custos.errors import InvalidInput, NotFound, Problem
 from custos.mailings.criteria import Criteria
 from custos.mailings.models import Selection
@@ -32,6 +31,7 @@ from custos.policy import Condition, Policy
 from custos.records.figures import organisations_with_role
 from custos.register.models import Identity, Person, Relationship
 from custos.register.objections_models import Restriction, Suppression
+from custos.work import Work
 
 REASONS = ("restricted", "suppressed", "purpose", "not_customer", "role_ended", "no_email")
 INCLUDED = "included"
@@ -150,20 +150,20 @@ def member_ids(session: Session, policy: Policy, criteria: Criteria, on: date, b
 # -- saved selections ------------------------------------------------------------------------------------
 
 
-def create(session: Session, policy: Policy, clock: Clock, actor: Actor, name: str, criteria: Criteria) -> Selection:
+def create(work: Work, name: str, criteria: Criteria) -> Selection:
     title = name.strip()
     if not title:
         raise InvalidInput("the selection needs a name", [Problem("name", "is empty")])
-    criteria.check(policy)
+    criteria.check(work.policy)
     selection = Selection(
         name=title[:200],
         criteria=criteria.model_dump(mode="json"),
-        created_at=clock.now(),
-        created_by=actor.label[:100],
+        created_at=work.clock.now(),
+        created_by=work.actor.label[:100],
     )
-    session.add(selection)
-    session.flush()
-    audit.record(session, clock, actor, "selection.create", target=f"selection:{selection.id}")
+    work.session.add(selection)
+    work.session.flush()
+    work.audit(Action.SELECTION_CREATE, target=f"selection:{selection.id}")
     return selection
 
 
@@ -182,5 +182,6 @@ def all_selections(session: Session) -> list[Selection]:
     return list(session.scalars(select(Selection).order_by(Selection.id.desc())))
 
 
-def count_saved(session: Session, policy: Policy, clock: Clock, selection_id: int) -> SelectionCounts:
-    return count(session, policy, criteria_of(get(session, selection_id)), today(clock))
+def count_saved(work: Work, selection_id: int) -> SelectionCounts:
+    """Who the saved selection includes today, and who it leaves out for each reason (counts only: not audited)."""
+    return count(work.session, work.policy, criteria_of(get(work.session, selection_id)), today(work.clock))

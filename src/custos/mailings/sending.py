@@ -9,6 +9,10 @@ unsubscribe token) before the message goes to the server and as `sent` after. A 
 leaves that one row `sending`; the next run marks it `unknown` instead of sending again, and carries on with
 the rows still `pending`. Restrictions and objections made while a mailing is under way are honoured: each
 row is checked again just before its message goes out.
+
+Starting a mailing (`start`) fixes its recipients in the caller's transaction; the sending itself is the
+durable `mailings-send` job (`send_started`), so a restart mid-send only delays it: the next run takes up every
+mailing still `sending` where it stopped. `custos mailings send` drives the same `send` in the foreground.
 """
 
 from __future__ import annotations
@@ -17,28 +21,32 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.actor import Actor
-from custos.clock import Clock, today
+from custos.audit.actions import Action
+from custos.clock import today
 from custos.crypto import KeyRing
-from custos.db import Database
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.mail import Mailer, MailError, Message
 from custos.mailings import selection as selections
 from custos.mailings.models import Mailing, MailingDelivery
 from custos.policy import Policy
-from custos.register.context import RegisterContext
 from custos.register.models import Identity, Person
 from custos.register.people import IDENTITY
 from custos.register.restriction import is_restricted
 from custos.register.suppression import person_suppressed, suppress
+from custos.work import Work
+
+if TYPE_CHECKING:
+    from custos.runtime import Runtime
 
 Language = Literal["en", "sv"]
+JOB_NAME = "mailings-send"
+JOB_ACTOR = Actor.system(JOB_NAME)
 BATCH = 200
 STATUSES = ("pending", "sending", "sent", "failed", "skipped", "unknown")
 
@@ -64,16 +72,8 @@ def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create(
-    session: Session,
-    policy: Policy,
-    clock: Clock,
-    actor: Actor,
-    selection_id: int,
-    subject: str,
-    body: str,
-    language: Language = "en",
-) -> Mailing:
+def create(work: Work, selection_id: int, subject: str, body: str, language: Language = "en") -> Mailing:
+    session = work.session
     selections.get(session, selection_id)
     problems = []
     if not subject.strip():
@@ -92,12 +92,12 @@ def create(
         body=body,
         language=language,
         status="draft",
-        created_at=clock.now(),
-        created_by=actor.label[:100],
+        created_at=work.clock.now(),
+        created_by=work.actor.label[:100],
     )
     session.add(mailing)
     session.flush()
-    audit.record(session, clock, actor, "mailing.create", target=f"mailing:{mailing.id}")
+    work.audit(Action.MAILING_CREATE, target=f"mailing:{mailing.id}")
     return mailing
 
 
@@ -124,38 +124,51 @@ def progress(session: Session, mailing_id: int) -> Progress:
     return Progress(total=sum(done.values()), done=done)
 
 
-def start(session: Session, policy: Policy, clock: Clock, actor: Actor, mailing_id: int) -> Progress:
-    """Fix the recipients (one INSERT … SELECT), or, for a mailing already started, make a stopped run safe."""
-    mailing = get(session, mailing_id)
+def start(work: Work, mailing_id: int) -> Progress:
+    """Start sending: fix the recipients of a draft (one INSERT … SELECT); the `mailings-send` job sends, woken
+    by the edge once this commits. Starting one already under way changes nothing (the wake resumes it)."""
+    mailing = get(work.session, mailing_id)
     if mailing.status == "done":
         raise Conflict(f"mailing {mailing_id} has already been sent")
     if mailing.status == "draft":
-        criteria = selections.criteria_of(selections.get(session, mailing.selection_id))
-        people = selections.members(policy, criteria, today(clock)).subquery()
-        session.execute(
-            insert(MailingDelivery).from_select(
-                ["mailing_id", "person_id", "status"],
-                select(literal(mailing.id), people.c.id, literal("pending")),
-            )
-        )
-        mailing.status = "sending"
-        mailing.started_at = clock.now()
-        audit.record(
-            session,
-            clock,
-            actor,
-            "mailing.start",
-            target=f"mailing:{mailing.id}",
-            details={"recipients": progress(session, mailing.id).total},
-        )
+        _fix_recipients(work, mailing)
+    return progress(work.session, mailing.id)
+
+
+def _resume(work: Work, mailing_id: int) -> Progress:
+    """What a sender does first: fix the recipients of a draft, or make a stopped run's rows safe."""
+    mailing = get(work.session, mailing_id)
+    if mailing.status == "done":
+        raise Conflict(f"mailing {mailing_id} has already been sent")
+    if mailing.status == "draft":
+        _fix_recipients(work, mailing)
     else:
         # Rows left `sending` by a stopped run may have reached the server: never send them again.
-        session.execute(
+        work.session.execute(
             update(MailingDelivery)
             .where(MailingDelivery.mailing_id == mailing.id, MailingDelivery.status == "sending")
             .values(status="unknown", detail="the sender stopped while this message was being sent")
         )
-    return progress(session, mailing.id)
+    return progress(work.session, mailing.id)
+
+
+def _fix_recipients(work: Work, mailing: Mailing) -> None:
+    session, clock = work.session, work.clock
+    criteria = selections.criteria_of(selections.get(session, mailing.selection_id))
+    people = selections.members(work.policy, criteria, today(clock)).subquery()
+    session.execute(
+        insert(MailingDelivery).from_select(
+            ["mailing_id", "person_id", "status"],
+            select(literal(mailing.id), people.c.id, literal("pending")),
+        )
+    )
+    mailing.status = "sending"
+    mailing.started_at = clock.now()
+    work.audit(
+        Action.MAILING_START,
+        target=f"mailing:{mailing.id}",
+        details={"recipients": progress(session, mailing.id).total},
+    )
 
 
 def _address(session: Session, keys: KeyRing, person_id: int) -> str | None:
@@ -185,21 +198,22 @@ def _message(policy: Policy, mailing: Mailing, to: str, link: str) -> Message:
     )
 
 
-def _claim(session: Session, ctx: RegisterContext, delivery_id: int) -> tuple[str, str] | str | None:
+def _claim(work: Work, delivery_id: int) -> tuple[str, str] | str | None:
     """Mark one pending row `sending` with a fresh token and return (address, token); or the row's new status
     when it must not be sent (`skipped`); or None when another sender already took it."""
-    # FOR UPDATE: two senders of the same mailing (a double click) wait for each other here, and the second
-    # then sees the row is no longer pending (SQLite's write transactions are already serialised).
+    # FOR UPDATE: two senders of the same mailing (the job and `custos mailings send`) wait for each other
+    # here, and the second then sees the row is no longer pending (SQLite's write transactions are serialised).
+    session = work.session
     delivery = session.get(MailingDelivery, delivery_id, with_for_update=True)
     if delivery is None or delivery.status != "pending":
         return None
-    if is_restricted(session, delivery.person_id):
+    if is_restricted(work, delivery.person_id):
         delivery.status, delivery.detail = "skipped", "restricted"
         return "skipped"
-    if person_suppressed(session, delivery.person_id):
+    if person_suppressed(work, delivery.person_id):
         delivery.status, delivery.detail = "skipped", "objected to direct marketing"
         return "skipped"
-    address = _address(session, ctx.keys, delivery.person_id)
+    address = _address(session, work.keys, delivery.person_id)
     if address is None:
         delivery.status, delivery.detail = "skipped", "no email address"
         return "skipped"
@@ -210,22 +224,26 @@ def _claim(session: Session, ctx: RegisterContext, delivery_id: int) -> tuple[st
 
 
 def send(
-    db: Database,
-    ctx: RegisterContext,
+    runtime: Runtime,
     mailer: Mailer,
     actor: Actor,
     mailing_id: int,
     base_url: str,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> Progress:
-    """Send every pending message of the mailing; safe to run again after a crash or kill at any point."""
-    with db.transaction() as session:
-        state = start(session, ctx.policy, ctx.clock, actor, mailing_id)
+    """Send every pending message of the mailing; safe to run again after a crash or kill at any point.
+
+    Each row is its own unit (claimed, then marked with the outcome), so a crash loses at most the one message
+    in flight, and that one is marked `unknown` by the next run instead of being sent twice.
+    """
+    with runtime.work(actor) as work:
+        state = _resume(work, mailing_id)
     done = dict(state.done)  # counted here as the rows move, not re-read from the table after every message
     if on_progress:
         on_progress(state)
     while True:
-        with db.transaction() as session:
+        with runtime.work(actor) as work:
+            session = work.session
             pending = list(
                 session.scalars(
                     select(MailingDelivery.id)
@@ -239,23 +257,23 @@ def send(
         if not pending:
             break
         for delivery_id in pending:
-            with db.transaction() as session:
-                claimed = _claim(session, ctx, delivery_id)
+            with runtime.work(actor) as work:
+                claimed = _claim(work, delivery_id)
             if claimed is None:
                 continue
             if isinstance(claimed, tuple):
                 address, token = claimed
                 link = f"{base_url.rstrip('/')}/unsubscribe/{token}"
                 try:
-                    mailer.send(_message(ctx.policy, mailing, address, link))
+                    mailer.send(_message(runtime.policy, mailing, address, link))
                     outcome, detail = "sent", None
                 except MailError as exc:
                     outcome, detail = "failed", str(exc)[:200]
-                with db.transaction() as session:
-                    session.execute(
+                with runtime.work(actor) as work:
+                    work.session.execute(
                         update(MailingDelivery)
                         .where(MailingDelivery.id == delivery_id)
-                        .values(status=outcome, detail=detail, sent_at=ctx.clock.now())
+                        .values(status=outcome, detail=detail, sent_at=work.clock.now())
                     )
             else:
                 outcome = claimed
@@ -263,21 +281,34 @@ def send(
             done[outcome] += 1
             if on_progress:
                 on_progress(Progress(state.total, dict(done)))
-    with db.transaction() as session:
-        final = progress(session, mailing_id)
-        mailing = get(session, mailing_id)
+    with runtime.work(actor) as work:
+        final = progress(work.session, mailing_id)
+        mailing = get(work.session, mailing_id)
         if mailing.status != "done":
             mailing.status = "done"
-            mailing.finished_at = ctx.clock.now()
-            audit.record(
-                session,
-                ctx.clock,
-                actor,
-                "mailing.sent",
-                target=f"mailing:{mailing_id}",
-                details=dict(final.done.items()),
-            )
+            mailing.finished_at = work.clock.now()
+            work.audit(Action.MAILING_SENT, target=f"mailing:{mailing_id}", details=dict(final.done.items()))
     return final
+
+
+def send_started(runtime: Runtime, mailer: Mailer, base_url: str) -> dict[int, Progress]:
+    """The `mailings-send` job: finish every started mailing, oldest first, including one started meanwhile.
+
+    A mailing is `sending` from its start until its last row is settled, so a run killed half-way (a restart,
+    an expired lease) leaves it `sending` and the next run takes it up where its rows say it stopped.
+    """
+    finished: dict[int, Progress] = {}
+    while True:
+        with runtime.work(JOB_ACTOR) as work:
+            mailing_id = work.session.scalar(
+                select(Mailing.id)
+                .where(Mailing.status == "sending", Mailing.id.not_in(sorted(finished)))
+                .order_by(Mailing.id)
+                .limit(1)
+            )
+        if mailing_id is None:
+            return finished
+        finished[mailing_id] = send(runtime, mailer, JOB_ACTOR, mailing_id, base_url)
 
 
 # -- unsubscribing ---------------------------------------------------------------------------------------
@@ -296,8 +327,9 @@ def find_token(session: Session, token: str) -> MailingDelivery:
     return delivery
 
 
-def unsubscribe(session: Session, ctx: RegisterContext, actor: Actor, token: str) -> Unsubscribed:
+def unsubscribe(work: Work, token: str) -> Unsubscribed:
     """The recipient objects to direct marketing: every email address of theirs goes on the suppression list."""
+    session = work.session
     delivery = find_token(session, token)
     emails = session.scalars(
         select(Identity.value_enc).where(Identity.person_id == delivery.person_id, Identity.kind == "email")
@@ -305,14 +337,11 @@ def unsubscribe(session: Session, ctx: RegisterContext, actor: Actor, token: str
     ref = session.scalar(select(Person.ref).where(Person.id == delivery.person_id))
     for value in emails:
         suppress(
-            session,
-            ctx,
-            ctx.clock,
-            actor,
-            email=ctx.keys.decrypt(value, IDENTITY),
+            work,
+            email=work.keys.decrypt(value, IDENTITY),
             source="unsubscribe",
             reference=f"mailing:{delivery.mailing_id}",
         )
     if not emails:
-        audit.record(session, ctx.clock, actor, "suppression.add", subject=ref, details={"kind": "none"})
-    return Unsubscribed(delivery.mailing_id, ctx.policy.organisation.name)
+        work.audit(Action.SUPPRESSION_ADD, subject=ref, details={"kind": "none"})
+    return Unsubscribed(delivery.mailing_id, work.policy.organisation.name)

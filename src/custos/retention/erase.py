@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock, today
+from custos.audit.actions import Action
+from custos.clock import today
 from custos.register.models import Identity, Person, Relationship
 from custos.retention.keep import KeepPlan, kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
 from custos.retention.rules import CompiledPolicy
 from custos.retention.verdict import PersonVerdict, RelationshipVerdict, judge_person
+from custos.work import Work
 
 REGISTER_STEP = "register"
 _IDENTITY_FIELDS = {"email", "phone"}
@@ -53,9 +53,7 @@ class _Erasure:
 
 
 def execute_batch(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     rules: CompiledPolicy,
     sweep: RetentionSweep,
     tasks: Sequence[RetentionTask],
@@ -66,6 +64,7 @@ def execute_batch(
     `system_counts` (task id → {system: counts}) are what the task's earlier steps did in connected systems;
     they go into the tombstone beside the register's own counts.
     """
+    session, clock = work.session, work.clock
     result = BatchResult()
     ids = [t.person_id for t in tasks]
     refs = dict(session.execute(select(Person.id, Person.ref).where(Person.id.in_(ids))).all())
@@ -76,7 +75,7 @@ def execute_batch(
     ):
         identities.setdefault(person_id, []).append((identity_id, kind))
     now = clock.now()
-    work: list[_Erasure] = []
+    erasures: list[_Erasure] = []
     skipped: list[dict[str, Any]] = []
     for task in tasks:
         # Ids can be reused once a row is gone (SQLite), so the ref must match the one planned.
@@ -90,11 +89,11 @@ def execute_batch(
         erasure = _plan_deletion(task, verdict, identities.get(task.person_id, []))
         erasure.keep = kept_on(rules, facts, sweep.as_of)
         erasure.counts.update((system_counts or {}).get(task.id, {}))
-        work.append(erasure)
-    _delete(session, work)
-    tombstones = _tombstones(session, rules, sweep, work, now)
-    for item in work:
-        _audit(session, clock, actor, sweep, item, tombstones[item.task.id])
+        erasures.append(erasure)
+    _delete(session, erasures)
+    tombstones = _tombstones(session, rules, sweep, erasures, now)
+    for item in erasures:
+        _audit(work, sweep, item, tombstones[item.task.id])
     done = [
         {
             "task_id": item.task.id,
@@ -104,11 +103,11 @@ def execute_batch(
             "steps": {**item.task.steps, REGISTER_STEP: "done"},
             "done_at": now,
         }
-        for item in work
+        for item in erasures
     ]
     _set_task_states(session, done, skipped)
-    result.erased = sum(1 for item in work if item.verdict.action == "erase")
-    result.trimmed = len(work) - result.erased
+    result.erased = sum(1 for item in erasures if item.verdict.action == "erase")
+    result.trimmed = len(erasures) - result.erased
     result.skipped = len(skipped)
     sweep.erased += result.erased
     sweep.trimmed += result.trimmed
@@ -160,13 +159,15 @@ def _plan_deletion(task: RetentionTask, verdict: PersonVerdict, identities: list
     return _Erasure(task, verdict, identity_ids, {REGISTER_STEP: counts})
 
 
-def _delete(session: Session, work: list[_Erasure]) -> None:
+def _delete(session: Session, erasures: list[_Erasure]) -> None:
     """Set-based deletes for the whole batch; children first, so no cascade is relied on."""
-    identity_ids = [i for item in work for i in item.identity_ids]
-    relationship_ids = [r.row.id for item in work for r in item.verdict.removed]
-    erased = [item.task.person_id for item in work if item.verdict.action == "erase"]
+    identity_ids = [i for item in erasures for i in item.identity_ids]
+    relationship_ids = [r.row.id for item in erasures for r in item.verdict.removed]
+    erased = [item.task.person_id for item in erasures if item.verdict.action == "erase"]
     untitled = [
-        item.task.person_id for item in work if item.verdict.action == "trim" and "title" in item.verdict.drop_fields
+        item.task.person_id
+        for item in erasures
+        if item.verdict.action == "trim" and "title" in item.verdict.drop_fields
     ]
     for chunk in _chunks(identity_ids):
         session.execute(delete(Identity).where(Identity.id.in_(chunk)))
@@ -211,12 +212,12 @@ def _iso(day: date | None) -> str | None:
 
 
 def _tombstones(
-    session: Session, rules: CompiledPolicy, sweep: RetentionSweep, work: list[_Erasure], now: Any
+    session: Session, rules: CompiledPolicy, sweep: RetentionSweep, erasures: list[_Erasure], now: Any
 ) -> dict[int, int]:
-    if not work:
+    if not erasures:
         return {}
     rows = []
-    for item in work:
+    for item in erasures:
         removed = {r.row.id for r in item.verdict.removed}
         keep = KeepPlan(tuple(k for k in item.keep.entries if k.relationship in removed))
         entries = [_entry(r, keep) for r in item.verdict.removed]
@@ -237,20 +238,17 @@ def _tombstones(
     table = Tombstone.__table__
     assert isinstance(table, Table)
     session.execute(insert(table), rows)
-    task_ids = [item.task.id for item in work]
+    task_ids = [item.task.id for item in erasures]
     found = session.execute(select(Tombstone.task_id, Tombstone.id).where(Tombstone.task_id.in_(task_ids)))
     return {task_id: tombstone_id for task_id, tombstone_id in found if task_id is not None}
 
 
-def _audit(session: Session, clock: Clock, actor: Actor, sweep: RetentionSweep, item: _Erasure, tombstone: int) -> None:
+def _audit(work: Work, sweep: RetentionSweep, item: _Erasure, tombstone: int) -> None:
     counts = item.counts[REGISTER_STEP]
     removed = {r.row.id for r in item.verdict.removed}
     retained = sorted({k.category for k in item.keep.entries if k.relationship in removed})
-    audit.record(
-        session,
-        clock,
-        actor,
-        "person.erase" if item.verdict.action == "erase" else "relationship.erase",
+    work.audit(
+        Action.PERSON_ERASE if item.verdict.action == "erase" else Action.RELATIONSHIP_ERASE,
         subject=item.task.person_ref,
         purpose="storage limitation, GDPR Art. 5(1)(e)",
         reference=f"retention_sweep:{sweep.id}",
@@ -278,9 +276,7 @@ class RequestErasure:
 
 
 def erase_on_request(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     rules: CompiledPolicy,
     person_ref: str,
     *,
@@ -293,6 +289,7 @@ def erase_on_request(
     with its law and date in `kept` and in the tombstone, for the answer to the subject. The register's own
     copy goes either way: it is the index of the privacy work, not the record a law keeps.
     Idempotent: a person already gone gives `erased=False` and changes nothing."""
+    session, clock = work.session, work.clock
     person_id = session.scalar(select(Person.id).where(Person.ref == person_ref))
     if person_id is None:
         return RequestErasure(False, False, None, {}, [])
@@ -307,8 +304,8 @@ def erase_on_request(
         (i, k) for i, k in session.execute(select(Identity.id, Identity.kind).where(Identity.person_id == person_id))
     ]
     task = RetentionTask(person_id=person_id, person_ref=person_ref, steps={})  # transient: never added
-    work = _plan_deletion(task, PersonVerdict(person_id, "erase", False, verdicts, ()), identities)
-    _delete(session, [work])
+    erasure = _plan_deletion(task, PersonVerdict(person_id, "erase", False, verdicts, ()), identities)
+    _delete(session, [erasure])
     # The plan's entries are matched to the relationships they come from; a reviewer's decisions (no
     # relationship) count on the tombstone as a whole.
     fresh = kept_on(rules, facts, on)
@@ -324,17 +321,14 @@ def erase_on_request(
         retained_until=_latest(keep),
         as_of=on,
         erased_at=clock.now(),
-        counts=work.counts,
+        counts=erasure.counts,
         entries=entries,
     )
     session.add(tombstone)
     session.flush()
-    counts = work.counts[REGISTER_STEP]
-    audit.record(
-        session,
-        clock,
-        actor,
-        "person.erase",
+    counts = erasure.counts[REGISTER_STEP]
+    work.audit(
+        Action.PERSON_ERASE,
         subject=person_ref,
         purpose="erasure request, GDPR Art. 17(1)",
         reference=reference,

@@ -17,12 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
-from custos.policy import Policy
+from custos.audit.actions import Action
 from custos.register.models import Person, Relationship
 from custos.retention.keep import LEGAL_CLAIMS, LEGAL_HOLD, KeepPlan, Kept
+from custos.work import Work
 
 
 def people_held(session: Session, person_ref: str | None, organisation_id: int | None) -> list[str]:
@@ -38,16 +36,15 @@ def people_held(session: Session, person_ref: str | None, organisation_id: int |
     return list(rows)
 
 
-def stop_open_erasures(
-    session: Session, clock: Clock, actor: Actor, policy: Policy, refs: Sequence[str], hold_id: int
-) -> int:
+def stop_open_erasures(work: Work, refs: Sequence[str], hold_id: int) -> int:
     """Make every open erase instruction for `refs` keep what it would erase; returns how many changed."""
     from custos.requests.models import SubjectRequest
     from custos.systems.models import SystemRun, SystemTask
-    from custos.systems.tasks import categories_for
+    from custos.systems.held import categories_for
 
     if not refs:
         return 0
+    session, policy = work.session, work.policy
     systems = {s.id: s for s in policy.systems}
     changed: list[str] = []
     for task in session.scalars(
@@ -79,11 +76,8 @@ def stop_open_erasures(
         req.keep = _with_hold(req.keep, everywhere, None)
         changed.append(f"request:{req.ref}")
     if changed:
-        audit.record(
-            session,
-            clock,
-            actor,
-            "retention.hold_stops_erasure",
+        work.audit(
+            Action.RETENTION_HOLD_STOPS_ERASURE,
             target=f"legal_hold:{hold_id}",
             details={"instructions": changed},
         )

@@ -13,24 +13,24 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock, today
+from custos.audit.actions import Action
+from custos.clock import today
 from custos.errors import Conflict, NotFound
-from custos.policy import Policy
 from custos.register.models import Organisation, Person
 from custos.retention.hold_effects import people_held, stop_open_erasures
 from custos.retention.models import LegalHold
 from custos.retention.schemas import HoldCreate, HoldPublic
+from custos.work import Work
 
 
-def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate, *, policy: Policy) -> HoldPublic:
+def add_hold(work: Work, data: HoldCreate) -> HoldPublic:
     """Place a hold; erase instructions already out for the people it covers now keep what they would erase."""
+    session, clock = work.session, work.clock
     hold = LegalHold(
         reason=data.reason,
         starts_on=data.starts_on or today(clock),
         ends_on=data.ends_on,
-        created_by=actor.label,
+        created_by=work.actor.label,
         created_at=clock.now(),
     )
     if data.person_ref is not None:
@@ -44,11 +44,8 @@ def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate, *, 
         hold.organisation_id = data.organisation_id
     session.add(hold)
     session.flush()
-    audit.record(
-        session,
-        clock,
-        actor,
-        "retention.hold_add",
+    work.audit(
+        Action.RETENTION_HOLD_ADD,
         subject=hold.person_ref,
         target=f"legal_hold:{hold.id}",
         details={
@@ -59,26 +56,25 @@ def add_hold(session: Session, clock: Clock, actor: Actor, data: HoldCreate, *, 
     )
     if is_active(hold, today(clock)):
         held = people_held(session, hold.person_ref, hold.organisation_id)
-        stop_open_erasures(session, clock, actor, policy, held, hold.id)
+        stop_open_erasures(work, held, hold.id)
     return _public(session, hold, today(clock))
 
 
-def release_hold(session: Session, clock: Clock, actor: Actor, hold_id: int) -> HoldPublic:
+def release_hold(work: Work, hold_id: int) -> HoldPublic:
+    session, clock = work.session, work.clock
     hold = session.get(LegalHold, hold_id)
     if hold is None:
         raise NotFound(f"no legal hold {hold_id}")
     if hold.released_at is not None:
         raise Conflict(f"legal hold {hold_id} was already released")
-    hold.released_at, hold.released_by = clock.now(), actor.label
+    hold.released_at, hold.released_by = clock.now(), work.actor.label
     session.flush()
-    audit.record(
-        session, clock, actor, "retention.hold_release", subject=hold.person_ref, target=f"legal_hold:{hold.id}"
-    )
+    work.audit(Action.RETENTION_HOLD_RELEASE, subject=hold.person_ref, target=f"legal_hold:{hold.id}")
     return _public(session, hold, today(clock))
 
 
-def list_holds(session: Session, clock: Clock, *, include_inactive: bool = False) -> list[HoldPublic]:
-    on = today(clock)
+def list_holds(work: Work, *, include_inactive: bool = False) -> list[HoldPublic]:
+    session, on = work.session, today(work.clock)
     holds = [_public(session, h, on) for h in session.scalars(select(LegalHold).order_by(LegalHold.id))]
     return holds if include_inactive else [h for h in holds if h.active]
 

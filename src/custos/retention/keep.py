@@ -226,7 +226,7 @@ def live_conflicts(session: Session, policy: Policy, on: date) -> list[EraseConf
 
     from custos.requests.models import SubjectRequest, SubjectRequestTask
     from custos.systems.models import SystemRun, SystemTask
-    from custos.systems.tasks import categories_for
+    from custos.systems.held import categories_for
 
     rules = CompiledPolicy.of(policy)
     systems = {s.id: s for s in policy.systems}

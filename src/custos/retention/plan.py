@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -66,11 +68,11 @@ def iter_plan(
 
 @dataclass(frozen=True, slots=True)
 class PlanLine:
-    """One relationship the plan removes (or would remove, but for a hold), flat for a table or CSV."""
+    """One relationship the plan removes (or would remove, but for a hold), flat for a table, a CSV or the API."""
 
     person_ref: str
     action: str  # erase | trim | held
-    relationship_id: int | None  # None: the person has no relationship at all
+    relationship_id: Annotated[int | None, Field(description="None when the person has no relationship at all")]
     subject_category: str
     activity: str
     rule: str

@@ -1,4 +1,8 @@
-"""Retention schemas, one per direction: holds in and out, sweeps and plan lines out."""
+"""Retention schemas, one per direction: holds in and out, sweeps and plan pages out.
+
+Each is also what the services return (no domain twin): a plan line is `custos.retention.plan.PlanLine`
+itself, and a sweep's report is its `SweepPublic`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from custos.retention.plan import PlanLine
 
 
 class HoldCreate(BaseModel):
@@ -60,28 +66,17 @@ class SweepPublic(BaseModel):
     tombstones: int
 
 
-class PlanLinePublic(BaseModel):
-    person_ref: str
-    action: str
-    relationship_id: int | None = Field(description="None when the person has no relationship at all")
-    subject_category: str
-    activity: str
-    rule: str
-    anchor: str
-    anchor_date: date | None
-    due_on: date | None
-    retained_until: date | None
-    retained_categories: list[str]
-
-
 class PlanPage(BaseModel):
+    """A page of the plan as of a day, with the whole plan's counts (`custos.retention.preview.read_plan`)."""
+
     as_of: date
     people_to_erase: int
     people_to_trim: int
     people_held: int
-    items: list[PlanLinePublic]
+    items: list[PlanLine]
     limit: int
     offset: int
+    total_lines: int = Field(description="lines in the whole plan, for paging")
 
 
 class TombstonePublic(BaseModel):

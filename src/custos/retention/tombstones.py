@@ -9,22 +9,18 @@ API call these two functions.
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.errors import InvalidInput, NotFound, Problem
 from custos.retention.models import Tombstone
 from custos.retention.schemas import TombstonePage, TombstonePublic
+from custos.work import Work
 
 MAX_PAGE = 500
 
 
 def list_tombstones(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     *,
     sweep_id: int | None = None,
     subject_ref: str | None = None,
@@ -37,6 +33,7 @@ def list_tombstones(
             "the page of tombstones is not valid",
             [Problem("limit", f"between 1 and {MAX_PAGE}, with an offset of 0 or more")],
         )
+    session = work.session
     query = select(Tombstone)
     if sweep_id is not None:
         query = query.where(Tombstone.sweep_id == sweep_id)
@@ -45,11 +42,8 @@ def list_tombstones(
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(query.order_by(Tombstone.erased_at.desc(), Tombstone.id.desc()).limit(limit).offset(offset))
     items = [_public(row) for row in rows]
-    audit.record(
-        session,
-        clock,
-        actor,
-        "retention.tombstones",
+    work.audit(
+        Action.RETENTION_TOMBSTONES,
         subject=subject_ref.strip().lower() if subject_ref else None,
         target=f"retention_sweep:{sweep_id}" if sweep_id is not None else None,
         details={"shown": len(items), "total": total, "offset": offset},
@@ -57,13 +51,11 @@ def list_tombstones(
     return TombstonePage(total=total, items=items, limit=limit, offset=offset)
 
 
-def get_tombstone(session: Session, clock: Clock, actor: Actor, tombstone_id: int) -> TombstonePublic:
-    row = session.get(Tombstone, tombstone_id)
+def get_tombstone(work: Work, tombstone_id: int) -> TombstonePublic:
+    row = work.session.get(Tombstone, tombstone_id)
     if row is None:
         raise NotFound(f"no tombstone {tombstone_id}")
-    audit.record(
-        session, clock, actor, "retention.tombstone_read", subject=row.subject_ref, target=f"tombstone:{row.id}"
-    )
+    work.audit(Action.RETENTION_TOMBSTONE_READ, subject=row.subject_ref, target=f"tombstone:{row.id}")
     return _public(row)
 
 

@@ -82,9 +82,9 @@ def unsubscribe(token: str, request: Request, runtime: RuntimeDep) -> HTMLRespon
     actor = Actor(
         kind="subject", id=None, label="subject:unsubscribe", ip=client, user_agent=request.headers.get("user-agent")
     )
-    with runtime.db.transaction() as session:
-        try:
-            sending.unsubscribe(session, runtime.register, actor, token)
-        except NotFound:
-            return _page(runtime, "unknown", 404)
+    try:
+        with runtime.work(actor) as work:
+            sending.unsubscribe(work, token)
+    except NotFound:
+        return _page(runtime, "unknown", 404)
     return _page(runtime, "done")
