@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from custos.actor import Actor
 from custos.errors import InvalidInput
 from custos.register import importer, people
 from custos.register.csv_rows import COLUMNS
@@ -14,6 +15,7 @@ from custos.register.models import Organisation, OrganisationRole, Person, Relat
 from custos.runtime import Runtime
 
 HEADER = ",".join(COLUMNS["contacts"])
+ACTOR = Actor(kind="cli", id=1, label="cli:staff:1")
 
 
 def write(path: Path, *rows: str, header: str = HEADER) -> Path:
@@ -34,14 +36,14 @@ def count(runtime: Runtime, model: type) -> int:
 
 
 def test_contacts_import_creates_people_organisations_and_roles(runtime: Runtime, tmp_path: Path) -> None:
-    report = import_file(runtime.db, runtime.register, write(tmp_path / "c.csv", *GOOD), "contacts")
+    report = import_file(runtime, ACTOR, write(tmp_path / "c.csv", *GOOD), "contacts")
     assert (report.rows, report.people_created, report.organisations_created) == (3, 3, 2)
-    with runtime.db.transaction() as session:
-        anna = people.find_person(session, runtime.register, "email", "ANNA@nordkod.se")
+    with runtime.work(ACTOR) as work:
+        anna = people.find_person(work, "email", "ANNA@nordkod.se")
         assert anna.phones == ["+46701234567"]
         assert anna.relationships[0].subject_category == "customer_contact"
         assert anna.relationships[0].organisation_name == "Nordkod AB"
-        roles = session.execute(
+        roles = work.session.execute(
             select(Organisation.name, OrganisationRole.started_on, OrganisationRole.ended_on).join(OrganisationRole)
         ).all()
     assert sorted((n, str(s), str(e)) for n, s, e in roles) == [
@@ -52,9 +54,9 @@ def test_contacts_import_creates_people_organisations_and_roles(runtime: Runtime
 
 def test_reimporting_the_same_file_changes_nothing(runtime: Runtime, tmp_path: Path) -> None:
     path = write(tmp_path / "c.csv", *GOOD)
-    import_file(runtime.db, runtime.register, path, "contacts")
+    import_file(runtime, ACTOR, path, "contacts")
     before = [count(runtime, m) for m in (Person, Relationship, Organisation, OrganisationRole)]
-    again = import_file(runtime.db, runtime.register, path, "contacts")
+    again = import_file(runtime, ACTOR, path, "contacts")
     assert (again.people_created, again.people_updated, again.relationships_created, again.unchanged) == (
         0,
         0,
@@ -65,12 +67,12 @@ def test_reimporting_the_same_file_changes_nothing(runtime: Runtime, tmp_path: P
 
 
 def test_a_changed_row_updates_the_person(runtime: Runtime, tmp_path: Path) -> None:
-    import_file(runtime.db, runtime.register, write(tmp_path / "c.csv", *GOOD), "contacts")
+    import_file(runtime, ACTOR, write(tmp_path / "c.csv", *GOOD), "contacts")
     changed = GOOD[0].replace("Anna Lindqvist,CTO", "Anna Berg,CEO")
-    report = import_file(runtime.db, runtime.register, write(tmp_path / "d.csv", changed), "contacts")
+    report = import_file(runtime, ACTOR, write(tmp_path / "d.csv", changed), "contacts")
     assert report.people_updated == 1
-    with runtime.db.transaction() as session:
-        anna = people.find_person(session, runtime.register, "email", "anna@nordkod.se")
+    with runtime.work(ACTOR) as work:
+        anna = people.find_person(work, "email", "anna@nordkod.se")
     assert (anna.name, anna.title) == ("Anna Berg", "CEO")
 
 
@@ -84,7 +86,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(runtime: Runtime, tmp
         GOOD[1],
     )
     with pytest.raises(InvalidInput) as raised:
-        import_file(runtime.db, runtime.register, path, "contacts")
+        import_file(runtime, ACTOR, path, "contacts")
     lines = {p.line: p.message for p in raised.value.problems}
     assert sorted(lines) == [3, 4, 5]
     assert "needs an email or a phone" in lines[3]
@@ -97,7 +99,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(runtime: Runtime, tmp
 def test_skip_invalid_imports_good_rows_and_writes_rejects(runtime: Runtime, tmp_path: Path) -> None:
     path = write(tmp_path / "c.csv", GOOD[0], "Bad Mail,CTO,not-an-email,,Nordkod AB,,,,,,,", GOOD[1])
     rejects = tmp_path / "rejects.csv"
-    report = import_file(runtime.db, runtime.register, path, "contacts", skip_invalid=True, rejects_path=rejects)
+    report = import_file(runtime, ACTOR, path, "contacts", skip_invalid=True, rejects_path=rejects)
     assert (report.people_created, report.rejected) == (2, 1)
     with rejects.open() as handle:
         [row] = list(csv.DictReader(handle))
@@ -108,7 +110,7 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(runtime: Runtime, tmp
 def test_header_problems_are_reported_on_line_one(runtime: Runtime, tmp_path: Path) -> None:
     path = write(tmp_path / "c.csv", "Anna,anna@x.se", header="fullname,email")
     with pytest.raises(InvalidInput) as raised:
-        import_file(runtime.db, runtime.register, path, "contacts")
+        import_file(runtime, ACTOR, path, "contacts")
     messages = " ".join(p.message for p in raised.value.problems)
     assert "unknown column(s) fullname" in messages
     assert "missing column(s) name, organisation" in messages
@@ -121,9 +123,9 @@ def test_prospects_are_dated_from_the_meeting(runtime: Runtime, tmp_path: Path) 
         "Eva Sund,Architect,eva@moln.se,,Moln AB,,2017-05-10,,Cloud fair Stockholm 2017",
         header="name,title,email,phone,organisation,org_number,met_on,last_interaction_on,source",
     )
-    import_file(runtime.db, runtime.register, path, "prospects")
-    with runtime.db.transaction() as session:
-        eva = people.find_person(session, runtime.register, "email", "eva@moln.se")
+    import_file(runtime, ACTOR, path, "prospects")
+    with runtime.work(ACTOR) as work:
+        eva = people.find_person(work, "email", "eva@moln.se")
     [rel] = eva.relationships
     assert rel.subject_category == "prospect"
     assert (str(rel.started_on), str(rel.collected_on), str(rel.last_interaction_on)) == ("2017-05-10",) * 3
@@ -134,7 +136,7 @@ def test_progress_reaches_the_end_of_the_file(runtime: Runtime, tmp_path: Path) 
     rows = [f"P{i},CTO,p{i}@nordkod.se,,Nordkod AB,,,,,,," for i in range(2500)]
     path = write(tmp_path / "c.csv", *rows)
     seen: list[tuple[str, int, int]] = []
-    import_file(runtime.db, runtime.register, path, "contacts", progress=lambda *step: seen.append(step))
+    import_file(runtime, ACTOR, path, "contacts", progress=lambda *step: seen.append(step))
     checking = [done for phase, done, _ in seen if phase == "checking"]
     importing = [(done, total) for phase, done, total in seen if phase == "importing"]
     assert checking == sorted(checking)
@@ -149,9 +151,9 @@ def test_more_organisations_than_the_importer_remembers(
     monkeypatch.setattr(importer, "ORG_CACHE", 2500)
     rows = [f"P{i},CTO,p{i}@org{i % 4000}.se,,Org {i % 4000},,2020-01-01,,,,," for i in range(6000)]
     path = write(tmp_path / "c.csv", *rows)
-    first = import_file(runtime.db, runtime.register, path, "contacts")
+    first = import_file(runtime, ACTOR, path, "contacts")
     assert (first.people_created, first.organisations_created) == (6000, 4000)
-    again = import_file(runtime.db, runtime.register, path, "contacts")
+    again = import_file(runtime, ACTOR, path, "contacts")
     assert (again.organisations_created, again.unchanged) == (0, 6000)
     assert count(runtime, Organisation) == 4000
     assert count(runtime, OrganisationRole) == 4000

@@ -18,14 +18,14 @@ from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemTask
 from custos.systems.tasks import NOTE_FIELD, decrypt_keys, encrypt_keys
 from custos.tables import Base
+from custos.work import Work
 
 
 def _seed(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(Actor.system("test")) as work:
         for i in range(3):
             people.add_person(
-                session,
-                runtime.register,
+                work,
                 PersonCreate(
                     name=f"Person {i}",
                     title="CTO",
@@ -50,8 +50,8 @@ def test_rotation_re_encrypts_and_retires_the_old_key(runtime: Runtime) -> None:
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
         assert _key_ids(fresh) == {2}
-        with fresh.db.transaction() as session:
-            assert people.find_person(session, fresh.register, "email", "p1@example.se").name == "Person 1"
+        with fresh.work(Actor.system("test")) as work:
+            assert people.find_person(work, "email", "p1@example.se").name == "Person 1"
     finally:
         fresh.close()
 
@@ -66,8 +66,8 @@ def test_a_rotation_that_died_half_way_is_finished_by_the_next_run(runtime: Runt
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
         assert _key_ids(fresh) == {2}
-        with fresh.db.transaction() as session:
-            assert people.find_person(session, fresh.register, "email", "p2@example.se").name == "Person 2"
+        with fresh.work(Actor.system("test")) as work:
+            assert people.find_person(work, "email", "p2@example.se").name == "Person 2"
     finally:
         fresh.close()
 
@@ -112,7 +112,8 @@ def test_requests_and_system_tasks_are_readable_and_found_after_a_rotation(runti
         received_at=runtime.clock.now(),
     )
     with runtime.db.transaction() as session:
-        req, _secret = cases.create(session, runtime.register, staff, data, channel="staff")
+        work = Work(session, runtime.clock, runtime.keys, runtime.policy, staff)
+        req, _secret = cases.create(work, data, channel="staff")
         ref = req.ref
         session.add(
             SystemTask(

@@ -139,7 +139,7 @@ def test_an_import_that_would_keep_contacts_forever_imports_nothing(runtime: Run
     path = tmp_path / "fair.csv"
     path.write_text("name,email,met_on\nAnna,anna@example.se,2025-05-14\nBo,bo@example.se,\n", encoding="utf-8")
     with pytest.raises(InvalidInput) as refused:
-        import_file(runtime.db, runtime.register, path, "prospects", subject_category="customer_contact")
+        import_file(runtime, ACTOR, path, "prospects", subject_category="customer_contact")
     assert [p.line for p in refused.value.problems] == [2, 3]
     assert all("no organisation" in p.message for p in refused.value.problems)
     with runtime.db.transaction() as session:
@@ -149,7 +149,7 @@ def test_an_import_that_would_keep_contacts_forever_imports_nothing(runtime: Run
 def test_an_imported_prospect_without_dates_falls_due_from_the_day_imported(runtime: Runtime, tmp_path: Path) -> None:
     path = tmp_path / "fair.csv"
     path.write_text("name,email\nBo,bo@example.se\n", encoding="utf-8")
-    import_file(runtime.db, runtime.register, path, "prospects")
+    import_file(runtime, ACTOR, path, "prospects")
     with runtime.db.transaction() as session:
         rel = session.scalars(select(Relationship)).one()
     assert rel.last_interaction_on == date(2026, 11, 29)
@@ -160,14 +160,13 @@ def test_an_imported_prospect_without_dates_falls_due_from_the_day_imported(runt
 
 def _legacy(runtime: Runtime, **relationship: Any) -> str:
     """A person written before the register refused it: straight into the tables."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         ref = people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(name="Old", emails=[f"{uuid.uuid4().hex}@example.se"], relationships=[_prospect()]),
         ).ref
-        person_id = session.scalar(select(Person.id).where(Person.ref == ref))
-        session.execute(delete(Relationship).where(Relationship.person_id == person_id))
+        person_id = work.session.scalar(select(Person.id).where(Person.ref == ref))
+        work.session.execute(delete(Relationship).where(Relationship.person_id == person_id))
         if relationship:
             values = {
                 "person_id": person_id,
@@ -177,7 +176,7 @@ def _legacy(runtime: Runtime, **relationship: Any) -> str:
                 "updated_at": runtime.clock.now(),
                 **relationship,
             }
-            session.execute(insert(Relationship), [values])
+            work.session.execute(insert(Relationship), [values])
     return ref
 
 

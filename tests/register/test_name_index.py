@@ -36,10 +36,9 @@ _numbers = itertools.count()
 
 def _add(runtime: Runtime, name: str) -> str:
     n = next(_numbers)
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         return people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name=name,
                 emails=[f"p{n}@example.se"],
@@ -49,8 +48,8 @@ def _add(runtime: Runtime, name: str) -> str:
 
 
 def _found(runtime: Runtime, query: str) -> set[str]:
-    with runtime.db.transaction() as session:
-        page = list_people(session, runtime.register, PeopleFilter(search=query), limit=500)
+    with runtime.work(STAFF) as work:
+        page = list_people(work, PeopleFilter(search=query), limit=500)
     return {row.ref for row in page.rows}
 
 
@@ -72,7 +71,7 @@ def test_names_are_normalised_and_split_into_words(name: str, words: list[str]) 
 
 
 def test_equal_words_give_equal_tokens_only_under_the_same_key(runtime: Runtime) -> None:
-    ring = runtime.register.keys
+    ring = runtime.keys
     assert name_index.tokens(ring, "Åsa Müller") == name_index.tokens(ring, "asa muller")
     assert len(name_index.tokens(ring, "Åsa Müller")) == 2
     # The purpose label keeps a name token apart from any email or phone blind index of the same text.
@@ -122,25 +121,23 @@ def test_each_word_of_a_name_finds_the_person_and_a_word_they_lack_does_not(
 
 def test_a_correction_or_rectification_leaves_the_old_name_unfindable(runtime: Runtime) -> None:
     ref = _add(runtime, "Anna Lindqvist")
-    with runtime.db.transaction() as session:
-        people.update_person(session, runtime.register, ref, PersonUpdate(name="Anna Berg"))
+    with runtime.work(STAFF) as work:
+        people.update_person(work, ref, PersonUpdate(name="Anna Berg"))
     assert _found(runtime, "lindqvist") == set()
     assert _found(runtime, "anna berg") == {ref}
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         request = SimpleNamespace(person_ref=ref, ref="R-NAME-1")
         changes = Rectification(fields={"name": "Anna Ek"})
-        assert rectify.apply(session, runtime.register, STAFF, request, changes) == ["name"]  # type: ignore[arg-type]
+        assert rectify.apply(work, request, changes) == ["name"]  # type: ignore[arg-type]
     assert _found(runtime, "berg") == set()
     assert _found(runtime, "ek") == {ref}
 
 
 def test_after_an_erasure_no_word_finds_the_person(runtime: Runtime) -> None:
     ref = _add(runtime, "Per Holm")
-    with runtime.db.transaction() as session:
-        erase_on_request(
-            session, runtime.clock, STAFF, CompiledPolicy.of(runtime.policy), ref, reference="request:R-ERASE-1"
-        )
-        assert session.scalar(select(func.count()).select_from(PersonNameToken)) == 0
+    with runtime.work(STAFF) as work:
+        erase_on_request(work, CompiledPolicy.of(runtime.policy), ref, reference="request:R-ERASE-1")
+        assert work.session.scalar(select(func.count()).select_from(PersonNameToken)) == 0
     assert _found(runtime, "per") == set()
     assert _found(runtime, "holm") == set()
 
@@ -149,10 +146,10 @@ def test_an_import_indexes_new_people_and_a_changed_name(runtime: Runtime, tmp_p
     header = ",".join(COLUMNS["contacts"])
     path = tmp_path / "c.csv"
     path.write_text(f"{header}\nLena Holm,CTO,lena@fjord.no,,Fjord AS,,2015-01-01,,,,,CRM\n", encoding="utf-8")
-    import_file(runtime.db, runtime.register, path, "contacts")
+    import_file(runtime, STAFF, path, "contacts")
     [lena] = _found(runtime, "lena holm")
     path.write_text(f"{header}\nLena Fjäll,CTO,lena@fjord.no,,Fjord AS,,2015-01-01,,,,,CRM\n", encoding="utf-8")
-    import_file(runtime.db, runtime.register, path, "contacts")
+    import_file(runtime, STAFF, path, "contacts")
     assert _found(runtime, "holm") == set()
     assert _found(runtime, "lena fjall") == {lena}
 
@@ -164,9 +161,9 @@ def test_a_key_rotation_moves_the_tokens_to_the_new_key(runtime: Runtime) -> Non
     rotate_keys(runtime.db, runtime.settings.key_file)
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
-        with fresh.db.transaction() as session:
-            after = set(session.scalars(select(PersonNameToken.token)))
-            found = list_people(session, fresh.register, PeopleFilter(search="maja ek")).rows
+        with fresh.work(STAFF) as work:
+            after = set(work.session.scalars(select(PersonNameToken.token)))
+            found = list_people(work, PeopleFilter(search="maja ek")).rows
         assert before.isdisjoint(after)  # nothing is left under the retired key
         assert after == name_index.tokens(load_key_file(runtime.settings.key_file), "Maja Ek")
         assert [row.ref for row in found] == [ref]

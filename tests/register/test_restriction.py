@@ -18,37 +18,36 @@ ACTOR = Actor(kind="cli", id=None, label="cli:test")
 
 
 def _person(runtime: Runtime) -> tuple[str, int]:
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         ref = people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name="Bo", emails=["bo@example.se"], relationships=[RelationshipCreate(subject_category="prospect")]
             ),
         ).ref
-        return ref, int(session.scalar(select(Person.id).where(Person.ref == ref)) or 0)
+        return ref, int(work.session.scalar(select(Person.id).where(Person.ref == ref)) or 0)
 
 
 def test_restrict_then_lift(runtime: Runtime) -> None:
     ref, person_id = _person(runtime)
-    with runtime.db.transaction() as session:
-        restrict(session, runtime.clock, ACTOR, ref, reason="accuracy contested", reference="REQ-1")
-        restrict(session, runtime.clock, ACTOR, ref, reason="again")  # already restricted: no second period
-    with runtime.db.transaction() as session:
-        assert is_restricted(session, person_id)
-        lift(session, runtime.clock, ACTOR, ref, reason="data verified, subject told (Art. 18(3))")
-    with runtime.db.transaction() as session:
-        assert not is_restricted(session, person_id)
-        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.subject == ref)))
+    with runtime.work(ACTOR) as work:
+        restrict(work, ref, reason="accuracy contested", reference="REQ-1")
+        restrict(work, ref, reason="again")  # already restricted: no second period
+    with runtime.work(ACTOR) as work:
+        assert is_restricted(work, person_id)
+        lift(work, ref, reason="data verified, subject told (Art. 18(3))")
+    with runtime.work(ACTOR) as work:
+        assert not is_restricted(work, person_id)
+        actions = list(work.session.scalars(select(AuditEvent.action).where(AuditEvent.subject == ref)))
         assert actions.count("restriction.add") == 1
         assert actions.count("restriction.lift") == 1
 
 
 def test_lifting_what_is_not_restricted_or_without_reason_is_refused(runtime: Runtime) -> None:
     ref, _ = _person(runtime)
-    with runtime.db.transaction() as session, pytest.raises(Conflict):
-        lift(session, runtime.clock, ACTOR, ref, reason="no")
-    with runtime.db.transaction() as session, pytest.raises(InvalidInput):
-        restrict(session, runtime.clock, ACTOR, ref, reason="  ")
-    with runtime.db.transaction() as session, pytest.raises(NotFound):
-        restrict(session, runtime.clock, ACTOR, "no-such-ref", reason="x")
+    with runtime.work(ACTOR) as work, pytest.raises(Conflict):
+        lift(work, ref, reason="no")
+    with runtime.work(ACTOR) as work, pytest.raises(InvalidInput):
+        restrict(work, ref, reason="  ")
+    with runtime.work(ACTOR) as work, pytest.raises(NotFound):
+        restrict(work, "no-such-ref", reason="x")
