@@ -79,6 +79,7 @@ def _extras(url: str, people: int) -> None:
     from custos.requests.schemas import RequestCreate
     from custos.runtime import open_runtime
     from custos.settings import load_settings
+    from custos.work import Work
 
     settings = load_settings({}, None, overrides=_overrides(url))
     runtime = open_runtime(settings, FixedClock(NOW))
@@ -106,18 +107,13 @@ def _extras(url: str, people: int) -> None:
             )
             for n in range(50):
                 req, _ = cases.create(
-                    session,
-                    runtime.register,
-                    actor,
+                    Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
                     RequestCreate(kind="access", email=f"r{n}@example.se"),
                     channel="staff",
                 )
                 req.due_on = NOW.date() + timedelta(days=n - 10)
             incidents.open_incident(
-                session,
-                runtime.clock,
-                runtime.policy,
-                actor,
+                Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
                 IncidentCreate(summary="Bench breach", reported_by="bench", kinds=["confidentiality"], aware_at=NOW),
             )
     finally:

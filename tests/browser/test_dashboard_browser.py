@@ -19,6 +19,7 @@ from custos.incidents.schemas import IncidentCreate
 from custos.requests import cases
 from custos.requests.schemas import RequestCreate
 from custos.runtime import Runtime
+from custos.work import Work
 
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
 StaffFactory = Callable[..., Any]
@@ -28,18 +29,13 @@ def _fill(runtime: Runtime) -> None:
     with runtime.db.transaction() as session:
         for n, shift in enumerate((-2, 3, 20)):
             req, _ = cases.create(
-                session,
-                runtime.register,
-                ACTOR,
+                Work(session, runtime.clock, runtime.keys, runtime.policy, ACTOR),
                 RequestCreate(kind="access", email=f"b{n}@example.se"),
                 channel="staff",
             )
             req.due_on = today(runtime.clock) + timedelta(days=shift)
         incidents.open_incident(
-            session,
-            runtime.clock,
-            runtime.policy,
-            ACTOR,
+            Work(session, runtime.clock, runtime.keys, runtime.policy, ACTOR),
             IncidentCreate(summary="Mail to the wrong customer", reported_by="Support", kinds=["confidentiality"]),
         )
 

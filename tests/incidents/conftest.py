@@ -24,8 +24,8 @@ def open_incident(runtime: Runtime) -> OpenIncident:
             "kinds": ["confidentiality"],
         }
         values.update(fields)
-        with runtime.db.transaction() as session:
-            return service.open_incident(session, runtime.clock, runtime.policy, OFFICER, IncidentCreate(**values))
+        with runtime.work(OFFICER) as work:
+            return service.open_incident(work, IncidentCreate(**values))
 
     return make
 
@@ -33,9 +33,9 @@ def open_incident(runtime: Runtime) -> OpenIncident:
 @pytest.fixture
 def add_org(runtime: Runtime) -> AddOrg:
     def make(name: str) -> int:
-        with runtime.db.transaction() as session:
+        with runtime.work(OFFICER) as work:
             data = OrganisationCreate(name=name, roles=[RoleSpan(role="customer")])
-            return organisations.add_organisation(session, runtime.clock, data).id
+            return organisations.add_organisation(work, data).id
 
     return make
 
@@ -51,8 +51,8 @@ def add_person(runtime: Runtime) -> AddPerson:
             phones=[] if email else ["+46 70 123 45 67"],
             relationships=[RelationshipCreate(subject_category=category, organisation_id=organisation_id)],
         )
-        with runtime.db.transaction() as session:
-            return people.add_person(session, runtime.register, data).ref
+        with runtime.work(OFFICER) as work:
+            return people.add_person(work, data).ref
 
     return make
 

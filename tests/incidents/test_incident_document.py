@@ -30,8 +30,8 @@ FULL = {
 
 def test_json_document_has_every_art_33_3_item(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident(**FULL)
-    with runtime.db.transaction() as session:
-        doc = service.document(session, runtime.clock, runtime.policy, OFFICER, incident.id)
+    with runtime.work(OFFICER) as work:
+        doc = service.document(work, incident.id)
     assert [key for key, _, _ in ART_33_3_ITEMS if key not in doc] == []
     # (a) nature, with categories and approximate numbers of subjects and of records
     nature = doc["nature"]
@@ -52,8 +52,8 @@ def test_json_document_has_every_art_33_3_item(runtime: Runtime, open_incident: 
 
 def test_html_document_shows_every_item_escaped(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident(**FULL)
-    with runtime.db.transaction() as session:
-        html = notification.render_html(service.document(session, runtime.clock, runtime.policy, OFFICER, incident.id))
+    with runtime.work(OFFICER) as work:
+        html = notification.render_html(service.document(work, incident.id))
     for key, article, heading in ART_33_3_ITEMS:
         assert f'id="{key}"' in html
         assert heading in html
@@ -67,8 +67,8 @@ def test_html_document_shows_every_item_escaped(runtime: Runtime, open_incident:
 def test_unknown_items_are_named_as_to_follow(runtime: Runtime, open_incident: OpenIncident) -> None:
     # Art. 33(4): a first notification may go out before everything is known.
     incident = open_incident()
-    with runtime.db.transaction() as session:
-        doc = service.document(session, runtime.clock, runtime.policy, OFFICER, incident.id)
+    with runtime.work(OFFICER) as work:
+        doc = service.document(work, incident.id)
     assert doc["nature"]["approx_subjects"] == TO_FOLLOW
     assert doc["likely_consequences"] == TO_FOLLOW
     assert {"approx_subjects", "approx_records", "likely_consequences", "measures_taken"} <= set(doc["to_follow"])

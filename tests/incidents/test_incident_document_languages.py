@@ -65,8 +65,8 @@ def test_both_languages_have_the_same_wording_keys_and_placeholders() -> None:
 
 def test_the_swedish_document_is_swedish_throughout(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident(**INCIDENT)
-    with runtime.db.transaction() as session:
-        doc = service.document(session, runtime.clock, runtime.policy, OFFICER, incident.id, language="sv")
+    with runtime.work(OFFICER) as work:
+        doc = service.document(work, incident.id, language="sv")
     assert doc["language"] == "sv"
     assert doc["title"] == "Anmälan av personuppgiftsincident (artikel 33 i dataskyddsförordningen)"
     assert doc["likely_consequences"] == "ännu inte känt; lämnas i ett senare skede (artikel 33.4)"
@@ -85,8 +85,8 @@ def test_the_swedish_document_is_swedish_throughout(runtime: Runtime, open_incid
 
 
 def _english(runtime: Runtime, incident_id: int) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
-        return service.document(session, runtime.clock, runtime.policy, OFFICER, incident_id, language="en")
+    with runtime.work(OFFICER) as work:
+        return service.document(work, incident_id, language="en")
 
 
 def test_a_policy_text_per_language_is_shown_in_the_documents_language(
@@ -98,8 +98,8 @@ def test_a_policy_text_per_language_is_shown_in_the_documents_language(
         c.model_copy(update={"description": LocalText({"en": "Name", "sv": "Namn"})}) for c in policy.data_categories
     ]
     translated = policy.model_copy(update={"data_categories": names})
-    with runtime.db.transaction() as session:
-        row = service.load(session, incident.id)
+    with runtime.work(OFFICER) as work:
+        row = service.load(work, incident.id)
         swedish = notification.build_document(row, translated, runtime.clock.now(), language="sv")
         english = notification.build_document(row, translated, runtime.clock.now(), language="en")
     assert swedish["nature"]["data_categories"] == [{"id": "contact.name", "description": "Namn"}]

@@ -49,12 +49,12 @@ def test_letters_reach_exactly_the_people_in_scope(
         risk="high",
         risk_reasoning="email addresses with names, likely phishing",
     )
-    with runtime.db.transaction() as session:
-        counted = service.count_scope(session, runtime.clock, runtime.policy, OFFICER, incident.id, apply=True)
+    with runtime.work(OFFICER) as work:
+        counted = service.count_scope(work, incident.id, apply=True)
     assert (counted.subjects, counted.records) == (3, 3)
 
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
-    counts = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "sv")
+    counts = subjects.send_letters(runtime, OFFICER, incident.id, mailer, "sv")
     assert counts == {"no_address": 1, "sent": 2}
     assert inbox.recipients == ["anna@kund-a.se", "bo@kund-a.se"]
     letter = inbox.messages[0]
@@ -65,11 +65,11 @@ def test_letters_reach_exactly_the_people_in_scope(
     assert "Hej Anna Lind" in body
 
     # Run again: nobody is written to twice.
-    again = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "sv")
-    with runtime.db.transaction() as session:
-        listed = {row.person_ref: row.state for row in subjects.list_letters(session, incident.id)}
+    again = subjects.send_letters(runtime, OFFICER, incident.id, mailer, "sv")
+    with runtime.work(OFFICER) as work:
+        listed = {row.person_ref: row.state for row in subjects.list_letters(work, incident.id)}
         audited = list(
-            session.scalars(
+            work.session.scalars(
                 select(AuditEvent.subject).where(AuditEvent.action == "incident.letter", AuditEvent.outcome == "ok")
             )
         )
@@ -87,16 +87,16 @@ def test_letters_only_for_high_risk_and_not_after_an_exception(
     mailer = SmtpMailer(host="127.0.0.1", port=port, sender="privacy@elastx.com")
     incident = open_incident(subject_categories=["prospect"], risk="risk", risk_reasoning="names only")
     with pytest.raises(InvalidInput, match=r"Art\. 34\(1\)"):
-        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "en")
-    with runtime.db.transaction() as session:
+        subjects.send_letters(runtime, OFFICER, incident.id, mailer, "en")
+    with runtime.work(OFFICER) as work:
         update = IncidentUpdate(risk="high", risk_reasoning="the data was decryptable after all")
-        service.update_incident(session, runtime.clock, runtime.policy, OFFICER, incident.id, update)
+        service.update_incident(work, incident.id, update)
         exception = SubjectExceptionCreate(
             exception="disproportionate_effort", reasoning="thousands of visitors", public_notice="Banner on elastx.se"
         )
-        shown = service.record_subject_exception(session, runtime.clock, OFFICER, incident.id, exception)
+        shown = service.record_subject_exception(work, incident.id, exception)
     with pytest.raises(Conflict, match="exception"):
-        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, mailer, "en")
+        subjects.send_letters(runtime, OFFICER, incident.id, mailer, "en")
     assert shown.timeline[-1].kind == "subject_exception"
     assert shown.public_notice == "Banner on elastx.se"
     assert inbox.messages == []
@@ -157,8 +157,8 @@ def test_a_run_that_dies_half_way_keeps_the_letters_already_sent(
     )
     first = _CrashAfter(1)
     with pytest.raises(RuntimeError, match="died"):
-        subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, first, "en")
+        subjects.send_letters(runtime, OFFICER, incident.id, first, "en")
     again = _CrashAfter(10)
-    counts = subjects.send_letters(runtime.db, runtime.register, OFFICER, incident.id, again, "en")
+    counts = subjects.send_letters(runtime, OFFICER, incident.id, again, "en")
     assert counts == {"already_sent": 1, "no_address": 1, "sent": 1}
     assert sorted(first.to + again.to) == ["anna@kund-a.se", "bo@kund-a.se"]

@@ -33,8 +33,8 @@ def _with_smtp(runtime: Runtime, port: int) -> Runtime:
 
 
 def _reminder_events(runtime: Runtime) -> list[tuple[int, str, dict[str, Any]]]:
-    with runtime.db.transaction() as session:
-        incident_events = service.load(session, 1).events
+    with runtime.work(OFFICER) as work:
+        incident_events = service.load(work, 1).events
         return [(e.id, e.kind, dict(e.changes)) for e in incident_events if e.kind.startswith("reminder")]
 
 
@@ -45,9 +45,9 @@ def test_due_reminders_are_mailed_once_each(
     rt = _with_smtp(runtime, port)
     incident = open_incident(aware_at=AWARE, risk="risk", risk_reasoning="names and emails")
     settled = open_incident(aware_at=AWARE, summary="Misdirected email", risk="none", risk_reasoning="one recipient")
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         data = DecisionCreate(decision="not_notify", reasoning="one recipient, deleted at once")
-        service.decide(session, clock, OFFICER, settled.id, data)
+        service.decide(work, settled.id, data)
 
     first = reminders.send_due_reminders(rt)
     assert (first.mailed, first.recorded, first.failed) == ([(incident.id, 24)], [], [])
@@ -76,11 +76,11 @@ def test_due_reminders_are_mailed_once_each(
     assert "Time left: 11 h 30 min." in inbox.messages[-1].get_payload(decode=True).decode()  # type: ignore[union-attr]
     assert reminders.send_due_reminders(rt).mailed == []
     assert len(inbox.messages) == 3
-    with runtime.db.transaction() as session:
-        assert service.load(session, incident.id).reminders_sent == [24, 48, 60]
-        assert service.load(session, settled.id).reminders_sent == []  # decided: no reminders
+    with runtime.work(OFFICER) as work:
+        assert service.load(work, incident.id).reminders_sent == [24, 48, 60]
+        assert service.load(work, settled.id).reminders_sent == []  # decided: no reminders
         audited = [
-            e.details for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "incident.reminder"))
+            e.details for e in work.session.scalars(select(AuditEvent).where(AuditEvent.action == "incident.reminder"))
         ]
     assert [d["hours"] for d in audited] == [24, 48, 60]
 
@@ -115,8 +115,8 @@ def test_without_smtp_the_reminder_is_recorded_on_the_timeline(
         ("reminder", {"hours": 24}),
         ("reminder_not_mailed", {"hours": 24}),
     ]
-    with runtime.db.transaction() as session:
-        (note,) = [e.note for e in service.load(session, incident.id).events if e.kind == "reminder_not_mailed"]
+    with runtime.work(OFFICER) as work:
+        (note,) = [e.note for e in service.load(work, incident.id).events if e.kind == "reminder_not_mailed"]
     assert note is not None
     assert "no SMTP server is configured" in note
     assert reminders.send_due_reminders(runtime).recorded == []  # once
@@ -128,5 +128,5 @@ def test_a_refused_mail_is_not_marked_and_is_tried_again(runtime: Runtime, open_
     rt = _with_smtp(runtime, free_port())  # nothing listens there
     run = reminders.send_due_reminders(rt)
     assert (run.mailed, run.failed) == ([], [(incident.id, 24)])
-    with runtime.db.transaction() as session:
-        assert service.load(session, incident.id).reminders_sent == []
+    with runtime.work(OFFICER) as work:
+        assert service.load(work, incident.id).reminders_sent == []

@@ -41,23 +41,16 @@ def test_open_validates_against_the_policy_and_derives_environments(open_inciden
 
 def test_every_change_is_a_timeline_entry_and_an_audit_event(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident(aware_at=AWARE)
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         service.update_incident(
-            session,
-            runtime.clock,
-            runtime.policy,
-            OFFICER,
+            work,
             incident.id,
             IncidentUpdate(risk="risk", risk_reasoning="emails could be phished", note="first assessment"),
         )
-        service.update_incident(
-            session, runtime.clock, runtime.policy, OFFICER, incident.id, IncidentUpdate(state="closed", note="done")
-        )
+        service.update_incident(work, incident.id, IncidentUpdate(state="closed", note="done"))
         with pytest.raises(Conflict):
-            service.update_incident(
-                session, runtime.clock, runtime.policy, OFFICER, incident.id, IncidentUpdate(summary="changed later")
-            )
-        shown = service.get_incident(session, runtime.clock, incident.id)
+            service.update_incident(work, incident.id, IncidentUpdate(summary="changed later"))
+        shown = service.get_incident(work, incident.id)
     assert [e.kind for e in shown.timeline] == ["open", "update", "close"]
     assert shown.timeline[1].changes == {"risk": [None, "risk"], "risk_reasoning": [None, "emails could be phished"]}
     assert shown.timeline[1].note == "first assessment"
@@ -74,17 +67,17 @@ def test_not_notifying_needs_reasoning_and_no_risk(runtime: Runtime, open_incide
     with pytest.raises(ValueError, match="at least 10"):
         DecisionCreate(decision="not_notify", reasoning="")
     decision = DecisionCreate(decision="not_notify", reasoning="The data was encrypted and the key was not lost.")
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         with pytest.raises(InvalidInput, match="risk assessed as none"):
-            service.decide(session, runtime.clock, OFFICER, incident.id, decision)
+            service.decide(work, incident.id, decision)
         update = IncidentUpdate(risk="none", risk_reasoning="encrypted at rest, key safe")
-        service.update_incident(session, runtime.clock, runtime.policy, OFFICER, incident.id, update)
-        decided = service.decide(session, runtime.clock, OFFICER, incident.id, decision)
+        service.update_incident(work, incident.id, update)
+        decided = service.decide(work, incident.id, decision)
     assert (decided.decision, decided.decision_reasoning) == ("not_notify", decision.reasoning)
     # Reassessing the risk upwards withdraws a decision that rested on "no risk".
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         update = IncidentUpdate(risk="risk", risk_reasoning="the key was on the laptop after all")
-        again = service.update_incident(session, runtime.clock, runtime.policy, OFFICER, incident.id, update)
+        again = service.update_incident(work, incident.id, update)
     assert again.decision is None
     assert again.timeline[-1].changes["decision"] == ["not_notify", None]
 
@@ -94,21 +87,16 @@ def test_a_late_notification_needs_the_reason_for_the_delay(
 ) -> None:
     incident = open_incident(aware_at=AWARE, risk="risk", risk_reasoning="contact details exposed")
     clock.set(AWARE + timedelta(hours=80))
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         with pytest.raises(InvalidInput, match="late") as caught:
-            service.record_notification(
-                session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate(reference="IMY-1")
-            )
+            service.record_notification(work, incident.id, NotificationCreate(reference="IMY-1"))
         assert caught.value.problems[0].location == "late_reason"
         sent = service.record_notification(
-            session,
-            clock,
-            runtime.policy,
-            OFFICER,
+            work,
             incident.id,
             NotificationCreate(reference="IMY-1", late_reason="The breach was found over a holiday weekend."),
         )
-        shown = service.get_incident(session, clock, incident.id)
+        shown = service.get_incident(work, incident.id)
     assert (sent.late, sent.phase) == (True, "initial")
     assert (shown.authority_notified, shown.decision) == (True, "notify")
     assert shown.remaining_hours == -8.0
@@ -120,25 +108,16 @@ def test_on_time_notification_then_supplements(
     incident = open_incident(aware_at=AWARE)
     sent_at = AWARE + timedelta(hours=71, minutes=59)
     clock.set(AWARE + timedelta(hours=75))
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         with pytest.raises(Conflict, match="initial"):
-            service.record_notification(
-                session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate(phase="supplement")
-            )
-        first = service.record_notification(
-            session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate(sent_at=sent_at)
-        )
+            service.record_notification(work, incident.id, NotificationCreate(phase="supplement"))
+        first = service.record_notification(work, incident.id, NotificationCreate(sent_at=sent_at))
         with pytest.raises(Conflict):
-            service.record_notification(session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate())
-        supplement = service.record_notification(
-            session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate(phase="supplement")
-        )
+            service.record_notification(work, incident.id, NotificationCreate())
+        supplement = service.record_notification(work, incident.id, NotificationCreate(phase="supplement"))
         with pytest.raises(InvalidInput, match="future"):
             service.record_notification(
-                session,
-                clock,
-                runtime.policy,
-                OFFICER,
+                work,
                 incident.id,
                 NotificationCreate(phase="supplement", sent_at=clock.now() + timedelta(minutes=1)),
             )
@@ -147,15 +126,11 @@ def test_on_time_notification_then_supplements(
 
 def test_the_timeline_is_never_rewritten(runtime: Runtime, open_incident: OpenIncident) -> None:
     incident = open_incident()
-    with runtime.db.transaction() as session:
-        service.update_incident(
-            session, runtime.clock, runtime.policy, OFFICER, incident.id, IncidentUpdate(note="called the CTO")
-        )
-        ids = list(session.scalars(select(IncidentEvent.id).order_by(IncidentEvent.id)))
-        service.update_incident(
-            session, runtime.clock, runtime.policy, OFFICER, incident.id, IncidentUpdate(approx_subjects=12)
-        )
-        after = list(session.scalars(select(IncidentEvent.id).order_by(IncidentEvent.id)))
+    with runtime.work(OFFICER) as work:
+        service.update_incident(work, incident.id, IncidentUpdate(note="called the CTO"))
+        ids = list(work.session.scalars(select(IncidentEvent.id).order_by(IncidentEvent.id)))
+        service.update_incident(work, incident.id, IncidentUpdate(approx_subjects=12))
+        after = list(work.session.scalars(select(IncidentEvent.id).order_by(IncidentEvent.id)))
     assert after[: len(ids)] == ids
     assert len(after) == len(ids) + 1
     assert not hasattr(service, "delete_incident")
@@ -163,12 +138,12 @@ def test_the_timeline_is_never_rewritten(runtime: Runtime, open_incident: OpenIn
 
 def test_reminders_listed_until_settled(runtime: Runtime, clock: FixedClock, open_incident: OpenIncident) -> None:
     incident = open_incident(aware_at=AWARE)  # 49 hours before the fixture clock: 24 h and 48 h are due
-    with runtime.db.transaction() as session:
-        assert [(i, r.hours) for i, r in service.open_reminders(session, clock)] == [
+    with runtime.work(OFFICER) as work:
+        assert [(i, r.hours) for i, r in service.open_reminders(work)] == [
             (incident.id, 24),
             (incident.id, 48),
         ]
-        service.mark_reminder_sent(session, clock, OFFICER, incident.id, 24)
-        assert [r.hours for _, r in service.open_reminders(session, clock)] == [48]
-        service.record_notification(session, clock, runtime.policy, OFFICER, incident.id, NotificationCreate())
-        assert service.open_reminders(session, clock) == []
+        service.mark_reminder_sent(work, incident.id, 24)
+        assert [r.hours for _, r in service.open_reminders(work)] == [48]
+        service.record_notification(work, incident.id, NotificationCreate())
+        assert service.open_reminders(work) == []

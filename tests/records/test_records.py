@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -86,14 +87,13 @@ def any_runtime(example_name: str, database_url: str, tmp_path: Path, clock: Fix
 
 
 def _seed(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         org = organisations.add_organisation(
-            session, runtime.clock, OrganisationCreate(name="Kund AB", roles=[RoleSpan(role="customer")])
+            work, OrganisationCreate(name="Kund AB", roles=[RoleSpan(role="customer")])
         )
         for i in range(3):
             people.add_person(
-                session,
-                runtime.register,
+                work,
                 PersonCreate(
                     name=f"Kontakt {i}",
                     emails=[f"k{i}@kund.se"],
@@ -101,8 +101,7 @@ def _seed(runtime: Runtime) -> None:
                 ),
             )
         people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name="Pia", emails=["pia@x.se"], relationships=[RelationshipCreate(subject_category="prospect")]
             ),
@@ -110,17 +109,8 @@ def _seed(runtime: Runtime) -> None:
 
 
 def _export(runtime: Runtime, kind: str, fmt: str, show: bool = True) -> str:
-    with runtime.db.transaction() as session:
-        return service.export(
-            session,
-            runtime.policy,
-            runtime.keys,
-            runtime.clock,
-            ACTOR,
-            kind,
-            fmt,
-            show_contacts=show,  # type: ignore[arg-type]
-        )
+    with runtime.work(ACTOR) as work:
+        return service.export(work, kind, fmt, show_contacts=show)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("kind", ["controller", "processor"])
@@ -150,8 +140,8 @@ def test_every_art30_field_is_in_every_format(any_runtime: Runtime, example_name
 def test_the_register_counts_people_per_subject_category(any_runtime: Runtime) -> None:
     runtime = any_runtime
     _seed(runtime)
-    with runtime.db.transaction() as session:
-        record = controller_record(session, runtime.policy, runtime.clock.now())
+    with runtime.work(ACTOR) as work:
+        record = controller_record(work)
     contacts = next(a for a in record.activities if a.id == "customer-contacts")
     assert contacts.subjects[0].count == 3
     assert contacts.people == 3
@@ -197,8 +187,8 @@ def test_a_missing_field_is_a_named_error_not_a_blank(runtime: Runtime, tmp_path
     assert [p.location for p in report.errors] == [field]
     assert report.errors[0].line is not None
     assert "Art. 30" in report.errors[0].message
-    with runtime.db.transaction() as session, pytest.raises(PolicyInvalid) as refused:
-        controller_record(session, load_policy(path), runtime.clock.now())
+    with runtime.work(ACTOR) as work, pytest.raises(PolicyInvalid) as refused:
+        controller_record(replace(work, policy=load_policy(path)))
     assert [p.location for p in refused.value.problems] == [field]
 
 

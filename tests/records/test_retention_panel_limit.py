@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from custos.actor import Actor
 from custos.records import dashboard
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
@@ -15,11 +16,10 @@ from custos.runtime import Runtime
 
 
 def _prospects(runtime: Runtime, n: int, last: date) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(Actor.system("test")) as work:
         for i in range(n):
             people.add_person(
-                session,
-                runtime.register,
+                work,
                 PersonCreate(
                     name=f"Prospect {i}",
                     emails=[f"limit{i}@example.se"],
@@ -33,8 +33,8 @@ def test_past_the_limit_the_panel_says_at_least_and_the_horizons_stay_upper_boun
 ) -> None:
     monkeypatch.setattr(dashboard, "PAST_DUE_LIMIT", 2)
     _prospects(runtime, 3, date(2012, 4, 1))  # due ten years on: long past
-    with runtime.db.transaction() as session:
-        panel = dashboard.retention_panel(session, runtime.policy, runtime.clock)
+    with runtime.work(Actor.system("test")) as work:
+        panel = dashboard.retention_panel(work)
     assert (panel.overdue, panel.overdue_more, panel.overdue_since) == (2, True, None)
     # "Up to" stays an upper bound: the one past due the walk did not judge is still counted there.
     assert panel.due == {30: 1, 90: 1}
@@ -43,8 +43,8 @@ def test_past_the_limit_the_panel_says_at_least_and_the_horizons_stay_upper_boun
 def test_at_the_limit_the_count_is_exact(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dashboard, "PAST_DUE_LIMIT", 3)
     _prospects(runtime, 3, date(2012, 4, 1))
-    with runtime.db.transaction() as session:
-        panel = dashboard.retention_panel(session, runtime.policy, runtime.clock)
+    with runtime.work(Actor.system("test")) as work:
+        panel = dashboard.retention_panel(work)
     assert (panel.overdue, panel.overdue_more, panel.overdue_since) == (3, False, date(2022, 4, 1))
 
 

@@ -40,14 +40,13 @@ def test_past_due_people_are_reported_as_past_due_and_the_confirmed_number_is_wh
 ) -> None:
     start = today(runtime.clock)
     assert start == TODAY
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         for shift in due_in:
             due = start + timedelta(days=shift)
             last = due.replace(year=due.year - 10)
             n = next(NUMBERS)
             people.add_person(
-                session,
-                runtime.register,
+                work,
                 PersonCreate(
                     name=f"Prospect {n}",
                     emails=[f"p{n}@example.se"],
@@ -58,10 +57,10 @@ def test_past_due_people_are_reported_as_past_due_and_the_confirmed_number_is_wh
                     ],
                 ),
             )
-    with runtime.db.transaction() as session:
-        panel = retention_panel(session, runtime.policy, runtime.clock)
-        registered = count_people(session)  # earlier examples' people not yet due are still here
-        preview = preview_sweep(session, runtime.policy, runtime.clock, ACTOR, limit=0)
+    with runtime.work(ACTOR) as work:
+        panel = retention_panel(work)
+        registered = count_people(work)  # earlier examples' people not yet due are still here
+        preview = preview_sweep(work, limit=0)
     past = [shift for shift in due_in if shift < 0]
     assert panel.overdue == len(past)
     if past:
@@ -74,5 +73,5 @@ def test_past_due_people_are_reported_as_past_due_and_the_confirmed_number_is_wh
     assert panel.due[90] <= registered - panel.overdue
     # The dry run's number is everyone due today (past due included); the sweep erases exactly them.
     assert preview.people == sum(1 for shift in due_in if shift <= 0)
-    (report,) = run_sweep(runtime.db, runtime.policy, runtime.clock, ACTOR, trigger="cli")
+    (report,) = run_sweep(runtime, ACTOR, trigger="cli")
     assert report.erased + report.trimmed == preview.people

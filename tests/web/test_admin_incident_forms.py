@@ -62,8 +62,8 @@ def _opened(client: TestClient, **fields: str) -> int:
 
 
 def _incident(runtime: Runtime, incident_id: int) -> IncidentPublic:
-    with runtime.db.transaction() as session:
-        return service.get_incident(session, runtime.clock, incident_id)
+    with runtime.work(OFFICER) as work:
+        return service.get_incident(work, incident_id)
 
 
 def _events(runtime: Runtime, action: str) -> list[AuditEvent]:
@@ -139,9 +139,9 @@ def test_the_ambiguous_hour_is_accepted_with_its_offset(client: TestClient, runt
 
 
 def test_as_processor_the_customers_are_named_and_told(client: TestClient, runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         acme = organisations.add_organisation(
-            session, runtime.clock, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
+            work, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
         ).id
     assert "Acme AB" in client.get("/admin/incidents/new").text
     incident_id = _opened(client, role="processor", **{f"customer-{acme}": "1"})
@@ -254,15 +254,13 @@ def test_the_art_33_document_in_english_and_swedish_is_audited(client: TestClien
 def test_the_letters_go_after_confirming_how_many_people(
     client: TestClient, runtime: Runtime, smtp_server: CaughtMail
 ) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         acme = organisations.add_organisation(
-            session, runtime.clock, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
+            work, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
         ).id
         for name, email in (("Anna Andersson", "anna@example.se"), ("Bo Berg", "bo@example.se")):
             relationship = RelationshipCreate(subject_category="customer_contact", organisation_id=acme)
-            people.add_person(
-                session, runtime.register, PersonCreate(name=name, emails=[email], relationships=[relationship])
-            )
+            people.add_person(work, PersonCreate(name=name, emails=[email], relationships=[relationship]))
     incident_id = _opened(client)
     early = client.get(f"/admin/incidents/{incident_id}/letters")
     assert "only when the risk is high" in early.text
@@ -362,12 +360,12 @@ def test_a_reader_sees_the_incident_but_no_form_and_is_refused_each_action(
 
 def _seed(runtime: Runtime, n: int, **fields: Any) -> list[int]:
     found = []
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         for i in range(n):
             values: dict[str, Any] = {"summary": f"Incident number {i}", "reported_by": "IT", "kinds": ["integrity"]}
             values.update(fields)
             data = IncidentCreate(**values)
-            found.append(service.open_incident(session, runtime.clock, runtime.policy, OFFICER, data).id)
+            found.append(service.open_incident(work, data).id)
     return found
 
 

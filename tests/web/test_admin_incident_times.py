@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custos.actor import Actor
 from custos.incidents import service
 from custos.jurisdiction import format_in
 from custos.runtime import Runtime
@@ -35,6 +36,8 @@ any_time = st.integers(min_value=0, max_value=int((NOW - datetime(2025, 1, 1, tz
     lambda minutes: NOW - timedelta(minutes=minutes)
 )
 
+READER = Actor.system("test")
+
 
 def typed(instant: datetime) -> str:
     """As a DPO types it: the wall time in Stockholm; with its offset where that wall time happens twice."""
@@ -54,8 +57,8 @@ def test_the_page_shows_the_stored_instant_and_exactly_72_hours_after_it(
     opened = client.post("/admin/incidents/new", data={**FORM, "aware_at": typed(aware)}, follow_redirects=False)
     assert opened.status_code == 303, opened.text
     incident_id = int(opened.headers["location"].split("/")[-1].split("?")[0])
-    with runtime.db.transaction() as session:
-        stored = service.get_incident(session, runtime.clock, incident_id)
+    with runtime.work(READER) as work:
+        stored = service.get_incident(work, incident_id)
     assert stored.aware_at == aware
     deadline = aware + timedelta(hours=72)
     assert stored.deadline == deadline
@@ -81,5 +84,5 @@ def test_a_skipped_or_doubled_local_time_is_refused_at_the_field(
     error = re.search(r'<p class="field-error" id="f-aware_at-error">([^<]*)</p>', refused.text)
     assert error is not None
     assert ("does not exist" if change.month == 3 else "happens twice") in error.group(1)
-    with runtime.db.transaction() as session:
-        assert service.list_incidents(session, runtime.clock) == []
+    with runtime.work(READER) as work:
+        assert service.list_incidents(work) == []

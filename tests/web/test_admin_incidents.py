@@ -29,8 +29,8 @@ AWARE_30M_AGO = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)  # 71 h 30 min left
 def _open(runtime: Runtime, **fields: Any) -> IncidentPublic:
     values: dict[str, Any] = {"summary": "Laptop stolen", "reported_by": "IT", "kinds": ["confidentiality"]}
     values.update(fields)
-    with runtime.db.transaction() as session:
-        return service.open_incident(session, runtime.clock, runtime.policy, OFFICER, IncidentCreate(**values))
+    with runtime.work(OFFICER) as work:
+        return service.open_incident(work, IncidentCreate(**values))
 
 
 def _row(html: str, incident_id: int) -> str:
@@ -79,19 +79,14 @@ def test_settled_and_closed_incidents_stop_the_clock_and_come_after_open_ones(
 ) -> None:
     notified = _open(runtime, aware_at=AWARE_24H_AGO, summary="Notified", risk="high", risk_reasoning="passwords")
     still_open = _open(runtime, aware_at=AWARE_30M_AGO, summary="Still open")
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         service.decide(
-            session,
-            runtime.clock,
-            OFFICER,
+            work,
             notified.id,
             DecisionCreate(decision="notify", reasoning="high risk: passwords leaked"),
         )
         service.record_notification(
-            session,
-            runtime.clock,
-            runtime.policy,
-            OFFICER,
+            work,
             notified.id,
             NotificationCreate(recipient="authority", reference="IMY-2026-1"),
         )
@@ -164,17 +159,12 @@ def test_the_timeline_reads_as_words_with_names_local_times_and_worded_values(
     client: TestClient, runtime: Runtime
 ) -> None:
     cli_officer = Actor(kind="staff", id=1, label="cli:staff:1")  # the CLI acting as a member
-    with runtime.db.transaction() as session:
+    with runtime.work(OFFICER) as work:
         incident = service.open_incident(
-            session,
-            runtime.clock,
-            runtime.policy,
-            cli_officer,
+            work.acting_as(cli_officer),
             IncidentCreate(summary="Stolen", reported_by="IT", kinds=["confidentiality"], aware_at=AWARE_24H_AGO),
         )
-        service.decide(
-            session, runtime.clock, OFFICER, incident.id, DecisionCreate(decision="notify", reasoning="Names leaked")
-        )
+        service.decide(work, incident.id, DecisionCreate(decision="notify", reasoning="Names leaked"))
     page = client.get(f"/admin/incidents/{incident.id}").text
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', page, re.S)
     assert timeline is not None

@@ -17,6 +17,7 @@ from custos.requests import cases
 from custos.requests.schemas import RequestCreate
 from custos.runtime import Runtime
 from custos.systems.models import SystemRun
+from custos.work import Work
 
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
 
@@ -27,18 +28,13 @@ def _fill(runtime: Runtime, staff_id: int) -> None:
     with runtime.db.transaction() as session:
         for n, shift in enumerate((-3, -1, 2, 10, 40)):
             req, _ = cases.create(
-                session,
-                runtime.register,
-                ACTOR,
+                Work(session, clock, runtime.keys, runtime.policy, ACTOR),
                 RequestCreate(kind="access", email=f"s{n}@example.se"),
                 channel="staff",
             )
             req.due_on = day + timedelta(days=shift)
         incidents.open_incident(
-            session,
-            clock,
-            runtime.policy,
-            ACTOR,
+            Work(session, clock, runtime.keys, runtime.policy, ACTOR),
             IncidentCreate(
                 summary="Laptop stolen", reported_by="IT", kinds=["confidentiality"], aware_at=now - timedelta(hours=20)
             ),
@@ -80,8 +76,7 @@ def _fill(runtime: Runtime, staff_id: int) -> None:
         )
         for n, last in enumerate((date(2016, 11, 15), date(2017, 1, 15), date(2020, 1, 1))):
             people.add_person(
-                session,
-                runtime.register,
+                Work(session, runtime.clock, runtime.keys, runtime.policy, ACTOR),
                 PersonCreate(
                     name=f"Prospect {n}",
                     emails=[f"p{n}@example.se"],

@@ -85,8 +85,8 @@ def open_(
         }
         body = IncidentCreate.model_validate(values)
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            incident = service.open_incident(session, rt.clock, rt.policy, principal.actor, body)
+        with rt.work(principal.actor) as work:
+            incident = service.open_incident(work, body)
     st.console.print(f"Opened incident {incident.id}")
     _show(st.console, incident, where)
 
@@ -96,9 +96,9 @@ def show(ctx: typer.Context, incident_id: int) -> None:
     """One incident with its deadline, notifications, customers and timeline."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "incidents.read")
-        with rt.db.transaction() as session:
-            incident = service.get_incident(session, rt.clock, incident_id)
+        principal = require(ctx, rt, "incidents.read")
+        with rt.work(principal.actor) as work:
+            incident = service.get_incident(work, incident_id)
     _show(st.console, incident, rt.policy.jurisdiction)
 
 
@@ -110,9 +110,9 @@ def list_(
     """Every incident, newest first, with the time left to notify the authority."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "incidents.read")
-        with rt.db.transaction() as session:
-            rows = service.list_incidents(session, rt.clock, state=state_)
+        principal = require(ctx, rt, "incidents.read")
+        with rt.work(principal.actor) as work:
+            rows = service.list_incidents(work, state=state_)
     where = rt.policy.jurisdiction
     table = Table(
         "id", "state", "risk", "aware", "due", "left (h)", "notified", "summary", title=f"{len(rows)} incidents"
@@ -157,8 +157,8 @@ def update(
                 values[name] = where.parse_time(values[name], location=f"--set {name}")
         body = IncidentUpdate.model_validate(values)
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            incident = service.update_incident(session, rt.clock, rt.policy, principal.actor, incident_id, body)
+        with rt.work(principal.actor) as work:
+            incident = service.update_incident(work, incident_id, body)
     _show(st.console, incident, where)
 
 
@@ -174,8 +174,8 @@ def decide(
     body = DecisionCreate(decision="notify" if notify else "not_notify", reasoning=reasoning)
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            incident = service.decide(session, rt.clock, principal.actor, incident_id, body)
+        with rt.work(principal.actor) as work:
+            incident = service.decide(work, incident_id, body)
     st.console.print(f"Incident {incident.id}: decision {incident.decision}")
 
 
@@ -205,8 +205,8 @@ def notify(
             }
         )
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            sent = service.record_notification(session, rt.clock, rt.policy, principal.actor, incident_id, body)
+        with rt.work(principal.actor) as work:
+            sent = service.record_notification(work, incident_id, body)
     late = " (late)" if sent.late else ""
     st.console.print(
         f"Recorded {sent.phase} notification to the {sent.recipient}{late} sent {where.format_time(sent.sent_at)}"
@@ -226,8 +226,8 @@ def document(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.read")
-        with rt.db.transaction() as session:
-            doc = service.document(session, rt.clock, rt.policy, principal.actor, incident_id, audience=audience)
+        with rt.work(principal.actor) as work:
+            doc = service.document(work, incident_id, audience=audience)
     if output is not None and output.suffix == ".html":
         output.write_text(notification.render_html(doc), encoding="utf-8")
     elif output is not None:
@@ -248,8 +248,8 @@ def count(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            counted = service.count_scope(session, rt.clock, rt.policy, principal.actor, incident_id, apply=apply)
+        with rt.work(principal.actor) as work:
+            counted = service.count_scope(work, incident_id, apply=apply)
     st.console.print(f"{counted.subjects} people, {counted.records} register records in scope")
 
 
@@ -265,9 +265,7 @@ def letters(
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
         mailer = mailer_for(rt.settings, str(rt.policy.organisation.contacts.privacy))
-        counts = subjects.send_letters(
-            rt.db, rt.register, principal.actor, incident_id, mailer, body.language or rt.settings.language
-        )
+        counts = subjects.send_letters(rt, principal.actor, incident_id, mailer, body.language or rt.settings.language)
     st.console.print(", ".join(f"{state}: {n}" for state, n in counts.items()) or "nobody in scope")
 
 
@@ -286,8 +284,8 @@ def exception(
     )
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            service.record_subject_exception(session, rt.clock, principal.actor, incident_id, body)
+        with rt.work(principal.actor) as work:
+            service.record_subject_exception(work, incident_id, body)
     st.console.print(f"Incident {incident_id}: exception {kind} recorded")
 
 
@@ -306,8 +304,8 @@ def customer(
     )
     with st.runtime() as rt:
         principal = require(ctx, rt, "incidents.manage")
-        with rt.db.transaction() as session:
-            service.record_customer_notified(session, rt.clock, principal.actor, incident_id, body)
+        with rt.work(principal.actor) as work:
+            service.record_customer_notified(work, incident_id, body)
     st.console.print(f"Incident {incident_id}: customer {organisation_id} notified")
 
 

@@ -36,8 +36,8 @@ def export(
     with st.runtime() as rt:
         principal = require(ctx, rt, "records.read")
         show = holds(principal.grants, "register.read", CUSTOS_SCOPE, rt.policy)
-        with rt.db.transaction() as session:
-            text = service.export(session, rt.policy, rt.keys, rt.clock, principal.actor, kind, fmt, show_contacts=show)
+        with rt.work(principal.actor) as work:
+            text = service.export(work, kind, fmt, show_contacts=show)
     if output is not None:
         output.write_text(text, encoding="utf-8")
         st.console.print(f"Wrote the {kind} record ({fmt}) to {output}.")

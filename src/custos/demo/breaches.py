@@ -41,8 +41,8 @@ def schedule(timeline: Timeline, actor: Actor, now: datetime) -> BreachesPlayed:
             approx_subjects=38,
             approx_records=38,
         )
-        with runtime.db.transaction() as session:
-            played.ids["closed"] = service.open_incident(session, runtime.clock, policy, actor, data).id
+        with runtime.work(actor) as work:
+            played.ids["closed"] = service.open_incident(work, data).id
 
     def assess_closed_one(runtime: Runtime) -> None:
         data = IncidentUpdate(
@@ -51,24 +51,18 @@ def schedule(timeline: Timeline, actor: Actor, now: datetime) -> BreachesPlayed:
             risk_reasoning="Work email addresses and names only; deleted unopened by a known business partner.",
             measures_taken="Deletion confirmed by the recipient; exports now go only to named colleagues.",
         )
-        with runtime.db.transaction() as session:
-            service.update_incident(session, runtime.clock, policy, actor, played.ids["closed"], data)
+        with runtime.work(actor) as work:
+            service.update_incident(work, played.ids["closed"], data)
 
     def decide_closed_one(runtime: Runtime) -> None:
         reasoning = "Unlikely to result in a risk to the people concerned (Art. 33(1)): see the risk assessment."
-        with runtime.db.transaction() as session:
-            service.decide(
-                session,
-                runtime.clock,
-                actor,
-                played.ids["closed"],
-                DecisionCreate(decision="not_notify", reasoning=reasoning),
-            )
+        with runtime.work(actor) as work:
+            service.decide(work, played.ids["closed"], DecisionCreate(decision="not_notify", reasoning=reasoning))
 
     def close_closed_one(runtime: Runtime) -> None:
         data = IncidentUpdate(state="closed", note="Documented; no notice to the authority needed.")
-        with runtime.db.transaction() as session:
-            service.update_incident(session, runtime.clock, policy, actor, played.ids["closed"], data)
+        with runtime.work(actor) as work:
+            service.update_incident(work, played.ids["closed"], data)
 
     open_aware = now - timedelta(hours=20)
 
@@ -84,16 +78,16 @@ def schedule(timeline: Timeline, actor: Actor, now: datetime) -> BreachesPlayed:
             approx_subjects=120,
             approx_records=120,
         )
-        with runtime.db.transaction() as session:
-            played.ids["open"] = service.open_incident(session, runtime.clock, policy, actor, data).id
+        with runtime.work(actor) as work:
+            played.ids["open"] = service.open_incident(work, data).id
 
     def note_running_one(runtime: Runtime) -> None:
         data = IncidentUpdate(
             note="The disk was encrypted; checking whether the screen was locked when it was taken.",
             measures_taken="The laptop's accounts were disabled and its CRM session revoked.",
         )
-        with runtime.db.transaction() as session:
-            service.update_incident(session, runtime.clock, policy, actor, played.ids["open"], data)
+        with runtime.work(actor) as work:
+            service.update_incident(work, played.ids["open"], data)
 
     timeline.at(closed_aware + timedelta(minutes=35), "breach recorded", open_closed_one)
     timeline.at(closed_aware + timedelta(hours=6), "breach assessed", assess_closed_one)

@@ -1,7 +1,7 @@
 """The 24/48/60-hour reminders of the 72-hour clock (Art. 33(1)): found, mailed to the privacy contact, marked.
 
 An hourly job (`incident-reminders` in `custos.jobs.registry`) calls `send_due_reminders`. Each reminder is
-handled in its own transaction: mailed, then marked sent with `service.mark_reminder_sent` (a timeline entry
+handled in its own unit of work: mailed, then marked sent with `service.mark_reminder_sent` (a timeline entry
 and an audit event), so a re-run finds nothing left to send. A mail that fails is not marked and is tried
 again on the next run; a crash between the server accepting the mail and the commit can repeat that one
 reminder (at least once, never silently dropped).
@@ -102,12 +102,12 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
     privacy = str(policy.organisation.contacts.privacy)
     if mailer is None and settings.smtp_host:
         mailer = mailer_for(settings, privacy)
-    with runtime.db.transaction() as session:
-        due = service.open_reminders(session, runtime.clock)
+    with runtime.work(actor) as work:
+        due = service.open_reminders(work)
     outcome = ReminderRun()
     for incident_id, reminder in due:
-        with runtime.db.transaction() as session:
-            incident = service.load(session, incident_id)
+        with runtime.work(actor) as work:
+            incident = service.load(work, incident_id)
             if reminder.hours in incident.reminders_sent:  # another worker got there first
                 continue
             if mailer is not None:
@@ -116,7 +116,7 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
                     incident_id,
                     reminder,
                     incident.aware_at,
-                    runtime.clock.now(),
+                    work.clock.now(),
                     settings.base_url,
                     settings.language,
                     policy.jurisdiction.zone,
@@ -129,15 +129,13 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
                     )
                     outcome.failed.append((incident_id, reminder.hours))
                     continue
-                service.mark_reminder_sent(session, runtime.clock, actor, incident_id, reminder.hours)
+                service.mark_reminder_sent(work, incident_id, reminder.hours)
                 outcome.mailed.append((incident_id, reminder.hours))
             else:
-                service.mark_reminder_sent(session, runtime.clock, actor, incident_id, reminder.hours)
+                service.mark_reminder_sent(work, incident_id, reminder.hours)
                 timeline.append(
-                    session,
-                    runtime.clock,
-                    actor,
-                    service.load(session, incident_id),
+                    work,
+                    service.load(work, incident_id),
                     NOT_MAILED,
                     note=(
                         f"The {reminder.hours} h reminder was not mailed: no SMTP server is configured (smtp_host). "

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from custos.errors import InvalidInput, Problem
 from custos.incidents.models import Incident
 from custos.incidents.schemas import ScopeCount
 from custos.policy import Policy
 from custos.register.models import Person, Relationship
+from custos.work import Work
 
 
 def _relationships(incident: Incident, policy: Policy) -> Select[int, int]:
@@ -37,14 +37,14 @@ def _relationships(incident: Incident, policy: Policy) -> Select[int, int]:
     return query
 
 
-def count(session: Session, incident: Incident, policy: Policy) -> ScopeCount:
+def count(work: Work, incident: Incident) -> ScopeCount:
     """Subjects: distinct people in scope. Records: their relationships in scope (one register entry each)."""
-    rows = _relationships(incident, policy).subquery()
-    subjects = session.scalar(select(func.count(func.distinct(rows.c.person_id))))
-    records = session.scalar(select(func.count()).select_from(rows))
+    rows = _relationships(incident, work.policy).subquery()
+    subjects = work.session.scalar(select(func.count(func.distinct(rows.c.person_id))))
+    records = work.session.scalar(select(func.count()).select_from(rows))
     return ScopeCount(subjects=int(subjects or 0), records=int(records or 0))
 
 
-def people(session: Session, incident: Incident, policy: Policy) -> Sequence[Person]:
-    person_ids = _relationships(incident, policy).with_only_columns(Relationship.person_id).distinct()
-    return session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)).all()
+def people(work: Work, incident: Incident) -> Sequence[Person]:
+    person_ids = _relationships(incident, work.policy).with_only_columns(Relationship.person_id).distinct()
+    return work.session.scalars(select(Person).where(Person.id.in_(person_ids)).order_by(Person.id)).all()

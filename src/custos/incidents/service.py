@@ -12,9 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.incidents import deadlines, notification, scope, timeline
 from custos.incidents.models import Incident, IncidentCustomer, IncidentLetter, IncidentNotification
@@ -35,6 +33,7 @@ from custos.incidents.schemas import (
 )
 from custos.policy import Policy
 from custos.register.models import Organisation
+from custos.work import Work
 
 # Fields a PATCH may change, in the order the timeline lists them.
 _FACTS = (
@@ -57,8 +56,9 @@ _FACTS = (
 )
 
 
-def open_incident(session: Session, clock: Clock, policy: Policy, actor: Actor, data: IncidentCreate) -> IncidentPublic:
-    now = clock.now()
+def open_incident(work: Work, data: IncidentCreate) -> IncidentPublic:
+    session, policy = work.session, work.policy
+    now = work.clock.now()
     aware_at = data.aware_at or now
     if aware_at > now:
         raise InvalidInput("aware_at is in the future", [Problem("aware_at", "after now")])
@@ -71,7 +71,7 @@ def open_incident(session: Session, clock: Clock, policy: Policy, actor: Actor, 
         occurred_at=data.occurred_at,
         aware_at=aware_at,
         reported_by=data.reported_by,
-        recorded_by=actor.label,
+        recorded_by=work.actor.label,
         summary=data.summary,
         kinds=sorted(set(data.kinds)),
         systems=data.systems,
@@ -98,32 +98,34 @@ def open_incident(session: Session, clock: Clock, policy: Policy, actor: Actor, 
     for org_id in sorted(set(data.customer_ids)):
         session.add(IncidentCustomer(incident_id=incident.id, organisation_id=org_id, state="pending"))
     timeline.append(
-        session,
-        clock,
-        actor,
+        work,
         incident,
         "open",
         changes={"aware_at": aware_at, "role": data.role, "risk": data.risk},
         details={"role": data.role, "risk": data.risk, "aware_at": aware_at.isoformat(), "nis2": data.nis2},
     )
     session.flush()
-    return to_public(session, clock, _load(session, incident.id))
+    return to_public(work, _load(session, incident.id))
 
 
-def get_incident(session: Session, clock: Clock, incident_id: int) -> IncidentPublic:
-    return to_public(session, clock, _load(session, incident_id))
+def get_incident(work: Work, incident_id: int) -> IncidentPublic:
+    return to_public(work, _load(work.session, incident_id))
 
 
-def list_incidents(session: Session, clock: Clock, *, state: str | None = None) -> list[IncidentSummary]:
+def list_incidents(work: Work, *, state: str | None = None) -> list[IncidentSummary]:
+    return summaries(work.session, work.clock.now(), state=state)
+
+
+def summaries(session: Session, now: datetime, *, state: str | None = None) -> list[IncidentSummary]:
+    """The register of breaches, newest first, with each 72-hour clock as of `now` (a check's own instant)."""
     query = select(Incident).options(selectinload(Incident.notifications)).order_by(Incident.aware_at.desc())
     if state is not None:
         query = query.where(Incident.state == state)
-    return [_summary(i, clock.now()) for i in session.scalars(query)]
+    return [_summary(i, now) for i in session.scalars(query)]
 
 
-def update_incident(
-    session: Session, clock: Clock, policy: Policy, actor: Actor, incident_id: int, data: IncidentUpdate
-) -> IncidentPublic:
+def update_incident(work: Work, incident_id: int, data: IncidentUpdate) -> IncidentPublic:
+    session, policy, clock = work.session, work.policy, work.clock
     incident = _load(session, incident_id)
     given = data.model_fields_set - {"note"}
     if incident.state == "closed" and given - {"state"}:
@@ -171,23 +173,24 @@ def update_incident(
     state_change = data.state if "state" in given and data.state != incident.state else None
     if not changes and state_change is None:
         if data.note:
-            timeline.append(session, clock, actor, incident, "note", note=data.note)
+            timeline.append(work, incident, "note", note=data.note)
             session.flush()
-            return to_public(session, clock, _load(session, incident_id))
+            return to_public(work, _load(session, incident_id))
         raise InvalidInput("nothing to change", [Problem("body", "no field differs from the incident")])
     if changes:
-        timeline.append(session, clock, actor, incident, "update", note=data.note, changes=changes)
+        timeline.append(work, incident, "update", note=data.note, changes=changes)
     if state_change is not None:
         incident.state = state_change
         incident.closed_at = clock.now() if state_change == "closed" else None
         kind = "close" if state_change == "closed" else "reopen"
-        timeline.append(session, clock, actor, incident, kind, note=data.note if not changes else None)
+        timeline.append(work, incident, kind, note=data.note if not changes else None)
     session.flush()
-    return to_public(session, clock, _load(session, incident_id))
+    return to_public(work, _load(session, incident_id))
 
 
-def decide(session: Session, clock: Clock, actor: Actor, incident_id: int, data: DecisionCreate) -> IncidentPublic:
+def decide(work: Work, incident_id: int, data: DecisionCreate) -> IncidentPublic:
     """Art. 33(1), 33(5): notify the authority, or not, with the reasoning on file."""
+    session = work.session
     incident = _load(session, incident_id)
     if data.decision == "not_notify":
         if _authority_notified(incident):
@@ -204,12 +207,10 @@ def decide(session: Session, clock: Clock, actor: Actor, incident_id: int, data:
     incident.decision, incident.decision_reasoning, incident.decided_at = (
         data.decision,
         data.reasoning,
-        clock.now(),
+        work.clock.now(),
     )
     timeline.append(
-        session,
-        clock,
-        actor,
+        work,
         incident,
         "decide",
         note=data.reasoning,
@@ -217,15 +218,14 @@ def decide(session: Session, clock: Clock, actor: Actor, incident_id: int, data:
         details={"decision": data.decision},
     )
     session.flush()
-    return to_public(session, clock, _load(session, incident_id))
+    return to_public(work, _load(session, incident_id))
 
 
-def record_notification(
-    session: Session, clock: Clock, policy: Policy, actor: Actor, incident_id: int, data: NotificationCreate
-) -> NotificationPublic:
+def record_notification(work: Work, incident_id: int, data: NotificationCreate) -> NotificationPublic:
     """Record a notification sent to the authority (or the NIS2 CSIRT), with the document as it was sent."""
+    session = work.session
     incident = _load(session, incident_id)
-    now = clock.now()
+    now = work.clock.now()
     sent_at = data.sent_at or now
     if sent_at > now:
         raise InvalidInput("sent_at is in the future", [Problem("sent_at", "record a notification once sent")])
@@ -248,7 +248,7 @@ def record_notification(
             [Problem("late_reason", f"sent {sent_at.isoformat()}, due {due.isoformat() if due else ''}")],
         )
     document = notification.build_document(
-        incident, policy, sent_at, phase=data.phase, late_reason=data.late_reason if late else None
+        incident, work.policy, sent_at, phase=data.phase, late_reason=data.late_reason if late else None
     )
     row = IncidentNotification(
         incident_id=incident.id,
@@ -258,7 +258,7 @@ def record_notification(
         reference=data.reference,
         late_reason=data.late_reason if late else None,
         document=document,
-        recorded_by=actor.label,
+        recorded_by=work.actor.label,
         recorded_at=now,
     )
     session.add(row)
@@ -269,9 +269,7 @@ def record_notification(
         incident.decision_reasoning = incident.decision_reasoning or "notified the authority"
     session.flush()
     timeline.append(
-        session,
-        clock,
-        actor,
+        work,
         incident,
         "notify",
         note=data.late_reason if late else None,
@@ -282,10 +280,9 @@ def record_notification(
     return _notification_public(incident, row)
 
 
-def record_subject_exception(
-    session: Session, clock: Clock, actor: Actor, incident_id: int, data: SubjectExceptionCreate
-) -> IncidentPublic:
+def record_subject_exception(work: Work, incident_id: int, data: SubjectExceptionCreate) -> IncidentPublic:
     """Art. 34(3): the reason no letters go to the subjects, recorded instead of them."""
+    session = work.session
     incident = _load(session, incident_id)
     if session.scalar(select(IncidentLetter.id).where(IncidentLetter.incident_id == incident.id).limit(1)):
         raise Conflict("letters have already been sent to the subjects of this incident")
@@ -294,9 +291,7 @@ def record_subject_exception(
     incident.subject_exception_reasoning = data.reasoning
     incident.public_notice = data.public_notice
     timeline.append(
-        session,
-        clock,
-        actor,
+        work,
         incident,
         "subject_exception",
         note=data.reasoning,
@@ -304,13 +299,12 @@ def record_subject_exception(
         details={"exception": data.exception},
     )
     session.flush()
-    return to_public(session, clock, _load(session, incident_id))
+    return to_public(work, _load(session, incident_id))
 
 
-def record_customer_notified(
-    session: Session, clock: Clock, actor: Actor, incident_id: int, data: CustomerNotified
-) -> IncidentPublic:
+def record_customer_notified(work: Work, incident_id: int, data: CustomerNotified) -> IncidentPublic:
     """Art. 33(2), 28(3)(f): one affected customer (controller) has been told."""
+    session, clock = work.session, work.clock
     incident = _load(session, incident_id)
     row = next((c for c in incident.customers if c.organisation_id == data.organisation_id), None)
     if row is None:
@@ -322,24 +316,21 @@ def record_customer_notified(
         raise InvalidInput("sent_at is in the future", [Problem("sent_at", "after now")])
     row.state, row.notified_at, row.channel, row.reference = "notified", sent_at, data.channel, data.reference
     timeline.append(
-        session,
-        clock,
-        actor,
+        work,
         incident,
         "customer_notify",
         changes={"organisation_id": data.organisation_id, "sent_at": sent_at, "channel": data.channel},
         details={"organisation": data.organisation_id, "channel": data.channel},
     )
     session.flush()
-    return to_public(session, clock, _load(session, incident_id))
+    return to_public(work, _load(session, incident_id))
 
 
-def count_scope(
-    session: Session, clock: Clock, policy: Policy, actor: Actor, incident_id: int, *, apply: bool = False
-) -> ScopeCount:
+def count_scope(work: Work, incident_id: int, *, apply: bool = False) -> ScopeCount:
     """How many people and register records the scope covers; `apply` writes them as the approximate numbers."""
+    session = work.session
     incident = _load(session, incident_id)
-    counted = scope.count(session, incident, policy)
+    counted = scope.count(work, incident)
     if apply:
         changes = {
             name: [getattr(incident, name), value]
@@ -348,24 +339,14 @@ def count_scope(
         }
         if changes:
             incident.approx_subjects, incident.approx_records = counted.subjects, counted.records
-            timeline.append(
-                session, clock, actor, incident, "update", note="counted from the register", changes=changes
-            )
+            timeline.append(work, incident, "update", note="counted from the register", changes=changes)
             session.flush()
     return counted
 
 
-def document(
-    session: Session,
-    clock: Clock,
-    policy: Policy,
-    actor: Actor,
-    incident_id: int,
-    *,
-    audience: str = "authority",
-    language: str = "en",
-) -> dict[str, Any]:
+def document(work: Work, incident_id: int, *, audience: str = "authority", language: str = "en") -> dict[str, Any]:
     """The Art. 33(3) document as of now (the next phase to send), in English or Swedish, audited as generated."""
+    session = work.session
     incident = _load(session, incident_id)
     phase = "supplement" if _authority_notified(incident) else "initial"
     customers = None
@@ -376,54 +357,52 @@ def document(
         ]
     doc = notification.build_document(
         incident,
-        policy,
-        clock.now(),
+        work.policy,
+        work.clock.now(),
         phase=phase,
         audience="controller" if audience == "controller" else "authority",
         customers=customers,
         language=language,
     )
     # Generating the document is a read of the incident worth seeing in the log (who prepared what, when).
-    audit.record(
-        session,
-        clock,
-        actor,
-        "incident.document",
+    work.audit(
+        Action.INCIDENT_DOCUMENT,
         target=f"incident:{incident.id}",
         details={"audience": audience, "phase": phase, "language": doc["language"]},
     )
     return doc
 
 
-def open_reminders(session: Session, clock: Clock) -> list[tuple[int, deadlines.Reminder]]:
+def open_reminders(work: Work) -> list[tuple[int, deadlines.Reminder]]:
     """The 24/48/60-hour reminders due now for open incidents the authority has not been told of or decided on.
 
     The hourly `incident-reminders` job (incidents/reminders.py) mails them and then calls
     `mark_reminder_sent`, so a reminder is sent once.
     """
-    now = clock.now()
+    now = work.clock.now()
     due: list[tuple[int, deadlines.Reminder]] = []
     query = select(Incident).where(Incident.state == "open", Incident.decision.is_(None))
-    for incident in session.scalars(query.options(selectinload(Incident.notifications))):
+    for incident in work.session.scalars(query.options(selectinload(Incident.notifications))):
         if _authority_notified(incident):
             continue
         due += [(incident.id, r) for r in deadlines.due_reminders(incident.aware_at, now, set(incident.reminders_sent))]
     return due
 
 
-def mark_reminder_sent(session: Session, clock: Clock, actor: Actor, incident_id: int, hours: int) -> None:
-    incident = _load(session, incident_id)
+def mark_reminder_sent(work: Work, incident_id: int, hours: int) -> None:
+    incident = _load(work.session, incident_id)
     if hours in incident.reminders_sent:
         return
     incident.reminders_sent = sorted([*incident.reminders_sent, hours])
-    timeline.append(session, clock, actor, incident, "reminder", changes={"hours": hours}, details={"hours": hours})
+    timeline.append(work, incident, "reminder", changes={"hours": hours}, details={"hours": hours})
 
 
 # -- helpers ----------------------------------------------------------------------------------------------
 
 
-def load(session: Session, incident_id: int) -> Incident:
-    return _load(session, incident_id)
+def load(work: Work, incident_id: int) -> Incident:
+    """The incident row with its timeline, notifications and customers, for code that renders or mails from it."""
+    return _load(work.session, incident_id)
 
 
 def _load(session: Session, incident_id: int) -> Incident:
@@ -555,7 +534,8 @@ def _notification_public(incident: Incident, row: IncidentNotification) -> Notif
     )
 
 
-def to_public(session: Session, clock: Clock, incident: Incident) -> IncidentPublic:
+def to_public(work: Work, incident: Incident) -> IncidentPublic:
+    session = work.session
     rows = session.execute(
         select(IncidentLetter.state, func.count())
         .where(IncidentLetter.incident_id == incident.id)
@@ -570,7 +550,7 @@ def to_public(session: Session, clock: Clock, incident: Incident) -> IncidentPub
             early_warning_due=d.early_warning, notification_due=d.notification, final_report_due=d.final_report
         )
     return IncidentPublic(
-        **_summary(incident, clock.now()).model_dump(),
+        **_summary(incident, work.clock.now()).model_dump(),
         occurred_at=incident.occurred_at,
         reported_by=incident.reported_by,
         recorded_by=incident.recorded_by,

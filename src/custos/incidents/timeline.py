@@ -3,7 +3,7 @@
 The entry (with the free-text note and the before/after values) stays with the incident; the audit event
 holds only the action, the incident as `incident:<id>` and the names of what changed, because the audit log
 must never hold personal data and a note might (Art. 5(1)(c), 17). Both are written in the caller's
-transaction, so neither exists without the other (Art. 5(2), 33(5)).
+unit of work, so neither exists without the other (Art. 5(2), 33(5)).
 """
 
 from __future__ import annotations
@@ -12,18 +12,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.incidents.models import Incident, IncidentEvent
+from custos.work import Work
 
 
 def append(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     incident: Incident,
     kind: str,
     *,
@@ -33,22 +28,19 @@ def append(
     subject: str | None = None,
 ) -> IncidentEvent:
     """Append one timeline entry of `kind` and audit it as `incident.<kind>`."""
-    now = clock.now()
+    now = work.clock.now()
     event = IncidentEvent(
         incident_id=incident.id,
         at=now,
-        actor=actor.label,
+        actor=work.actor.label,
         kind=kind,
         note=note,
         changes={key: _plain(value) for key, value in (changes or {}).items()},
     )
-    session.add(event)
+    work.session.add(event)
     incident.updated_at = now
-    audit.record(
-        session,
-        clock,
-        actor,
-        f"incident.{kind}",
+    work.audit(
+        Action(f"incident.{kind}"),
         subject=subject,
         target=f"incident:{incident.id}",
         details=details or ({"fields": sorted(changes)} if changes else None),

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from custos.clock import FixedClock
-from custos.incidents.service import list_incidents
+from custos.incidents.service import summaries
 from custos.invariants.finding import Finding, InvariantContext
 from custos.requests.models import SubjectRequest
 from custos.requests.states import OPEN
+from custos.work import Work
 
 
-def requests_overdue(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+def requests_overdue(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
     due = func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on)
-    rows = session.execute(
+    rows = work.session.execute(
         select(SubjectRequest.ref, SubjectRequest.kind, SubjectRequest.state, due)
         .where(SubjectRequest.state.in_(sorted(OPEN)), due < ctx.on)
         .order_by(due, SubjectRequest.id)
@@ -25,9 +24,9 @@ def requests_overdue(session: Session, ctx: InvariantContext) -> Iterator[Findin
         yield Finding(f"request {ref}", f"{kind} request, {state}, was due on {due_on}")
 
 
-def breaches_unnotified(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+def breaches_unnotified(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
     """Open breaches past 72 hours with neither a notice to the authority nor a documented decision not to."""
-    for incident in list_incidents(session, FixedClock(ctx.now), state="open"):
+    for incident in summaries(work.session, ctx.now, state="open"):
         if incident.role != "controller" or incident.authority_notified or incident.decision == "not_notify":
             continue
         if incident.deadline < ctx.now:

@@ -22,6 +22,7 @@ from custos.policy.check import written
 from custos.records.figures import organisations_with_role, people_per_activity, people_per_subject_category
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
 from custos.register.people import IDENTITY, NAME
+from custos.work import Work
 
 RecordKind = Literal["controller", "processor"]
 
@@ -135,10 +136,11 @@ def _transfer(transfer: Transfer) -> str:
     return f"{transfer.country}{to} ({transfer.safeguard.value.replace('_', ' ')})"
 
 
-def controller_record(session: Session, policy: Policy, now: datetime) -> ControllerRecord:
+def controller_record(work: Work) -> ControllerRecord:
+    policy = work.policy
     require_complete(policy)
-    per_subject = people_per_subject_category(session)
-    per_activity = people_per_activity(session)
+    per_subject = people_per_subject_category(work)
+    per_activity = people_per_activity(work)
     activities = []
     for activity in policy.activities:
         subjects = [Named(s, policy.subject_category(s).name, per_subject.get(s, 0)) for s in activity.subjects]
@@ -168,14 +170,13 @@ def controller_record(session: Session, policy: Policy, now: datetime) -> Contro
         activities=activities,
         security_measures=[m.description for m in policy.security_measures],
         policy_version=policy.current_version,
-        generated_at=now,
+        generated_at=work.clock.now(),
     )
 
 
-def processor_record(
-    session: Session, policy: Policy, keys: KeyRing, now: datetime, *, show_contacts: bool
-) -> ProcessorRecord:
+def processor_record(work: Work, *, show_contacts: bool) -> ProcessorRecord:
     """`show_contacts`: name one designated contact per customer; only for readers who may see the register."""
+    policy, now = work.policy, work.clock.now()
     require_complete(policy)
     services = [
         ServiceRecord(
@@ -190,7 +191,7 @@ def processor_record(
     return ProcessorRecord(
         party=_party(policy),
         services=services,
-        customers=_customers(session, policy, keys, now.date(), show_contacts) if services else [],
+        customers=_customers(work.session, policy, work.keys, now.date(), show_contacts) if services else [],
         security_measures=[m.description for m in policy.security_measures],
         policy_version=policy.current_version,
         generated_at=now,

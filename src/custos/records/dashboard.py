@@ -19,15 +19,15 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
 from custos.access.models import Grant
-from custos.clock import Clock, today
+from custos.clock import today
 from custos.consent.models import ConsentRecord
 from custos.db.base import UTCDateTime
 from custos.incidents.service import list_incidents
-from custos.policy import Policy
 from custos.register.models import Relationship
 from custos.retention.candidates import candidate_clause
 from custos.retention.plan import iter_plan
 from custos.retention.rules import CompiledPolicy
+from custos.work import Work
 
 CONSENT_DAYS = 30
 GRANT_DAYS = 30
@@ -126,11 +126,11 @@ class GrantsPanel:
     first_ends: datetime | None
 
 
-def requests_panel(session: Session, clock: Clock) -> RequestsPanel:
+def requests_panel(work: Work) -> RequestsPanel:
     from custos.requests.models import SubjectRequest  # an area of its own; imported where it is used
     from custos.requests.states import OPEN
 
-    now = today(clock)
+    now = today(work.clock)
     due = func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on)
     bucket = case(
         (due < now, "overdue"),
@@ -138,15 +138,15 @@ def requests_panel(session: Session, clock: Clock) -> RequestsPanel:
         (due <= now + timedelta(days=14), "fortnight"),
         else_="later",
     ).label("bucket")
-    rows = session.execute(
+    rows = work.session.execute(
         select(bucket, func.count()).where(SubjectRequest.state.in_(sorted(OPEN))).group_by(bucket)
     ).all()
     found = {str(b): int(n) for b, n in rows}
     return RequestsPanel({b: found.get(b, 0) for b in REQUEST_BUCKETS})
 
 
-def breaches_panel(session: Session, clock: Clock) -> BreachesPanel:
-    open_ = list_incidents(session, clock, state="open")
+def breaches_panel(work: Work) -> BreachesPanel:
+    open_ = list_incidents(work, state="open")
     return BreachesPanel([Breach(i.id, i.summary, i.deadline, i.remaining_hours, i.authority_notified) for i in open_])
 
 
@@ -157,9 +157,10 @@ def _branches(clause: ColumnElement[bool]) -> list[ColumnElement[bool]]:
     return [clause]
 
 
-def retention_panel(session: Session, policy: Policy, clock: Clock) -> RetentionPanel:
-    rules = CompiledPolicy.of(policy)
-    start = today(clock)
+def retention_panel(work: Work) -> RetentionPanel:
+    session = work.session
+    rules = CompiledPolicy.of(work.policy)
+    start = today(work.clock)
     overdue, since, more = _past_due(session, rules, start)
     near_days, far_days = RETENTION_HORIZONS
     far = candidate_clause(rules, start + timedelta(days=far_days))
@@ -200,11 +201,11 @@ def _past_due(session: Session, rules: CompiledPolicy, start: date) -> tuple[int
     return count, since, False
 
 
-def tasks_panel(session: Session, policy: Policy, clock: Clock, days: int) -> TasksPanel:
+def tasks_panel(work: Work, days: int) -> TasksPanel:
     """Open manual tasks that nobody can do (any age) or that are open longer than `days` days."""
     from custos.systems.ownership import unowned_systems, waiting_tasks  # an area of its own
 
-    now = clock.now()
+    session, policy, now = work.session, work.policy, work.clock.now()
     waiting = waiting_tasks(session, policy, now, older_than_days=days)
     unassigned = sum(1 for task in waiting if task.problem is not None)
     names = {s.id: s.name for s in policy.systems}
@@ -216,12 +217,13 @@ def tasks_panel(session: Session, policy: Policy, clock: Clock, days: int) -> Ta
     )
 
 
-def consent_panel(session: Session, policy: Policy, clock: Clock) -> ConsentPanel:
+def consent_panel(work: Work) -> ConsentPanel:
     """Share of the last 30 days' choices that granted each category (the consent page's measure)."""
-    since = clock.now() - timedelta(days=CONSENT_DAYS)
+    policy = work.policy
+    since = work.clock.now() - timedelta(days=CONSENT_DAYS)
     categories = [str(c.id) for c in policy.consent.categories] if policy.consent else []
     granted = [func.sum(case((ConsentRecord.choices[c].as_boolean(), 1), else_=0)) for c in categories]
-    row = session.execute(select(func.count(), *granted).where(ConsentRecord.at >= since)).one()
+    row = work.session.execute(select(func.count(), *granted).where(ConsentRecord.at >= since)).one()
     total = int(row[0] or 0)
     rates = [
         ConsentRate(c, int(n or 0), 100 * int(n or 0) / total if total else None)
@@ -230,7 +232,7 @@ def consent_panel(session: Session, policy: Policy, clock: Clock) -> ConsentPane
     return ConsentPanel(CONSENT_DAYS, total, rates)
 
 
-def systems_panel(session: Session, policy: Policy) -> SystemsPanel:
+def systems_panel(work: Work) -> SystemsPanel:
     from custos.systems.models import SystemRun  # an area of its own; imported where it is used
 
     last = (
@@ -239,24 +241,24 @@ def systems_panel(session: Session, policy: Policy) -> SystemsPanel:
         .group_by(SystemRun.system_id)
         .subquery()
     )
-    rows = session.execute(
+    rows = work.session.execute(
         select(SystemRun.system_id, SystemRun.subject_ref, SystemRun.finished_at)
         .join(last, last.c.id == SystemRun.id)
         .where(SystemRun.status == "failed")
         .order_by(SystemRun.system_id)
     ).all()
-    names = {s.id: s.name for s in policy.systems}
+    names = {s.id: s.name for s in work.policy.systems}
     return SystemsPanel([FailedSystem(sid, names.get(sid, sid), ref, at) for sid, ref, at in rows])
 
 
-def grants_panel(session: Session, clock: Clock) -> GrantsPanel:
-    now = clock.now()
+def grants_panel(work: Work) -> GrantsPanel:
+    now = work.clock.now()
     until = now + timedelta(days=GRANT_DAYS)
     # A proposal waiting for four eyes is not a grant in force, so it does not "end" either.
     active = and_(
         Grant.status == "active", Grant.revoked_at.is_(None), Grant.expires_at.is_not(None), Grant.expires_at > now
     )
-    count, first = session.execute(
+    count, first = work.session.execute(
         select(func.count(), func.min(Grant.expires_at, type_=UTCDateTime())).where(active, Grant.expires_at <= until)
     ).one()
     return GrantsPanel(int(count or 0), first)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
 from custos.register.models import OrganisationRole, Relationship
+from custos.work import Work
 
 
 def organisations_with_role(role: str, on: date) -> Select[int]:
@@ -19,8 +19,8 @@ def organisations_with_role(role: str, on: date) -> Select[int]:
     )
 
 
-def people_per_subject_category(session: Session) -> dict[str, int]:
-    rows = session.execute(
+def people_per_subject_category(work: Work) -> dict[str, int]:
+    rows = work.session.execute(
         select(Relationship.subject_category, func.count(func.distinct(Relationship.person_id))).group_by(
             Relationship.subject_category
         )
@@ -28,8 +28,8 @@ def people_per_subject_category(session: Session) -> dict[str, int]:
     return {category: int(count) for category, count in rows}
 
 
-def people_per_activity(session: Session) -> dict[str, int]:
-    rows = session.execute(
+def people_per_activity(work: Work) -> dict[str, int]:
+    rows = work.session.execute(
         select(Relationship.activity, func.count(func.distinct(Relationship.person_id))).group_by(Relationship.activity)
     )
     return {activity: int(count) for activity, count in rows}

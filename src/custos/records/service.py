@@ -1,50 +1,32 @@
-"""Producing a record for a reader: built, rendered and audited in one transaction."""
+"""Producing a record for a reader: built, rendered and audited in the caller's unit of work."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
-from custos.crypto import KeyRing
-from custos.policy import Policy
+from custos.audit.actions import Action
 from custos.records.content import RecordKind, controller_record, processor_record
 from custos.records.render import Format, Record, render
+from custos.work import Work
 
 
-def build(
-    session: Session, policy: Policy, keys: KeyRing, clock: Clock, kind: RecordKind, *, show_contacts: bool
-) -> Record:
+def build(work: Work, kind: RecordKind, *, show_contacts: bool) -> Record:
+    """The record as of now, not audited: for code that reads it without handing it to anyone."""
     if kind == "controller":
-        return controller_record(session, policy, clock.now())
-    return processor_record(session, policy, keys, clock.now(), show_contacts=show_contacts)
+        return controller_record(work)
+    return processor_record(work, show_contacts=show_contacts)
 
 
-def export(
-    session: Session,
-    policy: Policy,
-    keys: KeyRing,
-    clock: Clock,
-    actor: Actor,
-    kind: RecordKind,
-    fmt: Format,
-    *,
-    show_contacts: bool,
-) -> str:
-    """The record in `fmt`; audited, since the processor record may name customers' contact persons."""
-    record = build(session, policy, keys, clock, kind, show_contacts=show_contacts)
-    text = render(record, fmt)
-    audit_view(session, clock, actor, kind, fmt, show_contacts)
-    return text
-
-
-def audit_view(session: Session, clock: Clock, actor: Actor, kind: RecordKind, fmt: str, show_contacts: bool) -> None:
-    audit.record(
-        session,
-        clock,
-        actor,
-        "records.export",
+def view(work: Work, kind: RecordKind, shown_as: str, *, show_contacts: bool) -> Record:
+    """The record for a reader, audited as shown (`shown_as`: a format, or `page` for the admin's own page),
+    since the processor record may name customers' contact persons."""
+    record = build(work, kind, show_contacts=show_contacts)
+    work.audit(
+        Action.RECORDS_EXPORT,
         target=f"records:{kind}",
-        details={"format": fmt, "contacts_shown": show_contacts and kind == "processor"},
+        details={"format": shown_as, "contacts_shown": show_contacts and kind == "processor"},
     )
+    return record
+
+
+def export(work: Work, kind: RecordKind, fmt: Format, *, show_contacts: bool) -> str:
+    """The record in `fmt`; audited as `view`."""
+    return render(view(work, kind, fmt, show_contacts=show_contacts), fmt)

@@ -6,34 +6,32 @@ notification, the Art. 33(3) document, the Art. 34 letters or their exception, t
 countdown is computed on the server from the runtime's clock, so the page says the same as the API and the
 CLI; `/static/incidents.js` only ticks it down between page loads (progressive enhancement: without scripts the
 page is still right as of its load). Every change goes through `custos.incidents.service`, whose timeline
-writes the entry and its audit event in the same transaction; the document and the export are audited here.
+writes the entry and its audit event in the request's unit of work; the document and the export are audited
+by the services that produce them (`service.document`, `listing.export_csv`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import ColumnElement, and_, case, exists, func, not_, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
-from custos.incidents import deadlines, notification, scope, service, subjects
-from custos.incidents.models import Incident, IncidentLetter, IncidentNotification
+from custos.incidents import deadlines, listing, notification, service, subjects
+from custos.incidents.listing import DEADLINES, Filters
 from custos.incidents.schemas import IncidentPublic, IncidentUpdate
-from custos.jurisdiction import format_in
 from custos.mail import mailer_for
 from custos.register.models import Organisation, OrganisationRole
 from custos.runtime import Runtime
@@ -43,8 +41,9 @@ from custos.web.admin.pages import SECURITY_HEADERS, Viewer, ViewerDep, render_p
 from custos.web.admin.pages import language as page_language
 from custos.web.admin.texts import Words
 from custos.web.admin.ui import shown_in, ui_of
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/incidents", include_in_schema=False)
 
@@ -55,7 +54,6 @@ _WINDOW_MINUTES = deadlines.AUTHORITY_HOURS * 60
 PAGE_SIZE = 25
 # Above this many customers a list of checkboxes stops being usable; the form then asks for their numbers.
 CUSTOMER_CHOICES = 30
-DEADLINES = ("running", "overdue", "stopped")
 _DONE = {
     "opened",
     "note",
@@ -166,87 +164,20 @@ def tracks(
 # -- the list ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Filters:
-    state: str = ""  # "" | open | closed
-    deadline: str = ""  # "" | running | overdue | stopped
-
-    @staticmethod
-    def of(state: str, deadline: str) -> Filters:
-        return Filters(state if state in ("open", "closed") else "", deadline if deadline in DEADLINES else "")
-
-    def query(self, offset: int | None = None) -> str:
-        parts = [f"{k}={v}" for k, v in (("state", self.state), ("deadline", self.deadline)) if v]
-        if offset:
-            parts.append(f"offset={offset}")
-        return "?" + "&".join(parts) if parts else ""
-
-
-def _where(filters: Filters, now: datetime) -> list[ColumnElement[bool]]:
-    """The filters in SQL, so a page of a long register loads only its own rows."""
-    notified = exists().where(
-        IncidentNotification.incident_id == Incident.id, IncidentNotification.recipient == "authority"
-    )
-    running = and_(Incident.state == "open", Incident.decision.is_(None), not_(notified))
-    # Overdue: the 72 hours have passed (the deadline is before now), the clock still running.
-    cutoff = now - timedelta(hours=deadlines.AUTHORITY_HOURS)
-    found: list[ColumnElement[bool]] = []
-    if filters.state:
-        found.append(Incident.state == filters.state)
-    if filters.deadline == "running":
-        found.append(and_(running, Incident.aware_at >= cutoff))
-    elif filters.deadline == "overdue":
-        found.append(and_(running, Incident.aware_at < cutoff))
-    elif filters.deadline == "stopped":
-        found.append(or_(Incident.state != "open", Incident.decision.is_not(None), notified))
-    return found
-
-
-def _rows(session: Session, filters: Filters, now: datetime, *, offset: int, limit: int | None) -> list[Incident]:
-    # Open ones first, the most pressing (earliest deadline) at the top; then closed ones, newest first.
-    is_open = Incident.state == "open"
-    query = (
-        select(Incident)
-        .where(*_where(filters, now))
-        .options(selectinload(Incident.events), selectinload(Incident.notifications), selectinload(Incident.customers))
-        .order_by(
-            case((is_open, 0), else_=1),
-            case((is_open, Incident.aware_at)).asc(),
-            case((not_(is_open), Incident.aware_at)).desc(),
-            case((is_open, Incident.id)).asc(),
-            Incident.id.desc(),
-        )
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
-
-
-def _count(session: Session, filters: Filters, now: datetime) -> int:
-    return int(session.scalar(select(func.count()).select_from(Incident).where(*_where(filters, now))) or 0)
-
-
 @router.get("", response_class=HTMLResponse)
 def incident_list(
     request: Request,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     state: str = "",
     deadline: str = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
-    now = runtime.clock.now()
+    now = work.clock.now()
     filters = Filters.of(state, deadline)
-    with runtime.db.transaction() as session:
-        total = _count(session, filters, now)
-        anything = total > 0 or bool(session.scalar(select(Incident.id).limit(1)))
-        found = [
-            service.to_public(session, runtime.clock, i)
-            for i in _rows(session, filters, now, offset=offset, limit=PAGE_SIZE)
-        ]
-    rows = [(incident, countdown(incident, now)) for incident in found]
+    found = listing.page(work, filters, offset=offset, limit=PAGE_SIZE)
+    rows = [(incident, countdown(incident, now)) for incident in found.incidents]
     return render_page(
         request,
         "incidents.html.j2",
@@ -255,11 +186,11 @@ def incident_list(
         now=now,
         window=_WINDOW_MINUTES,
         countdown_text=countdown_text,
-        tracks=partial(tracks, when=shown_in(runtime.policy.jurisdiction.zone)),
+        tracks=partial(tracks, when=shown_in(work.policy.jurisdiction.zone)),
         filters=filters,
         deadlines=DEADLINES,
-        total=total,
-        anything=anything,
+        total=found.total,
+        anything=found.anything,
         offset=offset,
         page_size=PAGE_SIZE,
         pl=plural,
@@ -268,48 +199,12 @@ def incident_list(
 
 
 @router.get("/export.csv")
-def export_csv(principal: Reader, runtime: RuntimeDep, state: str = "", deadline: str = "") -> Response:
+def export_csv(principal: Reader, work: WorkDep, state: str = "", deadline: str = "") -> Response:
     """The list as the filters give it, one line an incident, times on the organisation's clock; audited."""
-    now = runtime.clock.now()
-    filters = Filters.of(state, deadline)
-    zone = runtime.policy.jurisdiction.zone
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["id", "state", "role", "risk", "aware_at", "deadline", "clock", "decision", "authority_notified_at", "summary"]
-    )
-    with runtime.db.transaction() as session:
-        rows = [
-            service.to_public(session, runtime.clock, i) for i in _rows(session, filters, now, offset=0, limit=None)
-        ]
-        for incident in rows:
-            clock = countdown(incident, now)
-            notified = next((n.sent_at for n in incident.notifications if n.recipient == "authority"), None)
-            writer.writerow(
-                [
-                    incident.id,
-                    incident.state,
-                    incident.role,
-                    incident.risk or "",
-                    format_in(incident.aware_at, zone),
-                    format_in(incident.deadline, zone),
-                    ("overdue" if clock.overdue else "running") if clock.running else "stopped",
-                    incident.decision or "",
-                    format_in(notified, zone) if notified else "",
-                    incident.summary,
-                ]
-            )
-        # The register of breaches leaves the system: who took it, which part, how many lines.
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "incident.export",
-            details={"rows": len(rows), "state": filters.state or "all", "deadline": filters.deadline or "all"},
-        )
-    name = f"incidents-{runtime.policy.jurisdiction.today(runtime.clock).isoformat()}.csv"
+    body = listing.export_csv(work, Filters.of(state, deadline))
+    name = f"incidents-{work.policy.jurisdiction.today(work.clock).isoformat()}.csv"
     return Response(
-        out.getvalue(),
+        body,
         media_type="text/csv; charset=utf-8",
         headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -330,18 +225,26 @@ def _customers(session: Session) -> list[tuple[int, str]] | None:
     return None if len(rows) > CUSTOMER_CHOICES else rows
 
 
+@contextmanager
+def _attempt(work: Work) -> Iterator[None]:
+    """A change the service may refuse. A refused form is shown again and the request's unit still commits, so
+    anything written before the refusal is rolled back to this savepoint first: a refusal changes nothing."""
+    with work.session.begin_nested():
+        yield
+
+
 def _new_page(
     request: Request,
     runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     *,
     form: dict[str, str] | None = None,
     error: FormError | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        customers = _customers(session)
+    customers = _customers(work.session)
     where = runtime.policy.jurisdiction
-    now_local = where.local(runtime.clock.now()).strftime("%Y-%m-%dT%H:%M")
+    now_local = where.local(work.clock.now()).strftime("%Y-%m-%dT%H:%M")
     names = _names(request, runtime)
     environments = {s.id: s.environment for s in runtime.policy.systems}
     return render_page(
@@ -361,22 +264,25 @@ def _new_page(
 
 
 @router.get("/new", response_class=HTMLResponse)
-def new_form(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    return _new_page(request, runtime, viewer)
+def new_form(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
+) -> HTMLResponse:
+    return _new_page(request, runtime, work, viewer)
 
 
 @router.post("/new", response_class=HTMLResponse)
-def create(request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields) -> Response:
+def create(
+    request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep, form: FormFields
+) -> Response:
     kept = {k: v[: forms.LONG] for k, v in form.items() if k != "csrf_token"}
-    with runtime.db.transaction() as session:
-        offered = [c for c, _ in _customers(session) or []]
+    offered = [c for c, _ in _customers(work.session) or []]
     try:
-        data = forms.opening(form, runtime.policy, offered)
-        with runtime.db.transaction() as session:
-            incident = service.open_incident(session, runtime.clock, runtime.policy, principal.actor, data)
+        data = forms.opening(form, work.policy, offered)
+        with _attempt(work):
+            incident = service.open_incident(work, data)
     except InvalidInput as exc:
         inputs = {"customer_ids": "customers", "organisation_ids": "customers"}
-        return _new_page(request, runtime, viewer, form=kept, error=_named(exc, inputs))
+        return _new_page(request, runtime, work, viewer, form=kept, error=_named(exc, inputs))
     return RedirectResponse(f"/admin/incidents/{incident.id}?done=opened", status_code=303)
 
 
@@ -427,6 +333,7 @@ def _names(request: Request, runtime: Runtime) -> Names:
 def _detail(
     request: Request,
     runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     incident_id: int,
     *,
@@ -435,10 +342,9 @@ def _detail(
     form: dict[str, str] | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    now = runtime.clock.now()
-    with runtime.db.transaction() as session:
-        incident = service.get_incident(session, runtime.clock, incident_id)  # NotFound: the 404 page
-        who = _staff_names(session, [e.actor for e in incident.timeline])
+    now = work.clock.now()
+    incident = service.get_incident(work, incident_id)  # NotFound: the 404 page
+    who = _staff_names(work.session, [e.actor for e in incident.timeline])
     clock = countdown(incident, now)
     authority = [n for n in incident.notifications if n.recipient == "authority"]
     where = runtime.policy.jurisdiction
@@ -532,14 +438,21 @@ def _value_in_words(field: str, value: Any, words: Words, when: Callable[[dateti
 
 @router.get("/{incident_id}", response_class=HTMLResponse)
 def incident_detail(
-    request: Request, incident_id: int, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, done: str = ""
+    request: Request,
+    incident_id: int,
+    principal: Reader,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    done: str = "",
 ) -> HTMLResponse:
-    return _detail(request, runtime, viewer, incident_id, done=done or None)
+    return _detail(request, runtime, work, viewer, incident_id, done=done or None)
 
 
 def _refused(
     request: Request,
     runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     incident_id: int,
     which: str,
@@ -548,37 +461,49 @@ def _refused(
     inputs: dict[str, str] | None = None,
 ) -> HTMLResponse:
     kept = {k: v[: forms.LONG] for k, v in form.items() if k != "csrf_token"}
-    return _detail(request, runtime, viewer, incident_id, failed=which, error=_named(exc, inputs), form=kept)
+    return _detail(request, runtime, work, viewer, incident_id, failed=which, error=_named(exc, inputs), form=kept)
 
 
 def _done(incident_id: int, what: str, anchor: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/incidents/{incident_id}?done={what}#{anchor}", status_code=303)
 
 
-def _update(runtime: Runtime, principal: Principal, incident_id: int, data: IncidentUpdate) -> None:
-    with runtime.db.transaction() as session:
-        service.update_incident(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+def _update(work: Work, incident_id: int, data: IncidentUpdate) -> None:
+    with _attempt(work):
+        service.update_incident(work, incident_id, data)
 
 
 @router.post("/{incident_id}/note", response_class=HTMLResponse)
 def add_note(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """A timeline entry: what was done or learnt, in words (Art. 33(5))."""
     try:
-        _update(runtime, principal, incident_id, forms.note(form))
+        _update(work, incident_id, forms.note(form))
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "note", exc, form)
+        return _refused(request, runtime, work, viewer, incident_id, "note", exc, form)
     return _done(incident_id, "note", "timeline-heading")
 
 
 @router.post("/{incident_id}/facts", response_class=HTMLResponse)
 def change_facts(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     try:
         data = forms.facts(form)
-        current = _current(runtime, incident_id)
+        current = service.get_incident(work, incident_id)
         # Only what differs becomes a change; a field left as it was is not sent.
         given = {
             name: getattr(data, name)
@@ -587,69 +512,96 @@ def change_facts(
         }
         if not given:
             raise InvalidInput("nothing to change", [Problem("facts_note", "no field differs from the incident")])
-        _update(runtime, principal, incident_id, IncidentUpdate(note=data.note, **given))
+        _update(work, incident_id, IncidentUpdate(note=data.note, **given))
     except (InvalidInput, Conflict) as exc:
         return _refused(
-            request, runtime, viewer, incident_id, "facts", exc, form, {"note": "facts_note", "body": "facts_note"}
+            request,
+            runtime,
+            work,
+            viewer,
+            incident_id,
+            "facts",
+            exc,
+            form,
+            {"note": "facts_note", "body": "facts_note"},
         )
     return _done(incident_id, "facts", "facts-heading")
 
 
-def _current(runtime: Runtime, incident_id: int) -> IncidentPublic:
-    with runtime.db.transaction() as session:
-        return service.get_incident(session, runtime.clock, incident_id)
-
-
 @router.post("/{incident_id}/count", response_class=HTMLResponse)
 def count_from_register(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """The approximate numbers counted from the register within the incident's scope (Art. 33(3)(a))."""
     try:
-        with runtime.db.transaction() as session:
-            service.count_scope(session, runtime.clock, runtime.policy, principal.actor, incident_id, apply=True)
+        with _attempt(work):
+            service.count_scope(work, incident_id, apply=True)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "facts", exc, form, {"scope": "approx_subjects"})
+        return _refused(request, runtime, work, viewer, incident_id, "facts", exc, form, {"scope": "approx_subjects"})
     return _done(incident_id, "count", "facts-heading")
 
 
 @router.post("/{incident_id}/risk", response_class=HTMLResponse)
 def assess_risk(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """The risk to the people's rights and freedoms: none, a risk, or a high risk (Art. 33(1), 34(1))."""
     try:
-        _update(runtime, principal, incident_id, forms.risk(form))
+        _update(work, incident_id, forms.risk(form))
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "risk", exc, form, {"body": "risk"})
+        return _refused(request, runtime, work, viewer, incident_id, "risk", exc, form, {"body": "risk"})
     return _done(incident_id, "risk", "risk-heading")
 
 
 @router.post("/{incident_id}/decision", response_class=HTMLResponse)
 def decide(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """Notify the authority, or not, with the reasoning on file (Art. 33(1), (5))."""
     try:
         data = forms.decision(form)
-        with runtime.db.transaction() as session:
-            service.decide(session, runtime.clock, principal.actor, incident_id, data)
+        with _attempt(work):
+            service.decide(work, incident_id, data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "decision", exc, form, {"risk": "decision"})
+        return _refused(request, runtime, work, viewer, incident_id, "decision", exc, form, {"risk": "decision"})
     return _done(incident_id, "decision", "decision-heading")
 
 
 @router.post("/{incident_id}/notification", response_class=HTMLResponse)
 def record_notification(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """The notification as sent to the authority (or, on the NIS2 track, the CSIRT); it stays on record."""
     try:
-        data = forms.notification(form, runtime.policy.jurisdiction)
-        with runtime.db.transaction() as session:
-            service.record_notification(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+        data = forms.notification(form, work.policy.jurisdiction)
+        with _attempt(work):
+            service.record_notification(work, incident_id, data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "notification", exc, form, {"body": "phase"})
+        return _refused(request, runtime, work, viewer, incident_id, "notification", exc, form, {"body": "phase"})
     return _done(incident_id, "notification", "notifications-heading")
 
 
@@ -659,28 +611,18 @@ Lang = Literal["en", "sv"]
 Audience = Literal["authority", "controller"]
 
 
-def _document(
-    runtime: Runtime, principal: Principal, incident_id: int, lang: Lang, audience: Audience
-) -> dict[str, Any]:
-    with runtime.db.transaction() as session:
-        # Audited there as generated (incident.document), in this transaction.
-        return service.document(
-            session, runtime.clock, runtime.policy, principal.actor, incident_id, audience=audience, language=lang
-        )
-
-
 @router.get("/{incident_id}/document", response_class=HTMLResponse)
 def view_document(
     request: Request,
     incident_id: int,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     lang: Lang = "en",
     audience: Audience = "authority",
 ) -> HTMLResponse:
     """The document as of now, in English or Swedish, framed by the admin, with its downloads."""
-    doc = _document(runtime, principal, incident_id, lang, audience)
+    doc = service.document(work, incident_id, audience=audience, language=lang)  # audited as generated
     return render_page(
         request,
         "incident_document.html.j2",
@@ -698,12 +640,12 @@ def download_document(
     incident_id: int,
     kind: Literal["html", "json"],
     principal: Reader,
-    runtime: RuntimeDep,
+    work: WorkDep,
     lang: Lang = "en",
     audience: Audience = "authority",
 ) -> Response:
     """A file to keep, print or attach: the printable page, or the same document as JSON."""
-    doc = _document(runtime, principal, incident_id, lang, audience)
+    doc = service.document(work, incident_id, audience=audience, language=lang)  # audited as generated
     name = f"incident-{incident_id}-art33-{audience}-{lang}.{kind}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if kind == "json":
@@ -715,40 +657,19 @@ def download_document(
 # -- Art. 34: the people concerned ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LetterPlan:
-    """What "send the letters" would do now: people in scope, those already written to, those left."""
-
-    people: int
-    already: int
-
-    @property
-    def left(self) -> int:
-        return max(self.people - self.already, 0)
-
-
-def _plan(runtime: Runtime, incident_id: int) -> LetterPlan:
-    with runtime.db.transaction() as session:
-        incident = service.load(session, incident_id)
-        counted = scope.count(session, incident, runtime.policy)  # counts only: no one's data is read
-        already = session.scalar(
-            select(func.count()).where(IncidentLetter.incident_id == incident_id, IncidentLetter.state == "sent")
-        )
-    return LetterPlan(counted.subjects, int(already or 0))
-
-
 def _letters_page(
     request: Request,
     runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     incident_id: int,
     *,
     error: FormError | None = None,
     language: str = "",
 ) -> HTMLResponse:
-    incident = _current(runtime, incident_id)
+    incident = service.get_incident(work, incident_id)
     try:
-        plan: LetterPlan | None = _plan(runtime, incident_id)
+        plan: subjects.LetterPlan | None = subjects.letter_plan(work, incident_id)
     except InvalidInput as exc:  # the incident names no scope to select people by
         plan, error = None, error or FormError.of(exc)
     return render_page(
@@ -766,23 +687,27 @@ def _letters_page(
 
 @router.get("/{incident_id}/letters", response_class=HTMLResponse)
 def letters_confirm(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
 ) -> HTMLResponse:
     """Before any letter goes: how many people, in which language, and a confirmation of that number."""
-    return _letters_page(request, runtime, viewer, incident_id)
+    return _letters_page(request, runtime, work, viewer, incident_id)
 
 
 @router.post("/{incident_id}/letters", response_class=HTMLResponse)
 def letters_send(
     request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
 ) -> Response:
-    """Art. 34(1): the letters, once the number the page showed is confirmed; a changed scope is shown again."""
+    """Art. 34(1): the letters, once the number the page showed is confirmed; a changed scope is shown again.
+
+    No request unit: the letters are runtime tier, each committed in a unit of its own as it goes, and a unit
+    held open around them would also hold SQLite's write lock against them."""
     language = text(form, "language", limit=2)
     if language not in runtime.policy.jurisdiction.languages:
         language = runtime.settings.language
     confirmed = text(form, "people", limit=9)
     try:
-        plan = _plan(runtime, incident_id)
+        with runtime.work(principal.actor) as work:
+            plan = subjects.letter_plan(work, incident_id)
         if not confirmed.isdigit() or int(confirmed) != plan.left:
             problem = "the number of people changed since the page was shown" if confirmed.isdigit() else "confirm"
             raise InvalidInput(
@@ -790,23 +715,32 @@ def letters_send(
                 [Problem("people", problem, hint=f"{plan.left} people would be written to now")],
             )
         mailer = mailer_for(runtime.settings, str(runtime.policy.organisation.contacts.privacy))
-        subjects.send_letters(runtime.db, runtime.register, principal.actor, incident_id, mailer, language)
+        subjects.send_letters(runtime, principal.actor, incident_id, mailer, language)
     except (InvalidInput, Conflict) as exc:
-        return _letters_page(request, runtime, viewer, incident_id, error=FormError.of(exc), language=language)
+        with runtime.work(principal.actor) as work:
+            return _letters_page(
+                request, runtime, work, viewer, incident_id, error=FormError.of(exc), language=language
+            )
     return _done(incident_id, "letters", "subjects-heading")
 
 
 @router.post("/{incident_id}/exception", response_class=HTMLResponse)
 def record_exception(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """Art. 34(3): why the people are not written to; letters are refused afterwards."""
     try:
         data = forms.exception(form)
-        with runtime.db.transaction() as session:
-            service.record_subject_exception(session, runtime.clock, principal.actor, incident_id, data)
+        with _attempt(work):
+            service.record_subject_exception(work, incident_id, data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "exception", exc, form, {"body": "exception"})
+        return _refused(request, runtime, work, viewer, incident_id, "exception", exc, form, {"body": "exception"})
     return _done(incident_id, "exception", "subjects-heading")
 
 
@@ -818,38 +752,51 @@ def customer_told(
     principal: Manager,
     viewer: ViewerDep,
     runtime: RuntimeDep,
+    work: WorkDep,
     form: FormFields,
 ) -> Response:
     """Art. 33(2), 28(3)(f): one customer (a controller whose data we process) has been told."""
     try:
         data = forms.customer(form, organisation_id)
-        with runtime.db.transaction() as session:
-            service.record_customer_notified(session, runtime.clock, principal.actor, incident_id, data)
+        with _attempt(work):
+            service.record_customer_notified(work, incident_id, data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, f"customer-{organisation_id}", exc, form)
+        return _refused(request, runtime, work, viewer, incident_id, f"customer-{organisation_id}", exc, form)
     return _done(incident_id, "customer", "customers-heading")
 
 
 @router.post("/{incident_id}/close", response_class=HTMLResponse)
 def close(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     """Closed, never removed (Art. 33(5)); a closed incident can be reopened."""
     try:
         forms.confirmed(form, "confirm_close", "the incident was not closed")
         data = IncidentUpdate(state="closed", note=text(form, "close_note", limit=forms.LONG) or None)
-        _update(runtime, principal, incident_id, data)
+        _update(work, incident_id, data)
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "close", exc, form, {"body": "confirm_close"})
+        return _refused(request, runtime, work, viewer, incident_id, "close", exc, form, {"body": "confirm_close"})
     return _done(incident_id, "close", "close-heading")
 
 
 @router.post("/{incident_id}/reopen", response_class=HTMLResponse)
 def reopen(
-    request: Request, incident_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request,
+    incident_id: int,
+    principal: Manager,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    form: FormFields,
 ) -> Response:
     try:
-        _update(runtime, principal, incident_id, IncidentUpdate(state="open"))
+        _update(work, incident_id, IncidentUpdate(state="open"))
     except (InvalidInput, Conflict) as exc:
-        return _refused(request, runtime, viewer, incident_id, "close", exc, form)
+        return _refused(request, runtime, work, viewer, incident_id, "close", exc, form)
     return _done(incident_id, "reopen", "close-heading")

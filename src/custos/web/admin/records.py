@@ -11,11 +11,9 @@ from markupsafe import Markup
 
 from custos.access.principal import Principal
 from custos.records import service
-from custos.records.render import Record, body_html, to_html
-from custos.runtime import Runtime
+from custos.records.render import body_html, to_html
 from custos.web.admin.pages import ViewerDep, render_page
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep
+from custos.web.auth import Require, WorkDep
 
 router = APIRouter(prefix="/admin/records", include_in_schema=False)
 
@@ -30,24 +28,15 @@ _PRINT_HEADERS = {
 }
 
 
-def _built(runtime: Runtime, principal: Principal, viewer_can_read_register: bool, kind: Kind, fmt: str) -> Record:
-    with runtime.db.transaction() as session:
-        record = service.build(
-            session, runtime.policy, runtime.keys, runtime.clock, kind, show_contacts=viewer_can_read_register
-        )
-        service.audit_view(session, runtime.clock, principal.actor, kind, fmt, viewer_can_read_register)
-    return record
-
-
 @router.get("", response_class=HTMLResponse)
 def records_page(
     request: Request,
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     kind: Annotated[Kind, Query()] = "controller",
 ) -> HTMLResponse:
-    record = _built(runtime, principal, viewer.can("register.read"), kind, "page")
+    record = service.view(work, kind, "page", show_contacts=viewer.can("register.read"))
     return render_page(request, "records.html.j2", viewer=viewer, kind=kind, body=Markup(body_html(record)))
 
 
@@ -55,8 +44,8 @@ def records_page(
 def printable(
     principal: Reader,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     kind: Annotated[Kind, Query()] = "controller",
 ) -> HTMLResponse:
-    record = _built(runtime, principal, viewer.can("register.read"), kind, "html")
+    record = service.view(work, kind, "html", show_contacts=viewer.can("register.read"))
     return HTMLResponse(to_html(record), headers=_PRINT_HEADERS)

@@ -27,8 +27,8 @@ from custos.incidents.schemas import (
     SubjectExceptionCreate,
 )
 from custos.mail import mailer_for
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import Require, WorkDep
+from custos.web.deps import RuntimeDep
 
 Reader = Annotated[Principal, Require("incidents.read")]
 Manager = Annotated[Principal, Require("incidents.manage")]
@@ -38,57 +38,49 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 @router.get("", response_model=list[IncidentSummary])
 def list_incidents(
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Reader,
     state: Annotated[Literal["open", "closed"] | None, Query()] = None,
 ) -> list[IncidentSummary]:
-    return service.list_incidents(session, runtime.clock, state=state)
+    return service.list_incidents(work, state=state)
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)
-def open_incident(data: IncidentCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> IncidentPublic:
-    return service.open_incident(session, runtime.clock, runtime.policy, principal.actor, data)
+def open_incident(data: IncidentCreate, work: WorkDep, principal: Manager) -> IncidentPublic:
+    return service.open_incident(work, data)
 
 
 @router.get("/{incident_id}", response_model=IncidentPublic)
-def get_incident(incident_id: int, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> IncidentPublic:
-    return service.get_incident(session, runtime.clock, incident_id)
+def get_incident(incident_id: int, work: WorkDep, principal: Reader) -> IncidentPublic:
+    return service.get_incident(work, incident_id)
 
 
 @router.patch("/{incident_id}", response_model=IncidentPublic)
-def update_incident(
-    incident_id: int, data: IncidentUpdate, session: SessionDep, runtime: RuntimeDep, principal: Manager
-) -> IncidentPublic:
-    return service.update_incident(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+def update_incident(incident_id: int, data: IncidentUpdate, work: WorkDep, principal: Manager) -> IncidentPublic:
+    return service.update_incident(work, incident_id, data)
 
 
 @router.post("/{incident_id}/decision", response_model=IncidentPublic)
-def decide(
-    incident_id: int, data: DecisionCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager
-) -> IncidentPublic:
-    return service.decide(session, runtime.clock, principal.actor, incident_id, data)
+def decide(incident_id: int, data: DecisionCreate, work: WorkDep, principal: Manager) -> IncidentPublic:
+    return service.decide(work, incident_id, data)
 
 
 @router.post("/{incident_id}/notifications", response_model=NotificationPublic, status_code=201)
 def record_notification(
-    incident_id: int, data: NotificationCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager
+    incident_id: int, data: NotificationCreate, work: WorkDep, principal: Manager
 ) -> NotificationPublic:
-    return service.record_notification(session, runtime.clock, runtime.policy, principal.actor, incident_id, data)
+    return service.record_notification(work, incident_id, data)
 
 
 @router.get("/{incident_id}/document", response_model=None)
 def document(
     incident_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Reader,
     format: Annotated[Literal["json", "html"], Query()] = "json",
     audience: Annotated[Literal["authority", "controller"], Query()] = "authority",
 ) -> JSONResponse | HTMLResponse:
-    doc: dict[str, Any] = service.document(
-        session, runtime.clock, runtime.policy, principal.actor, incident_id, audience=audience
-    )
+    doc: dict[str, Any] = service.document(work, incident_id, audience=audience)
     if format == "html":
         return HTMLResponse(notification.render_html(doc))
     return JSONResponse(doc)
@@ -97,36 +89,35 @@ def document(
 @router.post("/{incident_id}/scope", response_model=ScopeCount)
 def count_scope(
     incident_id: int,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Manager,
     apply: Annotated[bool, Query(description="write the counts as the approximate numbers")] = False,
 ) -> ScopeCount:
-    return service.count_scope(session, runtime.clock, runtime.policy, principal.actor, incident_id, apply=apply)
+    return service.count_scope(work, incident_id, apply=apply)
 
 
 @router.post("/{incident_id}/letters", response_model=dict[str, int])
 def send_letters(incident_id: int, data: LettersSend, runtime: RuntimeDep, principal: Manager) -> dict[str, int]:
+    # Runtime tier, no request unit: each letter commits in a unit of its own as it goes (a request-long
+    # transaction would also hold SQLite's write lock against them).
     mailer = mailer_for(runtime.settings, str(runtime.policy.organisation.contacts.privacy))
     language = data.language or runtime.settings.language
-    return subjects.send_letters(runtime.db, runtime.register, principal.actor, incident_id, mailer, language)
+    return subjects.send_letters(runtime, principal.actor, incident_id, mailer, language)
 
 
 @router.get("/{incident_id}/letters", response_model=list[LetterPublic])
-def list_letters(incident_id: int, session: SessionDep, principal: Manager) -> list[LetterPublic]:
+def list_letters(incident_id: int, work: WorkDep, principal: Manager) -> list[LetterPublic]:
     # Managers only: the list names people (by ref), which the auditor's read-only role does not see.
-    return subjects.list_letters(session, incident_id)
+    return subjects.list_letters(work, incident_id)
 
 
 @router.post("/{incident_id}/subject-exception", response_model=IncidentPublic)
 def subject_exception(
-    incident_id: int, data: SubjectExceptionCreate, session: SessionDep, runtime: RuntimeDep, principal: Manager
+    incident_id: int, data: SubjectExceptionCreate, work: WorkDep, principal: Manager
 ) -> IncidentPublic:
-    return service.record_subject_exception(session, runtime.clock, principal.actor, incident_id, data)
+    return service.record_subject_exception(work, incident_id, data)
 
 
 @router.post("/{incident_id}/customers", response_model=IncidentPublic)
-def customer_notified(
-    incident_id: int, data: CustomerNotified, session: SessionDep, runtime: RuntimeDep, principal: Manager
-) -> IncidentPublic:
-    return service.record_customer_notified(session, runtime.clock, principal.actor, incident_id, data)
+def customer_notified(incident_id: int, data: CustomerNotified, work: WorkDep, principal: Manager) -> IncidentPublic:
+    return service.record_customer_notified(work, incident_id, data)

@@ -11,8 +11,7 @@ from fastapi.responses import Response
 from custos.access.permissions import CUSTOS_SCOPE
 from custos.access.principal import Principal, holds
 from custos.records import service
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import Require, WorkDep
 
 Reader = Annotated[Principal, Require("records.read")]
 
@@ -24,15 +23,12 @@ _MEDIA = {"json": "application/json", "csv": "text/csv; charset=utf-8", "html": 
 @router.get("/{kind}")
 def export(
     kind: Literal["controller", "processor"],
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Reader,
     fmt: Annotated[Literal["json", "csv", "html"], Query(alias="format")] = "json",
 ) -> Response:
     """The controller's (Art. 30(1)) or the processor's (Art. 30(2)) record, in JSON, CSV or printable HTML."""
-    show = holds(principal.grants, "register.read", CUSTOS_SCOPE, runtime.policy)
-    text = service.export(
-        session, runtime.policy, runtime.keys, runtime.clock, principal.actor, kind, fmt, show_contacts=show
-    )
+    show = holds(principal.grants, "register.read", CUSTOS_SCOPE, work.policy)
+    text = service.export(work, kind, fmt, show_contacts=show)
     headers = {"Content-Disposition": f'attachment; filename="art30-{kind}.{fmt}"'} if fmt != "html" else {}
     return Response(text, media_type=_MEDIA[fmt], headers=headers)
