@@ -27,6 +27,7 @@ from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 from custos.setup import FIRST_ADMIN_EMAIL
 from custos.systems.models import SystemState, SystemTask
+from custos.work import Work
 
 STAFF = Actor(kind="staff", id=None, label="staff:test")
 StaffFactory = Callable[..., Any]
@@ -34,8 +35,8 @@ StaffFactory = Callable[..., Any]
 
 def check(runtime: Runtime, on: date | None = None) -> Examination:
     now = runtime.clock.now()
-    with runtime.db.transaction() as session:
-        return examine(session, InvariantContext(policy=runtime.policy, on=on or now.date(), now=now))
+    with runtime.work(STAFF) as work:
+        return examine(work, InvariantContext(policy=runtime.policy, on=on or now.date(), now=now))
 
 
 def broken(result: Examination) -> dict[str, list[str]]:
@@ -50,8 +51,8 @@ def add_prospect(runtime: Runtime, email: str, last: date) -> str:
             RelationshipCreate(subject_category="prospect", last_interaction_on=last, collected_on=date(2010, 1, 1))
         ],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(STAFF) as work:
+        return people.add_person(work, data).ref
 
 
 def add_employee(runtime: Runtime, ended: date) -> str:
@@ -60,8 +61,8 @@ def add_employee(runtime: Runtime, ended: date) -> str:
         for activity in ("employment", "taxes-and-fees", "bookkeeping")
     ]
     data = PersonCreate(name="Erik Employee", emails=["erik@example.se"], relationships=relationships)
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(STAFF) as work:
+        return people.add_person(work, data).ref
 
 
 def test_a_clean_register_breaks_no_promise(owned: Runtime, runtime: Runtime) -> None:
@@ -79,17 +80,12 @@ def test_each_kind_of_broken_promise_is_named_with_its_fix(owned: Runtime, runti
         lonely.created_at = lonely.updated_at = clock.now()
         session.add(lonely)
         request, _ = cases.create(
-            session,
-            runtime.register,
-            STAFF,
+            Work(session, runtime.clock, runtime.keys, runtime.policy, STAFF),
             RequestCreate(kind="access", email="asker@example.se", received_at=clock.now() - timedelta(days=60)),
             channel="staff",
         )
         incident = open_incident(
-            session,
-            clock,
-            runtime.policy,
-            STAFF,
+            Work(session, clock, runtime.keys, runtime.policy, STAFF),
             IncidentCreate(
                 summary="Laptop with an export lost",
                 aware_at=clock.now() - timedelta(hours=80),
@@ -172,14 +168,8 @@ def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(owned: Runtime, ru
     assert check(runtime).healthy
     held = add_prospect(runtime, "held@example.se", date(2012, 1, 1))
     assert "nobody-kept-past-due" in broken(check(runtime))
-    with runtime.db.transaction() as session:
-        holds.add_hold(
-            session,
-            runtime.clock,
-            STAFF,
-            HoldCreate(person_ref=held, reason="Dispute over an invoice"),
-            policy=runtime.policy,
-        )
+    with runtime.work(STAFF) as work:
+        holds.add_hold(work, HoldCreate(person_ref=held, reason="Dispute over an invoice"))
     assert check(runtime).healthy
 
 

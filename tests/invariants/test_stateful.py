@@ -43,6 +43,7 @@ from custos.settings import Settings, load_settings
 from custos.setup import initialise
 from custos.systems.models import SystemTask
 from custos.systems.tasks import confirm_task
+from custos.work import Work
 from example_install import own_every_system
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "elastx" / "policy.yaml"
@@ -159,10 +160,9 @@ class RegisterHistory(RuleBasedStateMachine):
         return self._org(self.today - timedelta(days=since))
 
     def _org(self, since: date) -> OrgModel:
-        with self.runtime.db.transaction() as session:
+        with self.runtime.work(STAFF) as work:
             created = organisations.add_organisation(
-                session,
-                self.clock,
+                work,
                 OrganisationCreate(
                     name=f"Org {uuid.uuid4().hex[:8]} AB", roles=[RoleSpan(role="customer", started_on=since)]
                 ),
@@ -173,8 +173,8 @@ class RegisterHistory(RuleBasedStateMachine):
     def organisation_stops_being_a_customer(self, org: OrgModel) -> None:
         if org.customer_until is not None or org.customer_from > self.today:
             return
-        with self.runtime.db.transaction() as session:
-            organisations.set_role(session, self.clock, org.id, RoleSpan(role="customer", ended_on=self.today))
+        with self.runtime.work(STAFF) as work:
+            organisations.set_role(work, org.id, RoleSpan(role="customer", ended_on=self.today))
         org.customer_until = self.today
 
     @rule(target=refs, met_days_ago=st.integers(min_value=0, max_value=4500))
@@ -205,8 +205,8 @@ class RegisterHistory(RuleBasedStateMachine):
     def _person(self, *rels: RelationshipCreate, org: OrgModel | None = None) -> str:
         number = next(self.emails)
         data = PersonCreate(name=f"Person {number}", emails=[f"p{number}@example.se"], relationships=list(rels))
-        with self.runtime.db.transaction() as session:
-            created = people.add_person(session, self.runtime.register, data)
+        with self.runtime.work(STAFF) as work:
+            created = people.add_person(work, data)
         models = [
             RelModel(
                 stored.id,
@@ -230,10 +230,8 @@ class RegisterHistory(RuleBasedStateMachine):
         if person is None or not open_:
             return
         for rel in open_:  # an employment ends for its pay, its taxes and its books alike
-            with self.runtime.db.transaction() as session:
-                people.update_relationship(
-                    session, self.runtime.register, ref, rel.id, RelationshipUpdate(ended_on=self.today)
-                )
+            with self.runtime.work(STAFF) as work:
+                people.update_relationship(work, ref, rel.id, RelationshipUpdate(ended_on=self.today))
             rel.ended = self.today
 
     @rule(ref=refs)
@@ -242,10 +240,8 @@ class RegisterHistory(RuleBasedStateMachine):
         prospects = [r for r in person.relationships if r.category == "prospect"] if person else []
         if person is None or not prospects:
             return
-        with self.runtime.db.transaction() as session:
-            people.update_relationship(
-                session, self.runtime.register, ref, prospects[0].id, RelationshipUpdate(last_interaction_on=self.today)
-            )
+        with self.runtime.work(STAFF) as work:
+            people.update_relationship(work, ref, prospects[0].id, RelationshipUpdate(last_interaction_on=self.today))
         prospects[0].last_interaction = self.today
 
     @rule(ref=refs, days=st.one_of(st.none(), st.integers(min_value=0, max_value=2000)))
@@ -253,14 +249,8 @@ class RegisterHistory(RuleBasedStateMachine):
         if ref not in self.world.people:
             return
         ends = self.today + timedelta(days=days) if days is not None else None
-        with self.runtime.db.transaction() as session:
-            hold = holds.add_hold(
-                session,
-                self.clock,
-                STAFF,
-                HoldCreate(person_ref=ref, reason="Claim under review", ends_on=ends),
-                policy=self.runtime.policy,
-            )
+        with self.runtime.work(STAFF) as work:
+            hold = holds.add_hold(work, HoldCreate(person_ref=ref, reason="Claim under review", ends_on=ends))
         self.world.holds.append(HoldModel(hold.id, ref, self.today, ends))
 
     @rule(data=st.data())
@@ -269,8 +259,8 @@ class RegisterHistory(RuleBasedStateMachine):
         if not active:
             return
         hold = data.draw(st.sampled_from(active))
-        with self.runtime.db.transaction() as session:
-            holds.release_hold(session, self.clock, STAFF, hold.id)
+        with self.runtime.work(STAFF) as work:
+            holds.release_hold(work, hold.id)
         hold.released = True
 
     @rule(ref=refs)
@@ -281,9 +271,7 @@ class RegisterHistory(RuleBasedStateMachine):
             return
         with self.runtime.db.transaction() as session:
             req, _ = cases.create(
-                session,
-                self.runtime.register,
-                STAFF,
+                Work(session, self.runtime.clock, self.runtime.keys, self.runtime.policy, STAFF),
                 RequestCreate(kind="erasure", email=person.email),
                 channel="staff",
             )
@@ -308,7 +296,7 @@ class RegisterHistory(RuleBasedStateMachine):
         request_ref = data.draw(st.sampled_from(waiting))
         with self.runtime.db.transaction() as session:
             req = cases.load(session, request_ref)
-            review = assessment.items(session, self.runtime, req)
+            review = assessment.items(Work(session, self.clock, self.runtime.keys, self.runtime.policy, STAFF), req)
         proposals = [assessment.proposal(item) for item in review]
         chosen = [
             assessment.Decision(item.category, "erase") if data.draw(st.booleans()) else proposed
@@ -327,13 +315,9 @@ class RegisterHistory(RuleBasedStateMachine):
         with self.runtime.db.transaction() as session:
             tasks = list(session.execute(select(SystemTask.system_id, SystemTask.id).where(SystemTask.state == "open")))
         for system_id, task_id in tasks:
-            with self.runtime.db.transaction() as session:
+            with self.runtime.work(STAFF) as work:
                 confirm_task(
-                    session,
-                    self.clock,
-                    STAFF,
-                    self.runtime.keys,
-                    self.runtime.policy,
+                    work,
                     system_id,
                     task_id,
                     fields=["contact"],
@@ -386,7 +370,7 @@ class RegisterHistory(RuleBasedStateMachine):
         expected_gone = {
             rel.id for person, rel, due in self._dues(on) if due <= on and not self.world.held(person.ref, on)
         }
-        run_sweep(self.runtime.db, self.runtime.policy, self.clock, SWEEPER, trigger="job")
+        run_sweep(self.runtime, SWEEPER, trigger="job")
         with self.runtime.db.transaction() as session:
             stored = set(session.scalars(select(Relationship.id)))
         modelled = {rel.id for person in self.world.people.values() for rel in person.relationships}
@@ -413,8 +397,8 @@ class RegisterHistory(RuleBasedStateMachine):
     @invariant()
     def every_promise_holds_on_live_data(self) -> None:
         ctx = InvariantContext(policy=self.runtime.policy, on=self.today, now=self.clock.now())
-        with self.runtime.db.transaction() as session:
-            result = examine(session, ctx, only=LIVE_INVARIANTS)
+        with self.runtime.work(STAFF) as work:
+            result = examine(work, ctx, only=LIVE_INVARIANTS)
         assert result.healthy, [(o.invariant.id, o.findings, o.error) for o in result.broken]
 
     @invariant()

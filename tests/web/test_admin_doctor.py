@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from custos.actor import Actor
 from custos.audit import AuditEvent
 from custos.invariants import INVARIANTS
 from custos.register import people
@@ -27,8 +28,8 @@ def _overdue_prospect(runtime: Runtime) -> str:
         emails=["olle@example.se"],
         relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=date(2012, 4, 1))],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(Actor(kind="cli", id=None, label="cli:test")) as work:
+        return people.add_person(work, data).ref
 
 
 def test_a_fresh_install_names_the_systems_nobody_can_act_in(client: TestClient) -> None:

@@ -47,8 +47,8 @@ def register(app: typer.Typer) -> None:
         with st.runtime() as rt:
             principal = require(ctx, rt, "doctor.read")
             check = InvariantContext.of(rt, at.date() if at is not None else None)
-            with rt.db.transaction() as session:
-                result = run_doctor(session, rt.clock, principal.actor, check, only=only)
+            with rt.work(principal.actor) as work:
+                result = run_doctor(work, check, only=only)
         if as_json:
             st.console.print_json(json.dumps(_as_json(result, check.on.isoformat())))
         else:

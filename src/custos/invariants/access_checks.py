@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy.orm import Session
-
 from custos.access import four_eyes
 from custos.invariants.finding import Finding, InvariantContext
+from custos.work import Work
 
 
-def unapproved_grants(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    for breach in four_eyes.unapproved_personal_data_grants(session, ctx.policy, ctx.now):
+def unapproved_grants(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
+    for breach in four_eyes.unapproved_personal_data_grants(work.session, ctx.policy, ctx.now):
         yield Finding(f"grant {breach.grant_id}", breach.detail, breach.fix)
 
 
-def grants_beyond_granter(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    for breach in four_eyes.grants_beyond_their_granter(session, ctx.policy, ctx.now):
+def grants_beyond_granter(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
+    for breach in four_eyes.grants_beyond_their_granter(work.session, ctx.policy, ctx.now):
         yield Finding(f"grant {breach.grant_id}", breach.detail, breach.fix)

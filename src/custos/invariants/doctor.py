@@ -12,14 +12,12 @@ from datetime import date, datetime
 from itertools import islice
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.audit.models import AuditEvent
-from custos.clock import Clock
 from custos.invariants.catalogue import INVARIANTS, Invariant, invariant
 from custos.invariants.finding import Finding, InvariantContext
+from custos.work import Work
 
 # Findings kept per invariant; a register with a systematic problem would otherwise print a million lines.
 LIMIT = 100
@@ -50,28 +48,23 @@ class Examination:
         return tuple(outcome for outcome in self.outcomes if not outcome.holds)
 
 
-def examine(
-    session: Session, ctx: InvariantContext, *, only: Iterable[str] | None = None, limit: int = LIMIT
-) -> Examination:
+def examine(work: Work, ctx: InvariantContext, *, only: Iterable[str] | None = None, limit: int = LIMIT) -> Examination:
+    """Every invariant (or those in `only`) checked, unaudited: for callers that show no finding's record (the
+    dashboard names broken promises only) and for tests; whoever shows the findings calls `run_doctor`."""
     wanted = set(only) if only is not None else None
     outcomes = []
     for entry in INVARIANTS:
         if wanted is not None and entry.id not in wanted:
             continue
-        outcomes.append(_run(session, ctx, entry, limit))
+        outcomes.append(_run(work, ctx, entry, limit))
     return Examination(tuple(outcomes))
 
 
-def run_doctor(
-    session: Session, clock: Clock, actor: Actor, ctx: InvariantContext, *, only: Iterable[str] | None = None
-) -> Examination:
+def run_doctor(work: Work, ctx: InvariantContext, *, only: Iterable[str] | None = None) -> Examination:
     """`examine`, audited: the findings name people by ref, so looking at them is a read (Art. 5(2))."""
-    result = examine(session, ctx, only=only)
-    audit.record(
-        session,
-        clock,
-        actor,
-        DOCTOR_RUN,
+    result = examine(work, ctx, only=only)
+    work.audit(
+        Action.DOCTOR_RUN,
         details={
             "as_of": ctx.on.isoformat(),
             "checked": [o.invariant.id for o in result.outcomes if o.error is None],
@@ -82,10 +75,10 @@ def run_doctor(
     return result
 
 
-def _run(session: Session, ctx: InvariantContext, entry: Invariant, limit: int) -> Outcome:
-    savepoint = session.begin_nested()
+def _run(work: Work, ctx: InvariantContext, entry: Invariant, limit: int) -> Outcome:
+    savepoint = work.session.begin_nested()
     try:
-        found = list(islice(iter(entry.check(session, ctx)), limit + 1))
+        found = list(islice(iter(entry.check(work, ctx)), limit + 1))
     except Exception as exc:  # a check that cannot run must not hide the others
         savepoint.rollback()
         return Outcome(entry, (), False, f"{type(exc).__name__}: {exc}")
@@ -94,7 +87,6 @@ def _run(session: Session, ctx: InvariantContext, entry: Invariant, limit: int) 
 
 
 JOB_NAME = "doctor"
-DOCTOR_RUN = "doctor.run"
 
 
 @dataclass(frozen=True)
@@ -107,16 +99,16 @@ class LastCheck:
     broken: tuple[Invariant, ...]
 
 
-def last_check(session: Session, wanted: Iterable[str], since: datetime) -> LastCheck | None:
+def last_check(work: Work, wanted: Iterable[str], since: datetime) -> LastCheck | None:
     """The newest doctor run since `since` that checked every one of `wanted`, read from the audit log.
 
     The audit log is the record of every run (CLI, page, daily job) and cannot be edited, so the dashboard's
     "as of the last check" is exactly what a run reported, not a copy that could drift from it.
     """
     needed = set(wanted)
-    rows = session.scalars(
+    rows = work.session.scalars(
         select(AuditEvent)
-        .where(AuditEvent.at >= since, AuditEvent.action == DOCTOR_RUN)
+        .where(AuditEvent.at >= since, AuditEvent.action == Action.DOCTOR_RUN.value)
         .order_by(AuditEvent.seq.desc())
         .limit(50)
     )

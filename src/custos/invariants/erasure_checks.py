@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy.orm import Session
-
 from custos.invariants.finding import Finding, InvariantContext
 from custos.retention.keep import live_conflicts
+from custos.work import Work
 
 # How an instruction names itself (`system_task:12`) and how a finding names it for a person to find.
 _SUBJECTS = {"system_task": "task", "system_run": "run", "request": "request"}
 
 
-def kept_categories_in_erase_instructions(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    for conflict in live_conflicts(session, ctx.policy, ctx.on):
+def kept_categories_in_erase_instructions(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
+    for conflict in live_conflicts(work.session, ctx.policy, ctx.on):
         kind, _, ident = conflict.where.partition(":")
         if kind == "request":
             ident = ident.split("/", 1)[0]

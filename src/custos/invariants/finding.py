@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy.orm import Session
-
 from custos.clock import today
 from custos.policy import Policy
+from custos.work import Work
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
@@ -45,4 +44,6 @@ class Finding:
 
 
 class Check(Protocol):
-    def __call__(self, session: Session, ctx: InvariantContext) -> Iterable[Finding]: ...
+    """Reads only: a check runs in the caller's unit, inside a savepoint of its own (see `doctor.examine`)."""
+
+    def __call__(self, work: Work, ctx: InvariantContext) -> Iterable[Finding]: ...

@@ -10,21 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from custos.invariants.finding import Finding, InvariantContext
 from custos.register import lawful
 from custos.register.models import Person, Relationship
+from custos.work import Work
 
 
-def people_without_basis(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    for breach in lawful.people_without_basis(session, ctx.policy):
+def people_without_basis(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
+    for breach in lawful.people_without_basis(work.session, ctx.policy):
         yield _finding(breach)
-    yield from _basis_changed(session, ctx)
+    yield from _basis_changed(work, ctx)
 
 
-def relationships_never_due(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
-    for breach in lawful.relationships_never_due(session, ctx.policy):
+def relationships_never_due(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
+    for breach in lawful.relationships_never_due(work.session, ctx.policy):
         yield _finding(breach)
 
 
@@ -33,9 +33,9 @@ def _finding(breach: lawful.Breach) -> Finding:
     return Finding(f"person {breach.person_ref}", f"{where}{breach.reason}", breach.fix)
 
 
-def _basis_changed(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+def _basis_changed(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
     """Grouped first by (activity, basis), so a million relationships cost one aggregate."""
-    combos = session.execute(
+    combos = work.session.execute(
         select(Relationship.activity, Relationship.legal_basis, func.count()).group_by(
             Relationship.activity, Relationship.legal_basis
         )
@@ -44,7 +44,7 @@ def _basis_changed(session: Session, ctx: InvariantContext) -> Iterator[Finding]
     for activity, basis, _count in combos:
         if activity not in stated or basis == stated[activity]:
             continue  # an activity the policy no longer names is reported by `lawful` above
-        rows = session.execute(
+        rows = work.session.execute(
             select(Person.ref, Relationship.id)
             .join(Relationship, Relationship.person_id == Person.id)
             .where(Relationship.activity == activity, Relationship.legal_basis == basis)

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy.orm import Session
-
 from custos.invariants.finding import Finding, InvariantContext
 from custos.retention.plan import iter_plan
 from custos.retention.rules import CompiledPolicy
+from custos.work import Work
 
 
-def kept_past_due(session: Session, ctx: InvariantContext) -> Iterator[Finding]:
+def kept_past_due(work: Work, ctx: InvariantContext) -> Iterator[Finding]:
     """People still held although a relationship fell due before today and no hold keeps it.
 
     The daily sweep erases everything due on its day, so a relationship due *before* today that is still in
     the register means a sweep did not run or did not finish; due today is not yet late.
     """
     rules = CompiledPolicy.of(ctx.policy)
-    for planned in iter_plan(session, rules, ctx.on):
+    for planned in iter_plan(work.session, rules, ctx.on):
         late = [r for r in planned.verdict.removed if r.due_on is not None and r.due_on < ctx.on]
         if not late:
             continue

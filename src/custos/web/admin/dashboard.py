@@ -31,8 +31,9 @@ from custos.register.people import count_people
 from custos.runtime import Runtime
 from custos.web.admin.charts import BarChart, Frame, bar_chart, scale_top
 from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
-from custos.web.auth import SignedIn
+from custos.web.auth import SignedIn, WorkDep
 from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -89,15 +90,14 @@ def _audit_count(session: Session) -> int:
     return head.count if head is not None else 0
 
 
-def _counts(session: Session, runtime: Runtime, viewer: Viewer) -> dict[str, int]:
+def _counts(work: Work, viewer: Viewer) -> dict[str, int]:
+    session = work.session
     counts: dict[str, int] = {}
     if viewer.can("register.read"):
-        counts["people"] = count_people(session)
+        counts["people"] = count_people(work)
     if viewer.can("staff.manage"):
         counts["staff"] = _staff_count(session)
-        counts["findings"] = sum(
-            1 for row in access_review(session, runtime.clock, policy=runtime.policy) if row.findings
-        )
+        counts["findings"] = sum(1 for row in access_review(work) if row.findings)
     if viewer.can("audit.read"):
         counts["audit"] = _audit_count(session)
     return counts
@@ -116,36 +116,31 @@ def _requests_chart(panel: panels.RequestsPanel) -> BarChart[str]:
     )
 
 
-def _panels(session: Session, runtime: Runtime, viewer: Viewer) -> Panels:
-    clock, policy = runtime.clock, runtime.policy
-    requests = panels.requests_panel(session, clock) if viewer.can("requests.manage") else None
+def _panels(work: Work, runtime: Runtime, viewer: Viewer) -> Panels:
+    requests = panels.requests_panel(work) if viewer.can("requests.manage") else None
     return Panels(
         requests=requests,
         requests_chart=_requests_chart(requests) if requests is not None and requests.total else None,
-        breaches=panels.breaches_panel(session, clock) if viewer.can("incidents.read") else None,
-        retention=panels.retention_panel(session, policy, clock) if viewer.can("retention.read") else None,
-        consent=panels.consent_panel(session, policy, clock) if viewer.can("consent.read") else None,
-        systems=panels.systems_panel(session, policy) if viewer.can("systems.read") else None,
-        tasks=(
-            panels.tasks_panel(session, policy, clock, runtime.settings.system_task_days)
-            if viewer.can("systems.read")
-            else None
-        ),
-        grants=panels.grants_panel(session, clock) if viewer.can("staff.manage") else None,
-        promises=_promises(session, runtime) if viewer.can("doctor.read") else None,
+        breaches=panels.breaches_panel(work) if viewer.can("incidents.read") else None,
+        retention=panels.retention_panel(work) if viewer.can("retention.read") else None,
+        consent=panels.consent_panel(work) if viewer.can("consent.read") else None,
+        systems=panels.systems_panel(work) if viewer.can("systems.read") else None,
+        tasks=panels.tasks_panel(work, runtime.settings.system_task_days) if viewer.can("systems.read") else None,
+        grants=panels.grants_panel(work) if viewer.can("staff.manage") else None,
+        promises=_promises(work, runtime) if viewer.can("doctor.read") else None,
     )
 
 
-def _promises(session: Session, runtime: Runtime) -> PromisesPanel:
+def _promises(work: Work, runtime: Runtime) -> PromisesPanel:
     # Each check runs with limit=0 (it stops at its first finding). On a register too large to walk per page view,
     # the register-wide ones are taken from the newest doctor run (daily, or the Promises page) instead.
     ctx = InvariantContext.of(runtime)
-    if count_people(session) <= LIVE_UP_TO:
-        result = examine(session, ctx, limit=0)
+    if count_people(work) <= LIVE_UP_TO:
+        result = examine(work, ctx, limit=0)
         return PromisesPanel(len(result.outcomes), tuple(o.invariant for o in result.broken))
-    live = examine(session, ctx, only=[i.id for i in INVARIANTS if not i.walks_register], limit=0)
+    live = examine(work, ctx, only=[i.id for i in INVARIANTS if not i.walks_register], limit=0)
     walking = [i for i in INVARIANTS if i.walks_register]
-    last = last_check(session, [i.id for i in walking], since=ctx.now - STALE_AFTER)
+    last = last_check(work, [i.id for i in walking], since=ctx.now - STALE_AFTER)
     broken = {o.invariant.id for o in live.broken} | ({i.id for i in last.broken} if last is not None else set())
     return PromisesPanel(
         checked=len(live.outcomes) + (len(walking) if last is not None else 0),
@@ -157,11 +152,15 @@ def _promises(session: Session, runtime: Runtime) -> PromisesPanel:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(
-    request: Request, principal: SignedIn, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
+    request: Request,
+    principal: SignedIn,
+    viewer: ViewerDep,
+    runtime: RuntimeDep,
+    work: WorkDep,
+    done: str | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        counts = _counts(session, runtime, viewer)
-        shown = _panels(session, runtime, viewer)
+    counts = _counts(work, viewer)
+    shown = _panels(work, runtime, viewer)
     return render_page(
         request,
         "dashboard.html.j2",

@@ -16,7 +16,7 @@ from custos.access.principal import Principal
 from custos.invariants import InvariantContext, run_doctor
 from custos.invariants.catalogue import wording
 from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
-from custos.web.auth import Require
+from custos.web.auth import Require, WorkDep
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin/doctor", include_in_schema=False)
@@ -44,10 +44,11 @@ def link_for(subject: str, viewer: Viewer) -> str | None:
 
 
 @router.get("", response_class=HTMLResponse)
-def doctor_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+def doctor_page(
+    request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
+) -> HTMLResponse:
     ctx = InvariantContext.of(runtime)
-    with runtime.db.transaction() as session:
-        result = run_doctor(session, runtime.clock, principal.actor, ctx)
+    result = run_doctor(work, ctx)
     return render_page(
         request,
         "doctor.html.j2",
