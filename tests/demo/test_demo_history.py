@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from custos.access.identify import for_cli
+from custos.actor import Actor
 from custos.audit.verify import verify
 from custos.consent.models import ConsentRecord
 from custos.demo.history import HistoryReport, seed_history
@@ -26,6 +27,7 @@ from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.setup import initialise
 from custos.systems.tasks import list_tasks
+from custos.work import Work
 
 
 @pytest.fixture
@@ -102,14 +104,15 @@ def test_one_breach_runs_its_72_hours_one_is_closed_and_sweeps_have_a_history(
 ) -> None:
     now = runtime.clock.now()
     with runtime.db.transaction() as session:
-        incidents = list_incidents(session, runtime.clock)
+        work = Work(session, runtime.clock, runtime.keys, runtime.policy, Actor.system("test"))
+        incidents = list_incidents(work)
         running = [i for i in incidents if i.state == "open"]
         closed = [i for i in incidents if i.state == "closed"]
         assert len(running) == 1
         assert len(closed) == 1
         assert now < running[0].deadline <= now + timedelta(hours=72)
         assert not running[0].authority_notified
-        timeline = get_incident(session, runtime.clock, running[0].id).timeline
+        timeline = get_incident(work, running[0].id).timeline
         assert [e.kind for e in timeline] == ["open", "update"]
         assert closed[0].decision == "not_notify"
         sweeps = list(session.scalars(select(RetentionSweep).order_by(RetentionSweep.id)))
