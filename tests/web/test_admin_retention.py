@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from custos.actor import Actor
 from custos.audit import AuditEvent
 from custos.clock import today
 from custos.jobs.models import JobRun
@@ -26,6 +27,8 @@ from custos.web.admin.texts import LANGUAGES, Language, load_words
 LoginAs = Callable[..., TestClient]
 TODAY = date(2026, 11, 29)  # the conftest's FixedClock
 
+TESTER = Actor.system("test")
+
 
 def _person(runtime: Runtime, email: str, **relationship: object) -> str:
     data = PersonCreate(
@@ -33,14 +36,14 @@ def _person(runtime: Runtime, email: str, **relationship: object) -> str:
         emails=[email],
         relationships=[RelationshipCreate(**{"collected_on": date(2010, 1, 1), **relationship})],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(TESTER) as work:
+        return people.add_person(work, data).ref
 
 
 def _organisation(runtime: Runtime, name: str, customer_until: date) -> int:
     spans = [RoleSpan(role="customer", started_on=date(2005, 1, 1), ended_on=customer_until)]
-    with runtime.db.transaction() as session:
-        return organisations.add_organisation(session, runtime.clock, OrganisationCreate(name=name, roles=spans)).id
+    with runtime.work(TESTER) as work:
+        return organisations.add_organisation(work, OrganisationCreate(name=name, roles=spans)).id
 
 
 def _prospect(runtime: Runtime, email: str, due: date) -> str:

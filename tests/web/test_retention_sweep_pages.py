@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
+from custos.actor import Actor
 from custos.audit import AuditEvent
 from custos.jobs.models import JobRun
 from custos.jobs.registry import RETENTION_SWEEP, scheduler_for
@@ -22,6 +23,8 @@ from custos.retention.models import Tombstone
 from custos.runtime import Runtime
 
 LoginAs = Callable[..., TestClient]
+
+TESTER = Actor.system("test")
 
 
 def _prospect(runtime: Runtime, name: str, email: str, last: date) -> str:
@@ -33,8 +36,8 @@ def _prospect(runtime: Runtime, name: str, email: str, last: date) -> str:
             RelationshipCreate(subject_category="prospect", collected_on=date(2010, 1, 1), last_interaction_on=last)
         ],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(TESTER) as work:
+        return people.add_person(work, data).ref
 
 
 def _events(runtime: Runtime, action: str) -> list[AuditEvent]:
