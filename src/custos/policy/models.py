@@ -208,6 +208,19 @@ class SystemKind(StrEnum):
     MANUAL = "manual"  # a person does it and confirms in the admin UI
 
 
+# The kinds a policy may name: the built-in ones, and any kind a connector adds (`custos.systems.connectors`
+# registers each of its kinds here, so the policy — a lower layer — accepts them without knowing them).
+_SYSTEM_KINDS: dict[str, None] = dict.fromkeys(kind.value for kind in SystemKind)
+
+
+def accept_system_kind(kind: str) -> None:
+    _SYSTEM_KINDS[kind] = None
+
+
+def forget_system_kind(kind: str) -> None:
+    _SYSTEM_KINDS.pop(kind, None)
+
+
 class HttpCall(PolicyModel):
     """One templated call; `{email}`, `{phone}` and `{external_id}` in the URL are filled in, URL-quoted."""
 
@@ -241,7 +254,7 @@ class System(PolicyModel):
     name: Text
     environment: Slug = Field(description="e.g. production; access is granted per environment")
     description: Text | None = None
-    kind: SystemKind = SystemKind.MANUAL
+    kind: str = Field(default=SystemKind.MANUAL.value, description="sql, http, manual, or a registered connector's")
     owner: EmailStr | None = Field(default=None, description="the staff member who answers for it (email)")
     mapping: Text | None = Field(default=None, description="sql: the dataset mapping YAML, relative to the policy file")
     connection: Text | None = Field(
@@ -254,21 +267,32 @@ class System(PolicyModel):
         default_factory=list, description="manual/http: the data categories held there, for the owner's tasks"
     )
 
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in _SYSTEM_KINDS:
+            raise PydanticCustomError(
+                "system_kind",
+                "'{kind}' is not a kind of system Custos can reach",
+                {"kind": kind, "hint": "one of " + ", ".join(_SYSTEM_KINDS)},
+            )
+        return kind
+
     @model_validator(mode="after")
     def _reachable(self) -> Self:
-        if self.kind is SystemKind.SQL and self.mapping is None:
+        if self.kind == SystemKind.SQL and self.mapping is None:
             raise PydanticCustomError(
                 "system_mapping",
                 "a sql system needs `mapping:`, the path of its dataset mapping",
                 {"hint": "write one with `custos systems scan URL` and set mapping: mappings/<id>.yaml"},
             )
-        if self.kind is SystemKind.HTTP and (self.http is None or self.http.delete is None):
+        if self.kind == SystemKind.HTTP and (self.http is None or self.http.delete is None):
             raise PydanticCustomError(
                 "system_http",
                 "an http system needs `http:` with at least a `delete:` call",
                 {"hint": "add http: {find: {url: ...}, export: {url: ...}, delete: {method: DELETE, url: ...}}"},
             )
-        if self.kind is not SystemKind.SQL and (self.mapping is not None or self.connection is not None):
+        if self.kind != SystemKind.SQL and (self.mapping is not None or self.connection is not None):
             raise PydanticCustomError(
                 "system_sql_only",
                 "`mapping:` and `connection:` are for sql systems only",

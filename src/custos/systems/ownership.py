@@ -23,7 +23,7 @@ from custos.access.grants import held_grants
 from custos.access.models import Staff
 from custos.access.principal import holds
 from custos.policy import Policy
-from custos.policy.models import System, SystemKind
+from custos.policy.models import System
 from custos.systems.models import SystemState, SystemTask
 
 TASK_PERMISSION = "systems.tasks"
@@ -72,8 +72,11 @@ class WaitingTask:
 
 
 def needs_owner(system: System) -> bool:
-    """Whether the system gets tasks: a manual one always, an http one for corrections (it has no mapping)."""
-    return system.kind in (SystemKind.MANUAL, SystemKind.HTTP)
+    """Whether the system gets tasks: its connector has work done by hand (a manual system's every operation,
+    an http system's corrections — it has no mapping)."""
+    from custos.systems.connectors import connector_for  # the connectors open tasks through this module
+
+    return connector_for(system).owner_work is not None
 
 
 def named_owner(session: Session, policy: Policy, system_id: str) -> str | None:

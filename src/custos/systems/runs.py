@@ -1,39 +1,42 @@
-"""Exporting and erasing one person in one connected system, with the outcome recorded — what requests and
-retention call, system by system.
+"""Exporting, erasing and correcting one person in one connected system, with the outcome recorded — what
+requests and retention call, system by system.
 
-Each call records one `system_run` row per system, person, cause and operation, and an audit event; the
-call never raises for a system that fails (the failure is the outcome, so the other systems go on), and a
-failed erasure is retried later (`retry_failed`, hourly) from the identities kept encrypted on its run until
-it succeeds. An erasure already done for the same cause is not repeated: the recorded outcome is returned,
-and were it repeated it would find nothing and change nothing (the engine's guarantee). Manual systems get a
-task for their owner and answer `waiting` until the owner confirms.
+The system's connector (`custos.systems.connectors`, by the kind its policy entry names) does the work; this
+module does the rest the same way for every kind. Each call records one `system_run` row per system, person,
+cause and operation, and an audit event; the call never raises for a system that fails (the failure is the
+outcome, so the other systems go on), and a failed erasure is retried later (`retry_failed`, hourly) from the
+identities kept encrypted on its run until it succeeds. An operation already done for the same cause is not
+repeated: the recorded outcome is returned, and were an erasure repeated it would find nothing and change
+nothing (the engine's guarantee). A system whose owner does the work gets a task and answers `waiting` until
+the owner confirms.
+
+Runtime tier: a system is slow or down at times, so nothing waits on it inside a transaction; each step (the
+look for an earlier outcome, the connector's call, the record) is its own unit.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.actor import Actor
-from custos.clock import today
+from custos.audit.actions import Action
 from custos.errors import CustosError
-from custos.policy.models import System, SystemKind
+from custos.policy.models import System
 from custos.retention.keep import KeepPlan
 from custos.runtime import Runtime
-from custos.systems import http
-from custos.systems.connect import scrub, system_engines
-from custos.systems.erase import ErasureOutcome, erase_subject
-from custos.systems.export import TableExport, export_subject
-from custos.systems.inventory import connection_url, load_system_mapping, owner_of
+from custos.systems.connectors import Answer, Person, connector_for
+from custos.systems.export import TableExport
+from custos.systems.inventory import owner_of
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun
-from custos.systems.rectify import Rectification, rectify_subject
-from custos.systems.tasks import categories_for, decrypt_keys, encrypt_keys, open_task, task_state
+from custos.systems.rectify import Rectification
+from custos.systems.tasks import decrypt_keys, encrypt_keys, open_task, task_state
 
 __all__ = [
     "SystemExport",
@@ -41,6 +44,7 @@ __all__ = [
     "SystemOutcome",
     "erase_in_system",
     "export_from_system",
+    "find_in_system",
     "list_systems",
     "rectify_in_system",
     "retry_failed",
@@ -64,7 +68,7 @@ class SystemInfo:
 @dataclass
 class SystemExport:
     system: str
-    status: str  # done | failed | waiting (manual: a task for its owner)
+    status: str  # done | failed | waiting (a task for its owner)
     tables: list[TableExport]
     error: str | None = None
     task_id: int | None = None
@@ -80,42 +84,46 @@ class SystemOutcome:
     task_id: int | None = None
 
 
-@dataclass
-class _Result:
-    status: str
-    counts: dict[str, Any] = field(default_factory=dict)
-    kept: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
+@dataclass(frozen=True)
+class _Failed:
+    error: str
+    status: str = "failed"
+    counts: dict[str, dict[str, int]] | None = None
+    kept: list[dict[str, Any]] | None = None
     task_id: int | None = None
+    tables: tuple[TableExport, ...] = ()
 
 
 def list_systems(runtime: Runtime) -> list[SystemInfo]:
     """Every system in the policy, in file order, with its owner (the admin UI's, else the policy's)."""
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
         return [
-            SystemInfo(s.id, s.name, str(s.kind), s.environment, owner_of(session, runtime.policy, s.id))
+            SystemInfo(s.id, s.name, s.kind, s.environment, owner_of(work.session, runtime.policy, s.id))
             for s in runtime.policy.systems
         ]
+
+
+def find_in_system(runtime: Runtime, system_id: str, keys: SubjectKeys) -> dict[str, int] | None:
+    """How many records of the person the system holds, per table, without changing or recording anything;
+    None when only its owner can tell. Raises when the system fails (nothing is recorded to show instead)."""
+    system = runtime.policy.system(system_id)
+    return connector_for(system).find(runtime, system, keys)
 
 
 def export_from_system(
     runtime: Runtime, system_id: str, keys: SubjectKeys, *, subject_ref: str, cause: str
 ) -> SystemExport:
-    """Every row the system holds about the person (Art. 15(3)), or the task a manual system's owner gets."""
+    """Every record the system holds about the person (Art. 15(3)), or the task its owner gets."""
     system = runtime.policy.system(system_id)
     started = runtime.clock.now()
-    tables: list[TableExport] = []
-    if system.kind is SystemKind.MANUAL:
-        task_id, state = open_task(runtime, system, keys, subject_ref=subject_ref, cause=cause, operation="export")
-        result = _Result("done" if state == "done" else "waiting", task_id=task_id)
-    else:
-        try:
-            tables = _export(runtime, system, keys)
-            result = _Result("done", counts={t.table: {"rows": len(t.rows)} for t in tables})
-        except Exception as error:
-            result = _Result("failed", error=_describe(runtime, system, error))
-    recorded = _record(runtime, system, subject_ref, cause, "export", result, started, keys=None)
-    return SystemExport(system.id, recorded.status, tables, recorded.error, recorded.task_id)
+    person = _person(runtime, system, keys, subject_ref, cause, "export")
+    result: Answer | _Failed
+    try:
+        result = connector_for(system).export(runtime, system, person)
+    except Exception as error:
+        result = _Failed(_describe(system, error))
+    recorded = _record(runtime, system, person, "export", result, started, keep_keys=False)
+    return SystemExport(system.id, recorded.status, list(result.tables), recorded.error, recorded.task_id)
 
 
 def erase_in_system(
@@ -127,71 +135,51 @@ def erase_in_system(
     cause: str,
     keep: KeepPlan | None = None,
 ) -> SystemOutcome:
-    """Erase the person in the system by its mapping's rules (Art. 17), or open its owner's task.
+    """Erase the person in the system (Art. 17) as its connector does: by its mapping's rules, a delete call,
+    or its owner's task.
 
     `keep` (from `custos.retention.keep`) is what the law or a reviewer keeps: a mapped column of a kept
-    category keeps its rows, a manual task lists it to keep and not to erase, and an HTTP system holding a kept
-    category gets a task for its owner instead of a call that would delete everything. Without `keep`, a retry
+    category keeps its rows, a task lists it to keep and not to erase, and a system that cannot leave some of
+    a person's records (an http delete call) gets a task for its owner instead. Without `keep`, a retry
     follows the instruction its first attempt recorded."""
     system = runtime.policy.system(system_id)
-    with runtime.db.transaction() as session:
-        previous = _run(session, system.id, subject_ref, cause, "erase")
+    with runtime.work(_ACTOR) as work:
+        previous = _run(work.session, system.id, subject_ref, cause, "erase")
         if previous is not None and previous.status == "done":
             return _outcome(previous)  # already done for this cause: nothing is sent to the system again
         if keep is None:
             keep = KeepPlan.from_json(previous.keep if previous is not None else None)
     keep = keep.in_system(system.id)
     started = runtime.clock.now()
-    by_hand = system.kind is SystemKind.HTTP and bool(
-        keep.categories() & set(categories_for(runtime.policy, system))
-    )  # its delete call removes every record of the person: only the owner can leave the kept ones
-    if system.kind is SystemKind.MANUAL or by_hand:
-        task_id, state = open_task(
-            runtime, system, keys, subject_ref=subject_ref, cause=cause, operation="erase", keep=keep
-        )
-        result = _Result("done" if state == "done" else "waiting", task_id=task_id)
-    else:
-        try:
-            result = _erase(runtime, system, keys, keep)
-        except Exception as error:
-            result = _Result("failed", error=_describe(runtime, system, error))
-    # Kept (encrypted) only while a retry needs them.
-    run = _record(runtime, system, subject_ref, cause, "erase", result, started, keys=keys, keep=keep)
-    return SystemOutcome(system.id, run.status, run.counts, run.kept, run.error, run.task_id)
+    person = _person(runtime, system, keys, subject_ref, cause, "erase")
+    result: Answer | _Failed
+    try:
+        result = connector_for(system).erase(runtime, system, person, keep)
+    except Exception as error:
+        result = _Failed(_describe(system, error))
+    # The identities are kept (encrypted) only while a retry needs them.
+    return _record(runtime, system, person, "erase", result, started, keep_keys=True, keep=keep)
 
 
 def rectify_in_system(
     runtime: Runtime, system_id: str, keys: SubjectKeys, changes: Rectification, *, subject_ref: str, cause: str
 ) -> SystemOutcome:
-    """Correct the person in the system where its mapping says the values live (Art. 16); a manual or HTTP
-    system (no mapping to say where) gets a task for its owner saying what to correct. Counts are rows changed
-    per table (`{table: {"corrected": n}}`). Done once per cause, like erasure."""
+    """Correct the person in the system where its connector can (a sql system's mapping says where the values
+    live, Art. 16); a system without such a map gets a task for its owner saying what to correct. Counts are
+    rows changed per table (`{table: {"corrected": n}}`). Done once per cause, like erasure."""
     system = runtime.policy.system(system_id)
-    with runtime.db.transaction() as session:
-        previous = _run(session, system.id, subject_ref, cause, "rectify")
+    with runtime.work(_ACTOR) as work:
+        previous = _run(work.session, system.id, subject_ref, cause, "rectify")
         if previous is not None and previous.status == "done":
             return _outcome(previous)
     started = runtime.clock.now()
-    if system.kind is not SystemKind.SQL:
-        correct = {
-            **({"email": changes.email[1]} if changes.email else {}),
-            **({"phone": changes.phone[1]} if changes.phone else {}),
-            **changes.fields,
-        }
-        task_id, state = open_task(
-            runtime, system, keys, subject_ref=subject_ref, cause=cause, operation="rectify", correct=correct
-        )
-        result = _Result("done" if state == "done" else "waiting", task_id=task_id)
-    else:
-        try:
-            mapping = load_system_mapping(runtime, system)
-            engine = system_engines(runtime).engine(connection_url(runtime, system))
-            counts = rectify_subject(engine, mapping, keys, changes)
-            result = _Result("done", counts={table: {"corrected": n} for table, n in counts.items()})
-        except Exception as error:
-            result = _Result("failed", error=_describe(runtime, system, error))
-    run = _record(runtime, system, subject_ref, cause, "rectify", result, started, keys=None)
-    return SystemOutcome(system.id, run.status, run.counts, run.kept, run.error, run.task_id)
+    person = _person(runtime, system, keys, subject_ref, cause, "rectify")
+    result: Answer | _Failed
+    try:
+        result = connector_for(system).rectify(runtime, system, person, changes)
+    except Exception as error:
+        result = _Failed(_describe(system, error))
+    return _record(runtime, system, person, "rectify", result, started, keep_keys=False)
 
 
 def retry_failed(runtime: Runtime, *, limit: int = 100) -> list[SystemOutcome]:
@@ -201,9 +189,9 @@ def retry_failed(runtime: Runtime, *, limit: int = 100) -> list[SystemOutcome]:
     personal is kept for a retry that will never come (Art. 5(1)(e)); the run stays `failed` as the record.
     """
     known = {s.id for s in runtime.policy.systems}
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
         failed = []
-        for run in session.scalars(
+        for run in work.session.scalars(
             select(SystemRun)
             .where(SystemRun.status == "failed", SystemRun.operation == "erase", SystemRun.keys_enc.is_not(None))
             .order_by(SystemRun.id)
@@ -222,60 +210,35 @@ def retry_failed(runtime: Runtime, *, limit: int = 100) -> list[SystemOutcome]:
     return outcomes
 
 
-def _export(runtime: Runtime, system: System, keys: SubjectKeys) -> list[TableExport]:
-    if system.kind is SystemKind.HTTP:
-        records = http.export_records(system, keys, runtime.system_env)
-        categories = {"*": ",".join(system.categories) or "none"}  # a record's fields are the endpoint's own
-        return [TableExport(table=system.id, categories=categories, rows=records)] if records else []
-    mapping = load_system_mapping(runtime, system)
-    engine = system_engines(runtime).engine(connection_url(runtime, system))
-    return export_subject(engine, mapping, keys)
+def _person(
+    runtime: Runtime, system: System, keys: SubjectKeys, subject_ref: str, cause: str, operation: str
+) -> Person:
+    def ask_owner(*, keep: KeepPlan | None = None, correct: dict[str, str] | None = None) -> Answer:
+        task_id, state = open_task(
+            runtime,
+            system,
+            keys,
+            subject_ref=subject_ref,
+            cause=cause,
+            operation=operation,
+            keep=keep,
+            correct=correct,
+        )
+        return Answer("done" if state == "done" else "waiting", task_id=task_id)
+
+    return Person(keys, subject_ref, cause, ask_owner)
 
 
-def _erase(runtime: Runtime, system: System, keys: SubjectKeys, keep: KeepPlan) -> _Result:
-    if system.kind is SystemKind.HTTP:
-        deleted = http.delete_records(system, keys, runtime.system_env)
-        return _Result("done", counts={system.id: {"deleted": deleted, "anonymised": 0, "kept": 0}})
-    mapping = load_system_mapping(runtime, system)
-    engine = system_engines(runtime).engine(connection_url(runtime, system))
-    spare = {
-        line["category"]: (_why_kept(line), date.fromisoformat(line["until"]) if line["until"] else None)
-        for line in keep.summary()
-    }
-    outcome: ErasureOutcome = erase_subject(engine, mapping, keys, today=today(runtime.clock), keep=spare)
-    counts = {
-        table: {"deleted": t.deleted, "anonymised": t.anonymised, "kept": t.kept} for table, t in outcome.tables.items()
-    }
-    kept = [
-        {"table": table, "until": t.kept_until.isoformat() if t.kept_until else None, "reason": t.reason}
-        for table, t in outcome.tables.items()
-        if t.kept
-    ]
-    return _Result("done", counts=counts, kept=kept)
-
-
-def _why_kept(line: dict[str, Any]) -> str:
-    """The reason a mapped table's rows stay, as the erasure's outcome reports it."""
-    reasons = [*line["laws"], *(f"legal claims: {claim}" for claim in line["claims"])]
-    if line.get("hold"):
-        reasons.append("legal hold")
-    return f"{line['category']} kept ({'; '.join(reasons) or 'GDPR Art. 17(3)'})"
-
-
-def _describe(runtime: Runtime, system: System, error: Exception) -> str:
-    """One line saying what failed, with any password the driver echoed removed."""
+def _describe(system: System, error: Exception) -> str:
+    """One line saying what failed (a connector keeps credentials out of its errors)."""
     text = error.message if isinstance(error, CustosError) else f"{type(error).__name__}: {error}"
     first = (text.strip().splitlines() or [type(error).__name__])[0]
-    if system.kind is SystemKind.SQL:
-        url = runtime.system_env.get(system.connection_setting, "")
-        if url:
-            first = scrub(first, url)
     log.warning("system %s failed: %s", system.id, first)
     return first[:MAX_ERROR]
 
 
-def _run(session: Any, system_id: str, subject_ref: str, cause: str, operation: str) -> SystemRun | None:
-    return session.scalar(  # type: ignore[no-any-return]
+def _run(session: Session, system_id: str, subject_ref: str, cause: str, operation: str) -> SystemRun | None:
+    return session.scalar(
         select(SystemRun).where(
             SystemRun.system_id == system_id,
             SystemRun.subject_ref == subject_ref,
@@ -288,45 +251,46 @@ def _run(session: Any, system_id: str, subject_ref: str, cause: str, operation: 
 def _record(
     runtime: Runtime,
     system: System,
-    subject_ref: str,
-    cause: str,
+    person: Person,
     operation: str,
-    result: _Result,
+    result: Answer | _Failed,
     started: datetime,
     *,
-    keys: SubjectKeys | None,
+    keep_keys: bool,
     keep: KeepPlan | None = None,
 ) -> SystemOutcome:
-    with runtime.db.transaction() as session:
-        run = _run(session, system.id, subject_ref, cause, operation)
+    with runtime.work(_ACTOR) as work:
+        session = work.session
+        run = _run(session, system.id, person.subject_ref, person.cause, operation)
         if run is None:
-            run = SystemRun(system_id=system.id, subject_ref=subject_ref, cause=cause, operation=operation, attempts=0)
+            run = SystemRun(
+                system_id=system.id, subject_ref=person.subject_ref, cause=person.cause, operation=operation, attempts=0
+            )
             session.add(run)
         elif run.status == "done" and result.status == "waiting":
-            # A manual task confirmed meanwhile: the confirmation is the outcome.
+            # A task confirmed meanwhile: the confirmation is the outcome.
             return _outcome(run)
+        counts = dict(result.counts or {})
+        failed = isinstance(result, _Failed)
         run.attempts += 1
         run.status = result.status
-        run.counts = result.counts
-        run.kept = result.kept
+        run.counts = counts
+        run.kept = list(result.kept or [])
         run.keep = keep.to_json() if keep is not None else None
-        run.error = result.error
+        run.error = result.error if isinstance(result, _Failed) else None
         run.task_id = result.task_id
-        run.keys_enc = encrypt_keys(runtime.keys, keys) if keys is not None and result.status == "failed" else None
+        run.keys_enc = encrypt_keys(runtime.keys, person.keys) if keep_keys and failed else None
         run.started_at = started
         run.finished_at = runtime.clock.now()
         counted = {"export": ("rows",), "rectify": ("corrected",)}.get(operation, ("deleted", "anonymised", "kept"))
-        totals = {name: sum(int(c.get(name, 0)) for c in result.counts.values()) for name in counted}
-        audit.record(
-            session,
-            runtime.clock,
-            _ACTOR,
-            f"system.{operation}",
-            subject=subject_ref,
+        totals = {name: sum(int(c.get(name, 0)) for c in counts.values()) for name in counted}
+        work.audit(
+            Action(f"system.{operation}"),
+            subject=person.subject_ref,
             target=f"system:{system.id}",
-            reference=cause,
-            outcome="ok" if result.status != "failed" else "failed",
-            details={"status": result.status, "attempt": run.attempts, "tables": len(result.counts), **totals},
+            reference=person.cause,
+            outcome="failed" if failed else "ok",
+            details={"status": result.status, "attempt": run.attempts, "tables": len(counts), **totals},
         )
         session.flush()
         return _outcome(run)
