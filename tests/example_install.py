@@ -13,7 +13,7 @@ from custos.setup import FIRST_ADMIN_EMAIL
 
 
 def own_every_system(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
-        admin = session.scalar(select(Staff.id).where(Staff.email == FIRST_ADMIN_EMAIL))
+    with runtime.work(Actor.system("test")) as work:
+        admin = work.session.scalar(select(Staff.id).where(Staff.email == FIRST_ADMIN_EMAIL))
         assert admin is not None
-        hand_unowned_systems(session, runtime.clock, Actor.system("test"), runtime.policy, admin)
+        hand_unowned_systems(work, admin)

@@ -40,7 +40,8 @@ def lived_in(runtime: Runtime, tmp_path: Path) -> HistoryReport:
     """What `custos demo seed` does on a fresh installation, as its first administrator."""
     with runtime.db.transaction() as session:
         principal = for_cli(session, runtime.clock, None, default_to_bootstrap_admin=True)
-        hand_unowned_systems(session, runtime.clock, principal.actor, runtime.policy, principal.staff_id)
+    with runtime.work(principal.actor) as work:
+        hand_unowned_systems(work, principal.staff_id)
     workdir = tmp_path / "work"
     workdir.mkdir()
     return seed_history(runtime, principal, people=80, seed=5, workdir=workdir)
@@ -65,8 +66,8 @@ def test_open_requests_of_each_kind_spread_over_the_month_and_answered_ones(
     assert answered == ["access", "erasure", "objection_marketing"]
     assert open_ones[0].ready  # the systems have answered the access request; staff send it
     assert not open_ones[2].ready  # the customer contact's erasure waits for the systems' owners
-    with runtime.db.transaction() as session:
-        waiting = list_tasks(session, runtime.policy, [s.id for s in runtime.policy.systems], state="open")
+    with runtime.work(Actor.system("test")) as work:
+        waiting = list_tasks(work, [s.id for s in runtime.policy.systems], state="open")
     assert waiting  # the owners' queue has something in it
     days = sorted(s.days_left for s in open_ones)
     assert all(d >= 0 for d in days)  # none overdue
@@ -126,8 +127,8 @@ def test_one_breach_runs_its_72_hours_one_is_closed_and_sweeps_have_a_history(
 def test_after_the_story_every_promise_holds_and_the_audit_chain_verifies(
     runtime: Runtime, lived_in: HistoryReport
 ) -> None:
-    with runtime.db.transaction() as session:
-        result = examine(session, InvariantContext.of(runtime))
+    with runtime.work(Actor.system("test")) as work:
+        result = examine(work, InvariantContext.of(runtime))
     assert result.healthy, [(o.invariant.id, o.findings) for o in result.broken]
     report = verify(runtime.db)
     assert report.ok, report.reason
@@ -162,7 +163,8 @@ def test_the_same_seed_tells_the_same_story(runtime: Runtime, settings: Settings
         try:
             with rt.db.transaction() as session:
                 principal = for_cli(session, rt.clock, None, default_to_bootstrap_admin=True)
-                hand_unowned_systems(session, rt.clock, principal.actor, rt.policy, principal.staff_id)
+            with rt.work(principal.actor) as unit:
+                hand_unowned_systems(unit, principal.staff_id)
             work = tmp_path / f"work-{name}"
             work.mkdir()
             seed_history(rt, principal, people=30, seed=9, workdir=work)

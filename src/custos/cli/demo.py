@@ -44,8 +44,8 @@ def seed(
     with st.runtime() as rt:
         principal = require(ctx, rt, "register.write")
         _hand_over_systems(st, rt, principal)
-        with rt.db.transaction() as session:
-            existing = count_people(session)
+        with rt.work(principal.actor) as work:
+            existing = count_people(work)
         if existing and if_empty:
             st.console.print(f"The register already has {existing} people; nothing seeded.")
             return
@@ -67,7 +67,9 @@ def seed(
 
             if existing:
                 # Refused without --force; with it, the people only, today: the story is for a new installation.
-                report = seed_register(rt.db, rt.register, people, seed, Path(workdir), progress=on_people, force=force)
+                report = seed_register(
+                    rt, principal.actor, people, seed, Path(workdir), progress=on_people, force=force
+                )
                 swept = _first_sweep(rt, principal)
                 history = None
             else:
@@ -103,7 +105,7 @@ def _first_sweep(rt: Runtime, principal: Principal) -> int:
     on a fresh `make run` reports nothing) and gives the retention pages a sweep to show."""
     if not holds(principal.grants, "retention.run", CUSTOS_SCOPE, rt.policy):
         return 0
-    reports = run_sweep(rt.db, rt.policy, rt.clock, principal.actor, trigger="cli", systems=SystemSteps(rt))
+    reports = run_sweep(rt, principal.actor, trigger="cli", systems=SystemSteps(rt))
     return sum(r.erased + r.trimmed for r in reports)
 
 
@@ -132,9 +134,9 @@ def _hand_over_systems(st: CliState, rt: Runtime, principal: Principal) -> None:
     """The manual systems nobody can keep go to whoever seeds the demo (see custos.demo.owners)."""
     if principal.via == "token" or not holds(principal.grants, "systems.manage", CUSTOS_SCOPE, rt.policy):
         return
-    with rt.db.transaction() as session:
-        handed = hand_unowned_systems(session, rt.clock, principal.actor, rt.policy, principal.staff_id)
-        staff = session.get(Staff, principal.staff_id)
+    with rt.work(principal.actor) as work:
+        handed = hand_unowned_systems(work, principal.staff_id)
+        staff = work.session.get(Staff, principal.staff_id)
         address = staff.email if staff is not None else None
     if handed and address is not None:
         st.console.print(

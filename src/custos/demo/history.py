@@ -67,9 +67,7 @@ def seed_history(
         return holds(principal.grants, permission, CUSTOS_SCOPE, runtime.policy)
 
     def register(rt: Runtime) -> None:
-        report.register = seed_register(
-            rt.db, rt.register, people, seed, workdir, progress=register_progress, force=force
-        )
+        report.register = seed_register(rt, actor, people, seed, workdir, progress=register_progress, force=force)
 
     timeline.at(start, "seeding the register", register)
     if may("retention.run"):
@@ -107,7 +105,5 @@ def _sweeps(
 
 
 def _sweep(runtime: Runtime, principal: Principal) -> int:
-    reports = run_sweep(
-        runtime.db, runtime.policy, runtime.clock, principal.actor, trigger="cli", systems=SystemSteps(runtime)
-    )
+    reports = run_sweep(runtime, principal.actor, trigger="cli", systems=SystemSteps(runtime))
     return sum(r.erased + r.trimmed for r in reports)

@@ -9,25 +9,22 @@ do its tasks. A system with an owner who can keep it is left alone, so seeding a
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from custos.access.models import Staff
-from custos.actor import Actor
-from custos.clock import Clock
-from custos.policy import Policy
 from custos.systems.inventory import set_owner
 from custos.systems.ownership import judge, unowned_systems
+from custos.work import Work
 
 
-def hand_unowned_systems(session: Session, clock: Clock, actor: Actor, policy: Policy, staff_id: int) -> list[str]:
+def hand_unowned_systems(work: Work, staff_id: int) -> list[str]:
     """The systems whose tasks now go to the staff member `staff_id`: those nobody could do, which they can."""
+    session = work.session
     staff = session.get(Staff, staff_id)
     if staff is None:
         return []
-    now = clock.now()
+    now = work.clock.now()
     handed = []
-    for found in unowned_systems(session, policy, now):
-        if judge(session, policy, found.system, staff.email, now).assigned:
-            set_owner(session, clock, actor, policy, found.system, staff.email)
+    for found in unowned_systems(session, work.policy, now):
+        if judge(session, work.policy, found.system, staff.email, now).assigned:
+            set_owner(work, found.system, staff.email)
             handed.append(found.system)
     return handed

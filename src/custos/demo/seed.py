@@ -2,7 +2,8 @@
 
 Customer contacts and prospects are written to CSV files and imported with the real importer (so a demo
 exercises validation, encryption and idempotency exactly as a real import would); employees, supplier
-and partner contacts are added one by one through the people service, as staff would add them.
+and partner contacts are added one by one through the people service, as staff would add them. Runtime tier:
+each import, and the staff side, is a unit of its own by the member seeding the demo.
 """
 
 from __future__ import annotations
@@ -13,21 +14,22 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from custos.actor import Actor
 from custos.clock import today
-from custos.db import Database
 from custos.demo import generator
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.policy import Policy
-from custos.register.context import RegisterContext
 from custos.register.csv_rows import ImportKind
 from custos.register.importer import ImportReport, import_file
 from custos.register.importer import Progress as ImportProgress
+from custos.register.lawful import resolve_activity
 from custos.register.models import Organisation
 from custos.register.organisations import add_organisation
 from custos.register.people import add_person, count_people
 from custos.register.schemas import OrganisationCreate, PersonCreate
+from custos.runtime import Runtime
+from custos.work import Work
 
 # (what is happening, done, total) — one call per step change and then every thousand rows or so.
 SeedProgress = Callable[[str, int, int], None]
@@ -91,8 +93,8 @@ def plan_for(people: int, policy: Policy) -> SeedPlan:
 
 
 def seed_register(
-    db: Database,
-    ctx: RegisterContext,
+    runtime: Runtime,
+    actor: Actor,
     people: int,
     seed: int,
     workdir: Path,
@@ -107,14 +109,14 @@ def seed_register(
     """
     if people < 1:
         raise InvalidInput("say how many people to seed", [Problem("people", "must be at least 1")])
-    with db.transaction() as session:
-        existing = count_people(session)
+    with runtime.work(actor) as work:
+        existing = count_people(work)
     if existing and not force:
         raise Conflict(
             f"the register already has {existing} people; demo data is only seeded into an empty register "
             "(force it, `--force` on the command line, to add the demo people anyway)"
         )
-    report = SeedReport(plan=plan_for(people, ctx.policy))
+    report = SeedReport(plan=plan_for(people, runtime.policy))
     tell = progress or (lambda _step, _done, _total: None)
     kinds: tuple[tuple[ImportKind, int], ...] = (
         ("contacts", report.plan.contacts),
@@ -122,8 +124,8 @@ def seed_register(
     )
     try:
         for kind, count in kinds:
-            _import(db, ctx, kind, count, seed, workdir, report, tell)
-        _seed_staff_side(db, ctx, seed, report, tell)
+            _import(runtime, actor, kind, count, seed, workdir, report, tell)
+        _seed_staff_side(runtime, actor, seed, report, tell)
     except IntegrityError:
         # Only possible with force: another seed hands out the same phone numbers (or organisation
         # numbers) to different people, and identities are unique. The transaction has been rolled back.
@@ -135,8 +137,8 @@ def seed_register(
 
 
 def _import(
-    db: Database,
-    ctx: RegisterContext,
+    runtime: Runtime,
+    actor: Actor,
     kind: ImportKind,
     count: int,
     seed: int,
@@ -146,19 +148,19 @@ def _import(
 ) -> None:
     if count == 0:
         return
-    day = today(ctx.clock)
+    day = today(runtime.clock)
     path = workdir / f"demo-{kind}-{seed}.csv"
     write = generator.write_contacts_csv if kind == "contacts" else generator.write_prospects_csv
     category = "customer_contact" if kind == "contacts" else "prospect"
     try:
         write(path, count, seed, today=day, progress=_scaled(tell, f"writing {kind}", count, count))
         result = import_file(
-            db,
-            ctx,
+            runtime,
+            actor,
             path,
             kind,
             subject_category=category,
-            activity=_main_activity(ctx, category),
+            activity=_main_activity(runtime.policy, category),
             progress=_import_progress(tell, kind, count),
         )
     finally:
@@ -169,20 +171,20 @@ def _import(
         report.prospects = result
 
 
-def _seed_staff_side(db: Database, ctx: RegisterContext, seed: int, report: SeedReport, tell: SeedProgress) -> None:
+def _seed_staff_side(runtime: Runtime, actor: Actor, seed: int, report: SeedReport, tell: SeedProgress) -> None:
     plan = report.plan
     total = plan.employees + plan.supplier_contacts + plan.partner_contacts
     if total == 0:
         return
-    day = today(ctx.clock)
+    day = today(runtime.clock)
     done = 0
-    # One transaction: the staff side is added whole or not at all.
-    with db.transaction() as session:
+    # One unit: the staff side is added whole or not at all.
+    with runtime.work(actor) as work:
         if plan.employees:
-            activity = _main_activity(ctx, "employee")
-            domain = _own_domain(ctx.policy)
+            activity = _main_activity(work.policy, "employee")
+            domain = _own_domain(work.policy)
             for person in generator.employees(plan.employees, seed, today=day, domain=domain):
-                report.employees += _add(session, ctx, _with(person, activity, None), report)
+                report.employees += _add(work, _with(person, activity, None), report)
                 done += 1
                 _every(tell, "adding employees", done, total)
         for category, count, affiliations in (
@@ -191,12 +193,12 @@ def _seed_staff_side(db: Database, ctx: RegisterContext, seed: int, report: Seed
         ):
             if count == 0:
                 continue
-            activity = _main_activity(ctx, category)
+            activity = _main_activity(work.policy, category)
             added = 0
             for group in affiliations(count, seed, today=day):
-                org_id = _organisation(session, ctx, group.organisation, report)
+                org_id = _organisation(work, group.organisation, report)
                 for person in group.people:
-                    added += _add(session, ctx, _with(person, activity, org_id), report)
+                    added += _add(work, _with(person, activity, org_id), report)
                     done += 1
                     _every(tell, f"adding {category.replace('_', ' ')}s", done, total)
             if category == "supplier_contact":
@@ -228,9 +230,9 @@ def _every(tell: SeedProgress, step: str, done: int, total: int) -> None:
         tell(step, done, total)
 
 
-def _add(session: Session, ctx: RegisterContext, person: PersonCreate, report: SeedReport) -> int:
+def _add(work: Work, person: PersonCreate, report: SeedReport) -> int:
     try:
-        add_person(session, ctx, person)
+        add_person(work, person)
     except Conflict:
         # Seeded before with the same seed: the check runs before anything is written, so the
         # transaction is still clean and the person is simply already there.
@@ -239,7 +241,8 @@ def _add(session: Session, ctx: RegisterContext, person: PersonCreate, report: S
     return 1
 
 
-def _organisation(session: Session, ctx: RegisterContext, data: OrganisationCreate, report: SeedReport) -> int:
+def _organisation(work: Work, data: OrganisationCreate, report: SeedReport) -> int:
+    session = work.session
     if data.org_number:
         found = session.scalar(select(Organisation.id).where(Organisation.org_number == data.org_number))
     else:
@@ -249,7 +252,7 @@ def _organisation(session: Session, ctx: RegisterContext, data: OrganisationCrea
     if found is not None:
         return found
     report.organisations_created += 1
-    return add_organisation(session, ctx.clock, data).id
+    return add_organisation(work, data).id
 
 
 def _with(person: PersonCreate, activity: str, organisation_id: int | None) -> PersonCreate:
@@ -259,13 +262,13 @@ def _with(person: PersonCreate, activity: str, organisation_id: int | None) -> P
     return person.model_copy(update={"relationships": relationships})
 
 
-def _main_activity(ctx: RegisterContext, category: str) -> str:
+def _main_activity(policy: Policy, category: str) -> str:
     """The first activity the policy lists for the category: its main purpose (employment, not taxes)."""
-    for activity in ctx.policy.activities:
+    for activity in policy.activities:
         if category in activity.subjects:
-            return ctx.resolve_activity(category, activity.id, "demo")[0]
+            return resolve_activity(policy, category, activity.id, "demo")[0]
     # resolve_activity explains what is missing (an unknown category, or no activity covering it).
-    return ctx.resolve_activity(category, None, "demo")[0]
+    return resolve_activity(policy, category, None, "demo")[0]
 
 
 def _own_domain(policy: Policy) -> str:

@@ -49,7 +49,7 @@ def schedule(timeline: Timeline, actor: Actor, seed: int, now: datetime) -> Requ
     chosen: set[str] = set()
 
     def person(runtime: Runtime, category: str) -> str:
-        return _someone(runtime, rng, category, now, chosen)
+        return _someone(runtime, actor, rng, category, now, chosen)
 
     def at(days_ago: float, hour: int) -> datetime:
         day = (now - timedelta(days=days_ago)).replace(hour=hour, minute=rng.randrange(60), second=0, microsecond=0)
@@ -138,19 +138,14 @@ def _objection_from_the_web(played: RequestsPlayed, rng: random.Random) -> Step:
 def confirm_open_tasks(runtime: Runtime, actor: Actor) -> int:
     """The owners of the manual systems look at each open task and confirm it, as in Systems → tasks."""
     manual = [s.id for s in runtime.policy.systems if needs_owner(s)]
-    with runtime.db.transaction() as session:
-        open_tasks = system_tasks.list_tasks(session, runtime.policy, manual, state="open", limit=10_000)
+    with runtime.work(actor) as work:
+        open_tasks = system_tasks.list_tasks(work, manual, state="open", limit=10_000)
     for task in sorted(open_tasks, key=lambda t: t.id):
-        with runtime.db.transaction() as session:
-            detail = system_tasks.task_detail(
-                session, runtime.clock, actor, runtime.keys, runtime.policy, task.system, task.id
-            )
+        # One unit per task, as each confirmation in Systems → tasks is a request of its own.
+        with runtime.work(actor) as work:
+            detail = system_tasks.task_detail(work, task.system, task.id)
             system_tasks.confirm_task(
-                session,
-                runtime.clock,
-                actor,
-                runtime.keys,
-                runtime.policy,
+                work,
                 task.system,
                 task.id,
                 fields=list(detail.task.categories) or ["contact.email"],
@@ -160,10 +155,11 @@ def confirm_open_tasks(runtime: Runtime, actor: Actor) -> int:
     return len(open_tasks)
 
 
-def _someone(runtime: Runtime, rng: random.Random, category: str, now: datetime, chosen: set[str]) -> str:
+def _someone(runtime: Runtime, actor: Actor, rng: random.Random, category: str, now: datetime, chosen: set[str]) -> str:
     """The email of a person of the category whom retention will keep until today (so their request is not
     overtaken by a sweep in the demo), not chosen before."""
-    with runtime.db.transaction() as session:
+    with runtime.work(actor) as work:
+        session = work.session
         # A policy without the category (no employees, say) has the story told with a customer contact.
         refs = _refs_of(session, category) or _refs_of(session, "customer_contact") or _refs_of(session, None)
         rules = CompiledPolicy.of(runtime.policy)
@@ -175,7 +171,7 @@ def _someone(runtime: Runtime, rng: random.Random, category: str, now: datetime,
             return _STRANGER.format(n=rng.randrange(100, 1000))
         ref = rng.choice(candidates)
         chosen.add(ref)
-        return get_person(session, runtime.register, ref).emails[0]
+        return get_person(work, ref).emails[0]
 
 
 def _refs_of(session: Session, category: str | None) -> list[str]:
