@@ -10,21 +10,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from custos.access.models import Grant, Staff
 from custos.access.passwords import hash_password
 from custos.access.permissions import ANY_SCOPE
 from custos.actor import Actor
-from custos.audit import record
+from custos.audit import Action
 from custos.clock import Clock, SystemClock
 from custos.crypto import create_key_file
 from custos.db import Database, make_engine
 from custos.db.migrate import upgrade
 from custos.db.published import PolicyVersion
 from custos.errors import NotFound
-from custos.policy import Policy, load_policy
+from custos.policy import load_policy
 from custos.settings import Settings
+from custos.work import Work, open_work
 
 FIRST_ADMIN_EMAIL = "admin@custos.local"
 
@@ -46,21 +46,22 @@ def initialise(settings: Settings, clock: Clock | None = None) -> InitResult:
     clock = clock or SystemClock()
     policy = load_policy(settings.policy_path)  # a broken policy stops init before anything is written
     key_created = not settings.key_file.exists()
-    create_key_file(settings.key_file)
+    keys = create_key_file(settings.key_file)
     db = Database(make_engine(settings.database_url))
     try:
         upgrade(db.engine)
-        with db.transaction() as session:
-            recorded = record_policy_versions(session, policy, clock)
-            admin = _first_admin(session, clock)
-            _first_grant(session, clock)
+        with open_work(db, clock, keys, policy, Actor.system("init")) as work:
+            recorded = record_policy_versions(work)
+            admin = _first_admin(work)
+            _first_grant(work)
     finally:
         db.dispose()
     return InitResult(first_admin=admin, policy_versions_recorded=recorded, key_created=key_created)
 
 
-def record_policy_versions(session: Session, policy: Policy, clock: Clock) -> list[date]:
+def record_policy_versions(work: Work) -> list[date]:
     """Store each version of the policy not stored yet, so a past date always maps to the text then in force."""
+    session, policy = work.session, work.policy
     recorded: list[date] = []
     for version in policy.versions_sorted:
         try:
@@ -79,14 +80,15 @@ def record_policy_versions(session: Session, policy: Policy, clock: Clock) -> li
                     effective_on=version.date,
                     content_hash=digest,
                     document=snapshot.model_dump(mode="json"),
-                    loaded_at=clock.now(),
+                    loaded_at=work.clock.now(),
                 )
             )
             recorded.append(version.date)
     return recorded
 
 
-def _first_admin(session: Session, clock: Clock) -> FirstAdmin | None:
+def _first_admin(work: Work) -> FirstAdmin | None:
+    session = work.session
     if session.scalar(select(func.count()).select_from(Staff)):
         return None
     password = secrets.token_urlsafe(18)
@@ -97,15 +99,15 @@ def _first_admin(session: Session, clock: Clock) -> FirstAdmin | None:
         password_hash=hash_password(password),
         must_change_password=True,
         is_bootstrap_admin=True,
-        created_at=clock.now(),
+        created_at=work.clock.now(),
     )
     session.add(admin)
     session.flush()
-    record(session, clock, Actor.system("init"), "staff.create", target=f"staff:{admin.id}")
+    work.audit(Action.STAFF_CREATE, target=f"staff:{admin.id}")
     return FirstAdmin(email=FIRST_ADMIN_EMAIL, password=password)
 
 
-def _first_grant(session: Session, clock: Clock) -> None:
+def _first_grant(work: Work) -> None:
     """Give the first administrator the `dpo` role for everything, once, while no grant exists at all.
 
     Someone must be able to do everything in a new installation, and in a small organisation that is the
@@ -117,6 +119,7 @@ def _first_grant(session: Session, clock: Clock) -> None:
     person's approval, because there is nobody yet to approve it; it is recorded as `approval="bootstrap"`
     and the audit event says so. Every later grant that reaches personal data waits for a second member.
     """
+    session = work.session
     if session.scalar(select(func.count()).select_from(Grant)):
         return
     admin = session.scalar(select(Staff).where(Staff.is_bootstrap_admin.is_(True), Staff.status == "active"))
@@ -127,17 +130,14 @@ def _first_grant(session: Session, clock: Clock) -> None:
         role="dpo",
         scope=ANY_SCOPE,
         granted_by_id=None,
-        granted_at=clock.now(),
+        granted_at=work.clock.now(),
         status="active",
         approval="bootstrap",
     )
     session.add(grant)
     session.flush()
-    record(
-        session,
-        clock,
-        Actor.system("init"),
-        "grant.create",
+    work.audit(
+        Action.GRANT_CREATE,
         target=f"staff:{admin.id}",
         reference=f"grant:{grant.id}",
         details={"role": "dpo", "scope": ANY_SCOPE, "expires_at": None, "approval": "bootstrap"},

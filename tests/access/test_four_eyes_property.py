@@ -5,6 +5,7 @@ force ever exceeds what the member who vouched for it (its approver, or its gran
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,10 +21,12 @@ from custos.access.grants import grant_state, held_grants, pending_grants, role_
 from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, StaffSession
 from custos.access.permissions import BUILTIN_ROLES, PERSONAL_DATA
 from custos.access.principal import HeldGrant, Principal, holds, staff_actor
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.errors import CustosError
 from custos.policy import Policy
 from custos.runtime import Runtime
+from custos.work import Work, open_work
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MEMBERS = 5  # member 0 is the first administrator (dpo for "*" from `custos init`)
@@ -97,6 +100,10 @@ class GrantHistories(RuleBasedStateMachine):
             session.add(Role(name="clerk", permissions=["records.read", "staff.manage"], created_at=now))
         self._a_second_administrator()
 
+    def _work(self, actor: Actor) -> AbstractContextManager[Work]:
+        """A unit on the history's own clock (days pass in it, not in the runtime's)."""
+        return open_work(self.runtime.db, self.clock, self.runtime.keys, self.runtime.policy, actor)
+
     def _principal(self, member: int, *, second_factor: bool = True) -> Principal:
         staff_id = self.members[member]
         with self.runtime.db.transaction() as session:
@@ -120,12 +127,10 @@ class GrantHistories(RuleBasedStateMachine):
         """The documented start of a fresh install: the first admin makes an account admin (in force at once),
         who proposes a second DPO, whom the first admin approves."""
         first = self._principal(0)
-        with self.runtime.db.transaction() as session:
+        with self._work(first.actor) as work:
             made = service.grant(
-                session,
-                self.clock,
+                work,
                 first,
-                self.runtime.policy,
                 staff_id=self.members[1],
                 role="account_admin",
                 scope="custos",
@@ -133,20 +138,18 @@ class GrantHistories(RuleBasedStateMachine):
             )
             self.vouched[made.id] = Vouched(first.staff_id, first.grants)
         admin = self._principal(1)
-        with self.runtime.db.transaction() as session:
+        with self._work(admin.actor) as work:
             proposed = service.grant(
-                session,
-                self.clock,
+                work,
                 admin,
-                self.runtime.policy,
                 staff_id=self.members[2],
                 role="dpo",
                 scope="*",
                 expires_at=None,
             )
             proposed_id = proposed.id
-        with self.runtime.db.transaction() as session:
-            service.approve(session, self.clock, first, self.runtime.policy, proposed_id)
+        with self._work(first.actor) as work:
+            service.approve(work, first, proposed_id)
         self.vouched[proposed_id] = Vouched(first.staff_id, first.grants)
 
     @rule(
@@ -163,12 +166,10 @@ class GrantHistories(RuleBasedStateMachine):
             return -1
         expires_at = self.clock.now() + lasts if lasts else None
         try:
-            with self.runtime.db.transaction() as session:
+            with self._work(principal.actor) as work:
                 made = service.grant(
-                    session,
-                    self.clock,
+                    work,
                     principal,
-                    self.runtime.policy,
                     staff_id=self.members[grantee],
                     role=role,
                     scope=scope,
@@ -185,8 +186,8 @@ class GrantHistories(RuleBasedStateMachine):
     @rule(approver=st.integers(0, 10), pick=st.integers(0, 20), proved=st.sampled_from([True, True, True, False]))
     def approve(self, approver: int, pick: int, proved: bool) -> None:
         principal = self._manager(approver)
-        with self.runtime.db.transaction() as session:
-            waiting = [g.id for g in pending_grants(session, self.clock.now())]
+        with self._work(staff_actor(None)) as work:
+            waiting = [g.id for g in pending_grants(work)]
         if principal is None or not waiting:
             return
         grant_id = waiting[pick % len(waiting)]
@@ -195,8 +196,8 @@ class GrantHistories(RuleBasedStateMachine):
                 staff_id=principal.staff_id, actor=principal.actor, via="cli", grants=principal.grants
             )
         try:
-            with self.runtime.db.transaction() as session:
-                service.approve(session, self.clock, principal, self.runtime.policy, grant_id)
+            with self._work(principal.actor) as work:
+                service.approve(work, principal, grant_id)
         except CustosError as refused:
             event(f"approval refused: {type(refused).__name__}")
             return
@@ -210,8 +211,8 @@ class GrantHistories(RuleBasedStateMachine):
         if principal is None or grant_id < 0:
             return
         try:
-            with self.runtime.db.transaction() as session:
-                service.reject(session, self.clock, principal, self.runtime.policy, grant_id)
+            with self._work(principal.actor) as work:
+                service.reject(work, principal, grant_id)
         except CustosError:
             return
 
@@ -220,8 +221,8 @@ class GrantHistories(RuleBasedStateMachine):
         principal = self._manager(member)
         if principal is None or grant_id < 0:
             return
-        with self.runtime.db.transaction() as session:
-            service.revoke(session, self.clock, principal.actor, grant_id, by=principal.staff_id)
+        with self._work(principal.actor) as work:
+            service.revoke(work, grant_id, by=principal.staff_id)
 
     @rule(days=st.integers(0, 8))
     def time_passes(self, days: int) -> None:

@@ -23,7 +23,7 @@ from custos.access.models import Grant, Role, Staff
 from custos.access.permissions import BUILTIN_ROLES, PERMISSIONS, reaches_personal_data, valid_scopes
 from custos.access.principal import HeldGrant, Principal
 from custos.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem, SecondFactorRequired
-from custos.policy import Policy
+from custos.work import Work
 
 _ROLE_NAME = re.compile(r"[a-z][a-z0-9_]{1,59}")
 # Last use is written at most this often, so a busy session does not write on every request.
@@ -31,24 +31,24 @@ _TOUCH_EVERY = timedelta(hours=1)
 
 
 def role_permissions(session: Session, name: str) -> frozenset[str] | None:
+    """A role's permissions (None: no such role). A lookup beneath the services (the live checks of
+    `custos.access.four_eyes` use it too), so it takes the session it reads from."""
     if name in BUILTIN_ROLES:
         return BUILTIN_ROLES[name].permissions
     role = session.scalar(select(Role).where(Role.name == name))
     return frozenset(role.permissions) if role is not None else None
 
 
-def all_roles(session: Session) -> list[tuple[str, str, frozenset[str], bool]]:
+def all_roles(work: Work) -> list[tuple[str, str, frozenset[str], bool]]:
     """(name, description, permissions, built_in) for every role, built-in first."""
     rows = [(r.name, r.description, r.permissions, True) for r in BUILTIN_ROLES.values()]
-    for role in session.scalars(select(Role).order_by(Role.name)):
+    for role in work.session.scalars(select(Role).order_by(Role.name)):
         rows.append((role.name, role.description, frozenset(role.permissions), False))
     return rows
 
 
 def define_role(
-    session: Session,
-    policy: Policy,
-    now: datetime,
+    work: Work,
     *,
     name: str,
     description: str,
@@ -74,6 +74,7 @@ def define_role(
     missing = sorted(set(permissions) - by.permissions())
     if missing:
         raise PermissionDenied(f"You cannot define a role with permissions you do not hold: {', '.join(missing)}.")
+    session = work.session
     if session.scalar(select(Role.id).where(Role.name == name)) is not None:
         raise Conflict(f"a role named {name!r} already exists")
     role = Role(
@@ -81,7 +82,7 @@ def define_role(
         description=description,
         permissions=sorted(set(permissions)),
         created_by_id=by.staff_id,
-        created_at=now,
+        created_at=work.clock.now(),
     )
     session.add(role)
     session.flush()
@@ -89,9 +90,7 @@ def define_role(
 
 
 def grant_role(
-    session: Session,
-    policy: Policy,
-    now: datetime,
+    work: Work,
     *,
     staff_id: int,
     role: str,
@@ -100,6 +99,7 @@ def grant_role(
     by: Principal,
 ) -> Grant:
     """A grant in force at once, or a proposal waiting for a second member (`status == "pending"`)."""
+    session, policy, now = work.session, work.policy, work.clock.now()
     staff = session.get(Staff, staff_id)
     if staff is None:
         raise NotFound(f"no staff member with id {staff_id}")
@@ -109,7 +109,7 @@ def grant_role(
     problems: list[Problem] = []
     permissions = role_permissions(session, role)
     if permissions is None:
-        names = ", ".join(name for name, *_ in all_roles(session))
+        names = ", ".join(name for name, *_ in all_roles(work))
         problems.append(Problem("role", f"unknown role {role!r}", hint=f"use one of: {names}"))
     scopes = valid_scopes(policy)
     if scope not in scopes:
@@ -147,13 +147,13 @@ def grant_role(
     return grant
 
 
-def four_eyes_reason(session: Session, policy: Policy, grant: Grant, proposer: Principal) -> str | None:
+def four_eyes_reason(work: Work, grant: Grant, proposer: Principal) -> str | None:
     """Why `grant` waits for approval ("personal_data" or "beyond_granter"), for messages and the audit log."""
     if grant.status != "pending":
         return None
-    permissions = role_permissions(session, grant.role) or frozenset()
+    permissions = role_permissions(work.session, grant.role) or frozenset()
     return needs_four_eyes(
-        permissions, principal_shortfall(proposer, permissions, grant.scope, grant.expires_at, policy)
+        permissions, principal_shortfall(proposer, permissions, grant.scope, grant.expires_at, work.policy)
     )
 
 
@@ -173,18 +173,19 @@ def _pending(session: Session, now: datetime, grant_id: int) -> Grant:
     return grant
 
 
-def approve_grant(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+def approve_grant(work: Work, grant_id: int, *, by: Principal) -> Grant:
     """Put a proposed grant in force: four eyes, the second pair being `by`."""
-    grant = check_approval(session, policy, now, grant_id, by=by)
+    grant = check_approval(work, grant_id, by=by)
     grant.status = "active"
     grant.decided_by_id = by.staff_id
-    grant.decided_at = now
+    grant.decided_at = work.clock.now()
     return grant
 
 
-def check_approval(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+def check_approval(work: Work, grant_id: int, *, by: Principal) -> Grant:
     """The grant, if `by` may approve it now; raises why not. Changes nothing (the CLI asks it before
     checking the approver's password and code, so a refusal on the merits costs no login attempt)."""
+    session, now = work.session, work.clock.now()
     grant = _pending(session, now, grant_id)
     if grant.expires_at is not None and grant.expires_at <= now:
         raise Conflict(f"grant {grant_id} would already have ended ({grant.expires_at:%Y-%m-%d}); propose it again")
@@ -209,7 +210,7 @@ def check_approval(session: Session, policy: Policy, now: datetime, grant_id: in
             f"{staff.email} has not set up the account yet (their own password and an authenticator app); "
             "ask them to log in first, then approve"
         )
-    missing = shortfall(by.grants, permissions, grant.scope, grant.expires_at, policy)
+    missing = shortfall(by.grants, permissions, grant.scope, grant.expires_at, work.policy)
     if missing:
         raise PermissionDenied(
             f"Only a member who holds {grant.role} for {grant.scope!r} (every permission of it, for as long as "
@@ -218,14 +219,15 @@ def check_approval(session: Session, policy: Policy, now: datetime, grant_id: in
     return grant
 
 
-def reject_grant(session: Session, policy: Policy, now: datetime, grant_id: int, *, by: Principal) -> Grant:
+def reject_grant(work: Work, grant_id: int, *, by: Principal) -> Grant:
     """Turn a proposal down: its proposer (withdrawing it) or a member who could approve it."""
-    grant = _pending(session, now, grant_id)
+    now = work.clock.now()
+    grant = _pending(work.session, now, grant_id)
     if by.staff_id == grant.staff_id:
         raise PermissionDenied("You cannot decide a grant to yourself.")
     if by.staff_id != grant.granted_by_id:
-        permissions = role_permissions(session, grant.role) or frozenset()
-        if shortfall(by.grants, permissions, grant.scope, grant.expires_at, policy):
+        permissions = role_permissions(work.session, grant.role) or frozenset()
+        if shortfall(by.grants, permissions, grant.scope, grant.expires_at, work.policy):
             raise PermissionDenied(
                 f"Only the proposer or a member who holds {grant.role} for {grant.scope!r} can reject it."
             )
@@ -240,29 +242,33 @@ def is_set_up(staff: Staff) -> bool:
     return not staff.must_change_password and staff.totp_enabled_at is not None
 
 
-def may_decide(session: Session, policy: Policy, grant: Grant, principal: Principal) -> bool:
+def may_decide(work: Work, grant: Grant, principal: Principal) -> bool:
     """Whether `principal` could approve `grant` (for showing the Approve button; the service decides)."""
     if principal.staff_id in (grant.staff_id, grant.granted_by_id) or principal.via == "token":
         return False
-    permissions = role_permissions(session, grant.role) or frozenset()
-    staff = session.get(Staff, grant.staff_id)
+    permissions = role_permissions(work.session, grant.role) or frozenset()
+    staff = work.session.get(Staff, grant.staff_id)
     if staff is None or (reaches_personal_data(permissions) and not is_set_up(staff)):
         return False
-    return not shortfall(principal.grants, permissions, grant.scope, grant.expires_at, policy)
+    return not shortfall(principal.grants, permissions, grant.scope, grant.expires_at, work.policy)
 
 
-def revoke_grant(session: Session, now: datetime, grant_id: int, *, by: int | None) -> Grant:
-    grant = session.get(Grant, grant_id)
+def revoke_grant(work: Work, grant_id: int, *, by: int | None) -> Grant:
+    grant = work.session.get(Grant, grant_id)
     if grant is None:
         raise NotFound(f"no grant with id {grant_id}")
     if grant.revoked_at is None:
-        grant.revoked_at = now
+        grant.revoked_at = work.clock.now()
         grant.revoked_by_id = by
     return grant
 
 
-def grants_of(session: Session, staff_id: int, *, include_ended: bool = False, now: datetime) -> list[Grant]:
+def grants_of(work: Work, staff_id: int, *, include_ended: bool = False) -> list[Grant]:
     """The grants in force; with `include_ended`, every grant ever made or proposed, pending ones included."""
+    return _grants_of(work.session, staff_id, work.clock.now(), include_ended=include_ended)
+
+
+def _grants_of(session: Session, staff_id: int, now: datetime, *, include_ended: bool = False) -> list[Grant]:
     query = select(Grant).where(Grant.staff_id == staff_id).order_by(Grant.id)
     if not include_ended:
         query = query.where(active_clause(now))
@@ -270,28 +276,31 @@ def grants_of(session: Session, staff_id: int, *, include_ended: bool = False, n
 
 
 def held_grants(session: Session, staff_id: int, now: datetime) -> tuple[HeldGrant, ...]:
+    """What a member holds at `now`. It resolves who acts (`custos.access.identify`), before there is a unit
+    of work with an actor, so it takes the session it reads from."""
     held: list[HeldGrant] = []
-    for grant in grants_of(session, staff_id, now=now):
+    for grant in _grants_of(session, staff_id, now):
         permissions = role_permissions(session, grant.role) or frozenset()
         held.append(HeldGrant(grant.id, grant.role, grant.scope, permissions, grant.expires_at, grant.last_used_at))
     return tuple(held)
 
 
-def record_use(session: Session, now: datetime, used: list[HeldGrant]) -> None:
+def record_use(work: Work, used: list[HeldGrant]) -> None:
     """Note when a grant was last used, for the access review's "unused for N days" (hourly precision)."""
+    now = work.clock.now()
     for held in used:
         if held.last_used_at is None or now - held.last_used_at >= _TOUCH_EVERY:
-            grant = session.get(Grant, held.grant_id)
+            grant = work.session.get(Grant, held.grant_id)
             if grant is not None:
                 grant.last_used_at = now
 
 
-def pending_grants(session: Session, now: datetime, *, staff_id: int | None = None) -> list[Grant]:
+def pending_grants(work: Work, *, staff_id: int | None = None) -> list[Grant]:
     """Proposals still waiting for approval, oldest first."""
-    query = select(Grant).where(pending_clause(now)).order_by(Grant.granted_at, Grant.id)
+    query = select(Grant).where(pending_clause(work.clock.now())).order_by(Grant.granted_at, Grant.id)
     if staff_id is not None:
         query = query.where(Grant.staff_id == staff_id)
-    return list(session.scalars(query))
+    return list(work.session.scalars(query))
 
 
 def grant_state(grant: Grant, now: datetime) -> str:

@@ -13,14 +13,12 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from custos.access.four_eyes import grant_breaches
 from custos.access.grants import active_clause, role_permissions
 from custos.access.models import Grant, Staff
 from custos.access.permissions import PERSONAL_DATA
-from custos.clock import Clock
-from custos.policy import Policy
+from custos.work import Work
 
 UNUSED_AFTER = timedelta(days=90)
 EXPIRING_WITHIN = timedelta(days=14)
@@ -43,16 +41,11 @@ class AccessReviewRow(BaseModel):
 
 
 def access_review(
-    session: Session,
-    clock: Clock,
-    *,
-    unused_after: timedelta = UNUSED_AFTER,
-    expiring_within: timedelta = EXPIRING_WITHIN,
-    policy: Policy | None = None,
+    work: Work, *, unused_after: timedelta = UNUSED_AFTER, expiring_within: timedelta = EXPIRING_WITHIN
 ) -> list[AccessReviewRow]:
-    now = clock.now()
+    session, now = work.session, work.clock.now()
     breaches: dict[int, list[str]] = {}
-    for breach in grant_breaches(session, policy, now) if policy is not None else []:
+    for breach in grant_breaches(session, work.policy, now):
         breaches.setdefault(breach.grant_id, []).append(
             "four eyes: no second member approved it" if breach.rule == "unapproved" else "beyond its granter"
         )

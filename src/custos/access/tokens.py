@@ -16,14 +16,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.models import ApiToken, Staff
 from custos.access.permissions import PERMISSIONS, valid_scopes
 from custos.access.principal import HeldGrant, Principal, holds
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit import Action
 from custos.errors import InvalidInput, NotFound, PermissionDenied, Problem
-from custos.policy import Policy
+from custos.work import Work
 
 PREFIX = "cst_"
 DEFAULT_LIFETIME = timedelta(days=90)
@@ -41,9 +39,7 @@ def digest(token: str) -> str:
 
 
 def create_token(
-    session: Session,
-    policy: Policy,
-    now: datetime,
+    work: Work,
     *,
     owner_id: int,
     owner_grants: tuple[HeldGrant, ...],
@@ -52,6 +48,7 @@ def create_token(
     scope: str,
     lifetime: timedelta | None,
 ) -> NewToken:
+    policy, now = work.policy, work.clock.now()
     problems: list[Problem] = []
     unknown = sorted(set(permissions) - set(PERMISSIONS))
     if unknown:
@@ -83,12 +80,14 @@ def create_token(
         created_at=now,
         expires_at=now + lifetime,
     )
-    session.add(record)
-    session.flush()
+    work.session.add(record)
+    work.session.flush()
     return NewToken(token=token, record=record)
 
 
 def live_token(session: Session, now: datetime, token: str) -> tuple[ApiToken, Staff] | None:
+    """The token and its owner, if both are live; notes its use. It resolves who acts
+    (`custos.access.identify`), before there is a unit of work with an actor, so it takes a session."""
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if record is None or record.revoked_at is not None or now >= record.expires_at:
         return None
@@ -99,25 +98,12 @@ def live_token(session: Session, now: datetime, token: str) -> tuple[ApiToken, S
     return record, owner
 
 
-def tokens_of(session: Session, owner_id: int) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(ApiToken.id)))
-
-
-def revoke_token(session: Session, now: datetime, token_id: int, *, by: int | None, owner_id: int | None) -> ApiToken:
-    """Revoke a token; with `owner_id`, only that owner's (self-service), otherwise any (staff.manage)."""
-    record = session.get(ApiToken, token_id)
-    if record is None or (owner_id is not None and record.owner_id != owner_id):
-        raise NotFound(f"no token with id {token_id}")
-    if record.revoked_at is None:
-        record.revoked_at = now
-        record.revoked_by_id = by
-    return record
+def tokens_of(work: Work, owner_id: int) -> list[ApiToken]:
+    return list(work.session.scalars(select(ApiToken).where(ApiToken.owner_id == owner_id).order_by(ApiToken.id)))
 
 
 def issue(
-    session: Session,
-    clock: Clock,
-    policy: Policy,
+    work: Work,
     principal: Principal,
     *,
     name: str,
@@ -127,9 +113,7 @@ def issue(
 ) -> NewToken:
     """A new token owned by the principal, audited; the caller shows `token` once."""
     new = create_token(
-        session,
-        policy,
-        clock.now(),
+        work,
         owner_id=principal.staff_id,
         owner_grants=principal.grants,
         name=name,
@@ -137,11 +121,8 @@ def issue(
         scope=scope,
         lifetime=lifetime,
     )
-    audit.record(
-        session,
-        clock,
-        principal.actor,
-        "token.create",
+    work.audit(
+        Action.TOKEN_CREATE,
         target=f"token:{new.record.id}",
         details={
             "permissions": new.record.permissions,
@@ -152,9 +133,13 @@ def issue(
     return new
 
 
-def withdraw(
-    session: Session, clock: Clock, actor: Actor, token_id: int, *, by: int | None, owner_id: int | None
-) -> ApiToken:
-    record = revoke_token(session, clock.now(), token_id, by=by, owner_id=owner_id)
-    audit.record(session, clock, actor, "token.revoke", target=f"token:{record.id}")
+def withdraw(work: Work, token_id: int, *, by: int | None, owner_id: int | None) -> ApiToken:
+    """Revoke a token; with `owner_id`, only that owner's (self-service), otherwise any (staff.manage)."""
+    record = work.session.get(ApiToken, token_id)
+    if record is None or (owner_id is not None and record.owner_id != owner_id):
+        raise NotFound(f"no token with id {token_id}")
+    if record.revoked_at is None:
+        record.revoked_at = work.clock.now()
+        record.revoked_by_id = by
+    work.audit(Action.TOKEN_REVOKE, target=f"token:{record.id}")
     return record

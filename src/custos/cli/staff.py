@@ -16,7 +16,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from custos.access import grants as grant_rules
 from custos.access import staff as service
@@ -28,7 +27,7 @@ from custos.cli import tokens as tokens_cli
 from custos.cli.context import CliState, state
 from custos.cli.identity import require
 from custos.errors import PermissionDenied
-from custos.runtime import Runtime
+from custos.work import Work
 
 app = typer.Typer(help="Staff accounts, grants and the access review.", no_args_is_help=True)
 roles_app = typer.Typer(help="Roles: the built-in ones and custom roles made of permissions.", no_args_is_help=True)
@@ -41,12 +40,13 @@ def register(root: typer.Typer) -> None:
 
 
 @contextmanager
-def managing(ctx: typer.Context) -> Iterator[tuple[CliState, Runtime, Principal, Session]]:
+def managing(ctx: typer.Context) -> Iterator[tuple[CliState, Principal, Work]]:
+    """The acting member, once `staff.manage` is checked, and a unit of work audited as them."""
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "staff.manage")
-        with rt.db.transaction() as session:
-            yield st, rt, principal, session
+        with rt.work(principal.actor) as work:
+            yield st, principal, work
 
 
 @app.command()
@@ -56,8 +56,8 @@ def add(
     name: Annotated[str, typer.Option(help="Full name.")],
 ) -> None:
     """Add a staff member with a one-time password (printed once) and no grants yet."""
-    with managing(ctx) as (st, rt, principal, session):
-        new = service.add_staff(session, rt.clock, principal.actor, email=email, name=name)
+    with managing(ctx) as (st, _, work):
+        new = service.add_staff(work, email=email, name=name)
         staff_id = new.staff.id
     st.console.print(f"Added staff member {staff_id}: {new.staff.email}")
     st.console.print(f"one-time password: {new.password}  (shown once; it must be changed at first login)")
@@ -66,12 +66,11 @@ def add(
 @app.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every staff member with their live grants."""
-    with managing(ctx) as (st, rt, _, session):
+    with managing(ctx) as (st, _, work):
         table = Table("id", "email", "name", "status", "totp", "grants")
-        now = rt.clock.now()
-        for member in service.list_staff(session):
-            held = grant_rules.grants_of(session, member.id, now=now)
-            waiting = grant_rules.pending_grants(session, now, staff_id=member.id)
+        for member in service.list_staff(work):
+            held = grant_rules.grants_of(work, member.id)
+            waiting = grant_rules.pending_grants(work, staff_id=member.id)
             table.add_row(
                 str(member.id),
                 member.email,
@@ -98,13 +97,11 @@ def grant(
 ) -> None:
     """Grant ROLE to the staff member with EMAIL, limited to a scope (or propose it, when it needs approval)."""
     expires_at = expires.replace(tzinfo=UTC) if expires else None
-    with managing(ctx) as (st, rt, principal, session):
-        member = service.find_staff(session, email)
+    with managing(ctx) as (st, principal, work):
+        member = service.find_staff(work, email)
         made = service.grant(
-            session,
-            rt.clock,
+            work,
             principal,
-            rt.policy,
             staff_id=member.id,
             role=role,
             scope=scope,
@@ -129,18 +126,18 @@ def grants(
     ended: Annotated[bool, typer.Option("--all", help="Also ended, rejected and lapsed grants.")] = False,
 ) -> None:
     """Grants with their state: active, pending (waiting for a second member), lapsed, rejected, revoked, expired."""
-    with managing(ctx) as (st, rt, _, session):
-        now = rt.clock.now()
-        staff_id = service.find_staff(session, email).id if email else None
+    with managing(ctx) as (st, _, work):
+        now = work.clock.now()
+        staff_id = service.find_staff(work, email).id if email else None
         rows: list[Grant]
         if pending:
-            rows = grant_rules.pending_grants(session, now, staff_id=staff_id)
+            rows = grant_rules.pending_grants(work, staff_id=staff_id)
         else:
-            members = [staff_id] if staff_id is not None else [m.id for m in service.list_staff(session)]
-            rows = [g for m in members for g in grant_rules.grants_of(session, m, include_ended=ended, now=now)]
+            members = [staff_id] if staff_id is not None else [m.id for m in service.list_staff(work)]
+            rows = [g for m in members for g in grant_rules.grants_of(work, m, include_ended=ended)]
             if not ended:
-                rows += grant_rules.pending_grants(session, now, staff_id=staff_id)
-        emails = {m.id: m.email for m in service.list_staff(session)}
+                rows += grant_rules.pending_grants(work, staff_id=staff_id)
+        emails = {m.id: m.email for m in service.list_staff(work)}
         table = Table(
             "grant", "staff", "role", "scope", "state", "granted", "by", "expires", "approve by", "decided by"
         )
@@ -173,28 +170,28 @@ def approve(
     with st.runtime() as rt:
         principal = require(ctx, rt, "staff.manage")
         approver = replace(principal, second_factor=True)  # only once the password and code are checked below
-        with rt.db.transaction() as session:
-            grant_rules.check_approval(session, rt.policy, rt.clock.now(), grant_id, by=approver)
+        with rt.work(principal.actor) as work:
+            grant_rules.check_approval(work, grant_id, by=approver)
         # Counted towards the lockout even when it fails, so it commits on its own.
-        with rt.db.transaction() as session:
-            proved = confirm_identity(session, rt.clock, principal.staff_id, password=password, code=code)
+        with rt.work(principal.actor) as work:
+            proved = confirm_identity(work, principal.staff_id, password=password, code=code)
         if not proved:
             raise PermissionDenied(
                 "The password or the authenticator code is wrong (or no authenticator is set up for this "
                 "account: set one up in the admin UI first); the grant was not approved."
             )
-        with rt.db.transaction() as session:
-            decided = service.approve(session, rt.clock, approver, rt.policy, grant_id)
+        with rt.work(approver.actor) as work:
+            decided = service.approve(work, approver, grant_id)
             role, scope, staff_id = decided.role, decided.scope, decided.staff_id
-            grantee = service.get_staff(session, staff_id).email
+            grantee = service.get_staff(work, staff_id).email
     st.console.print(f"Approved grant {grant_id}: {grantee} now holds {role} for {scope!r}.")
 
 
 @app.command()
 def reject(ctx: typer.Context, grant_id: int) -> None:
     """Reject a proposed grant (or withdraw your own proposal); it stays on record as rejected."""
-    with managing(ctx) as (st, rt, principal, session):
-        decided = service.reject(session, rt.clock, principal, rt.policy, grant_id)
+    with managing(ctx) as (st, principal, work):
+        decided = service.reject(work, principal, grant_id)
         role, scope = decided.role, decided.scope
     st.console.print(f"Rejected grant {grant_id} ({role} for {scope!r}).")
 
@@ -202,16 +199,16 @@ def reject(ctx: typer.Context, grant_id: int) -> None:
 @app.command()
 def revoke(ctx: typer.Context, grant_id: int) -> None:
     """Revoke a grant or withdraw a proposal (its id is in `custos staff list`); it stays on record."""
-    with managing(ctx) as (st, rt, principal, session):
-        ended = service.revoke(session, rt.clock, principal.actor, grant_id, by=principal.staff_id)
+    with managing(ctx) as (st, principal, work):
+        ended = service.revoke(work, grant_id, by=principal.staff_id)
         role, scope = ended.role, ended.scope
     st.console.print(f"Revoked grant {grant_id} ({role} for {scope!r}).")
 
 
 def _set_status(ctx: typer.Context, email: str, status: str) -> None:
-    with managing(ctx) as (st, rt, principal, session):
-        member = service.find_staff(session, email)
-        service.update_staff(session, rt.clock, principal.actor, member.id, by=principal.staff_id, status=status)
+    with managing(ctx) as (st, principal, work):
+        member = service.find_staff(work, email)
+        service.update_staff(work, member.id, by=principal.staff_id, status=status)
     st.console.print(f"{email} is now {status}.")
 
 
@@ -230,16 +227,16 @@ def enable(ctx: typer.Context, email: str) -> None:
 @app.command()
 def unlock(ctx: typer.Context, email: str) -> None:
     """Lift a lockout after repeated failed logins."""
-    with managing(ctx) as (st, rt, principal, session):
-        service.unlock_staff(session, rt.clock, principal.actor, service.find_staff(session, email).id)
+    with managing(ctx) as (st, _, work):
+        service.unlock_staff(work, service.find_staff(work, email).id)
     st.console.print(f"{email} is unlocked.")
 
 
 @app.command()
 def review(ctx: typer.Context) -> None:
     """The access review: every live grant, unused for how long, and what needs a look."""
-    with managing(ctx) as (st, rt, _, session):
-        rows = access_review(session, rt.clock, policy=rt.policy)
+    with managing(ctx) as (st, _, work):
+        rows = access_review(work)
     table = Table("grant", "staff", "role", "scope", "granted", "by", "expires", "unused days", "findings")
     for row in rows:
         table.add_row(
@@ -261,8 +258,8 @@ def review(ctx: typer.Context) -> None:
 @roles_app.command("list")
 def list_roles(ctx: typer.Context) -> None:
     """Every role and its permissions."""
-    with managing(ctx) as (st, _, _, session):
-        rows = grant_rules.all_roles(session)
+    with managing(ctx) as (st, _, work):
+        rows = grant_rules.all_roles(work)
     table = Table("role", "built-in", "permissions", "description")
     for name, description, permissions, built_in in rows:
         table.add_row(name, "yes" if built_in else "no", ", ".join(sorted(permissions)), description)
@@ -277,15 +274,7 @@ def add_role(
     description: Annotated[str, typer.Option(help="What the role is for.")] = "",
 ) -> None:
     """Define a custom role from permissions you hold yourself."""
-    with managing(ctx) as (st, rt, principal, session):
-        role = service.define_role(
-            session,
-            rt.clock,
-            principal,
-            rt.policy,
-            name=name,
-            description=description,
-            permissions=permission,
-        )
+    with managing(ctx) as (st, principal, work):
+        role = service.define_role(work, principal, name=name, description=description, permissions=permission)
         permissions = role.permissions
     st.console.print(f"Defined role {name}: {', '.join(permissions)}")

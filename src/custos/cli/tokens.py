@@ -28,11 +28,9 @@ def create(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "tokens.create")
-        with rt.db.transaction() as session:
+        with rt.work(principal.actor) as work:
             new = service.issue(
-                session,
-                rt.clock,
-                rt.policy,
+                work,
                 principal,
                 name=name,
                 permissions=permission,
@@ -53,9 +51,9 @@ def list_(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "staff.manage" if staff else "tokens.create")
-        with rt.db.transaction() as session:
-            owner = staff_service.find_staff(session, staff).id if staff else principal.staff_id
-            rows = service.tokens_of(session, owner)
+        with rt.work(principal.actor) as work:
+            owner = staff_service.find_staff(work, staff).id if staff else principal.staff_id
+            rows = service.tokens_of(work, owner)
     table = Table("id", "name", "prefix", "permissions", "scope", "expires", "last used", "revoked")
     for t in rows:
         table.add_row(
@@ -83,11 +81,9 @@ def revoke(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, "staff.manage" if any_owner else "tokens.create")
-        with rt.db.transaction() as session:
+        with rt.work(principal.actor) as work:
             service.withdraw(
-                session,
-                rt.clock,
-                principal.actor,
+                work,
                 token_id,
                 by=principal.staff_id,
                 owner_id=None if any_owner else principal.staff_id,

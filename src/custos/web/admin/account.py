@@ -16,18 +16,15 @@ import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 
 from custos.access import account
-from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.access.totp import provisioning_uri
 from custos.errors import Conflict, InvalidInput, PermissionDenied, Problem
-from custos.runtime import Runtime
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import CurrentPrincipal, FormFields
-from custos.web.deps import RuntimeDep
+from custos.web.auth import CurrentPrincipal, FormFields, WorkDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/account", include_in_schema=False)
 
@@ -45,12 +42,6 @@ def _own(principal: Principal) -> Principal:
     return principal
 
 
-def _staff(session: Session, principal: Principal) -> Staff:
-    staff = session.get(Staff, principal.staff_id)
-    assert staff is not None  # a live principal's account exists
-    return staff
-
-
 def _password_page(request: Request, viewer: Viewer, error: FormError | None = None) -> HTMLResponse:
     return render_page(request, "password.html.j2", viewer=viewer, error=error, status=error.status if error else 200)
 
@@ -63,7 +54,7 @@ def password_page(request: Request, principal: CurrentPrincipal, viewer: ViewerD
 
 @router.post("/password", response_class=HTMLResponse)
 def change_password(
-    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, work: WorkDep, form: FormFields
 ) -> Response:
     _own(principal)
     current, new = form.get("current_password", "")[:1024], form.get("new_password", "")[:1024]
@@ -71,20 +62,18 @@ def change_password(
         problem = Problem("new_password_again", "does not match the new password")
         return _password_page(request, viewer, FormError.of(InvalidInput("the password was not changed", [problem])))
     try:
-        with runtime.db.transaction() as session:
-            account.change_password(session, runtime.clock, principal, current=current, new=new)
-            enrolled = _staff(session, principal).totp_enabled_at is not None
+        account.change_password(work, principal, current=current, new=new)
     except InvalidInput as exc:
         return _password_page(request, viewer, FormError.of(exc))
+    enrolled = account.own_account(work, principal).totp_enabled_at is not None
     return RedirectResponse("/admin?done=password" if enrolled else "/admin/account/totp", status_code=303)
 
 
-def _authenticator(runtime: Runtime, principal: Principal) -> _Authenticator:
-    with runtime.db.transaction() as session:
-        staff = _staff(session, principal)
-        pending = staff.totp_pending_secret
-        uri = provisioning_uri(pending, staff.email) if pending else None
-        return _Authenticator(staff.totp_enabled_at is not None, pending, uri)
+def _authenticator(work: Work, principal: Principal) -> _Authenticator:
+    staff = account.own_account(work, principal)
+    pending = staff.totp_pending_secret
+    uri = provisioning_uri(pending, staff.email) if pending else None
+    return _Authenticator(staff.totp_enabled_at is not None, pending, uri)
 
 
 def qr_svg(uri: str, labelled_by: str) -> Markup:
@@ -98,9 +87,9 @@ def qr_svg(uri: str, labelled_by: str) -> Markup:
 
 
 def _totp_page(
-    request: Request, runtime: Runtime, principal: Principal, viewer: Viewer, error: FormError | None = None
+    request: Request, work: Work, principal: Principal, viewer: Viewer, error: FormError | None = None
 ) -> HTMLResponse:
-    found = _authenticator(runtime, principal)
+    found = _authenticator(work, principal)
     secret = found.pending_secret
     return render_page(
         request,
@@ -118,38 +107,35 @@ def _totp_page(
 
 
 @router.get("/totp", response_class=HTMLResponse)
-def totp_page(request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep) -> Response:
+def totp_page(request: Request, principal: CurrentPrincipal, viewer: ViewerDep, work: WorkDep) -> Response:
     _own(principal)
     if principal.must_change_password:  # the one-time password goes first: someone else may have seen it
         return RedirectResponse("/admin/account/password", status_code=303)
-    return _totp_page(request, runtime, principal, viewer)
+    return _totp_page(request, work, principal, viewer)
 
 
 @router.post("/totp/start")
-def start_totp(principal: CurrentPrincipal, runtime: RuntimeDep) -> Response:
-    with runtime.db.transaction() as session:
-        account.start_totp_enrolment(session, _own(principal))
+def start_totp(principal: CurrentPrincipal, work: WorkDep) -> Response:
+    account.start_totp_enrolment(work, _own(principal))
     # Post/redirect/get: a reload shows the same secret instead of making a new one.
     return RedirectResponse("/admin/account/totp", status_code=303)
 
 
 @router.post("/totp/confirm", response_class=HTMLResponse)
 def confirm_totp(
-    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, work: WorkDep, form: FormFields
 ) -> Response:
     _own(principal)
     try:
-        with runtime.db.transaction() as session:
-            codes = account.confirm_totp(session, runtime.clock, principal, text(form, "code", limit=40))
+        codes = account.confirm_totp(work, principal, text(form, "code", limit=40))
     except (InvalidInput, Conflict) as exc:
-        return _totp_page(request, runtime, principal, viewer, FormError.of(exc))
+        return _totp_page(request, work, principal, viewer, FormError.of(exc))
     return render_page(request, "recovery_codes.html.j2", viewer=viewer, codes=codes)
 
 
 @router.post("/recovery-codes", response_class=HTMLResponse)
 def renew_recovery_codes(
-    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, principal: CurrentPrincipal, viewer: ViewerDep, work: WorkDep
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        codes = account.renew_recovery_codes(session, runtime.clock, _own(principal))
+    codes = account.renew_recovery_codes(work, _own(principal))
     return render_page(request, "recovery_codes.html.j2", viewer=viewer, codes=codes)

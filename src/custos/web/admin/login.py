@@ -18,10 +18,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from custos.access import account
 from custos.access.login import log_in
+from custos.access.principal import staff_actor
 from custos.access.sessions import ABSOLUTE_LIFETIME
 from custos.web.admin.forms import text
 from custos.web.admin.pages import LANG_COOKIE, render_page, safe_next
-from custos.web.auth import CurrentPrincipal, FormFields, cookies_secure, forget_login_cookies, set_login_cookies
+from custos.web.auth import (
+    CurrentPrincipal,
+    FormFields,
+    WorkDep,
+    cookies_secure,
+    forget_login_cookies,
+    set_login_cookies,
+)
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -85,17 +93,13 @@ def log_in_with_form(request: Request, runtime: RuntimeDep, form: FormFields) ->
     password, code = form.get("password", ""), text(form, "code", limit=40)
     if len(password) > 1024:  # argon2 of a huge input is wasted work; the API refuses it the same way
         password = ""
-    with runtime.db.transaction() as session:
-        # Committed even when the login fails: the failure counter, the lockout and the audit event must stay.
-        result = log_in(
-            session,
-            runtime.clock,
-            email=email,
-            password=password,
-            code=code or None,
-            ip=request.client.host if request.client else None,
-            user_agent=request.headers.get("user-agent"),
-        )
+    origin = staff_actor(
+        None, ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")
+    )
+    # A unit of its own, committed even when the login fails: the failure counter, the lockout and the audit
+    # event must stay.
+    with runtime.work(origin) as work:
+        result = log_in(work, email=email, password=password, code=code or None)
         opened, staff = result.opened, result.staff
         if opened is not None and staff is not None:
             token, csrf_token = opened.token, opened.record.csrf_token
@@ -114,19 +118,17 @@ def log_in_with_form(request: Request, runtime: RuntimeDep, form: FormFields) ->
 
 
 @router.post("/logout")
-def log_out(principal: CurrentPrincipal, runtime: RuntimeDep) -> Response:
-    with runtime.db.transaction() as session:
-        account.log_out(session, runtime.clock, principal)
+def log_out(principal: CurrentPrincipal, work: WorkDep) -> Response:
+    account.log_out(work, principal)
     response = RedirectResponse(f"{_LOGIN_PATH}?bye=1", status_code=303)
     forget_login_cookies(response)
     return response
 
 
 @router.post("/logout-everywhere")
-def log_out_everywhere(principal: CurrentPrincipal, runtime: RuntimeDep) -> Response:
+def log_out_everywhere(principal: CurrentPrincipal, work: WorkDep) -> Response:
     """Ends every session of the caller, on every device (a lost laptop, a shared computer)."""
-    with runtime.db.transaction() as session:
-        account.log_out_everywhere(session, runtime.clock, principal)
+    account.log_out_everywhere(work, principal)
     response = RedirectResponse(f"{_LOGIN_PATH}?bye=all", status_code=303)
     forget_login_cookies(response)
     return response

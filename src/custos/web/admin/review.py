@@ -15,8 +15,7 @@ from custos.access.principal import Principal
 from custos.access.review import EXPIRING_WITHIN, UNUSED_AFTER, access_review
 from custos.web.admin.pages import ViewerDep, is_fragment_request, render_page
 from custos.web.admin.staff import role_info
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep
+from custos.web.auth import Require, WorkDep
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -26,12 +25,11 @@ def review(
     request: Request,
     principal: Annotated[Principal, Require("staff.manage")],
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     needs_look: bool = False,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        rows = access_review(session, runtime.clock, policy=runtime.policy)
-        roles = role_info(session)
+    rows = access_review(work)
+    roles = role_info(work)
     flagged = sum(1 for row in rows if row.findings)
     shown = [row for row in rows if row.findings] if needs_look else rows
     template = "_review_rows.html.j2" if is_fragment_request(request, "review-results") else "access_review.html.j2"

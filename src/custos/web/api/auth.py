@@ -15,12 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from custos.access import account
 from custos.access.login import log_in
 from custos.access.models import Staff
-from custos.access.principal import Principal
+from custos.access.principal import Principal, staff_actor
 from custos.access.schemas import StaffPublic
 from custos.access.sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT
 from custos.errors import PermissionDenied, Unauthenticated
-from custos.web.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentPrincipal
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import CSRF_COOKIE, SESSION_COOKIE, CurrentPrincipal, WorkDep
+from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -97,18 +97,13 @@ def _secure(request: Request, runtime: RuntimeDep) -> bool:
 @router.post("/login", response_model=LoginResponse)
 def login(data: LoginRequest, request: Request, response: Response, runtime: RuntimeDep) -> LoginResponse:
     """Password and, once enrolled, a TOTP or recovery code. Every attempt is audited."""
-    agent = request.headers.get("user-agent")
-    with runtime.db.transaction() as session:
-        # Committed even when the login fails: the failure counter, the lockout and the audit event must stay.
-        result = log_in(
-            session,
-            runtime.clock,
-            email=data.email,
-            password=data.password,
-            code=data.code,
-            ip=request.client.host if request.client else None,
-            user_agent=agent,
-        )
+    origin = staff_actor(
+        None, ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent")
+    )
+    # A unit of its own, not the request's: a failed login raises below, and its failure counter, lockout and
+    # audit event must stay.
+    with runtime.work(origin) as work:
+        result = log_in(work, email=data.email, password=data.password, code=data.code)
         body = None
         if result.opened is not None and result.staff is not None:
             second = result.second_factor is not None
@@ -138,25 +133,22 @@ def _forget(response: Response) -> None:
 
 
 @router.post("/logout", status_code=204)
-def logout(principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep, response: Response) -> None:
-    account.log_out(session, runtime.clock, principal)
+def logout(principal: CurrentPrincipal, work: WorkDep, response: Response) -> None:
+    account.log_out(work, principal)
     _forget(response)
 
 
 @router.post("/logout-everywhere")
-def logout_everywhere(
-    principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep, response: Response
-) -> dict[str, int]:
+def logout_everywhere(principal: CurrentPrincipal, work: WorkDep, response: Response) -> dict[str, int]:
     """End every session of the caller, on every device (e.g. after losing a laptop)."""
-    ended = account.log_out_everywhere(session, runtime.clock, principal)
+    ended = account.log_out_everywhere(work, principal)
     _forget(response)
     return {"sessions_ended": ended}
 
 
 @router.get("/me", response_model=MeResponse)
-def me(principal: CurrentPrincipal, session: SessionDep) -> MeResponse:
-    staff = session.get(Staff, principal.staff_id)
-    assert staff is not None
+def me(principal: CurrentPrincipal, work: WorkDep) -> MeResponse:
+    staff = account.own_account(work, principal)
     held = sorted({(p, g.scope) for g in principal.grants for p in g.permissions if p in principal.permissions()})
     return MeResponse(
         staff=StaffPublic.of(staff),
@@ -175,29 +167,25 @@ def _session_only(principal: Principal) -> Principal:
 
 
 @router.post("/password", status_code=204)
-def change_password(
-    data: PasswordChange, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep
-) -> None:
+def change_password(data: PasswordChange, principal: CurrentPrincipal, work: WorkDep) -> None:
     """Change the password; ends the caller's other sessions."""
-    account.change_password(
-        session, runtime.clock, _session_only(principal), current=data.current_password, new=data.new_password
-    )
+    account.change_password(work, _session_only(principal), current=data.current_password, new=data.new_password)
 
 
 @router.post("/totp/enrol", response_model=TotpEnrolment)
-def enrol_totp(principal: CurrentPrincipal, session: SessionDep) -> TotpEnrolment:
+def enrol_totp(principal: CurrentPrincipal, work: WorkDep) -> TotpEnrolment:
     """A new TOTP secret for the authenticator app; it takes effect once a code from it is confirmed."""
-    enrolment = account.start_totp_enrolment(session, _session_only(principal))
+    enrolment = account.start_totp_enrolment(work, _session_only(principal))
     return TotpEnrolment(secret=enrolment.secret, otpauth_uri=enrolment.uri)
 
 
 @router.post("/totp/confirm", response_model=RecoveryCodes)
-def confirm_totp(data: CodeIn, principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep) -> RecoveryCodes:
-    codes = account.confirm_totp(session, runtime.clock, _session_only(principal), data.code)
+def confirm_totp(data: CodeIn, principal: CurrentPrincipal, work: WorkDep) -> RecoveryCodes:
+    codes = account.confirm_totp(work, _session_only(principal), data.code)
     return RecoveryCodes(recovery_codes=codes)
 
 
 @router.post("/recovery-codes", response_model=RecoveryCodes)
-def renew_recovery_codes(principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeDep) -> RecoveryCodes:
+def renew_recovery_codes(principal: CurrentPrincipal, work: WorkDep) -> RecoveryCodes:
     """New recovery codes; the old ones stop working."""
-    return RecoveryCodes(recovery_codes=account.renew_recovery_codes(session, runtime.clock, _session_only(principal)))
+    return RecoveryCodes(recovery_codes=account.renew_recovery_codes(work, _session_only(principal)))

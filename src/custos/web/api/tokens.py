@@ -10,8 +10,7 @@ from fastapi import APIRouter
 from custos.access import tokens
 from custos.access.principal import Principal
 from custos.access.schemas import TokenCreate, TokenCreated, TokenPublic
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import Require, WorkDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -19,12 +18,10 @@ Creator = Annotated[Principal, Require("tokens.create")]
 
 
 @router.post("", response_model=TokenCreated, status_code=201)
-def create_token(data: TokenCreate, session: SessionDep, runtime: RuntimeDep, principal: Creator) -> TokenCreated:
+def create_token(data: TokenCreate, work: WorkDep, principal: Creator) -> TokenCreated:
     """A token with some of the caller's own permissions. The token is in this answer only."""
     new = tokens.issue(
-        session,
-        runtime.clock,
-        runtime.policy,
+        work,
         principal,
         name=data.name,
         permissions=data.permissions,
@@ -35,13 +32,11 @@ def create_token(data: TokenCreate, session: SessionDep, runtime: RuntimeDep, pr
 
 
 @router.get("", response_model=list[TokenPublic])
-def list_tokens(session: SessionDep, principal: Creator) -> list[TokenPublic]:
-    return [TokenPublic.of(t) for t in tokens.tokens_of(session, principal.staff_id)]
+def list_tokens(work: WorkDep, principal: Creator) -> list[TokenPublic]:
+    return [TokenPublic.of(t) for t in tokens.tokens_of(work, principal.staff_id)]
 
 
 @router.delete("/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, session: SessionDep, runtime: RuntimeDep, principal: Creator) -> TokenPublic:
-    record = tokens.withdraw(
-        session, runtime.clock, principal.actor, token_id, by=principal.staff_id, owner_id=principal.staff_id
-    )
+def revoke_token(token_id: int, work: WorkDep, principal: Creator) -> TokenPublic:
+    record = tokens.withdraw(work, token_id, by=principal.staff_id, owner_id=principal.staff_id)
     return TokenPublic.of(record)
