@@ -216,7 +216,7 @@ def test_another_members_upload_is_not_found(client: TestClient, login_as: Login
 def test_expired_uploads_are_deleted(client: TestClient, runtime: Runtime, clock) -> None:  # type: ignore[no-untyped-def]
     _upload(client, (HEADER + _good(1)).encode())
     clock.advance(uploads.EXPIRY)
-    uploads.drive_all(runtime.db, runtime.register)
+    uploads.drive_all(runtime)
     assert _count(runtime, ImportUpload) == 0
 
 

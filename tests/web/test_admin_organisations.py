@@ -13,19 +13,22 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from custos.actor import Actor
 from custos.audit import AuditEvent
 from custos.register import organisations, people
 from custos.register.models import OrganisationRole
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.runtime import Runtime
 
+ACTOR = Actor.system("test")
+
 LoginAs = Callable[..., TestClient]
 
 
 def _org(runtime: Runtime, name: str, *spans: RoleSpan, number: str | None = None) -> int:
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         data = OrganisationCreate(name=name, org_number=number, roles=list(spans))
-        return organisations.add_organisation(session, runtime.clock, data).id
+        return organisations.add_organisation(work, data).id
 
 
 def _contact(runtime: Runtime, org_id: int, email: str, name: str = "Kim Kontakt") -> str:
@@ -36,8 +39,8 @@ def _contact(runtime: Runtime, org_id: int, email: str, name: str = "Kim Kontakt
             RelationshipCreate(subject_category="customer_contact", organisation_id=org_id, started_on=date(2020, 1, 1))
         ],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        return people.add_person(work, data).ref
 
 
 def _events(runtime: Runtime, action: str) -> list[AuditEvent]:

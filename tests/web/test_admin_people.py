@@ -27,10 +27,9 @@ STAFF = Actor(kind="staff", id=1, label="staff:1")
 
 def _add(runtime: Runtime, name: str, category: str = "prospect", **rel: object) -> str:
     slug = re.sub(r"\W", "", name.lower())
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         return people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name=name,
                 emails=[f"{slug}@example.se"],
@@ -40,10 +39,9 @@ def _add(runtime: Runtime, name: str, category: str = "prospect", **rel: object)
 
 
 def _org(runtime: Runtime, name: str) -> int:
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         org = organisations.add_organisation(
-            session,
-            runtime.clock,
+            work,
             OrganisationCreate(name=name, roles=[RoleSpan(role="customer", started_on=date(2020, 1, 1))]),
         )
         return org.id

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from custos.actor import Actor
 from custos.audit import AuditEvent
 from custos.register import name_index, organisations, people
 from custos.register.models import Identity, Person, Relationship
@@ -20,6 +21,8 @@ from custos.register.schemas import OrganisationCreate, PersonCreate, Relationsh
 from custos.retention.models import LegalHold, Tombstone
 from custos.runtime import Runtime
 from custos.systems.models import SystemTask
+
+ACTOR = Actor.system("test")
 
 LoginAs = Callable[..., TestClient]
 TODAY = date(2026, 11, 29)  # the conftest's FixedClock
@@ -38,14 +41,14 @@ def _add(runtime: Runtime, email: str = "anna@example.se", **relationship: objec
         emails=[email],
         relationships=[RelationshipCreate(**rel)],  # type: ignore[arg-type]
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        return people.add_person(work, data).ref
 
 
 def _customer(runtime: Runtime, name: str = "Kund AB", until: date | None = None) -> int:
     spans = [RoleSpan(role="customer", started_on=date(2015, 1, 1), ended_on=until)]
-    with runtime.db.transaction() as session:
-        return organisations.add_organisation(session, runtime.clock, OrganisationCreate(name=name, roles=spans)).id
+    with runtime.work(ACTOR) as work:
+        return organisations.add_organisation(work, OrganisationCreate(name=name, roles=spans)).id
 
 
 def _events(runtime: Runtime, action: str, subject: str | None = None) -> list[AuditEvent]:
@@ -247,10 +250,10 @@ def test_a_correction_is_a_rectification_in_the_register_and_the_connected_syste
     [event] = _events(runtime, "register.rectify", ref)
     assert event.details["fields"] == ["title", "email"]
     assert "anna" not in event.details_json  # by field name, never by value
-    with runtime.db.transaction() as session:
-        found = people.find_person(session, runtime.register, "email", "anna@new.example.se")
+    with runtime.work(ACTOR) as work:
+        found = people.find_person(work, "email", "anna@new.example.se")
         assert found.ref == ref
-        tasks = list(session.scalars(select(SystemTask).where(SystemTask.subject_ref == ref)))
+        tasks = list(work.session.scalars(select(SystemTask).where(SystemTask.subject_ref == ref)))
     # The example's systems are kept by hand: each owner gets a task saying what to correct.
     assert {t.operation for t in tasks} == {"rectify"}
     assert len(tasks) == len(runtime.policy.systems)

@@ -20,6 +20,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from custos.actor import Actor
 from custos.policy.retention import due_date
 from custos.register import organisations, people
 from custos.register.models import OrganisationRole, Person, Relationship
@@ -31,6 +32,8 @@ from custos.retention.models import Tombstone
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
 from custos.systems.models import SystemTask
+
+ACTOR = Actor.system("test")
 
 TODAY = date(2026, 11, 29)  # the conftest's FixedClock
 _numbers = count(1)
@@ -62,9 +65,9 @@ SLOW = hsettings(
 def _organisation(runtime: Runtime, role: str, ended: date | None) -> int:
     n = next(_numbers)
     spans = [RoleSpan(role=role, started_on=date(2010, 1, 1), ended_on=ended)]  # type: ignore[arg-type]
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         data = OrganisationCreate(name=f"Org {n}", roles=spans)
-        return organisations.add_organisation(session, runtime.clock, data).id
+        return organisations.add_organisation(work, data).id
 
 
 def _person(runtime: Runtime, first: date) -> str:
@@ -74,8 +77,8 @@ def _person(runtime: Runtime, first: date) -> str:
         emails=[f"p{n}@example.se"],
         relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=first)],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        return people.add_person(work, data).ref
 
 
 def _pure_dues(runtime: Runtime, ref: str) -> tuple[dict[int, date | None], date | None]:
@@ -181,10 +184,8 @@ def test_erase_now_never_erases_what_the_law_keeps_and_a_hold_stops_it(
         RelationshipCreate(subject_category="employee", activity=a, started_on=started, ended_on=ended)
         for a in activities
     ]
-    with runtime.db.transaction() as session:
-        ref = people.add_person(
-            session, runtime.register, PersonCreate(name=f"E {n}", emails=[f"e{n}@example.se"], relationships=rels)
-        ).ref
+    with runtime.work(ACTOR) as work:
+        ref = people.add_person(work, PersonCreate(name=f"E {n}", emails=[f"e{n}@example.se"], relationships=rels)).ref
     if held:
         client.post(f"/admin/people/{ref}/holds", data={"reason": "Claim under review"})
     rules = CompiledPolicy.of(runtime.policy)
