@@ -68,6 +68,7 @@ class Measurement:
 def _child(args: argparse.Namespace) -> None:
     csv_path = Path(args.csv)
     if args.method == "custos":
+        from custos.actor import Actor
         from custos.register.importer import import_file
         from custos.runtime import open_runtime
         from custos.settings import load_settings
@@ -80,7 +81,7 @@ def _child(args: argparse.Namespace) -> None:
         runtime = open_runtime(settings)
 
         def run() -> int:
-            return import_file(runtime.db, runtime.register, csv_path, "contacts").people_created
+            return import_file(runtime, Actor.system("bench-import"), csv_path, "contacts").people_created
 
     else:
 

@@ -192,7 +192,7 @@ def _timed(call: Callable[[], int], repeat: int) -> tuple[int, float, float]:
 def _measure(backend: str, url: str, workdir: Path, people: int, repeat: int) -> list[Row]:
     from custos.actor import Actor
     from custos.clock import FixedClock
-    from custos.register.listing import PeopleFilter, list_people, record_list
+    from custos.register.listing import PeopleFilter, read_people
     from custos.runtime import open_runtime
     from custos.settings import load_settings
 
@@ -204,10 +204,9 @@ def _measure(backend: str, url: str, workdir: Path, people: int, repeat: int) ->
 
         def page(where: PeopleFilter) -> Callable[[], int]:
             def call() -> int:
-                with runtime.db.transaction() as session:
-                    found = list_people(session, runtime.register, where)
-                    record_list(session, runtime.clock, actor, [r.ref for r in found.rows])
-                    return len(found.rows)
+                # As the People page reads it: the page and its person.list events, in one unit.
+                with runtime.work(actor) as work:
+                    return len(read_people(work, where, via="admin").rows)
 
             return call
 

@@ -105,27 +105,24 @@ def open_custos(server: Postgres, shop_url: str, directory: Path) -> Runtime:
 
 
 def register(runtime: Runtime, customers: list[int]) -> None:
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         for customer in customers:
             prospect = RelationshipCreate(subject_category="prospect", last_interaction_on=date(2026, 5, 4))
             add_person(
-                session,
-                runtime.register,
+                work,
                 PersonCreate(name=f"Customer {customer}", emails=[email(customer)], relationships=[prospect]),
             )
 
 
 def verified(runtime: Runtime, kind: str, customer: int) -> str:
     """A request taken in with the identity confirmed (verification switched off, as in the Fides figure)."""
-    with runtime.db.transaction() as session:
+    with runtime.work(STAFF) as work:
         req, _ = cases.create(
-            session,
-            runtime.register,
-            STAFF,
+            work,
             RequestCreate(kind=kind, email=email(customer)),
             channel="api",  # type: ignore[arg-type]
         )
-        cases.move(session, runtime.clock, STAFF, req, "verified", note="benchmark: verification off")
+        cases.move(work, req, "verified", note="benchmark: verification off")
         return req.ref
 
 

@@ -11,10 +11,13 @@ from typing import Any
 from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, expect
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 
@@ -28,8 +31,8 @@ def test_a_dpo_finds_a_broken_promise_and_the_record_behind_it(
         emails=["olle@example.se"],
         relationships=[RelationshipCreate(subject_category="prospect", last_interaction_on=date(2012, 4, 1))],
     )
-    with runtime.db.transaction() as session:
-        ref = people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        ref = people.add_person(work, data).ref
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(15_000)
     page = context.new_page()

@@ -25,6 +25,8 @@ from custos.settings import Settings
 from custos.systems.models import SystemTask
 from custos.systems.tasks import confirm_task
 
+ACTOR = Actor.system("test")
+
 SIV = "siv@supplier.example"
 BOOKKEEPING = "Bokföringslagen (1999:1078) 7 kap. 2 §"
 
@@ -38,10 +40,9 @@ def settings(settings: Settings, smtp_server: Any, tmp_path: Any) -> Settings:
 @pytest.fixture
 def supplier_contact(runtime: Runtime) -> str:
     """Siv, the contact of a supplier whose contract ended mid-2025: its invoices are kept until 2033-01-01."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         org = add_organisation(
-            session,
-            runtime.clock,
+            work,
             OrganisationCreate(
                 name="Leverantör AB",
                 roles=[RoleSpan(role="supplier", started_on=date(2020, 1, 1), ended_on=date(2025, 6, 30))],
@@ -51,9 +52,7 @@ def supplier_contact(runtime: Runtime) -> str:
             RelationshipCreate(subject_category="supplier_contact", activity=a, organisation_id=org.id)
             for a in ("supplier-contacts", "bookkeeping")
         ]
-        return add_person(
-            session, runtime.register, PersonCreate(name="Siv Svensson", emails=[SIV], relationships=rels)
-        ).ref
+        return add_person(work, PersonCreate(name="Siv Svensson", emails=[SIV], relationships=rels)).ref
 
 
 def _link(smtp_server: Any, pattern: str, server: str) -> str:
@@ -129,11 +128,10 @@ def test_an_erasure_waits_for_the_dpos_assessment_and_the_letter_says_what_was_k
 
     # The owners confirm (each in their own pages; here through the service), then the DPO answers.
     owner = Actor(kind="staff", id=dpo.id, label=f"staff:{dpo.email}")
-    with runtime.db.transaction() as session:
-        for task in session.scalars(select(SystemTask).where(SystemTask.state == "open")).all():
+    with runtime.work(owner) as work:
+        for task in work.session.scalars(select(SystemTask).where(SystemTask.state == "open")).all():
             confirm_task(
-                session, runtime.clock, owner, runtime.keys, runtime.policy, task.system_id, task.id,
-                fields=list(task.categories), records=1, note=None,
+                work, task.system_id, task.id, fields=list(task.categories), records=1, note=None,
             )  # fmt: skip
     page.goto(f"{live_server}/admin/requests/{ref}")
     page.get_by_role("button", name="Run the next steps now").click()

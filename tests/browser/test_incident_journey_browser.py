@@ -14,12 +14,15 @@ import pytest
 from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, Page, expect
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.runtime import Runtime
 from custos.settings import Settings
 from smtp_catch import CaughtMail
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 CONTACTS = (("Anna Andersson", "anna@acme.se"), ("Bo Berg", "bo@acme.se"))
@@ -33,15 +36,13 @@ def settings(settings: Settings, smtp_server: CaughtMail) -> Settings:
 @pytest.fixture
 def contacts(runtime: Runtime) -> None:
     """The scene: two contacts of a customer in the register, the people a CRM breach concerns."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         acme = organisations.add_organisation(
-            session, runtime.clock, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
+            work, OrganisationCreate(name="Acme AB", roles=[RoleSpan(role="customer")])
         ).id
         for name, email in CONTACTS:
             relationship = RelationshipCreate(subject_category="customer_contact", organisation_id=acme)
-            people.add_person(
-                session, runtime.register, PersonCreate(name=name, emails=[email], relationships=[relationship])
-            )
+            people.add_person(work, PersonCreate(name=name, emails=[email], relationships=[relationship]))
 
 
 @pytest.fixture

@@ -13,10 +13,13 @@ import pytest
 from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, Page, expect
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.runtime import Runtime
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 
@@ -33,10 +36,9 @@ def axe_page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def customer_with_contact(runtime: Runtime) -> None:
     """The scene: a customer since 2019 with one contact on it."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         org = organisations.add_organisation(
-            session,
-            runtime.clock,
+            work,
             OrganisationCreate(
                 name="Molnkund AB",
                 org_number="556677-8899",
@@ -44,8 +46,7 @@ def customer_with_contact(runtime: Runtime) -> None:
             ),
         )
         people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name="Maja Moln",
                 emails=["maja@molnkund.se"],

@@ -11,18 +11,21 @@ from typing import Any
 from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, expect
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 
 
 def _add(runtime: Runtime, name: str, email: str) -> str:
     data = PersonCreate(name=name, emails=[email], relationships=[RelationshipCreate(subject_category="prospect")])
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        return people.add_person(work, data).ref
 
 
 def test_a_dpo_searches_by_name_and_opens_the_person(

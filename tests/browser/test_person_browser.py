@@ -13,10 +13,13 @@ import pytest
 from admin_steps import axe_or_skip, log_in, screenshot, serious_violations, watch_console
 from playwright.sync_api import Browser, Page, expect
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
@@ -43,8 +46,8 @@ def _employee(runtime: Runtime) -> str:
             RelationshipCreate(subject_category="employee", activity="employment", started_on=date(2021, 3, 1))
         ],
     )
-    with runtime.db.transaction() as session:
-        return people.add_person(session, runtime.register, data).ref
+    with runtime.work(ACTOR) as work:
+        return people.add_person(work, data).ref
 
 
 def _unexpected(errors: list[str]) -> list[str]:

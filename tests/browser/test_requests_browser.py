@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register.people import add_person
 from custos.register.schemas import PersonCreate, RelationshipCreate
@@ -32,6 +33,8 @@ from custos.setup import initialise
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "systems"))
 from example_systems import EXAMPLE_MAPPING, build_example
+
+ACTOR = Actor.system("test")
 
 StaffFactory = Callable[..., Any]
 ANNA = "anna@example.se"
@@ -121,10 +124,10 @@ def runtime(settings: Settings, clock: FixedClock, tmp_path: Path, systems: Syst
         for s, e in systems.engines.items()
     }
     rt = open_runtime(replace(settings, policy_path=_policy(settings, tmp_path)), clock, environ=environ)
-    with rt.db.transaction() as session:
+    with rt.work(ACTOR) as work:
         for name, email in (("Anna Andersson", ANNA), ("Bo Berg", BO)):
             prospect = RelationshipCreate(subject_category="prospect", last_interaction_on=date(2026, 5, 4))
-            add_person(session, rt.register, PersonCreate(name=name, emails=[email], relationships=[prospect]))
+            add_person(work, PersonCreate(name=name, emails=[email], relationships=[prospect]))
     yield rt
     rt.close()
 

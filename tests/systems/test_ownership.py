@@ -31,6 +31,7 @@ from custos.setup import FIRST_ADMIN_EMAIL
 from custos.systems import inventory, ownership
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemTask
+from custos.systems.policy_check import system_findings
 from custos.systems.runs import erase_in_system, export_from_system
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "elastx" / "policy.yaml"
@@ -61,7 +62,7 @@ def test_policy_check_refuses_a_manual_system_without_an_owner_with_its_line(tmp
         "    kind: manual\n    owner: privacy@elastx.com  # ASSUMPTION, see above\n  - id: mailer",
         "    kind: manual\n  - id: mailer",
     )
-    report = check_policy(path, FixedClock(date(2026, 11, 29)))
+    report = check_policy(path, FixedClock(date(2026, 11, 29)), checks=[system_findings])
     (problem,) = report.errors
     assert problem.location == "systems[0]"
     assert problem.line == _line(path, "- id: crm")
@@ -79,21 +80,20 @@ def test_an_http_system_needs_an_owner_for_its_corrections_and_a_sql_one_does_no
     path = _variant(
         tmp_path, "    kind: manual\n    owner: privacy@elastx.com  # ASSUMPTION, see above\n  - id: mailer", http
     )
-    (problem,) = check_policy(path, FixedClock(date(2026, 11, 29))).errors
+    (problem,) = check_policy(path, FixedClock(date(2026, 11, 29)), checks=[system_findings]).errors
     assert "http system 'crm' has no owner" in problem.message
     assert "corrections" in problem.message
 
 
 def test_the_example_policy_names_an_owner_for_every_system() -> None:
-    assert check_policy(EXAMPLE, FixedClock(date(2026, 11, 29))).ok
+    assert check_policy(EXAMPLE, FixedClock(date(2026, 11, 29)), checks=[system_findings]).ok
 
 
 def _prospect(runtime: Runtime, email: str) -> str:
     """A prospect last met in 2015: due under the example's ten years (activity prospects, system crm)."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         return people.add_person(
-            session,
-            runtime.register,
+            work,
             PersonCreate(
                 name="Test Prospect",
                 emails=[email],
@@ -114,7 +114,7 @@ def test_a_sweep_in_a_system_nobody_can_keep_tells_the_privacy_contact_once_and_
     runtime.settings = smtp_server.settings_for(runtime.settings)
     _prospect(runtime, "pia@example.se")
     _prospect(runtime, "per@example.se")
-    run_sweep(runtime.db, runtime.policy, runtime.clock, ACTOR, trigger="job", systems=SystemSteps(runtime))
+    run_sweep(runtime, ACTOR, trigger="job", systems=SystemSteps(runtime))
     with runtime.db.transaction() as session:
         opened = list(session.scalars(select(SystemTask).where(SystemTask.system_id == "crm")))
         waiting = ownership.unassigned_tasks(session, runtime.policy, runtime.clock.now())
@@ -189,8 +189,8 @@ def test_an_owner_removed_after_the_task_was_opened_leaves_it_unassigned_until_a
         (waiting,) = ownership.unassigned_tasks(session, runtime.policy, now)
         assert (waiting.id, waiting.problem, waiting.owner) == (outcome.task_id, "disabled", PRIVACY)
     staff_factory("system_owner", "production", email="crm.owner@example.se")
-    with runtime.db.transaction() as session:
-        inventory.set_owner(session, runtime.clock, ACTOR, runtime.policy, "crm", "crm.owner@example.se")
+    with runtime.work(ACTOR) as work:
+        inventory.set_owner(work, "crm", "crm.owner@example.se")
     with runtime.db.transaction() as session:
         assert ownership.unassigned_tasks(session, runtime.policy, now) == []
         task = session.get(SystemTask, outcome.task_id)
@@ -233,14 +233,14 @@ def test_unassigned_tasks_filters_by_age_for_the_doctor(runtime: Runtime, clock:
 
 
 def test_a_demo_hands_the_systems_nobody_can_keep_to_its_first_administrator(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
-        admin = session.scalar(select(Staff).where(Staff.email == FIRST_ADMIN_EMAIL))
+    with runtime.work(ACTOR) as work:
+        admin = work.session.scalar(select(Staff).where(Staff.email == FIRST_ADMIN_EMAIL))
         assert admin is not None
-        handed = hand_unowned_systems(session, runtime.clock, ACTOR, runtime.policy, admin.id)
+        handed = hand_unowned_systems(work, admin.id)
     assert handed == ["crm", "mailer", "finance", "website", "analytics"]
-    with runtime.db.transaction() as session:
-        assert ownership.unowned_systems(session, runtime.policy, runtime.clock.now()) == []
-        assert hand_unowned_systems(session, runtime.clock, ACTOR, runtime.policy, admin.id) == []  # seeding again
+    with runtime.work(ACTOR) as work:
+        assert ownership.unowned_systems(work.session, runtime.policy, runtime.clock.now()) == []
+        assert hand_unowned_systems(work, admin.id) == []  # seeding again
     outcome = erase_in_system(runtime, "crm", ANNA, subject_ref=_ref(5), cause="request:R-5")
     with runtime.db.transaction() as session:
         task = session.get(SystemTask, outcome.task_id)
