@@ -22,6 +22,7 @@ from custos.runtime import Runtime
 from custos.systems import tasks
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemTask
+from custos.work import Work
 
 StaffFactory = Callable[..., Any]
 STAFF = Actor(kind="staff", id=1, label="staff:1")
@@ -41,7 +42,7 @@ def axe_page(browser: Browser) -> Iterator[Page]:
 def _request(runtime: Runtime, kind: str, days_ago: int, email: str) -> str:
     data = RequestCreate(kind=kind, email=email, received_at=runtime.clock.now() - timedelta(days=days_ago))  # type: ignore[arg-type]
     with runtime.db.transaction() as session:
-        req, _ = cases.create(session, runtime.register, STAFF, data, channel="staff")
+        req, _ = cases.create(Work(session, runtime.clock, runtime.keys, runtime.policy, STAFF), data, channel="staff")
         return req.ref
 
 

@@ -12,14 +12,18 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
+from custos.actor import Actor
 from custos.clock import FixedClock
 from custos.register.people import add_person
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
+from custos.work import Work
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "systems"))
 from customer_system import MAPPING, build_customer_system
+
+TESTER = Actor.system("test")  # sets up and reads the register around the requests under test
 
 ANNA = "anna@example.se"
 
@@ -86,8 +90,7 @@ def open_connected(settings: Settings, clock: FixedClock, tmp_path: Path) -> Con
     outbox = Outbox(settings.outbox_dir)
     with rt.db.transaction() as session:
         add_person(
-            session,
-            rt.register,
+            Work(session, rt.clock, rt.keys, rt.policy, TESTER),
             PersonCreate(
                 name="Anna Andersson",
                 title="CTO",

@@ -21,8 +21,8 @@ STAFF = Actor(kind="staff", id=1, label="staff:1")
 
 def _create(runtime: Runtime, channel: str = "web", **fields: object) -> SubjectRequest:
     data = RequestCreate(**{"kind": "access", "email": "Anna@Example.se", **fields})  # type: ignore[arg-type]
-    with runtime.db.transaction() as session:
-        req, _ = cases.create(session, runtime.register, STAFF, data, channel=channel)
+    with runtime.work(STAFF) as work:
+        req, _ = cases.create(work, data, channel=channel)
         return req
 
 
@@ -63,26 +63,26 @@ def test_contact_details_are_stored_encrypted_and_never_audited(runtime: Runtime
 
 def test_a_verification_code_allows_five_wrong_guesses_then_none(runtime: Runtime) -> None:
     req = _create(runtime)
-    with runtime.db.transaction() as session:
-        req = cases.load(session, req.ref)
-        code = codes.issue(session, runtime.clock, req, "verify")
-        outcomes = [codes.check(session, runtime.clock, req, "verify", "wrong") for _ in range(5)]
+    with runtime.work(STAFF) as work:
+        req = cases.load(work.session, req.ref)
+        code = codes.issue(work, req, "verify")
+        outcomes = [codes.check(work, req, "verify", "wrong") for _ in range(5)]
         assert outcomes == ["wrong"] * 4 + ["exhausted"]
-        assert codes.check(session, runtime.clock, req, "verify", code) == "exhausted"
-        fresh = codes.issue(session, runtime.clock, req, "verify")
-        assert codes.check(session, runtime.clock, req, "verify", code) == "wrong"  # an older code stops working
-        assert codes.check(session, runtime.clock, req, "verify", fresh) == "ok"
-        assert codes.check(session, runtime.clock, req, "verify", fresh) == "none"  # only once
+        assert codes.check(work, req, "verify", code) == "exhausted"
+        fresh = codes.issue(work, req, "verify")
+        assert codes.check(work, req, "verify", code) == "wrong"  # an older code stops working
+        assert codes.check(work, req, "verify", fresh) == "ok"
+        assert codes.check(work, req, "verify", fresh) == "none"  # only once
 
 
 def test_a_verification_code_expires(runtime: Runtime, clock: FixedClock) -> None:
     req = _create(runtime)
-    with runtime.db.transaction() as session:
-        req = cases.load(session, req.ref)
-        code = codes.issue(session, runtime.clock, req, "verify")
+    with runtime.work(STAFF) as work:
+        req = cases.load(work.session, req.ref)
+        code = codes.issue(work, req, "verify")
     clock.advance(codes.LIFETIME["verify"] + timedelta(seconds=1))
-    with runtime.db.transaction() as session:
-        assert codes.check(session, runtime.clock, cases.load(session, req.ref), "verify", code) == "expired"
+    with runtime.work(STAFF) as work:
+        assert codes.check(work, cases.load(work.session, req.ref), "verify", code) == "expired"
 
 
 def test_waiting_for_the_subject_pauses_the_clock(runtime: Runtime, clock: FixedClock) -> None:
@@ -104,67 +104,40 @@ def test_an_extension_needs_a_reason_is_made_once_and_only_before_the_deadline(
     runtime: Runtime, clock: FixedClock
 ) -> None:
     ref = _create(runtime).ref
-    with runtime.db.transaction() as session, pytest.raises(InvalidInput) as exc:
-        cases.extend(session, clock, STAFF, ref, months=3, reason="busy", where=runtime.policy.jurisdiction)
+    with runtime.work(STAFF) as work, pytest.raises(InvalidInput) as exc:
+        cases.extend(work, ref, months=3, reason="busy")
     assert _problems(exc) == {"months", "reason"}
-    with runtime.db.transaction() as session:
-        req = cases.extend(
-            session,
-            clock,
-            STAFF,
-            ref,
-            months=2,
-            reason="Many systems hold data about the person.",
-            where=runtime.policy.jurisdiction,
-        )
+    with runtime.work(STAFF) as work:
+        req = cases.extend(work, ref, months=2, reason="Many systems hold data about the person.")
         assert req.extended_due_on == date(2027, 3, 1)  # 29 Feb does not exist; 28 Feb 2027 is a Sunday
-    with runtime.db.transaction() as session, pytest.raises(Conflict, match="already extended"):
-        cases.extend(
-            session,
-            clock,
-            STAFF,
-            ref,
-            months=1,
-            reason="Many systems hold data about the person.",
-            where=runtime.policy.jurisdiction,
-        )
+    with runtime.work(STAFF) as work, pytest.raises(Conflict, match="already extended"):
+        cases.extend(work, ref, months=1, reason="Many systems hold data about the person.")
     late = _create(runtime).ref
     clock.advance(timedelta(days=40))
-    with runtime.db.transaction() as session, pytest.raises(Conflict, match="before the deadline"):
-        cases.extend(
-            session,
-            clock,
-            STAFF,
-            late,
-            months=1,
-            reason="Many systems hold data about the person.",
-            where=runtime.policy.jurisdiction,
-        )
+    with runtime.work(STAFF) as work, pytest.raises(Conflict, match="before the deadline"):
+        cases.extend(work, late, months=1, reason="Many systems hold data about the person.")
 
 
 def test_overdue_requests_come_first_and_say_so(runtime: Runtime, clock: FixedClock) -> None:
     old = _create(runtime, channel="staff", received_at=datetime(2026, 10, 1, 9, tzinfo=UTC)).ref
     new = _create(runtime).ref
-    with runtime.db.transaction() as session:
-        rows = cases.list_requests(session, cases.today_local(clock, runtime.policy.jurisdiction))
+    with runtime.work(STAFF) as work:
+        rows = cases.list_requests(work)
         assert [r.ref for r in rows] == [old, new]
         assert rows[0].overdue
         assert rows[0].days_left < 0
         assert not rows[1].overdue
-        assert [
-            r.ref
-            for r in cases.list_requests(session, cases.today_local(clock, runtime.policy.jurisdiction), overdue=True)
-        ] == [old]
+        assert [r.ref for r in cases.list_requests(work, overdue=True)] == [old]
 
 
 def test_a_refusal_needs_reasons_and_closes_the_case(runtime: Runtime, clock: FixedClock) -> None:
     ref = _create(runtime).ref
-    with runtime.db.transaction() as session, pytest.raises(InvalidInput):
-        cases.refuse(session, clock, STAFF, ref, "no")
-    with runtime.db.transaction() as session:
-        cases.refuse(session, clock, STAFF, ref, "Manifestly unfounded: the fourth identical request this week.")
-    with runtime.db.transaction() as session, pytest.raises(Conflict, match="is refused; it cannot become withdrawn"):
-        cases.withdraw(session, clock, STAFF, ref)
+    with runtime.work(STAFF) as work, pytest.raises(InvalidInput):
+        cases.refuse(work, ref, "no")
+    with runtime.work(STAFF) as work:
+        cases.refuse(work, ref, "Manifestly unfounded: the fourth identical request this week.")
+    with runtime.work(STAFF) as work, pytest.raises(Conflict, match="is refused; it cannot become withdrawn"):
+        cases.withdraw(work, ref)
 
 
 def test_misdated_lists_open_requests_whose_due_date_the_calendar_does_not_give(

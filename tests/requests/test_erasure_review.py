@@ -31,6 +31,9 @@ from custos.runtime import Runtime
 from custos.settings import Settings
 from custos.systems.models import SystemRun, SystemTask
 from custos.systems.tasks import confirm_task
+from custos.work import Work
+
+TESTER = Actor.system("test")  # sets up and reads the register around the requests under test
 
 SUBJECT = Actor(kind="subject", id=None, label="subject:web")
 DPO = Actor(kind="staff", id=1, label="staff:dpo@example.se")
@@ -48,7 +51,8 @@ def employee(runtime: Runtime, email: str = EVA, ended: date = ENDED) -> str:
     ]
     with runtime.db.transaction() as session:
         return add_person(
-            session, runtime.register, PersonCreate(name="Eva Ek", emails=[email], relationships=rels)
+            Work(session, runtime.clock, runtime.keys, runtime.policy, TESTER),
+            PersonCreate(name="Eva Ek", emails=[email], relationships=rels),
         ).ref
 
 
@@ -77,9 +81,9 @@ def confirm_all(runtime: Runtime) -> None:
 
 def keep_everything_the_law_keeps(runtime: Runtime, ref: str) -> list[assessment.Decision]:
     """The form's proposal: keep what the law keeps (with its law and date), erase the rest."""
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref)
-        return [assessment.proposal(item) for item in assessment.items(session, runtime, req)]
+    with runtime.work(DPO) as work:
+        req = cases.load(work.session, ref)
+        return [assessment.proposal(item) for item in assessment.items(work, req)]
 
 
 @pytest.fixture
@@ -202,7 +206,10 @@ def test_a_keep_for_legal_claims_needs_a_ground_a_reason_and_a_date_and_reaches_
 def test_a_request_without_a_reviewed_activity_runs_at_once(runtime: Runtime, outbox: Outbox) -> None:
     with runtime.db.transaction() as session:
         prospect = RelationshipCreate(subject_category="prospect", last_interaction_on=date(2026, 6, 1))
-        add_person(session, runtime.register, PersonCreate(name="Per Prospekt", emails=[EVA], relationships=[prospect]))
+        add_person(
+            Work(session, runtime.clock, runtime.keys, runtime.policy, TESTER),
+            PersonCreate(name="Per Prospekt", emails=[EVA], relationships=[prospect]),
+        )
     _, state = ask_erasure(runtime, outbox)
     assert state == "in_progress"
     assert set(erase_tasks(runtime)) == {s.id for s in runtime.policy.systems}
@@ -294,7 +301,10 @@ def test_every_task_an_erasure_request_opens_leaves_what_the_law_keeps_that_day(
     ]
     email = f"p{uuid.uuid4().hex[:10]}@example.se"
     with runtime.db.transaction() as session:
-        ref = add_person(session, runtime.register, PersonCreate(name="P", emails=[email], relationships=rels)).ref
+        ref = add_person(
+            Work(session, runtime.clock, runtime.keys, runtime.policy, TESTER),
+            PersonCreate(name="P", emails=[email], relationships=rels),
+        ).ref
         plan = kept_for_ref(session, CompiledPolicy.of(runtime.policy), ref, date(2026, 11, 29))
     submitted = intake.submit(runtime, DPO, RequestCreate(kind="erasure", email=email), channel="staff")
     result = actions.verify_manually(runtime, submitted.ref, DPO, "known from the payroll file")
@@ -370,8 +380,8 @@ def test_the_assessment_form_speaks_swedish_and_names_a_wrong_row(
     assert "Lagen kräver att det sparas: Bokföringslagen (1999:1078) 7 kap. 2 §, till 2033-01-01." in page
     queue = client.get("/admin/requests?state=assessing").text
     assert "behöver bedömas (art. 17.3)" in queue
-    with runtime.db.transaction() as session:
-        items = assessment.items(session, runtime, cases.load(session, ref))
+    with runtime.work(DPO) as work:
+        items = assessment.items(work, cases.load(work.session, ref))
     form = {}
     for index, item in enumerate(items, start=1):
         p = assessment.proposal(item)

@@ -22,6 +22,9 @@ from custos.register.suppression import is_suppressed
 from custos.requests import actions, answers, cases, intake, reminders
 from custos.requests.schemas import RequestCreate
 from custos.requests.staging import read_parts
+from custos.work import Work
+
+TESTER = Actor.system("test")  # sets up and reads the register around the requests under test
 
 SUBJECT = Actor(kind="subject", id=None, label="subject:web")
 STAFF = Actor(kind="staff", id=1, label="staff:1")
@@ -46,7 +49,7 @@ def test_objection_to_marketing_is_honoured_at_once_without_an_identity_check(co
     ref = submit(c, "objection_marketing")
     assert state(c, ref) == "completed"
     with c.runtime.db.transaction() as session:
-        assert is_suppressed(session, c.runtime.register, email=ANNA)
+        assert is_suppressed(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), email=ANNA)
     assert "verify" not in c.outbox.last().body.lower() or "/rights/verify/" not in c.outbox.last().body
 
 
@@ -57,7 +60,7 @@ def test_restriction_excludes_the_person_once_confirmed_and_tells_the_recipients
     with c.runtime.db.transaction() as session:
         person_id = session.scalar(select(Person.id))
         assert person_id is not None
-        assert is_restricted(session, person_id)
+        assert is_restricted(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), person_id)
         kinds = [e.kind for e in cases.load(session, ref).events]
     assert "work_done" in kinds
 
@@ -73,7 +76,10 @@ def test_rectification_waits_for_staff_then_corrects_the_register(connected: Con
     )
     assert result.state == "completed"
     with c.runtime.db.transaction() as session:
-        assert find_person(session, c.runtime.register, "email", ANNA).title == "Chief Technology Officer"
+        assert (
+            find_person(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), "email", ANNA).title
+            == "Chief Technology Officer"
+        )
     assert "title" in c.outbox.last().body
 
 
@@ -112,10 +118,13 @@ def test_a_request_about_a_customer_environment_is_redirected(connected: Connect
     )
     assert result.state == "completed"
     assert "Elastx Cloud Platform" in c.outbox.last().body
-    with c.runtime.db.transaction() as session:
-        cases.record_customer_informed(session, c.runtime.clock, STAFF, result.ref, "Told Acme's DPO by phone.")
-        assert [e.kind for e in cases.load(session, result.ref).events][-2:] == ["letter_sent", "customer_informed"]
-        assert session.scalar(select(Person.id)) is not None  # nothing done on substance
+    with c.runtime.work(STAFF) as work:
+        cases.record_customer_informed(work, result.ref, "Told Acme's DPO by phone.")
+        assert [e.kind for e in cases.load(work.session, result.ref).events][-2:] == [
+            "letter_sent",
+            "customer_informed",
+        ]
+        assert work.session.scalar(select(Person.id)) is not None  # nothing done on substance
 
 
 def test_refusal_and_extension_letters_go_to_the_subject(connected: Connected) -> None:
@@ -164,8 +173,8 @@ def test_the_assignee_is_reminded_a_week_and_a_day_before(connected: Connected, 
 def test_withdrawn_requests_stop(connected: Connected) -> None:
     c = connected
     ref = submit(c, "erasure")
-    with c.runtime.db.transaction() as session:
-        cases.withdraw(session, c.runtime.clock, SUBJECT, ref, "changed my mind")
+    with c.runtime.work(SUBJECT) as work:
+        cases.withdraw(work, ref, "changed my mind")
     with pytest.raises(Conflict, match="is withdrawn"):
         confirm(c, ref)
     with pytest.raises(Conflict):

@@ -46,11 +46,10 @@ def test_the_article_in_the_audit_purpose_comes_from_the_table(
     row = kinds.KINDS["restriction"]
     changed = dict(kinds.KINDS) | {"restriction": dataclasses.replace(row, article="99(9)")}
     monkeypatch.setattr(cases, "KINDS", changed)
-    with runtime.db.transaction() as session:
-        req, _ = cases.create(
-            session, runtime.register, STAFF, RequestCreate(kind="restriction", email=ANNA), channel="staff"
-        )
-        purposes = set(session.scalars(select(AuditEvent.purpose).where(AuditEvent.target == f"request:{req.ref}")))
+    with runtime.work(STAFF) as work:
+        req, _ = cases.create(work, RequestCreate(kind="restriction", email=ANNA), channel="staff")
+        query = select(AuditEvent.purpose).where(AuditEvent.target == f"request:{req.ref}")
+        purposes = set(work.session.scalars(query))
     assert purposes == {"data subject request, GDPR Art. 99(9)"}
 
 

@@ -31,6 +31,9 @@ from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.systems.models import SystemTask
 from custos.systems.tasks import confirm_task, task_detail
+from custos.work import Work
+
+TESTER = Actor.system("test")  # sets up and reads the register around the requests under test
 
 SUBJECT = Actor(kind="subject", id=None, label="subject:web")
 STAFF = Actor(kind="staff", id=1, label="staff:1")
@@ -67,12 +70,14 @@ def test_rectification_changes_name_email_and_phone_in_the_register_and_the_crm(
 
     assert result.state == "completed"
     with c.runtime.db.transaction() as session:
-        person = find_person(session, c.runtime.register, "email", NEW)  # found through the blind index
+        person = find_person(
+            Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), "email", NEW
+        )  # found through the blind index
         assert person.name == "Anna Lind"
         assert person.emails == [NEW]
         assert person.phones == ["+46707654321"]
         with pytest.raises(NotFound):
-            find_person(session, c.runtime.register, "email", ANNA)
+            find_person(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), "email", ANNA)
         req = cases.load(session, ref)
         assert {t.target: t.state for t in req.tasks} == {"crm": "done", "register": "done"}
         audited = session.scalar(select(AuditEvent).where(AuditEvent.action == "register.rectify"))
@@ -95,7 +100,7 @@ def test_a_new_address_of_another_person_is_a_conflict_and_nothing_moves(connect
         bo = PersonCreate(
             name="Bo Berg", emails=["bo@example.se"], relationships=[RelationshipCreate(subject_category="prospect")]
         )
-        add_person(session, c.runtime.register, bo)
+        add_person(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), bo)
     ref = submit(c, "rectification", details="My address is bo@example.se")
     assert confirm(c, ref) == "verified"
 
@@ -109,7 +114,10 @@ def test_a_new_address_of_another_person_is_a_conflict_and_nothing_moves(connect
         req = cases.load(session, ref)
         assert req.state == "verified"
         assert req.approved_at is None  # the approval was rolled back with the refused change
-        assert find_person(session, c.runtime.register, "email", ANNA).name == "Anna Andersson"
+        assert (
+            find_person(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), "email", ANNA).name
+            == "Anna Andersson"
+        )
     assert rows(c.crm_url, "SELECT email FROM customers WHERE id = 1") == [(ANNA,)]
 
 
@@ -129,8 +137,7 @@ def manual(runtime: Runtime, settings: Settings, clock: FixedClock, tmp_path: Pa
     )
     with rt.db.transaction() as session:
         add_person(
-            session,
-            rt.register,
+            Work(session, rt.clock, rt.keys, rt.policy, TESTER),
             PersonCreate(
                 name="Anna Andersson",
                 emails=[ANNA],
@@ -156,14 +163,10 @@ def waiting(c: Connected, ref: str) -> list[Waiting]:
 
 
 def owner_confirms(c: Connected, task: Waiting, *, records: int, note: str | None = None) -> None:
-    with c.runtime.db.transaction() as session:
-        detail = task_detail(session, c.runtime.clock, OWNER_ACTOR, c.runtime.keys, c.runtime.policy, task.system,
-                             task.task_id)  # fmt: skip
+    with c.runtime.work(OWNER_ACTOR) as work:
+        detail = task_detail(work, task.system, task.task_id)
         fields = detail.task.categories or ["contact.email"]
-        confirm_task(
-            session, c.runtime.clock, OWNER_ACTOR, c.runtime.keys, c.runtime.policy, task.system, task.task_id,
-            fields=fields, records=records, note=note,
-        )  # fmt: skip
+        confirm_task(work, task.system, task.task_id, fields=fields, records=records, note=note)
 
 
 def test_an_access_request_waits_for_the_owners_and_the_package_says_what_each_reported(manual: Connected) -> None:
@@ -244,20 +247,22 @@ def test_a_rectification_asks_each_owner_what_to_correct_and_the_letter_says_the
     assert actions.approve(c.runtime, ref, STAFF, GROUNDS, {"name": "Anna Lind"}).state == "in_progress"
     tasks = waiting(c, ref)
     assert {t.system for t in tasks} == {"mailer", "finance", "website", "analytics"}
-    with c.runtime.db.transaction() as session:
-        detail = task_detail(session, c.runtime.clock, OWNER_ACTOR, c.runtime.keys, c.runtime.policy, "mailer",
-                             next(t.task_id for t in tasks if t.system == "mailer"))  # fmt: skip
+    with c.runtime.work(OWNER_ACTOR) as work:
+        detail = task_detail(work, "mailer", next(t.task_id for t in tasks if t.system == "mailer"))
         assert detail.task.operation == "rectify"
         assert detail.correct == {"name": "Anna Lind"}
         # The register waits for the systems, which are searched by the identities it holds.
-        assert find_person(session, c.runtime.register, "email", ANNA).name == "Anna Andersson"
+        assert find_person(work, "email", ANNA).name == "Anna Andersson"
     assert rows(c.crm_url, "SELECT name FROM customers WHERE id = 1") == [("Anna Lind",)]
     for task in tasks:
         owner_confirms(c, task, records=1)
 
     assert drive_request(c.runtime, ref).state == "completed"
     with c.runtime.db.transaction() as session:
-        assert find_person(session, c.runtime.register, "email", ANNA).name == "Anna Lind"
+        assert (
+            find_person(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), "email", ANNA).name
+            == "Anna Lind"
+        )
     body = c.outbox.last(ANNA).body
     assert "register: name" in body
     assert "crm: name in customers (1)" in body
@@ -267,11 +272,11 @@ def test_a_rectification_asks_each_owner_what_to_correct_and_the_letter_says_the
 def test_an_objection_to_marketing_follows_a_corrected_address(connected: Connected) -> None:
     c = connected
     with c.runtime.db.transaction() as session:
-        suppress(session, c.runtime.register, c.runtime.clock, STAFF, email=ANNA, source="test")
+        suppress(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, STAFF), email=ANNA, source="test")
     ref = submit(c, "rectification", details="New address: anna.lind@example.se")
     assert confirm(c, ref) == "verified"
 
     actions.approve(c.runtime, ref, STAFF, GROUNDS, {"email": NEW})
 
     with c.runtime.db.transaction() as session:
-        assert is_suppressed(session, c.runtime.register, email=NEW)
+        assert is_suppressed(Work(session, c.runtime.clock, c.runtime.keys, c.runtime.policy, TESTER), email=NEW)

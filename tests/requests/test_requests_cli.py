@@ -33,8 +33,8 @@ def run(settings: Settings, *args: str) -> tuple[int, str]:
 def test_the_queue_a_request_and_a_refused_move(runtime: Runtime, settings: Settings) -> None:
     staff = Actor(kind="staff", id=None, label="staff:cli-test")
     data = RequestCreate(kind="access", email="eva@moln.se", received_at=datetime(2026, 10, 1, 9, tzinfo=UTC))
-    with runtime.db.transaction() as session:
-        req, _ = cases.create(session, runtime.register, staff, data, channel="staff")
+    with runtime.work(staff) as work:
+        req, _ = cases.create(work, data, channel="staff")
         ref = req.ref
     code, out = run(settings, "requests", "list", "--overdue")
     assert code == 0, out
@@ -65,8 +65,8 @@ def test_the_queue_shows_the_day_of_receipt_where_the_organisation_is(
         staff = Actor(kind="staff", id=None, label="staff:cli-test")
         arrived = datetime(2026, 3, 24, 23, 30, tzinfo=UTC)
         data = RequestCreate(kind="access", email="eva@moln.se", received_at=arrived)
-        with runtime.db.transaction() as session:
-            req, _ = cases.create(session, runtime.register, staff, data, channel="staff")
+        with runtime.work(staff) as work:
+            req, _ = cases.create(work, data, channel="staff")
             assert req.due_on == date.fromisoformat(due)
             ref = req.ref
         code, out = run(runtime.settings, "requests", "list")

@@ -36,8 +36,8 @@ def _make(runtime: Runtime, kind: str = "access", days_ago: int = 10, email: str
         email=email,
         received_at=runtime.clock.now() - timedelta(days=days_ago),
     )
-    with runtime.db.transaction() as session:
-        req, _ = cases.create(session, runtime.register, STAFF, data, channel="staff")
+    with runtime.work(STAFF) as work:
+        req, _ = cases.create(work, data, channel="staff")
         return req.ref
 
 
@@ -46,14 +46,13 @@ def _shown(html: str) -> set[str]:
 
 
 def _summaries(runtime: Runtime) -> dict[str, RequestSummary]:
-    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
-    with runtime.db.transaction() as session:
-        return {r.ref: r for r in cases.list_requests(session, today)}
+    with runtime.work(STAFF) as work:
+        return {r.ref: r for r in cases.list_requests(work)}
 
 
 def _close(runtime: Runtime, ref: str) -> None:
-    with runtime.db.transaction() as session:
-        cases.withdraw(session, runtime.clock, STAFF, ref, "test")
+    with runtime.work(STAFF) as work:
+        cases.withdraw(work, ref, "test")
 
 
 @pytest.fixture
@@ -97,9 +96,9 @@ def test_filters_combine_and_stay_in_the_address(
 ) -> None:
     member = staff_factory("privacy_officer")
     web = login_as(staff=member)
-    with runtime.db.transaction() as session:
-        cases.assign(session, runtime.clock, STAFF, spread["two"], member.id)
-        cases.assign(session, runtime.clock, STAFF, spread["later"], member.id)
+    with runtime.work(STAFF) as work:
+        cases.assign(work, spread["two"], member.id)
+        cases.assign(work, spread["later"], member.id)
     assert _shown(web.get("/admin/requests?assignee=mine").text) == {spread["two"], spread["later"]}
     assert _shown(web.get("/admin/requests?assignee=mine&kind=erasure").text) == {spread["later"]}
     assert _shown(web.get("/admin/requests?assignee=mine&days=3").text) == {spread["two"]}
@@ -275,14 +274,14 @@ def test_bulk_assignment_is_all_or_nothing(runtime: Runtime, picks: list[str], u
     before = _assignees(runtime)
     events = _last_event(runtime)
     if refused:
-        with pytest.raises(queue.BulkRefused) as exc, runtime.db.transaction() as session:
-            queue.assign_many(session, runtime.clock, STAFF, refs, target)
+        with pytest.raises(queue.BulkRefused) as exc, runtime.work(STAFF) as work:
+            queue.assign_many(work, refs, target)
         assert {r.ref for r in exc.value.refused} == refused
         assert _assignees(runtime) == before  # nothing half-done
         assert _last_event(runtime) == events
     else:
-        with runtime.db.transaction() as session:
-            done = queue.assign_many(session, runtime.clock, STAFF, refs, target)
+        with runtime.work(STAFF) as work:
+            done = queue.assign_many(work, refs, target)
         assert set(done) == set(refs)
         after = _assignees(runtime)
         assert all(after[ref] == target for ref in refs)

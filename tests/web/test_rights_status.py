@@ -25,11 +25,14 @@ from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.requests import answers, cases, intake
 from custos.runtime import Runtime
 from custos.settings import Settings
+from custos.work import Work
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "requests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "systems"))
 from customer_system import rows
 from requests_support import ANNA, Connected, open_connected
+
+TESTER = Actor.system("test")  # sets up and reads the register around the requests under test
 
 SUBJECT = Actor(kind="subject", id=None, label="subject:web")
 STAFF = Actor(kind="staff", id=1, label="staff:1")
@@ -164,7 +167,7 @@ def test_staff_approve_a_corrected_address_from_the_admin_page(connected: Connec
         bo = PersonCreate(
             name="Bo Berg", emails=["bo@example.se"], relationships=[RelationshipCreate(subject_category="prospect")]
         )
-        add_person(session, connected.runtime.register, bo)
+        add_person(Work(session, connected.runtime.clock, connected.runtime.keys, connected.runtime.policy, TESTER), bo)
     created = dpo.post(
         "/admin/requests/new",
         data={
@@ -199,7 +202,14 @@ def test_staff_approve_a_corrected_address_from_the_admin_page(connected: Connec
         ("anna.lind@example.se", "Anna Lind")
     ]
     with connected.runtime.db.transaction() as session:
-        assert find_person(session, connected.runtime.register, "email", "anna.lind@example.se").name == "Anna Lind"
+        assert (
+            find_person(
+                Work(session, connected.runtime.clock, connected.runtime.keys, connected.runtime.policy, TESTER),
+                "email",
+                "anna.lind@example.se",
+            ).name
+            == "Anna Lind"
+        )
 
 
 def test_the_status_page_shows_the_day_and_times_on_the_organisations_clock(

@@ -30,12 +30,10 @@ def list_(
     """The queue, by due date, with days left."""
     st = state(ctx)
     with st.runtime() as rt:
-        require(ctx, rt, "requests.manage")
+        principal = require(ctx, rt, "requests.manage")
         where = rt.policy.jurisdiction
-        with rt.db.transaction() as session:
-            rows = cases.list_requests(
-                session, cases.today_local(rt.clock, where), state=state_, kind=kind, overdue=overdue
-            )
+        with rt.work(principal.actor) as work:
+            rows = cases.list_requests(work, state=state_, kind=kind, overdue=overdue)
     table = Table("ref", "kind", "state", "received", "due", "days left", title=f"{len(rows)} requests")
     for row in rows:
         left = f"[bold red]{row.days_left}[/]" if row.overdue else str(row.days_left)
@@ -52,10 +50,8 @@ def show(ctx: typer.Context, ref: str) -> None:
     with st.runtime() as rt:
         principal = require(ctx, rt, "requests.manage")
         where = rt.policy.jurisdiction
-        with rt.db.transaction() as session:
-            req = cases.load(session, ref)
-            cases.add_event(session, rt.clock, principal.actor, req, "viewed")
-            public = cases.to_public(rt.keys, req, cases.today_local(rt.clock, where))
+        with rt.work(principal.actor) as work:
+            _, public = cases.view(work, ref)
     st.console.print(
         f"[bold]{public.ref}[/] {public.kind} · {public.state} · received {where.format_time(public.received_at)}"
         f" · due {public.due_on} ({public.days_left} days)"
@@ -153,8 +149,8 @@ def assess(
     st = state(ctx)
     with st.runtime() as rt:
         principal = require(ctx, rt, assessment.PERMISSION)
-        with rt.db.transaction() as session:
-            items = assessment.items(session, rt, cases.load(session, ref))
+        with rt.work(principal.actor) as work:
+            items = assessment.items(work, cases.load(work.session, ref))
         if not keep and not erase_rest:
             table = Table("category", "grounds", "kept by law", title=f"{ref}: {len(items)} categories to decide")
             for item in items:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.errors import Conflict, NotFound
@@ -24,6 +23,7 @@ from custos.requests.models import SubjectRequest, SubjectRequestDownload
 from custos.requests.staging import package_path, read_parts
 from custos.requests.wording import request_texts
 from custos.runtime import Runtime
+from custos.work import Work
 
 log = logging.getLogger("custos.requests")
 
@@ -43,11 +43,11 @@ def status_url(runtime: Runtime, secret: str) -> str:
     return f"{runtime.settings.base_url}/rights/status/{secret}"
 
 
-def _facts(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
+def _facts(work: Work, req: SubjectRequest) -> dict[str, Any]:
     return {
         "ref": req.ref,
         "kind": req.kind,
-        "received_on": cases.local_day(req.received_at, runtime.policy.jurisdiction),
+        "received_on": cases.local_day(req.received_at, work.policy.jurisdiction),
         "due_on": cases.current_due(req),
     }
 
@@ -58,18 +58,18 @@ def completion_facts(req: SubjectRequest) -> dict[str, Any]:
     return KINDS[req.kind].completion_facts(req, request_texts(req.language))
 
 
-def render(runtime: Runtime, req: SubjectRequest, letter: str, **facts: Any) -> Message:
+def render(work: Work, req: SubjectRequest, letter: str, **facts: Any) -> Message:
     """The letter to the request's address, in its language, with the case's facts."""
     from custos.requests.letters import render_letter
 
-    to = cases.contact_email(runtime.keys, req)
-    return render_letter(letter, req.language, to=to, policy=runtime.policy, **{**_facts(runtime, req), **facts})
+    to = cases.contact_email(work.keys, req)
+    return render_letter(letter, req.language, to=to, policy=work.policy, **{**_facts(work, req), **facts})
 
 
 def send_letter(runtime: Runtime, ref: str, letter: str, mail: Mailer | None, actor: Actor, **facts: Any) -> bool:
     """Render and send one letter to the request's address; record it as sent or failed. True when sent."""
-    with runtime.db.transaction() as session:
-        message = render(runtime, cases.load(session, ref), letter, **facts)
+    with runtime.work(actor) as work:
+        message = render(work, cases.load(work.session, ref), letter, **facts)
     return deliver(runtime, ref, letter, message, mail, actor)
 
 
@@ -81,14 +81,12 @@ def deliver(runtime: Runtime, ref: str, letter: str, message: Message, mail: Mai
     except Exception as exc:  # any failure is recorded on the case and shown to staff; the decision stands
         error = type(exc).__name__
         log.warning("letter %s for %s failed: %s", letter, ref, error)
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref)
+    with runtime.work(actor) as work:
+        req = cases.load(work.session, ref)
         details: dict[str, Any] = {"letter": letter}
         if error:
             details["error"] = error
-        cases.add_event(
-            session, runtime.clock, actor, req, "letter_failed" if error else "letter_sent", details=details
-        )
+        cases.add_event(work, req, "letter_failed" if error else "letter_sent", details=details)
     return error is None
 
 
@@ -123,24 +121,21 @@ def write_package(runtime: Runtime, ref: str, *, kind: str, lang: str) -> Path:
 # -- Art. 19 ----------------------------------------------------------------------------------------------
 
 
-def notify_recipients(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> list[str]:
+def notify_recipients(work: Work, req: SubjectRequest) -> list[str]:
     """Art. 19: each recipient the policy names for the person's activities is told of the change; the notice
     is recorded (the recipient list is what the subject may ask for)."""
     activities: set[str] | None = None
     if req.person_ref is not None:
         from custos.register.models import Person, Relationship
 
-        activities = (
-            set(session.scalars(select(Relationship.activity).join(Person).where(Person.ref == req.person_ref))) or None
-        )
+        query = select(Relationship.activity).join(Person).where(Person.ref == req.person_ref)
+        activities = set(work.session.scalars(query)) or None
     names = sorted(
-        {r.name for a in runtime.policy.activities if activities is None or a.id in activities for r in a.recipients}
+        {r.name for a in work.policy.activities if activities is None or a.id in activities for r in a.recipients}
     )
     if names:
         cases.add_event(
-            session,
-            runtime.clock,
-            actor,
+            work,
             req,
             "recipients_notified",
             note="; ".join(names),
@@ -154,9 +149,11 @@ def notify_recipients(session: Session, runtime: Runtime, req: SubjectRequest, a
 
 def complete(runtime: Runtime, ref: str, actor: Actor, *, note: str | None, mail: Mailer | None = None) -> str | None:
     """Close the case as answered and send the completion letter; for access and portability a fresh download
-    link goes with it (its secret is returned once, and only its hash kept)."""
+    link goes with it (its secret is returned once, and only its hash kept). The letter goes out once the
+    decision has committed."""
     secret = None
-    with runtime.db.transaction() as session:
+    with runtime.work(actor) as work:
+        session, now = work.session, work.clock.now()
         req = cases.load(session, ref, lock=True)
         if req.state == "completed":
             return None
@@ -175,46 +172,49 @@ def complete(runtime: Runtime, ref: str, actor: Actor, *, note: str | None, mail
                 SubjectRequestDownload(
                     request_id=req.id,
                     token_hash=cases.hash_secret(secret),
-                    expires_at=runtime.clock.now() + DOWNLOAD_LIFETIME,
+                    expires_at=now + DOWNLOAD_LIFETIME,
                     downloads=0,
-                    created_at=runtime.clock.now(),
+                    created_at=now,
                 )
             )
         if note:
             req.decision = note
-        cases.move(session, runtime.clock, actor, req, "completed", note=note, details={"auto": spec.auto_complete})
+        cases.move(work, req, "completed", note=note, details={"auto": spec.auto_complete})
         facts = completion_facts(req)
         if secret is not None:
             facts["download_url"] = f"{runtime.settings.base_url}/rights/download/{secret}"
-            facts["download_expires_on"] = (runtime.clock.now() + DOWNLOAD_LIFETIME).date()
-        message = render(runtime, req, "completion", **facts)  # in the decision's transaction: one read less
-    deliver(runtime, ref, "completion", message, mail, actor)
+            facts["download_expires_on"] = (now + DOWNLOAD_LIFETIME).date()
+        message = render(work, req, "completion", **facts)  # in the decision's transaction: one read less
+
+        def send() -> None:
+            deliver(runtime, ref, "completion", message, mail, actor)
+
+        work.after_commit(send)
     return secret
 
 
 # -- downloads ---------------------------------------------------------------------------------------------
 
 
-def download_link(session: Session, runtime: Runtime, secret: str) -> tuple[SubjectRequest, SubjectRequestDownload]:
+def download_link(work: Work, secret: str) -> tuple[SubjectRequest, SubjectRequestDownload]:
+    session = work.session
     link = session.scalar(
         select(SubjectRequestDownload).where(SubjectRequestDownload.token_hash == cases.hash_secret(secret))
     )
     if link is None:
         raise NotFound("this download link is not known; use the link in the latest letter")
-    if runtime.clock.now() >= link.expires_at:
+    if work.clock.now() >= link.expires_at:
         raise Conflict("this download link has expired; ask for a new one at the address in the letter")
     req = session.get(SubjectRequest, link.request_id)
     assert req is not None
     return req, link
 
 
-def status_download_link(
-    session: Session, runtime: Runtime, status_secret: str
-) -> tuple[SubjectRequest, SubjectRequestDownload]:
+def status_download_link(work: Work, status_secret: str) -> tuple[SubjectRequest, SubjectRequestDownload]:
     """The request's latest download link, found from its private status link (the letter's link secret is not
     kept, so the status page reaches the package through the request itself, behind the same code)."""
-    req = cases.by_status_token(session, status_secret)
-    link = session.scalar(
+    req = cases.by_status_token(work.session, status_secret)
+    link = work.session.scalar(
         select(SubjectRequestDownload)
         .where(SubjectRequestDownload.request_id == req.id)
         .order_by(SubjectRequestDownload.id.desc())
@@ -222,15 +222,13 @@ def status_download_link(
     )
     if link is None or not req.package_path:
         raise NotFound(f"request {req.ref} has no package to download (yet)")
-    if runtime.clock.now() >= link.expires_at:
+    if work.clock.now() >= link.expires_at:
         raise Conflict("the download has expired; write to the privacy contact for a new one")
     return req, link
 
 
-def _link(
-    session: Session, runtime: Runtime, secret: str, via_status: bool
-) -> tuple[SubjectRequest, SubjectRequestDownload]:
-    return status_download_link(session, runtime, secret) if via_status else download_link(session, runtime, secret)
+def _link(work: Work, secret: str, via_status: bool) -> tuple[SubjectRequest, SubjectRequestDownload]:
+    return status_download_link(work, secret) if via_status else download_link(work, secret)
 
 
 def send_download_code(
@@ -239,9 +237,9 @@ def send_download_code(
     """Before a download, the subject confirms again that they hold the address (a forwarded letter is not enough).
 
     `secret` is the letter's download secret, or with `via_status` the request's private status secret."""
-    with runtime.db.transaction() as session:
-        req, _ = _link(session, runtime, secret, via_status)
-        code = codes.issue(session, runtime.clock, req, "download")
+    with runtime.work(actor) as work:
+        req, _ = _link(work, secret, via_status)
+        code = codes.issue(work, req, "download")
         ref = req.ref
     expires = runtime.clock.now() + codes.LIFETIME["download"]
     return send_letter(runtime, ref, "verification", mail, actor, code=code, purpose="download", expires_at=expires)
@@ -251,13 +249,13 @@ def open_download(
     runtime: Runtime, secret: str, code: str, actor: Actor, *, via_status: bool = False
 ) -> tuple[str, Path]:
     """Check the code and count the download (audited); the caller streams the file."""
-    with runtime.db.transaction() as session:
-        req, link = _link(session, runtime, secret, via_status)
-        outcome = codes.check(session, runtime.clock, req, "download", code)
+    with runtime.work(actor) as work:
+        req, link = _link(work, secret, via_status)
+        outcome = codes.check(work, req, "download", code)
         if outcome == "ok":
             link.downloads += 1
-            link.last_download_at = runtime.clock.now()
-            cases.add_event(session, runtime.clock, actor, req, "downloaded", details={"count": link.downloads})
+            link.last_download_at = work.clock.now()
+            cases.add_event(work, req, "downloaded", details={"count": link.downloads})
         ref, path = req.ref, req.package_path
     codes_raise(outcome, "download")
     if not path or not Path(path).is_file():

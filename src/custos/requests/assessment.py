@@ -21,7 +21,6 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from custos.actor import Actor
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.policy import Policy
@@ -30,7 +29,7 @@ from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest
 from custos.retention.keep import GROUNDS, LEGAL_CLAIMS, LEGAL_OBLIGATION, KeepPlan, Kept, kept_for_ref
 from custos.retention.rules import CompiledPolicy
-from custos.runtime import Runtime
+from custos.work import Work
 
 PERMISSION = "requests.assess"
 MAX_REASON = 500
@@ -83,16 +82,16 @@ def activities_to_review(policy: Policy, activities: Sequence[str]) -> list[str]
     return [a.id for a in policy.activities if a.id in mine and a.needs_erasure_review]
 
 
-def wait_for_review(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> bool:
+def wait_for_review(work: Work, req: SubjectRequest) -> bool:
     """A verified erasure that touches a reviewed activity moves to `assessing` (in the caller's transaction);
     True when it did. Others (and one already assessed) go on as before."""
     if not KINDS[req.kind].review or req.assessment is not None:
         return False
-    activities = activities_to_review(runtime.policy, person_activities(session, req.person_ref))
+    activities = activities_to_review(work.policy, person_activities(work.session, req.person_ref))
     if not activities:
         return False
     req.assessment = {"activities": activities, "decisions": []}
-    cases.move(session, runtime.clock, actor, req, "assessing", details={"activities": activities})
+    cases.move(work, req, "assessing", details={"activities": activities})
     return True
 
 
@@ -119,14 +118,14 @@ def kept_by_decision(req: SubjectRequest) -> tuple[Kept, ...]:
     )
 
 
-def items(session: Session, runtime: Runtime, req: SubjectRequest) -> list[ReviewItem]:
+def items(work: Work, req: SubjectRequest) -> list[ReviewItem]:
     """What the reviewer decides on: each category of the reviewed activities (or the ones their `erasure`
     names), with the grounds those activities allow, and what the law keeps of it today."""
-    policy = runtime.policy
+    policy, session = work.policy, work.session
     activities = (req.assessment or {}).get("activities") or activities_to_review(
         policy, person_activities(session, req.person_ref)
     )
-    plan = kept_for_ref(session, CompiledPolicy.of(policy), req.person_ref, today(runtime.clock))
+    plan = kept_for_ref(session, CompiledPolicy.of(policy), req.person_ref, today(work.clock))
     legal = {line["category"]: line for line in plan.summary()}
     found: dict[str, tuple[list[str], list[str], set[str]]] = {}
     for activity in policy.activities:
@@ -160,17 +159,17 @@ def _where(plan: KeepPlan, category: str, systems: set[str]) -> tuple[str, ...] 
     return tuple(sorted(systems.union(*(s for s in law if s is not None))))
 
 
-def decide(session: Session, runtime: Runtime, actor: Actor, ref: str, decisions: Sequence[Decision]) -> SubjectRequest:
+def decide(work: Work, ref: str, decisions: Sequence[Decision]) -> SubjectRequest:
     """Record the reviewer's decision per category (every category under review, once); `InvalidInput` names
     each problem by category and field, and nothing is recorded unless all are right. Audited as the
     request's `assessed` event. The caller drives the request on."""
-    req = cases.load(session, ref, lock=True)
+    req = cases.load(work.session, ref, lock=True)
     if req.state != "assessing":
         raise Conflict(f"request {ref} is {req.state}; only an erasure waiting for assessment can be assessed")
     if decided(req):
         raise Conflict(f"request {ref} was already assessed by {req.assessment['decided_by']}")  # type: ignore[index]
-    review = {item.category: item for item in items(session, runtime, req)}
-    on = today(runtime.clock)
+    review = {item.category: item for item in items(work, req)}
+    on = today(work.clock)
     problems: list[Problem] = []
     given: dict[str, Decision] = {}
     for d in decisions:
@@ -194,15 +193,13 @@ def decide(session: Session, runtime: Runtime, actor: Actor, ref: str, decisions
     req.assessment = {
         **req.assessment,
         "decisions": recorded,
-        "decided_by": actor.label,
-        "decided_at": runtime.clock.now().isoformat(),
+        "decided_by": work.actor.label,
+        "decided_at": work.clock.now().isoformat(),
     }
     kept = [d for d in recorded if d["decision"] == "keep"]
     note = "; ".join(f"{d['category']}: {ARTICLE[d['ground']]}, {d['reason']}, until {d['until'] or '-'}" for d in kept)
     cases.add_event(
-        session,
-        runtime.clock,
-        actor,
+        work,
         req,
         "assessed",
         note=f"kept: {note}" if note else "everything erased",
@@ -281,8 +278,8 @@ def proposal(item: ReviewItem) -> Decision:
     return Decision(item.category, "keep", LEGAL_OBLIGATION, ", ".join(item.legal["laws"]) or None, until)
 
 
-def plan_for(session: Session, runtime: Runtime, req: SubjectRequest) -> KeepPlan:
+def plan_for(work: Work, req: SubjectRequest) -> KeepPlan:
     """What the erasure keeps, fixed when its work is planned: the law's and any hold's (`kept_on` today) and
     the reviewer's decisions."""
-    rules = CompiledPolicy.of(runtime.policy)
-    return kept_for_ref(session, rules, req.person_ref, today(runtime.clock)).with_decisions(kept_by_decision(req))
+    rules = CompiledPolicy.of(work.policy)
+    return kept_for_ref(work.session, rules, req.person_ref, today(work.clock)).with_decisions(kept_by_decision(req))

@@ -15,15 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from custos import audit
-from custos.actor import Actor
+from custos.audit.actions import Action
 from custos.clock import Clock
 from custos.crypto import KeyRing
 from custos.db.sealed import Lookup, seal
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.jurisdiction import Jurisdiction
 from custos.policy import Policy
-from custos.register.context import RegisterContext
 from custos.register.identities import IdentityError, normalise, phone_example
 from custos.register.models import Identity, Person
 from custos.requests import deadlines
@@ -32,6 +30,7 @@ from custos.requests.models import SubjectRequest, SubjectRequestEvent, SubjectR
 from custos.requests.schemas import EventPublic, RequestCreate, RequestPublic, RequestSummary, TaskPublic
 from custos.requests.states import CLOSED, check_move
 from custos.retention.keep import KeepPlan
+from custos.work import Work
 
 EMAIL = "request.email"
 PHONE = "request.phone"
@@ -122,15 +121,14 @@ def validate(policy: Policy, data: RequestCreate, *, channel: str, now: datetime
     return email, phone
 
 
-def create(
-    session: Session, ctx: RegisterContext, actor: Actor, data: RequestCreate, *, channel: str
-) -> tuple[SubjectRequest, str]:
+def create(work: Work, data: RequestCreate, *, channel: str) -> tuple[SubjectRequest, str]:
     """Take a request in (state `received`); returns the case and the status link's secret (shown once)."""
-    now = ctx.clock.now()
-    email, phone = validate(ctx.policy, data, channel=channel, now=now)
+    session = work.session
+    now = work.clock.now()
+    email, phone = validate(work.policy, data, channel=channel, now=now)
     received = (data.received_at or now).astimezone(UTC)
     secret = new_secret()
-    keys = ctx.keys
+    keys = work.keys
     person_ref = _match_person(session, keys, email)
     req = SubjectRequest(
         ref=_unique_ref(session),
@@ -145,7 +143,7 @@ def create(
         details_enc=keys.encrypt(data.details, DETAILS) if data.details else None,
         processor_service=data.processor_service,
         received_at=received,
-        due_on=deadlines.due_date(received, where=ctx.policy.jurisdiction),
+        due_on=deadlines.due_date(received, where=work.policy.jurisdiction),
         pauses=[],
         state="received",
         person_ref=person_ref,
@@ -157,9 +155,7 @@ def create(
     session.add(req)
     session.flush()
     add_event(
-        session,
-        ctx.clock,
-        actor,
+        work,
         req,
         "received",
         to_state="received",
@@ -185,10 +181,10 @@ def _match_person(session: Session, keys: KeyRing, email: str) -> str | None:
     )
 
 
-def rematch(session: Session, keys: KeyRing, req: SubjectRequest) -> None:
+def rematch(work: Work, req: SubjectRequest) -> None:
     """Match again when the case moves on: the person may have been added to the register since intake."""
     if req.person_ref is None:
-        req.person_ref = _match_person(session, keys, contact_email(keys, req))
+        req.person_ref = _match_person(work.session, work.keys, contact_email(work.keys, req))
 
 
 # -- reading -----------------------------------------------------------------------------------------------
@@ -293,9 +289,15 @@ def to_public(keys: KeyRing, req: SubjectRequest, today: date) -> RequestPublic:
     )
 
 
+def view(work: Work, ref: str) -> tuple[SubjectRequest, RequestPublic]:
+    """A staff member reads the case with its history: the reading is itself on the record (Art. 5(2))."""
+    req = load(work.session, ref, events=True)
+    add_event(work, req, "viewed")
+    return req, to_public(work.keys, req, today_local(work.clock, work.policy.jurisdiction))
+
+
 def list_requests(
-    session: Session,
-    today: date,
+    work: Work,
     *,
     state: str | None = None,
     kind: str | None = None,
@@ -304,6 +306,7 @@ def list_requests(
     open_only: bool = False,
 ) -> list[RequestSummary]:
     """Sorted by the deadline in force, the most pressing first; closed ones after the open ones."""
+    today = today_local(work.clock, work.policy.jurisdiction)
     query = select(SubjectRequest).options(selectinload(SubjectRequest.tasks))
     if state:
         query = query.where(SubjectRequest.state == state)
@@ -313,7 +316,7 @@ def list_requests(
         query = query.where(SubjectRequest.assignee_id == assignee_id)
     if open_only or overdue:
         query = query.where(SubjectRequest.state.not_in(CLOSED))
-    rows = [summary(r, today) for r in session.scalars(query)]
+    rows = [summary(r, today) for r in work.session.scalars(query)]
     if overdue:
         rows = [r for r in rows if r.overdue]
     return sorted(rows, key=lambda r: (r.state in CLOSED, r.due_on, r.ref))
@@ -323,9 +326,7 @@ def list_requests(
 
 
 def add_event(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     req: SubjectRequest,
     kind: str,
     *,
@@ -334,29 +335,26 @@ def add_event(
     to_state: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    now = clock.now()
+    now = work.clock.now()
     event = SubjectRequestEvent(
         request_id=req.id,
         at=now,
-        actor=actor.label[:100],
+        actor=work.actor.label[:100],
         kind=kind,
         from_state=from_state,
         to_state=to_state,
         note=note,
         details=details or {},
     )
-    session.add(event)
+    work.session.add(event)
     if "events" in req.__dict__:  # keep a loaded history current; never load it just to append
         req.events.append(event)
     req.updated_at = now
     audit_details: dict[str, Any] = {"kind": req.kind, **(details or {})}
     if from_state or to_state:
         audit_details.update({"from": from_state or "", "to": to_state or ""})
-    audit.record(
-        session,
-        clock,
-        actor,
-        f"request.{kind}",
+    work.audit(
+        Action(f"request.{kind}"),
         subject=req.person_ref,
         target=f"request:{req.ref}",
         purpose=f"data subject request, GDPR Art. {KINDS[req.kind].article}",
@@ -365,9 +363,7 @@ def add_event(
 
 
 def move(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
+    work: Work,
     req: SubjectRequest,
     target: str,
     *,
@@ -379,10 +375,8 @@ def move(
     before = req.state
     req.state = target
     if target in CLOSED:
-        req.closed_at = clock.now()
-    add_event(
-        session, clock, actor, req, event or target, note=note, from_state=before, to_state=target, details=details
-    )
+        req.closed_at = work.clock.now()
+    add_event(work, req, event or target, note=note, from_state=before, to_state=target, details=details)
 
 
 def pause_starts(req: SubjectRequest, at: datetime) -> None:
@@ -409,33 +403,32 @@ def paused_spans(req: SubjectRequest, where: Jurisdiction) -> tuple[deadlines.Pa
 # -- staff decisions ---------------------------------------------------------------------------------------
 
 
-def assign(session: Session, clock: Clock, actor: Actor, ref: str, staff_id: int | None) -> SubjectRequest:
-    req = load(session, ref)
+def assign(work: Work, ref: str, staff_id: int | None) -> SubjectRequest:
+    req = load(work.session, ref)
     req.assignee_id = staff_id
-    add_event(session, clock, actor, req, "assigned", details={"assignee": staff_id or 0})
+    add_event(work, req, "assigned", details={"assignee": staff_id or 0})
     return req
 
 
-def verify_manually(
-    session: Session, clock: Clock, actor: Actor, ref: str, note: str, *, where: Jurisdiction
-) -> SubjectRequest:
-    """Staff confirm the identity another way (a reply from the address on file, a known ticket), with a note."""
+def verify_manually(work: Work, ref: str, note: str) -> SubjectRequest:
+    """Staff confirm the identity another way (a reply from the address on file, a known ticket), with a note;
+    the person is matched again, since they may have been added to the register since intake."""
     if not note.strip():
         raise InvalidInput("say how the identity was confirmed", [Problem("note", "required")])
-    req = load(session, ref)
+    req = load(work.session, ref)
     if req.state == "verifying":
-        pause_ends(req, clock.now(), where)
-    move(session, clock, actor, req, "verified", event="verified_manually", note=note.strip())
+        pause_ends(req, work.clock.now(), work.policy.jurisdiction)
+    move(work, req, "verified", event="verified_manually", note=note.strip())
+    rematch(work, req)
     return req
 
 
-def extend(
-    session: Session, clock: Clock, actor: Actor, ref: str, *, months: int, reason: str, where: Jurisdiction
-) -> SubjectRequest:
+def extend(work: Work, ref: str, *, months: int, reason: str) -> SubjectRequest:
     """Art. 12(3): at most two further months, with a reason, and only while the first deadline has not passed.
 
     The caller sends the extension notice right after; the extension is recorded as notified then."""
-    req = load(session, ref)
+    clock, where = work.clock, work.policy.jurisdiction
+    req = load(work.session, ref)
     problems = []
     if req.state in CLOSED:
         raise Conflict(f"request {ref} is {req.state}; a closed request cannot be extended")
@@ -460,9 +453,7 @@ def extend(
     req.extension_reason = reason.strip()
     req.extension_notified_at = clock.now()
     add_event(
-        session,
-        clock,
-        actor,
+        work,
         req,
         "extended",
         note=req.extension_reason,
@@ -471,44 +462,44 @@ def extend(
     return req
 
 
-def refuse(session: Session, clock: Clock, actor: Actor, ref: str, reasons: str) -> SubjectRequest:
+def refuse(work: Work, ref: str, reasons: str) -> SubjectRequest:
     """Art. 12(4): a refusal states its reasons; the letter adds the right to complain and to go to court."""
     if len(reasons.strip()) < 10:
         raise InvalidInput("state the reasons for the refusal", [Problem("reasons", "required (Art. 12(4))")])
-    req = load(session, ref)
+    req = load(work.session, ref)
     req.decision = reasons.strip()
-    move(session, clock, actor, req, "refused", note=req.decision)
+    move(work, req, "refused", note=req.decision)
     return req
 
 
-def withdraw(session: Session, clock: Clock, actor: Actor, ref: str, note: str | None = None) -> SubjectRequest:
-    req = load(session, ref)
-    move(session, clock, actor, req, "withdrawn", note=note)
+def withdraw(work: Work, ref: str, note: str | None = None) -> SubjectRequest:
+    req = load(work.session, ref)
+    move(work, req, "withdrawn", note=note)
     return req
 
 
-def approve(session: Session, clock: Clock, actor: Actor, ref: str, note: str) -> SubjectRequest:
+def approve(work: Work, ref: str, note: str) -> SubjectRequest:
     """Staff review of a rectification (the change is right) or an objection (no compelling grounds override it)."""
-    req = load(session, ref)
+    req = load(work.session, ref)
     if not KINDS[req.kind].approval:
         raise Conflict(f"request {ref} is a {req.kind} request; only rectification and objection need approval")
     if req.state not in ("verified", "received", "verifying"):
         raise Conflict(f"request {ref} is {req.state}; approve it before it is in progress")
     if not note.strip():
         raise InvalidInput("document the decision", [Problem("note", "required")])
-    req.approved_at = clock.now()
-    req.approved_by = actor.label
+    req.approved_at = work.clock.now()
+    req.approved_by = work.actor.label
     req.decision = note.strip()
-    add_event(session, clock, actor, req, "approved", note=req.decision)
+    add_event(work, req, "approved", note=req.decision)
     return req
 
 
-def record_customer_informed(session: Session, clock: Clock, actor: Actor, ref: str, note: str) -> SubjectRequest:
+def record_customer_informed(work: Work, ref: str, note: str) -> SubjectRequest:
     """Art. 28(3)(e): as processor, the customer (the controller) is told of the request it must answer."""
-    req = load(session, ref)
+    req = load(work.session, ref)
     if req.processor_service is None:
         raise Conflict(f"request {ref} is not about a processor service")
-    add_event(session, clock, actor, req, "customer_informed", note=note.strip() or None)
+    add_event(work, req, "customer_informed", note=note.strip() or None)
     return req
 
 

@@ -13,11 +13,10 @@ from datetime import timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from custos.clock import Clock
 from custos.requests.cases import hash_secret
 from custos.requests.models import SubjectRequest, SubjectRequestCode
+from custos.work import Work
 
 Purpose = Literal["verify", "download"]
 Outcome = Literal["ok", "wrong", "expired", "exhausted", "none"]
@@ -27,9 +26,10 @@ MAX_ATTEMPTS = 5
 LIFETIME: dict[str, timedelta] = {"verify": timedelta(days=7), "download": timedelta(minutes=30)}
 
 
-def issue(session: Session, clock: Clock, req: SubjectRequest, purpose: Purpose) -> str:
+def issue(work: Work, req: SubjectRequest, purpose: Purpose) -> str:
     """A new code; earlier unused codes of the same purpose stop working (only the latest letter counts)."""
-    now = clock.now()
+    session = work.session
+    now = work.clock.now()
     session.execute(
         update(SubjectRequestCode)
         .where(
@@ -55,8 +55,9 @@ def issue(session: Session, clock: Clock, req: SubjectRequest, purpose: Purpose)
     return code
 
 
-def check(session: Session, clock: Clock, req: SubjectRequest, purpose: Purpose, code: str) -> Outcome:
-    latest = session.scalar(
+def check(work: Work, req: SubjectRequest, purpose: Purpose, code: str) -> Outcome:
+    clock = work.clock
+    latest = work.session.scalar(
         select(SubjectRequestCode)
         .where(SubjectRequestCode.request_id == req.id, SubjectRequestCode.purpose == purpose)
         .order_by(SubjectRequestCode.id.desc())

@@ -30,7 +30,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
-from custos.register.context import RegisterContext
 from custos.register.identities import person_keys
 from custos.register.people import get_person
 from custos.requests import answers, assessment, cases
@@ -62,8 +61,8 @@ class DriveResult:
 
 
 @dataclass(frozen=True)
-class _Work:
-    """What a drive needs after its first transaction: the tasks left, and whom to look for."""
+class _Left:
+    """What a drive needs after its first unit of work: the tasks left, and whom to look for."""
 
     kind: str
     language: str
@@ -77,11 +76,11 @@ class _Work:
 
 def drive_request(runtime: Runtime, ref: str, *, actor: Actor = ACTOR) -> DriveResult:
     """Do the next steps of one request; safe to call any number of times, from any number of workers."""
-    work = _start(runtime, ref, actor)
-    if work is None:
+    left = _start(runtime, ref, actor)
+    if left is None:
         return _result(runtime, ref)
-    order = list(work.tasks)
-    if KINDS[work.kind].register_last:
+    order = list(left.tasks)
+    if KINDS[left.kind].register_last:
         order.sort(key=lambda t: t[1] == REGISTER)  # systems first, the register last
     all_done = True
     for index, (task_id, target, action, state, attempts) in enumerate(order):
@@ -93,18 +92,18 @@ def drive_request(runtime: Runtime, ref: str, *, actor: Actor = ACTOR) -> DriveR
         if target == REGISTER:
             done, finished = _register_task(runtime, ref, task_id, action, actor, finish=last)
         else:
-            done, finished = _system_task(runtime, ref, work, task_id, target, action, actor, finish=last)
+            done, finished = _system_task(runtime, ref, left, task_id, target, action, actor, finish=last)
         if finished:
-            return _answer_if_automatic(runtime, ref, work, actor)
+            return _answer_if_automatic(runtime, ref, left, actor)
         all_done = all_done and done
     if not all_done:
         return _result(runtime, ref)
-    return _finish(runtime, ref, work, actor)
+    return _finish(runtime, ref, left, actor)
 
 
 def _result(runtime: Runtime, ref: str) -> DriveResult:
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref)
+    with runtime.work(ACTOR) as work:
+        req = cases.load(work.session, ref)
         return DriveResult(
             ref,
             req.state,
@@ -117,9 +116,9 @@ def _result(runtime: Runtime, ref: str) -> DriveResult:
 def open_refs(runtime: Runtime) -> list[str]:
     """Requests with work a drive can do: verified, assessed (or waiting for it: cheap to look at), or in
     progress with tasks or a finish left."""
-    with runtime.db.transaction() as session:
+    with runtime.work(ACTOR) as work:
         return list(
-            session.scalars(
+            work.session.scalars(
                 select(SubjectRequest.ref)
                 .where(SubjectRequest.state.in_(("verified", "assessing", "in_progress")))
                 .order_by(SubjectRequest.due_on, SubjectRequest.id)
@@ -142,25 +141,26 @@ def drive_open(runtime: Runtime) -> int:
 # -- planning ------------------------------------------------------------------------------------------------
 
 
-def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
+def _start(runtime: Runtime, ref: str, actor: Actor) -> _Left | None:
     """Plan the tasks of a verified request (`verified → in_progress`) and, in the same transaction, do the
     register's step when it reads or marks (an erasure's register step waits for the systems); then read what
     the tasks left need. None when there is nothing to do."""
     systems = _systems_for(runtime)
-    with runtime.db.transaction() as session:
+    with runtime.work(actor) as work:
+        session = work.session
         req = cases.load(session, ref, lock=True)
         spec = KINDS[req.kind]
         start = req.state == "verified" and (not spec.approval or req.approved_at is not None)
         if start:
-            cases.rematch(session, runtime.keys, req)
-            if assessment.wait_for_review(session, runtime, req, actor):
+            cases.rematch(work, req)
+            if assessment.wait_for_review(work, req):
                 return None  # Art. 17(3): nothing irreversible until a person has decided what stays
         if req.state == "assessing" and assessment.decided(req):
             start = True
         if start:
             if spec.register_action == "erase":
-                req.keep = assessment.plan_for(session, runtime, req).to_json()
-            now = runtime.clock.now()
+                req.keep = assessment.plan_for(work, req).to_json()
+            now = work.clock.now()
             for target, action in spec.plan(_portable(runtime, req.kind, systems)):
                 task = SubjectRequestTask(
                     request_id=req.id,
@@ -175,34 +175,23 @@ def _start(runtime: Runtime, ref: str, actor: Actor) -> _Work | None:
                 req.tasks.append(task)
             session.flush()
             cases.move(
-                session,
-                runtime.clock,
-                actor,
-                req,
-                "in_progress",
-                details={"tasks": len(req.tasks), "matched": req.person_ref is not None},
+                work, req, "in_progress", details={"tasks": len(req.tasks), "matched": req.person_ref is not None}
             )
             for task in req.tasks:
                 if task.target == REGISTER and not spec.register_last:
-                    _set(
-                        task,
-                        runtime,
-                        "done",
-                        _register_step(session, runtime.register, runtime, req, task.action, actor),
-                        None,
-                    )
+                    _set(task, work, "done", _register_step(work, runtime, req, task.action), None)
         if req.state != "in_progress" or req.outcome.get("finished"):
             return None
-        left = [
+        tasks = [
             (t.id, t.target, t.action, t.state, t.attempts)
             for t in req.tasks
             if t.state in ("pending", "failed", "waiting")
         ]
-        keys = _keys(session, runtime, req) if left else SubjectKeys()
+        keys = _keys(session, runtime, req) if tasks else SubjectKeys()
         written = bool(req.package_path)
-        changes = _changes(runtime, req) if spec.register_action == "rectify" else {}
+        changes = _changes(work, req) if spec.register_action == "rectify" else {}
         keep = KeepPlan.from_json(req.keep)
-        return _Work(req.kind, req.language, left, keys, req.person_ref or req.ref, written, changes, keep)
+        return _Left(req.kind, req.language, tasks, keys, req.person_ref or req.ref, written, changes, keep)
 
 
 def _systems_for(runtime: Runtime) -> list[str]:
@@ -231,7 +220,7 @@ def _keys(session: Session, runtime: Runtime, req: SubjectRequest) -> SubjectKey
 
 
 def _system_task(
-    runtime: Runtime, ref: str, work: _Work, task_id: int, target: str, action: str, actor: Actor, *, finish: bool
+    runtime: Runtime, ref: str, left: _Left, task_id: int, target: str, action: str, actor: Actor, *, finish: bool
 ) -> tuple[bool, bool]:
     """One connected system's export or erasure (idempotent in `custos.systems.runs`), and the request's finish
     in the same transaction when it is the last task; returns (done, finished)."""
@@ -239,7 +228,7 @@ def _system_task(
 
     cause = f"request:{ref}"
     if action == "export":
-        exported = runs.export_from_system(runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause)
+        exported = runs.export_from_system(runtime, target, left.keys, subject_ref=left.subject_ref, cause=cause)
         state, error = exported.status, exported.error
         result: dict[str, Any] = {"tables": {t.table: len(t.rows) for t in exported.tables}}
         if state == "done":
@@ -249,37 +238,37 @@ def _system_task(
                 result["manual"] = _confirmation(runtime, exported.task_id)
             stage(runtime, ref, target, part)
             if finish:
-                _write_package(runtime, ref, work)
+                _write_package(runtime, ref, left)
         system_task = exported.task_id
     elif action == "rectify":
         from custos.systems.rectify import Rectification
 
-        changes = Rectification.from_dict(work.changes)
-        fixed = runs.rectify_in_system(runtime, target, work.keys, changes, subject_ref=work.subject_ref, cause=cause)
+        changes = Rectification.from_dict(left.changes)
+        fixed = runs.rectify_in_system(runtime, target, left.keys, changes, subject_ref=left.subject_ref, cause=cause)
         state, error, system_task = fixed.status, fixed.error, fixed.task_id
         result = {"counts": fixed.counts, "fields": changes.describe()}
         if fixed.task_id is not None and state == "done":
             result["manual"] = _confirmation(runtime, fixed.task_id)
     else:
         erased = runs.erase_in_system(
-            runtime, target, work.keys, subject_ref=work.subject_ref, cause=cause, keep=work.keep
+            runtime, target, left.keys, subject_ref=left.subject_ref, cause=cause, keep=left.keep
         )
         state, error, system_task = erased.status, erased.error, erased.task_id
         result = {"counts": erased.counts, "kept": erased.kept}
         if erased.task_id is not None and state == "done":
             result["manual"] = _confirmation(runtime, erased.task_id)
-    with runtime.db.transaction() as session:
-        task = session.get(SubjectRequestTask, task_id, with_for_update=True)
+    with runtime.work(actor) as work:
+        task = work.session.get(SubjectRequestTask, task_id, with_for_update=True)
         if task is None or task.state == "done":
             return True, False
-        _set(task, runtime, state, result, error)
+        _set(task, work, state, result, error)
         task.system_task_id = str(system_task) if system_task is not None else None
         if state != "done":  # a finished task is its own record; the work_done event sums them up
-            req = cases.load(session, ref)
+            req = cases.load(work.session, ref)
             details = {"system": target, "action": action, "attempt": task.attempts}
-            cases.add_event(session, runtime.clock, actor, req, f"task_{state}", details=details)
+            cases.add_event(work, req, f"task_{state}", details=details)
             return False, False
-        return True, finish and _finish_in(session, runtime, ref, actor)
+        return True, finish and _finish_in(work, runtime, ref)
 
 
 def _confirmation(runtime: Runtime, task_id: int, *, note: bool = False) -> dict[str, Any]:
@@ -288,8 +277,8 @@ def _confirmation(runtime: Runtime, task_id: int, *, note: bool = False) -> dict
     from custos.systems.models import SystemTask
     from custos.systems.tasks import NOTE_FIELD
 
-    with runtime.db.transaction() as session:
-        task = session.get(SystemTask, task_id)
+    with runtime.work(ACTOR) as work:
+        task = work.session.get(SystemTask, task_id)
         if task is None or task.state != "done":
             return {"state": "open"}
         report: dict[str, Any] = {
@@ -303,11 +292,11 @@ def _confirmation(runtime: Runtime, task_id: int, *, note: bool = False) -> dict
         return report
 
 
-def _set(task: SubjectRequestTask, runtime: Runtime, state: str, result: dict[str, Any], error: str | None) -> None:
+def _set(task: SubjectRequestTask, work: Work, state: str, result: dict[str, Any], error: str | None) -> None:
     task.state = state
     task.result = result
     task.error = error
-    task.updated_at = runtime.clock.now()
+    task.updated_at = work.clock.now()
     if state != "waiting":
         task.attempts += 1
 
@@ -317,20 +306,19 @@ def _register_task(
 ) -> tuple[bool, bool]:
     """The register's step and its task's new state commit in one transaction (with the request's finish when
     it is the last task); returns (done, finished)."""
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref, lock=True)
+    with runtime.work(actor) as work:
+        req = cases.load(work.session, ref, lock=True)
         task = next(t for t in req.tasks if t.id == task_id)
         if task.state == "done":
             return True, False
         if KINDS[req.kind].register_last and any(t.state != "done" for t in req.tasks if t.target != REGISTER):
             return False, False  # the systems are searched by the register's identities: they go first
-        _set(task, runtime, "done", _register_step(session, runtime.register, runtime, req, action, actor), None)
-        return True, finish and not KINDS[req.kind].package and _finish_in(session, runtime, ref, actor)
+        _set(task, work, "done", _register_step(work, runtime, req, action), None)
+        return True, finish and not KINDS[req.kind].package and _finish_in(work, runtime, ref)
 
 
-def _register_step(
-    session: Session, ctx: RegisterContext, runtime: Runtime, req: SubjectRequest, action: str, actor: Actor
-) -> dict[str, Any]:
+def _register_step(work: Work, runtime: Runtime, req: SubjectRequest, action: str) -> dict[str, Any]:
+    """The register's part of the plan, in `work` (the task's unit); `runtime` is where export parts are staged."""
     from custos.register import restriction, suppression
 
     reference = f"request:{req.ref}"
@@ -338,8 +326,7 @@ def _register_step(
         if req.person_ref is None:
             stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": None})
             return {"found": False}
-        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
-        person = get_person(unit, req.person_ref).model_dump(mode="json")
+        person = get_person(work, req.person_ref).model_dump(mode="json")
         if KINDS[req.kind].portable_only:
             person["relationships"] = [r for r in person["relationships"] if r["legal_basis"] in _PORTABLE_BASES]
         stage(runtime, req.ref, REGISTER, {"system": REGISTER, "person": person})
@@ -347,10 +334,9 @@ def _register_step(
     if action == "erase":
         if req.person_ref is None:
             return {"found": False}
-        rules = CompiledPolicy.of(runtime.policy)
+        rules = CompiledPolicy.of(work.policy)
         keep = KeepPlan.from_json(req.keep)
-        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
-        done = erase_on_request(unit, rules, req.person_ref, reference=reference, keep=keep)
+        done = erase_on_request(work, rules, req.person_ref, reference=reference, keep=keep)
         return {
             "found": True,
             "erased": done.erased,
@@ -360,87 +346,75 @@ def _register_step(
             "kept": done.kept,
         }
     if action == "suppress":
-        email = cases.contact_email(runtime.keys, req)
-        phone = runtime.keys.decrypt(req.phone_enc, cases.PHONE) if req.phone_enc else None
-        suppression.suppress(
-            Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
-            email=email,
-            phone=phone,
-            source="objection",
-            reference=reference,
-        )
+        email = cases.contact_email(work.keys, req)
+        phone = work.keys.decrypt(req.phone_enc, cases.PHONE) if req.phone_enc else None
+        suppression.suppress(work, email=email, phone=phone, source="objection", reference=reference)
         return {"suppressed": True}
     if req.person_ref is None:
         return {"found": False}
     if action == "restrict":
         why = KINDS[req.kind].restrict_reason or f"request, GDPR Art. {KINDS[req.kind].article}"
-        restriction.restrict(
-            Work(session, runtime.clock, runtime.keys, runtime.policy, actor),
-            req.person_ref,
-            reason=why,
-            reference=reference,
-        )
+        restriction.restrict(work, req.person_ref, reason=why, reference=reference)
         return {"restricted": True}
     if action == "rectify":
         from custos.requests import rectify
         from custos.systems.rectify import Rectification
 
-        unit = Work(session, runtime.clock, runtime.keys, runtime.policy, actor)
-        return {"fields": rectify.apply(unit, req, Rectification.from_dict(_changes(runtime, req)))}
+        return {"fields": rectify.apply(work, req, Rectification.from_dict(_changes(work, req)))}
     raise ValueError(f"unknown register action {action!r}")
 
 
-def _changes(runtime: Runtime, req: SubjectRequest) -> dict[str, Any]:
+def _changes(work: Work, req: SubjectRequest) -> dict[str, Any]:
     if req.changes_enc is None:
         return {}
-    loaded: dict[str, Any] = json.loads(runtime.keys.decrypt(req.changes_enc, cases.CHANGES))
+    loaded: dict[str, Any] = json.loads(work.keys.decrypt(req.changes_enc, cases.CHANGES))
     return loaded
 
 
 # -- finishing ------------------------------------------------------------------------------------------------
 
 
-def _write_package(runtime: Runtime, ref: str, work: _Work) -> None:
-    if KINDS[work.kind].package and not work.package_written:
+def _write_package(runtime: Runtime, ref: str, left: _Left) -> None:
+    if KINDS[left.kind].package and not left.package_written:
         # Idempotent: written whole under a temporary name, then renamed into place.
-        answers.write_package(runtime, ref, kind=work.kind, lang=work.language)
+        answers.write_package(runtime, ref, kind=left.kind, lang=left.language)
 
 
-def _finish_in(session: Session, runtime: Runtime, ref: str, actor: Actor) -> bool:
-    """Record the finish in the caller's transaction when every task is done; True when it did."""
-    req = cases.load(session, ref, lock=True)
+def _finish_in(work: Work, runtime: Runtime, ref: str) -> bool:
+    """Record the finish in the caller's unit when every task is done; True when it did."""
+    req = cases.load(work.session, ref, lock=True)
     if not cases.ready(req) or req.outcome.get("finished"):
         return False
-    _record_outcome(session, runtime, req, actor)
+    _record_outcome(work, runtime, req)
     return True
 
 
-def _answer_if_automatic(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResult:
-    if KINDS[work.kind].auto_complete:
+def _answer_if_automatic(runtime: Runtime, ref: str, left: _Left, actor: Actor) -> DriveResult:
+    if KINDS[left.kind].auto_complete:
         answers.complete(runtime, ref, actor, note=None)
         return DriveResult(ref, "completed", True, 0, 0)
     return DriveResult(ref, "in_progress", True, 0, 0)
 
 
-def _finish(runtime: Runtime, ref: str, work: _Work, actor: Actor) -> DriveResult:
+def _finish(runtime: Runtime, ref: str, left: _Left, actor: Actor) -> DriveResult:
     """Every task is done (a re-drive after a crash, or nothing was left): the package written, then in one
     transaction the outcome and Art. 19 notices, and one event that sums the work up (what each system did,
     audited); kinds that need no staff look are answered."""
-    _write_package(runtime, ref, work)
-    with runtime.db.transaction() as session:
-        finished = _finish_in(session, runtime, ref, actor)
-        req = cases.load(session, ref)
+    _write_package(runtime, ref, left)
+    with runtime.work(actor) as work:
+        finished = _finish_in(work, runtime, ref)
+        req = cases.load(work.session, ref)
         state, ready = req.state, cases.ready(req)
     if finished:
-        return _answer_if_automatic(runtime, ref, work, actor)
+        return _answer_if_automatic(runtime, ref, left, actor)
     return DriveResult(ref, state, ready, 0, 0)
 
 
-def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, actor: Actor) -> None:
+def _record_outcome(work: Work, runtime: Runtime, req: SubjectRequest) -> None:
     spec = KINDS[req.kind]
     outcome: dict[str, Any] = {"finished": True, "systems": {t.target: t.result for t in req.tasks}}
     if spec.notify_recipients:
-        outcome["recipients"] = answers.notify_recipients(session, runtime, req, actor)
+        outcome["recipients"] = answers.notify_recipients(work, req)
     if spec.register_action == "erase":
         # One line per kept category from the request's keep plan (what every system was told), then what a
         # system's own mapping kept (tables a period keeps) and a hold that kept the register.
@@ -454,4 +428,4 @@ def _record_outcome(session: Session, runtime: Runtime, req: SubjectRequest, act
         req.package_path = str(package_path(runtime, req.ref))
     req.outcome = outcome
     details = {"tasks": len(req.tasks), "systems": sorted(t.target for t in req.tasks)}
-    cases.add_event(session, runtime.clock, actor, req, "work_done", details=details)
+    cases.add_event(work, req, "work_done", details=details)

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from custos.access.models import Staff
-from custos.policy import Policy
+from custos.work import Work
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,9 @@ class Names:
         return self.activities.get(activity_id, activity_id)
 
 
-def names(session: Session, policy: Policy) -> Names:
-    members = list(session.execute(select(Staff.id, Staff.name, Staff.email)))
+def names(work: Work) -> Names:
+    policy = work.policy
+    members = list(work.session.execute(select(Staff.id, Staff.name, Staff.email)))
     return Names(
         staff={row.id: row.name for row in members},
         staff_by_email={row.email.lower(): row.name for row in members},

@@ -30,15 +30,15 @@ def verify_url(runtime: Runtime, ref: str, code: str) -> str:
 def submit(
     runtime: Runtime, actor: Actor, data: RequestCreate, *, channel: str, mail: Mailer | None = None
 ) -> SubmitResult:
+    """Take a request in from any channel (runtime tier: the intake commits, then the letters go out, then an
+    objection to marketing is honoured at once)."""
     code = None
-    with runtime.db.transaction() as session:
-        req, secret = cases.create(session, runtime.register, actor, data, channel=channel)
+    with runtime.work(actor) as work:
+        req, secret = cases.create(work, data, channel=channel)
         ref = req.ref
         if req.processor_service is not None:
             cases.move(
-                session,
-                runtime.clock,
-                actor,
+                work,
                 req,
                 "completed",
                 event="processor_redirect",
@@ -46,11 +46,11 @@ def submit(
                 details={"service": req.processor_service},
             )
         elif not KINDS[req.kind].identity_check:
-            cases.move(session, runtime.clock, actor, req, "verified", note="no identity check needed, Art. 21(3)")
+            cases.move(work, req, "verified", note="no identity check needed, Art. 21(3)")
         elif channel != "staff":
-            code = codes.issue(session, runtime.clock, req, "verify")
-            cases.pause_starts(req, runtime.clock.now())
-            cases.move(session, runtime.clock, actor, req, "verifying")
+            code = codes.issue(work, req, "verify")
+            cases.pause_starts(req, work.clock.now())
+            cases.move(work, req, "verifying")
         result = SubmitResult(
             ref=ref, state=req.state, due_on=cases.current_due(req), status_url=answers.status_url(runtime, secret)
         )
@@ -77,16 +77,16 @@ def submit(
 
 def send_verification(runtime: Runtime, ref: str, actor: Actor, mail: Mailer | None = None) -> bool:
     """A new identity link (the subject lost it, or staff ask for the round-trip on a request they entered)."""
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref, lock=True)
+    with runtime.work(actor) as work:
+        req = cases.load(work.session, ref, lock=True)
         if req.state not in ("received", "verifying"):
             raise Conflict(f"request {ref} is {req.state}; the identity check is only asked before it is verified")
-        code = codes.issue(session, runtime.clock, req, "verify")
+        code = codes.issue(work, req, "verify")
         if req.state == "received":
-            cases.pause_starts(req, runtime.clock.now())
-            cases.move(session, runtime.clock, actor, req, "verifying")
+            cases.pause_starts(req, work.clock.now())
+            cases.move(work, req, "verifying")
         else:
-            cases.add_event(session, runtime.clock, actor, req, "verification_resent")
+            cases.add_event(work, req, "verification_resent")
     return _send_code(runtime, ref, code, mail, actor)
 
 
@@ -98,19 +98,19 @@ def _send_code(runtime: Runtime, ref: str, code: str, mail: Mailer | None, actor
 
 def confirm(runtime: Runtime, ref: str, code: str, actor: Actor, *, drive: bool = True) -> str:
     """The subject followed the link: the identity is confirmed, the clock runs again, the work starts."""
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref, lock=True)
+    with runtime.work(actor) as work:
+        req = cases.load(work.session, ref, lock=True)
         if req.state != "verifying":
             if req.state in ("verified", "assessing", "in_progress", "completed"):
                 return req.state  # a second click on the same link: already confirmed
             raise Conflict(f"request {ref} is {req.state}; there is nothing to confirm")
-        outcome = codes.check(session, runtime.clock, req, "verify", code)
+        outcome = codes.check(work, req, "verify", code)
         if outcome == "ok":
-            cases.pause_ends(req, runtime.clock.now(), runtime.policy.jurisdiction)
-            cases.rematch(session, runtime.keys, req)
-            cases.move(session, runtime.clock, actor, req, "verified", event="verified")
+            cases.pause_ends(req, work.clock.now(), work.policy.jurisdiction)
+            cases.rematch(work, req)
+            cases.move(work, req, "verified", event="verified")
         else:
-            cases.add_event(session, runtime.clock, actor, req, "verification_failed", details={"outcome": outcome})
+            cases.add_event(work, req, "verification_failed", details={"outcome": outcome})
     answers.codes_raise(outcome, "verify")
     if drive:
         try:

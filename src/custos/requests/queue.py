@@ -19,13 +19,13 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
 from custos.access.models import Staff
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.requests import cases
 from custos.requests.models import SubjectRequest
 from custos.requests.schemas import RequestSummary
 from custos.requests.states import CLOSED, KINDS, STATES
+from custos.work import Work
 
 PAGE_SIZE = 50
 MAX_SELECTION = 500
@@ -103,8 +103,7 @@ def _filtered(filters: Filters, today: date, viewer_id: int | None) -> Select[Su
 
 
 def page(
-    session: Session,
-    today: date,
+    work: Work,
     filters: Filters,
     *,
     viewer_id: int | None = None,
@@ -112,6 +111,8 @@ def page(
     size: int | None = None,
 ) -> QueuePage:
     """One page of the filtered queue: open requests first, then by the deadline in force, then by ref."""
+    session = work.session
+    today = cases.today_local(work.clock, work.policy.jurisdiction)
     size = size or PAGE_SIZE
     query = _filtered(filters, today, viewer_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -122,13 +123,21 @@ def page(
     return QueuePage(rows, total, max(offset, 0), size)
 
 
-def every(session: Session, today: date, filters: Filters, *, viewer_id: int | None = None) -> list[RequestSummary]:
+def every(work: Work, filters: Filters, *, viewer_id: int | None = None) -> list[RequestSummary]:
     """The whole filtered queue in the page's order (for the CSV export)."""
+    today = cases.today_local(work.clock, work.policy.jurisdiction)
     query = _filtered(filters, today, viewer_id)
     closed_last = case((SubjectRequest.state.in_(CLOSED), 1), else_=0)
     due = func.coalesce(SubjectRequest.extended_due_on, SubjectRequest.due_on)
     ordered = query.order_by(closed_last, due, SubjectRequest.ref).options(selectinload(SubjectRequest.tasks))
-    return [cases.summary(r, today) for r in session.scalars(ordered)]
+    return [cases.summary(r, today) for r in work.session.scalars(ordered)]
+
+
+def export(work: Work, filters: Filters, *, viewer_id: int | None = None) -> list[RequestSummary]:
+    """The filtered queue for a file that leaves Custos, audited with its filters and its size (Art. 5(2))."""
+    rows = every(work, filters, viewer_id=viewer_id)
+    work.audit(Action.REQUEST_EXPORT, target="requests:queue", details={"count": len(rows), **filters.query()})
+    return rows
 
 
 # -- bulk assignment ---------------------------------------------------------------------------------------
@@ -175,8 +184,9 @@ def _assignee(session: Session, staff_id: int | None) -> None:
         raise InvalidInput("choose an active staff member", [Problem("staff_id", "not an active staff member")])
 
 
-def plan(session: Session, refs: list[str], staff_id: int | None) -> AssignmentPlan:
+def plan(work: Work, refs: list[str], staff_id: int | None) -> AssignmentPlan:
     """What assigning `refs` would do: the requests that can be assigned and those refused, with the reason."""
+    session = work.session
     chosen = _selection(refs)
     _assignee(session, staff_id)
     found = {r.ref: r for r in session.scalars(select(SubjectRequest).where(SubjectRequest.ref.in_(chosen)))}
@@ -192,12 +202,12 @@ def plan(session: Session, refs: list[str], staff_id: int | None) -> AssignmentP
     return AssignmentPlan(allowed, refused)
 
 
-def assign_many(session: Session, clock: Clock, actor: Actor, refs: list[str], staff_id: int | None) -> list[str]:
+def assign_many(work: Work, refs: list[str], staff_id: int | None) -> list[str]:
     """Assign every request in `refs` to `staff_id` (None: unassign), each with its own event and audit entry,
     in the caller's one transaction; raises `BulkRefused` and writes nothing when any of them is refused."""
-    checked = plan(session, refs, staff_id)
+    checked = plan(work, refs, staff_id)
     if checked.refused:
         raise BulkRefused(checked.refused)
     for ref in checked.allowed:
-        cases.assign(session, clock, actor, ref, staff_id)
+        cases.assign(work, ref, staff_id)
     return checked.allowed

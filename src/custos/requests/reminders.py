@@ -56,17 +56,18 @@ def send_due_reminders(runtime: Runtime, mailer: Mailer | None = None) -> Remind
     actor = Actor.system(JOB_NAME)
     today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
     run = ReminderRun()
-    with runtime.db.transaction() as session:
-        refs = list(session.scalars(select(SubjectRequest.ref).where(SubjectRequest.state.in_(OPEN))))
+    with runtime.work(actor) as work:
+        refs = list(work.session.scalars(select(SubjectRequest.ref).where(SubjectRequest.state.in_(OPEN))))
     for ref in refs:
-        with runtime.db.transaction() as session:
+        with runtime.work(actor) as work:
+            session = work.session
             req = cases.load(session, ref, lock=True)
             wanted = due_reminders(req, today)
             if not wanted:
                 continue
             days = wanted[0]
             req.reminders_sent = [*req.reminders_sent, days]
-            cases.add_event(session, runtime.clock, actor, req, "reminder", details={"days": days})
+            cases.add_event(work, req, "reminder", details={"days": days})
             staff = session.get(Staff, req.assignee_id) if req.assignee_id else None
             to = staff.email if staff is not None else str(runtime.policy.organisation.contacts.privacy)
             message: Message = render_letter(

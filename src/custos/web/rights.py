@@ -131,9 +131,12 @@ def limited(request: Request) -> None:
 Limited = Depends(limited)
 
 
+# The subject is not a staff member; the audit log keeps no address of theirs, only that it was the subject.
+_SUBJECT = Actor(kind="subject", id=None, label="subject:web")
+
+
 def _subject(request: Request) -> Actor:
-    # The subject is not a staff member; the audit log keeps no address of theirs, only that it was the subject.
-    return Actor(kind="subject", id=None, label="subject:web")
+    return _SUBJECT
 
 
 _FIELDS = ("kind", "email", "phone", "organisation", "details", "processor_service")
@@ -195,12 +198,12 @@ def _form_page(
 
 
 def _status(runtime: RuntimeDep, secret: str) -> StatusPublic:
-    with runtime.db.transaction() as session:
-        req = cases.by_status_token(session, secret)
+    with runtime.work(_SUBJECT) as work:
+        req = cases.by_status_token(work.session, secret)
         until = None
         if req.state == "completed" and req.package_path:
             try:
-                _, link = answers.status_download_link(session, runtime, secret)
+                _, link = answers.status_download_link(work, secret)
                 until = cases.local_day(link.expires_at - timedelta(microseconds=1), runtime.policy.jurisdiction)
             except (NotFound, Conflict):
                 until = None
@@ -264,8 +267,8 @@ def verify_page(
     lang: LangQuery = None,
 ) -> HTMLResponse:
     # Confirmed by a button, not by opening the link: mail scanners open links, and must not confirm for anyone.
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref)
+    with runtime.work(_subject(request)) as work:
+        req = cases.load(work.session, ref)
         language = _lang(runtime, lang, req.language)
     return _page(request, runtime, "verify.html.j2", language, ref=ref, code=code, done=False, error=None)
 
@@ -275,8 +278,8 @@ def verify_submit(
     request: Request, ref: str, runtime: RuntimeDep, form: FormFields, lang: LangQuery = None
 ) -> HTMLResponse:
     code = text(form, "code", limit=100)
-    with runtime.db.transaction() as session:
-        language = _lang(runtime, lang, cases.load(session, ref).language)
+    with runtime.work(_subject(request)) as work:
+        language = _lang(runtime, lang, cases.load(work.session, ref).language)
     try:
         intake.confirm(runtime, ref, code, _subject(request))
     except (InvalidInput, Conflict) as exc:
@@ -295,11 +298,11 @@ def verify_submit(
 
 
 def _download_lang(runtime: RuntimeDep, secret: str, lang: str | None, via_status: bool) -> Language:
-    with runtime.db.transaction() as session:
+    with runtime.work(_SUBJECT) as work:
         if via_status:
-            req, _ = answers.status_download_link(session, runtime, secret)
+            req, _ = answers.status_download_link(work, secret)
         else:
-            req, _ = answers.download_link(session, runtime, secret)
+            req, _ = answers.download_link(work, secret)
         return _lang(runtime, lang, req.language)
 
 

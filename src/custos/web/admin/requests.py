@@ -17,8 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.errors import Conflict, CustosError, InvalidInput, Problem
@@ -36,8 +36,9 @@ from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, language, render_page
 from custos.web.admin.texts import Words
 from custos.web.admin.ui import ui_of
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin/requests", include_in_schema=False)
 
@@ -96,9 +97,11 @@ def chart(counts: list[Bucket]) -> BarChart[Bucket]:
 
 def _staff(runtime: Runtime) -> list[tuple[int, str]]:
     with runtime.db.transaction() as session:
-        return [
-            (s.id, s.name) for s in session.scalars(select(Staff).where(Staff.status == "active").order_by(Staff.name))
-        ]
+        return _active_staff(session)
+
+
+def _active_staff(session: Session) -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in session.scalars(select(Staff).where(Staff.status == "active").order_by(Staff.name))]
 
 
 def _filters(state: str, kind: str, assignee: str, days: str, overdue: str) -> queue.Filters:
@@ -107,7 +110,7 @@ def _filters(state: str, kind: str, assignee: str, days: str, overdue: str) -> q
 
 def _queue_page(
     request: Request,
-    runtime: Runtime,
+    work: Work,
     viewer: Viewer,
     *,
     filters: queue.Filters,
@@ -115,11 +118,10 @@ def _queue_page(
     done: str | None = None,
     count: int = 0,
 ) -> HTMLResponse:
-    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
-    with runtime.db.transaction() as session:
-        everything = cases.list_requests(session, today, open_only=True)
-        found = queue.page(session, today, filters, viewer_id=viewer.staff_id, offset=offset)
-    staff = _staff(runtime)
+    today = cases.today_local(work.clock, work.policy.jurisdiction)
+    everything = cases.list_requests(work, open_only=True)
+    found = queue.page(work, filters, viewer_id=viewer.staff_id, offset=offset)
+    staff = _active_staff(work.session)  # in the request's unit: SQLite allows one writer transaction at a time
     counted = buckets(everything)
     assessing = sum(1 for r in everything if r.state == "assessing")
     query = filters.query()
@@ -155,7 +157,7 @@ def queue_page(
     request: Request,
     principal: Manager,
     viewer: ViewerDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     state: str = "",
     kind: str = "",
     assignee: str = "",
@@ -166,7 +168,7 @@ def queue_page(
     n: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     filters = _filters(state, kind, assignee, days, overdue)
-    return _queue_page(request, runtime, viewer, filters=filters, offset=offset, done=done or None, count=n)
+    return _queue_page(request, work, viewer, filters=filters, offset=offset, done=done or None, count=n)
 
 
 CSV_COLUMNS = ("ref", "kind", "state", "received_at", "due_on", "days_left", "overdue", "assignee")
@@ -175,7 +177,7 @@ CSV_COLUMNS = ("ref", "kind", "state", "received_at", "due_on", "days_left", "ov
 @router.get("/export.csv")
 def export_queue(
     principal: Manager,
-    runtime: RuntimeDep,
+    work: WorkDep,
     state: str = "",
     kind: str = "",
     assignee: str = "",
@@ -185,19 +187,10 @@ def export_queue(
     """The filtered queue as CSV: refs, kinds, states and dates only, never a subject's contact details (the
     file leaves Custos); the export is audited with its filters and its size (Art. 5(2))."""
     filters = _filters(state, kind, assignee, days, overdue)
-    where = runtime.policy.jurisdiction
-    today = cases.today_local(runtime.clock, where)
-    with runtime.db.transaction() as session:
-        rows = queue.every(session, today, filters, viewer_id=principal.staff_id)
-        names = {row.id: row.name for row in session.execute(select(Staff.id, Staff.name))}
-        audit.record(
-            session,
-            runtime.clock,
-            principal.actor,
-            "request.export",
-            target="requests:queue",
-            details={"count": len(rows), **filters.query()},
-        )
+    where = work.policy.jurisdiction
+    today = cases.today_local(work.clock, where)
+    rows = queue.export(work, filters, viewer_id=principal.staff_id)
+    names = {row.id: row.name for row in work.session.execute(select(Staff.id, Staff.name))}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -269,11 +262,11 @@ def bulk_assign(
         )
 
     try:
-        with runtime.db.transaction() as session:
+        with runtime.work(principal.actor) as work:
             if not confirmed:
-                checked = queue.plan(session, refs, staff_id)
+                checked = queue.plan(work, refs, staff_id)
             else:
-                done = queue.assign_many(session, runtime.clock, principal.actor, refs, staff_id)
+                done = queue.assign_many(work, refs, staff_id)
     except queue.BulkRefused as exc:
         left_out = {r.ref for r in exc.refused}
         return shown(
@@ -349,15 +342,11 @@ def _detail(
     form: dict[str, assessment.Decision] | None = None,
 ) -> HTMLResponse:
     today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref, events=True)
-        cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
-        public = cases.to_public(runtime.keys, req, today)
-        review = (
-            assessment.items(session, runtime, req) if req.state == "assessing" and not assessment.decided(req) else []
-        )
-        names = history.names(session, runtime.policy)
-        manual = tasks.tasks_for_cause(session, runtime.policy, f"request:{ref}")
+    with runtime.work(principal.actor) as work:
+        req, public = cases.view(work, ref)
+        review = assessment.items(work, req) if req.state == "assessing" and not assessment.decided(req) else []
+        names = history.names(work)
+        manual = tasks.tasks_for_cause(work, f"request:{ref}")
     words = _words(request, runtime)
     decided_by = (public.assessment or {}).get("decided_by")
     return render_page(
@@ -485,8 +474,8 @@ def act(
             intake.send_verification(runtime, ref, actor)
         elif action == "assign":
             staff_id = text(form, "staff_id")
-            with runtime.db.transaction() as session:
-                cases.assign(session, runtime.clock, actor, ref, int(staff_id) if staff_id.isdigit() else None)
+            with runtime.work(actor) as work:
+                cases.assign(work, ref, int(staff_id) if staff_id.isdigit() else None)
         elif action == "extend":
             months = text(form, "months")
             actions.extend(
@@ -499,8 +488,8 @@ def act(
         elif action == "refuse":
             actions.refuse(runtime, ref, actor, text(form, "reasons", limit=4000))
         elif action == "withdraw":
-            with runtime.db.transaction() as session:
-                cases.withdraw(session, runtime.clock, actor, ref, text(form, "note", limit=2000) or None)
+            with runtime.work(actor) as work:
+                cases.withdraw(work, ref, text(form, "note", limit=2000) or None)
         elif action == "approve":
             fields = ("name", "title", "email", "phone", "old_phone")
             changes = {k: text(form, k) for k in fields if text(form, k)}
@@ -512,8 +501,8 @@ def act(
         elif action == "complete":
             answers.complete(runtime, ref, actor, note=text(form, "note", limit=4000) or None)
         elif action == "customer_informed":
-            with runtime.db.transaction() as session:
-                cases.record_customer_informed(session, runtime.clock, actor, ref, text(form, "note", limit=2000))
+            with runtime.work(actor) as work:
+                cases.record_customer_informed(work, ref, text(form, "note", limit=2000))
         else:
             raise InvalidInput(f"unknown action {action!r}", [Problem("action", "not an action on a request")])
     except (InvalidInput, Conflict) as exc:

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from custos.access.principal import Principal
+from custos.actor import Actor
 from custos.requests import actions, answers, assessment, cases, intake
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestCreate, RequestPublic, RequestSummary, SubmitResult
 from custos.requests.states import KINDS, STATES
-from custos.web.auth import Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import Require, WorkDep
+from custos.web.deps import RuntimeDep
 
 Intake = Annotated[Principal, Require("requests.intake")]
 Manager = Annotated[Principal, Require("requests.manage")]
@@ -63,71 +64,68 @@ def create_request(data: RequestCreate, runtime: RuntimeDep, principal: Intake) 
 
 @router.get("", response_model=list[RequestSummary])
 def list_requests(
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Manager,
     state: Annotated[str | None, Query(description=", ".join(STATES))] = None,
     kind: Annotated[str | None, Query(description=", ".join(KINDS))] = None,
     assignee: Annotated[int | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
 ) -> list[RequestSummary]:
-    today = cases.today_local(runtime.clock, runtime.policy.jurisdiction)
-    return cases.list_requests(session, today, state=state, kind=kind, assignee_id=assignee, overdue=overdue)
+    return cases.list_requests(work, state=state, kind=kind, assignee_id=assignee, overdue=overdue)
 
 
 @router.get("/{ref}", response_model=RequestPublic)
-def get_request(ref: str, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> RequestPublic:
-    req = cases.load(session, ref, events=True)
-    cases.add_event(session, runtime.clock, principal.actor, req, "viewed")
-    return cases.to_public(runtime.keys, req, cases.today_local(runtime.clock, runtime.policy.jurisdiction))
+def get_request(ref: str, work: WorkDep, principal: Manager) -> RequestPublic:
+    return cases.view(work, ref)[1]
 
 
-def _outcome(runtime: RuntimeDep, ref: str) -> Outcome:
-    with runtime.db.transaction() as session:
-        req = cases.load(session, ref)
+def _outcome(runtime: RuntimeDep, ref: str, actor: Actor) -> Outcome:
+    """Where a runtime-tier action left the request, read in a unit of its own once the action has committed."""
+    with runtime.work(actor) as work:
+        req = cases.load(work.session, ref)
         return Outcome(ref=ref, state=req.state, ready=cases.ready(req))
 
 
 @router.post("/{ref}/verify", response_model=Outcome)
 def verify(ref: str, body: NoteBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
     actions.verify_manually(runtime, ref, principal.actor, body.note)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/verification-email", response_model=Outcome)
 def verification_email(ref: str, runtime: RuntimeDep, principal: Manager) -> Outcome:
     intake.send_verification(runtime, ref, principal.actor)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/assign", response_model=Outcome)
-def assign(ref: str, body: AssignBody, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> Outcome:
-    req = cases.assign(session, runtime.clock, principal.actor, ref, body.staff_id)
+def assign(ref: str, body: AssignBody, work: WorkDep, principal: Manager) -> Outcome:
+    req = cases.assign(work, ref, body.staff_id)
     return Outcome(ref=ref, state=req.state, ready=cases.ready(req))
 
 
 @router.post("/{ref}/extend", response_model=Outcome)
 def extend(ref: str, body: ExtendBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
     actions.extend(runtime, ref, principal.actor, months=body.months, reason=body.reason)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/refuse", response_model=Outcome)
 def refuse(ref: str, body: RefuseBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
     actions.refuse(runtime, ref, principal.actor, body.reasons)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/withdraw", response_model=Outcome)
-def withdraw(ref: str, body: NoteBody, session: SessionDep, runtime: RuntimeDep, principal: Manager) -> Outcome:
-    req = cases.withdraw(session, runtime.clock, principal.actor, ref, body.note or None)
+def withdraw(ref: str, body: NoteBody, work: WorkDep, principal: Manager) -> Outcome:
+    req = cases.withdraw(work, ref, body.note or None)
     return Outcome(ref=ref, state=req.state)
 
 
 @router.post("/{ref}/approve", response_model=Outcome)
 def approve(ref: str, body: ApproveBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
     actions.approve(runtime, ref, principal.actor, body.note, body.changes)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/drive", response_model=Outcome)
@@ -145,14 +143,12 @@ def retry(ref: str, runtime: RuntimeDep, principal: Manager) -> Outcome:
 @router.post("/{ref}/complete", response_model=Outcome)
 def complete(ref: str, body: NoteBody, runtime: RuntimeDep, principal: Manager) -> Outcome:
     answers.complete(runtime, ref, principal.actor, note=body.note or None)
-    return _outcome(runtime, ref)
+    return _outcome(runtime, ref, principal.actor)
 
 
 @router.post("/{ref}/customer-informed", response_model=Outcome)
-def customer_informed(
-    ref: str, body: NoteBody, session: SessionDep, runtime: RuntimeDep, principal: Manager
-) -> Outcome:
-    req = cases.record_customer_informed(session, runtime.clock, principal.actor, ref, body.note)
+def customer_informed(ref: str, body: NoteBody, work: WorkDep, principal: Manager) -> Outcome:
+    req = cases.record_customer_informed(work, ref, body.note)
     return Outcome(ref=ref, state=req.state)
 
 
@@ -181,11 +177,11 @@ class ReviewItemPublic(BaseModel):
 
 
 @router.get("/{ref}/assessment", response_model=list[ReviewItemPublic])
-def assessment_items(ref: str, session: SessionDep, runtime: RuntimeDep, principal: Assessor) -> list[ReviewItemPublic]:
+def assessment_items(ref: str, work: WorkDep, principal: Assessor) -> list[ReviewItemPublic]:
     """Art. 17(3): what an erasure waiting in `assessing` asks a reviewer to decide, with the form's proposal."""
-    req = cases.load(session, ref)
+    req = cases.load(work.session, ref)
     found = []
-    for item in assessment.items(session, runtime, req):
+    for item in assessment.items(work, req):
         p = assessment.proposal(item)
         proposal = DecisionBody(
             category=p.category, decision=p.decision, ground=p.ground, reason=p.reason, until=p.until
