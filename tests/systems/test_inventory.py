@@ -21,6 +21,7 @@ from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.systems import inventory
 from custos.systems.models import SystemState
+from custos.systems.policy_check import system_findings
 
 
 def _line(path: Path, fragment: str) -> int:
@@ -43,14 +44,14 @@ def test_policy_check_reports_a_missing_or_invalid_mapping_file_at_the_mapping_l
     settings: Settings, clock: FixedClock, tmp_path: Path
 ) -> None:
     path = connected_policy(settings, tmp_path)
-    assert check_policy(path, clock).ok
+    assert check_policy(path, clock, checks=[system_findings]).ok
     (tmp_path / "crm-mapping.yaml").write_text("system: crm\ntables:\n  customers:\n    erase: shred\n")
-    report = check_policy(path, clock)
+    report = check_policy(path, clock, checks=[system_findings])
     (problem,) = report.errors
     assert (problem.location, problem.line) == ("systems[0].mapping", _line(path, "mapping: crm-mapping.yaml"))
     assert "invalid" in problem.message
     (tmp_path / "crm-mapping.yaml").unlink()
-    (problem,) = check_policy(path, clock).errors
+    (problem,) = check_policy(path, clock, checks=[system_findings]).errors
     assert "does not exist" in problem.message
 
 
@@ -70,16 +71,16 @@ def test_the_connection_variable_defaults_from_the_id_and_the_url_is_shown_maske
         replace(settings, policy_path=path), clock, environ={"CUSTOS_SYSTEM_CRM_URL": "mysql://app:pw123@db:3306/crm"}
     )
     try:
-        with rt.db.transaction() as session:
-            entries = {e.id: e for e in inventory.inventory(rt, session)}
+        with rt.work(Actor.system("test")) as work:
+            entries = {e.id: e for e in inventory.inventory(work, rt)}
         crm = entries["crm"]
         assert (crm.connection, crm.connection_set, crm.mapping_status) == ("CUSTOS_SYSTEM_CRM_URL", True, "ok")
         assert crm.masked_url == "mysql://app:***@db:3306/crm"
         assert entries["mailer"].connection is None
         assert entries["mailer"].owner == OWNER
         rt.system_env = {}
-        with rt.db.transaction() as session:
-            assert inventory.system_entry(rt, session, "crm").connection_set is False
+        with rt.work(Actor.system("test")) as work:
+            assert inventory.system_entry(work, rt, "crm").connection_set is False
     finally:
         rt.close()
 
@@ -91,15 +92,13 @@ def test_the_owner_set_in_the_ui_overrides_the_policy_and_is_audited_without_the
     try:
         staff_factory("system_owner", "mailer", email="new.owner@example.se")
         actor = Actor.system("test")
-        with rt.db.transaction() as session, pytest.raises(InvalidInput):
-            inventory.set_owner(session, clock, actor, rt.policy, "mailer", "stranger@example.se")
-        with rt.db.transaction() as session:
-            assert inventory.set_owner(session, clock, actor, rt.policy, "mailer", "New.Owner@example.se") == (
-                "new.owner@example.se"
-            )
-        with rt.db.transaction() as session:
-            assert inventory.owner_of(session, rt.policy, "mailer") == "new.owner@example.se"
-            inventory.set_owner(session, clock, actor, rt.policy, "mailer", None)
+        with rt.work(actor) as work, pytest.raises(InvalidInput):
+            inventory.set_owner(work, "mailer", "stranger@example.se")
+        with rt.work(actor) as work:
+            assert inventory.set_owner(work, "mailer", "New.Owner@example.se") == ("new.owner@example.se")
+        with rt.work(actor) as work:
+            assert inventory.owner_of(work.session, rt.policy, "mailer") == "new.owner@example.se"
+            inventory.set_owner(work, "mailer", None)
         with rt.db.transaction() as session:
             assert inventory.owner_of(session, rt.policy, "mailer") == OWNER  # back to the policy's
             assert session.get(SystemState, "mailer") is not None
@@ -113,7 +112,7 @@ def test_the_owner_set_in_the_ui_overrides_the_policy_and_is_audited_without_the
 def test_a_systems_categories_must_be_the_policys(settings: Settings, clock: FixedClock, tmp_path: Path) -> None:
     path = connected_policy(settings, tmp_path)
     path.write_text(path.read_text().replace("categories: [contact.email, contact.name]", "categories: [contact.mail]"))
-    (problem,) = check_policy(path, clock).errors
+    (problem,) = check_policy(path, clock, checks=[system_findings]).errors
     assert (problem.location, problem.line) == ("systems[1].categories[0]", _line(path, "categories: [contact.mail]"))
     assert problem.hint is not None
     assert "contact.email" in problem.hint

@@ -145,17 +145,16 @@ def test_rectify_in_system_records_the_outcome_and_asks_a_manual_owner(connected
     assert mailer.status == "waiting"
     assert mailer.task_id is not None
     owner = Actor(kind="staff", id=7, label=OWNER)
-    with rt.db.transaction() as session:
-        detail = task_detail(session, rt.clock, owner, rt.keys, rt.policy, "mailer", mailer.task_id)
+    with rt.work(owner) as work:
+        detail = task_detail(work, "mailer", mailer.task_id)
         assert detail.task.operation == "rectify"
         assert detail.keys is not None
         assert detail.keys.emails == ("anna@example.se",)
         assert detail.correct == {"email": NEW, "name": "Anna Lind"}  # what to write, for the owner only
         confirm_task(
-            session, rt.clock, owner, rt.keys, rt.policy, "mailer", mailer.task_id,
-            fields=["contact.email", "contact.name"], records=1, note=None,
+            work, "mailer", mailer.task_id, fields=["contact.email", "contact.name"], records=1, note=None,
         )  # fmt: skip
-        detail = task_detail(session, rt.clock, owner, rt.keys, rt.policy, "mailer", mailer.task_id)
+        detail = task_detail(work, "mailer", mailer.task_id)
         assert detail.correct is None  # cleared with the identities once confirmed
     done = rectify_in_system(rt, "mailer", keys, changes, subject_ref=REF, cause="request:R-9")
     assert done.status == "done"

@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from custos.audit.models import AuditEvent
 from custos.clock import FixedClock
-from custos.policy.check import mapping_findings
 from custos.runtime import Runtime
 from custos.settings import Settings
 from custos.setup import initialise
-from custos.systems.inventory import load_system_mapping
+from custos.systems.connectors.sql import load_system_mapping
+from custos.systems.policy_check import mapping_findings
 from custos.systems.scan_models import SystemScan
 
 sys.path.append(str(Path(__file__).parents[1] / "systems"))  # the shared customer-system helper

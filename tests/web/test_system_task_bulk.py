@@ -222,35 +222,21 @@ def test_bulk_confirmation_is_all_or_nothing(runtime: Runtime, picks: list[str])
         system = "crm" if pick == "theirs" else "mailer"
         task_id = 10_000_000 + len(ids) if pick == "unknown" else _open(runtime, system)
         if pick == "done":
-            with runtime.db.transaction() as session:
-                tasks.confirm_many(
-                    session,
-                    runtime.clock,
-                    OWNER,
-                    runtime.keys,
-                    runtime.policy,
-                    scope,
-                    [task_id],
-                    other_fields=[],
-                    note=None,
-                )
+            with runtime.work(OWNER) as work:
+                tasks.confirm_many(work, scope, [task_id], other_fields=[], note=None)
         if pick != "mine":
             refused.add(task_id)
         ids.append(task_id)
     before, audited = _states(runtime), _confirmations(runtime)
     if refused:
-        with pytest.raises(tasks.BulkConfirmRefused) as exc, runtime.db.transaction() as session:
-            tasks.confirm_many(
-                session, runtime.clock, OWNER, runtime.keys, runtime.policy, scope, ids, other_fields=[], note=None
-            )
+        with pytest.raises(tasks.BulkConfirmRefused) as exc, runtime.work(OWNER) as work:
+            tasks.confirm_many(work, scope, ids, other_fields=[], note=None)
         assert {r.task_id for r in exc.value.refused} == refused
         assert _states(runtime) == before
         assert _confirmations(runtime) == audited
     else:
-        with runtime.db.transaction() as session:
-            done = tasks.confirm_many(
-                session, runtime.clock, OWNER, runtime.keys, runtime.policy, scope, ids, other_fields=[], note=None
-            )
+        with runtime.work(OWNER) as work:
+            done = tasks.confirm_many(work, scope, ids, other_fields=[], note=None)
         assert {t.id for t in done} == set(ids)
         states = _states(runtime)
         assert all(states[t] == "done" for t in ids)

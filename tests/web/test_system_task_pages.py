@@ -41,13 +41,9 @@ def _open_every_kind_in_every_state(runtime: Runtime) -> dict[tuple[str, str], i
             correct=CORRECT if operation == "rectify" else None,
         )
         if state == "done":
-            with runtime.db.transaction() as session:
+            with runtime.work(Actor.system("test")) as work:
                 tasks.confirm_task(
-                    session,
-                    runtime.clock,
-                    Actor.system("test"),
-                    runtime.keys,
-                    runtime.policy,
+                    work,
                     "crm",
                     task_id,
                     fields=["contact.email"],

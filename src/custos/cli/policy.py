@@ -13,6 +13,7 @@ from rich.text import Text
 from custos.clock import Clock, FixedClock, SystemClock
 from custos.errors import Problem
 from custos.policy.check import check_policy
+from custos.systems.policy_check import system_findings
 
 app = typer.Typer(help="Check the privacy policy file.", no_args_is_help=True, add_completion=False)
 
@@ -33,7 +34,7 @@ def check(
     """Validate FILE; list every problem with its line and a fix, and warn about doubtful settings."""
     console = Console(soft_wrap=True, highlight=False)
     clock: Clock = FixedClock(date(at.year, at.month, at.day)) if at is not None else SystemClock()
-    report = check_policy(file, clock)
+    report = check_policy(file, clock, checks=[system_findings])
     for problem in report.errors:
         _print(console, "error", problem, "red")
     for problem in report.warnings:

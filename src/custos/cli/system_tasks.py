@@ -29,9 +29,9 @@ def list_tasks(
     st = state(ctx)
     with st.runtime() as rt:
         rt.policy.system(system)
-        require(ctx, rt, "systems.tasks", system)
-        with rt.db.transaction() as session:
-            rows = tasks.list_tasks(session, rt.policy, [system], state="open")
+        principal = require(ctx, rt, "systems.tasks", system)
+        with rt.work(principal.actor) as work:
+            rows = tasks.list_tasks(work, [system], state="open")
     table = Table("task", "system", "operation", "person (ref)", "cause", "since")
     for t in rows:
         since = rt.policy.jurisdiction.format_time(t.created_at)  # the organisation's clock, with the offset

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -18,16 +17,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from custos import audit
+import custos.systems.connectors  # noqa: F401  # registers the connectors' kinds before a policy is read here
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.errors import InvalidInput
 from custos.policy import load_policy
 from custos.policy.models import Policy
+from custos.systems.by_mapping import erase_by_mapping, export_by_mapping
 from custos.systems.check import check_mapping
 from custos.systems.connect import SystemEngines, mask_url
-from custos.systems.erase import erase_subject
-from custos.systems.export import export_subject
 from custos.systems.keys import SubjectKeys
 from custos.systems.mapping import DatasetMapping, load_located, load_mapping
 from custos.systems.scan import DEFAULT_SAMPLE, render_yaml, scan_system
@@ -144,11 +142,7 @@ def export(
     keys = _keys(email, phone, external_id, _policy(ctx))
     with st.runtime() as runtime:
         principal = require(ctx, runtime, "requests.manage", mapping.system)
-        with SystemEngines() as engines:
-            tables = export_subject(engines.engine(url), mapping, keys)
-        with runtime.db.transaction() as session:
-            audit.record(session, runtime.clock, principal.actor, "systems.export", target=f"system:{mapping.system}",
-                         details={"rows": [f"{t.table}: {len(t.rows)}" for t in tables]})  # fmt: skip
+        tables = export_by_mapping(runtime, principal.actor, mapping, url, keys)
     document = {"system": mapping.system, "tables": [asdict(t) for t in tables]}
     typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
@@ -171,17 +165,7 @@ def erase(
         principal = require(ctx, runtime, "requests.manage", mapping.system)
         if not yes:
             typer.confirm(f"Erase this person in {mapping.system} ({mask_url(url)})?", abort=True)
-        today: date = runtime.policy.jurisdiction.today(runtime.clock)
-        with SystemEngines() as engines:
-            outcome = erase_subject(engines.engine(url), mapping, keys, today=today)
-        counts = [
-            f"{name}: {result.deleted} deleted, {result.anonymised} anonymised, {result.kept} kept"
-            + (f" until {result.kept_until}" if result.kept_until else "")
-            for name, result in outcome.tables.items()
-        ]
-        with runtime.db.transaction() as session:
-            audit.record(session, runtime.clock, principal.actor, "systems.erase", target=f"system:{mapping.system}",
-                         details={"tables": counts, "changed": outcome.changed})  # fmt: skip
+        outcome = erase_by_mapping(runtime, principal.actor, mapping, url, keys)
     table = Table("table", "deleted", "anonymised", "kept", "kept until", "why kept",
                   title=f"{mapping.system}: {outcome.changed} row(s) changed")  # fmt: skip
     for name, result in outcome.tables.items():

@@ -6,6 +6,7 @@ protection person can decide with the source in hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -72,7 +73,13 @@ class CheckReport:
         return not self.errors
 
 
-def check_policy(path: Path, clock: Clock) -> CheckReport:
+# A check a higher layer adds (the connected systems' mappings and owners, `custos.systems.policy_check`):
+# errors found in the policy, given the directory its relative paths start from.
+PolicyCheck = Callable[[Policy, Path], list[Finding]]
+
+
+def check_policy(path: Path, clock: Clock, *, checks: Sequence[PolicyCheck] = ()) -> CheckReport:
+    """Errors and warnings of the policy file; `checks` add the errors of the areas built on it."""
     try:
         loaded = load_located(path)
     except PolicyInvalid as error:
@@ -82,8 +89,8 @@ def check_policy(path: Path, clock: Clock) -> CheckReport:
     findings += [f for f in language_findings(loaded.policy) if not _written_per_language(root, f.loc)]
     warnings = [loaded.problem(finding) for finding in findings]
     warnings.sort(key=lambda problem: problem.line or 0)
-    errors = [loaded.problem(finding) for finding in mapping_findings(loaded.policy, path.parent)]
-    errors += [loaded.problem(finding) for finding in owner_findings(loaded.policy)]
+    errors = [loaded.problem(finding) for finding in category_findings(loaded.policy)]
+    errors += [loaded.problem(finding) for check in checks for finding in check(loaded.policy, path.parent)]
     # Gaps the Art. 30 records cannot have: errors, though the policy still loads (see custos.policy.art30).
     errors += [loaded.problem(finding) for finding in records_findings(written(loaded.policy))]
     errors.sort(key=lambda problem: problem.line or 0)
@@ -95,11 +102,8 @@ def written(policy: Policy) -> dict[str, Any]:
     return policy.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-def mapping_findings(policy: Policy, base_dir: Path) -> list[Finding]:
-    """Each sql system's dataset mapping must exist and load (a wrong one would erase the wrong rows), and the
-    categories a manual or http system names must be the policy's (they tell its owner what to look for)."""
-    from custos.systems.inventory import mapping_problem  # the systems area reads mappings; imported late
-
+def category_findings(policy: Policy) -> list[Finding]:
+    """The categories a system names must be the policy's (they tell its owner what to look for)."""
     findings = []
     known = {category.id for category in policy.data_categories}
     for index, system in enumerate(policy.systems):
@@ -112,31 +116,7 @@ def mapping_findings(policy: Policy, base_dir: Path) -> list[Finding]:
                         choice_hint(category, known, "data categories"),
                     )
                 )
-        if system.mapping is None:
-            continue
-        problem = mapping_problem(base_dir / system.mapping, policy)
-        if problem is not None:
-            findings.append(Finding(("systems", index, "mapping"), problem[0], problem[1]))
     return findings
-
-
-def owner_findings(policy: Policy) -> list[Finding]:
-    """A system whose work is done by hand needs someone to do it: a manual system always, an http system
-    for corrections (it has no mapping to say where a value lives). Without an owner its tasks wait with
-    nobody told, while a request's month (Art. 12(3)) and an erasure's due date (Art. 5(1)(e), 17(1)) run."""
-    from custos.systems.ownership import needs_owner  # the systems area decides who gets tasks; imported late
-
-    return [
-        Finding(
-            ("systems", index),
-            f"the {system.kind} system {system.id!r} has no owner, so nobody would do its "
-            + ("tasks (exports and erasures by hand)" if system.kind == "manual" else "corrections by hand"),
-            "add `owner:` with the email of a staff member who will hold the system_owner role for it "
-            "(Art. 5(2), 24); the privacy contact is told of tasks that wait unassigned",
-        )
-        for index, system in enumerate(policy.systems)
-        if needs_owner(system) and system.owner is None
-    ]
 
 
 def policy_warnings(policy: Policy, on: date) -> list[Finding]:

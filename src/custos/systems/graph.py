@@ -5,8 +5,10 @@ belong to them) and the order to erase them in (children before parents, so no f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from custos.systems.mapping import DatasetMapping, Reference
+if TYPE_CHECKING:  # the mapping module asks this one for its cycles; only its types are needed here
+    from custos.systems.mapping import DatasetMapping, Reference
 
 
 @dataclass(frozen=True)

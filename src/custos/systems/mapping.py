@@ -30,6 +30,7 @@ from custos.policy.findings import Finding, Loc, choice_hint
 from custos.policy.locator import NodeLocator
 from custos.policy.messages import problem_from_error
 from custos.policy.models import Policy
+from custos.systems.graph import find_cycle
 from custos.systems.keys import IdentityKind
 
 # Names as a database writes them; quoting is left to SQLAlchemy, so any identifier without a dot will do.
@@ -216,8 +217,6 @@ def parse_located(text: str, source: str = "<mapping>", policy: Policy | None = 
 
 def mapping_findings(mapping: DatasetMapping, policy: Policy | None = None) -> list[Finding]:
     """Errors that span tables: references to unmapped tables, cycles, columns a rule names twice, categories."""
-    from custos.systems.graph import find_cycle  # graph imports this module's types
-
     findings: list[Finding] = []
     known = [category.id for category in policy.data_categories] if policy is not None else None
     for name, table in mapping.tables.items():

@@ -22,20 +22,19 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from custos import audit
-from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, Problem
-from custos.policy.models import SystemKind
 from custos.systems.check import check_mapping
 from custos.systems.connect import mask_url, system_engines
-from custos.systems.inventory import connection_url, mapping_path
+from custos.systems.connectors import connector_for
+from custos.systems.connectors.sql import connection_url, mapping_path
 from custos.systems.mapping import parse_located
 from custos.systems.scan import DEFAULT_SAMPLE, ScanResult, TableProposal, scan_system
 from custos.systems.scan_models import SystemScan, SystemScanTable
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
+    from custos.work import Work
 
 IDENTITY_KINDS = ("email", "phone", "external_id")
 ERASE_CHOICES = ("proposed", "delete", "keep", "anonymise")
@@ -131,7 +130,7 @@ class ScanSummary:
 def scan_connected(runtime: Runtime, system_id: str, *, sample: int | None = None) -> tuple[ScanResult, str]:
     """Scan a sql system through its own connection; returns the proposals and the masked URL scanned."""
     system = runtime.policy.system(system_id)
-    if system.kind is not SystemKind.SQL:
+    if not connector_for(system).scannable:
         raise InvalidInput(
             "only a connected database can be scanned",
             [Problem("system", f"{system.name} is a {system.kind} system, not a database Custos connects to")],
@@ -150,16 +149,17 @@ def scan_connected(runtime: Runtime, system_id: str, *, sample: int | None = Non
     return result, mask_url(url)
 
 
-def store_scan(session: Session, clock: Clock, actor: Actor, result: ScanResult, source: str) -> int:
+def store_scan(work: Work, result: ScanResult, source: str) -> int:
     """Keep a scan's proposals for review (nothing of a person: names of tables and columns only); audited."""
+    session = work.session
     scan = SystemScan(
         system_id=result.system,
         state="open",
         source=source[:300],
         schema_name=result.schema,
         left_out=[list(item) for item in result.left_out],
-        started_by=actor.label,
-        started_at=clock.now(),
+        started_by=work.actor.label,
+        started_at=work.clock.now(),
     )
     session.add(scan)
     session.flush()
@@ -170,11 +170,8 @@ def store_scan(session: Session, clock: Clock, actor: Actor, result: ScanResult,
             )
         )
     session.flush()
-    audit.record(
-        session,
-        clock,
-        actor,
-        "system.scan",
+    work.audit(
+        Action.SYSTEM_SCAN,
         target=f"system:{result.system}",
         reference=f"scan:{scan.id}",
         details={"tables": len(result.tables), "left_out": len(result.left_out)},
@@ -206,10 +203,10 @@ def _stored(table: TableProposal) -> dict[str, Any]:
 # -- reading ------------------------------------------------------------------------------------------------
 
 
-def list_scans(session: Session, *, page: int = 1) -> tuple[list[ScanSummary], bool]:
+def list_scans(work: Work, *, page: int = 1) -> tuple[list[ScanSummary], bool]:
     """Scans newest first, a page at a time; the flag says whether another page follows."""
     counts = select(SystemScanTable.scan_id, func.count().label("n")).group_by(SystemScanTable.scan_id).subquery()
-    rows = session.execute(
+    rows = work.session.execute(
         select(SystemScan, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.scan_id == SystemScan.id)
         .order_by(SystemScan.id.desc())
@@ -223,7 +220,9 @@ def list_scans(session: Session, *, page: int = 1) -> tuple[list[ScanSummary], b
     return found, len(rows) > PAGE_SIZE
 
 
-def scan_view(session: Session, runtime: Runtime, scan_id: int) -> ScanView:
+def scan_view(work: Work, runtime: Runtime, scan_id: int) -> ScanView:
+    """The scan's proposals and choices, with what its mapping file would replace."""
+    session = work.session
     scan = session.get(SystemScan, scan_id)
     if scan is None:
         raise NotFound(f"There is no scan {scan_id}.")
@@ -295,13 +294,14 @@ def _table_view(row: SystemScanTable) -> TableView:
 # -- choosing and confirming --------------------------------------------------------------------------------
 
 
-def save_choices(session: Session, runtime: Runtime, scan_id: int, choices: dict[int, TableChoice]) -> list[Problem]:
+def save_choices(work: Work, scan_id: int, choices: dict[int, TableChoice]) -> list[Problem]:
     """Record what was chosen per table; returns what is incomplete (a table neither accepted nor rejected).
 
     The choices are kept even when incomplete, to be corrected; `check_map` then checks the map they make."""
+    session = work.session
     _open(session, scan_id)
     problems: list[Problem] = []
-    known = {c.id for c in runtime.policy.data_categories} | {"none"}
+    known = {c.id for c in work.policy.data_categories} | {"none"}
     for row in _rows(session, scan_id):
         choice = choices.get(row.position)
         if choice is None or choice.decision not in DECISIONS:
@@ -326,24 +326,25 @@ def save_choices(session: Session, runtime: Runtime, scan_id: int, choices: dict
     return problems
 
 
-def check_map(session: Session, runtime: Runtime, scan_id: int, problems: list[Problem] | None = None) -> ScanView:
+def check_map(work: Work, runtime: Runtime, scan_id: int, problems: list[Problem] | None = None) -> ScanView:
     """The scan's map checked against the policy and the live schema; raises InvalidInput naming each problem.
 
     Problems are located as the mapping names them (`tables.<table>.columns.<column>`), so a form can show
     each next to its table and column."""
     if problems:
         raise InvalidInput("the map is not complete", problems)
-    view = scan_view(session, runtime, scan_id)
+    view = scan_view(work, runtime, scan_id)
     _validated(runtime, view)
     return view
 
 
-def confirm_scan(session: Session, clock: Clock, actor: Actor, runtime: Runtime, scan_id: int) -> int:
+def confirm_scan(work: Work, runtime: Runtime, scan_id: int) -> int:
     """Write the accepted map as the system's mapping, after the policy's and the live schema's checks.
 
     Returns the system's new data map version; audited as `system.mapping_confirmed`."""
+    session = work.session
     scan = _open(session, scan_id)
-    view = scan_view(session, runtime, scan_id)
+    view = scan_view(work, runtime, scan_id)
     if any(t.decision == "pending" for t in view.tables):
         raise Conflict("Every table must be accepted or rejected before the map is confirmed.")
     text = _validated(runtime, view)
@@ -360,14 +361,11 @@ def confirm_scan(session: Session, clock: Clock, actor: Actor, runtime: Runtime,
         or 0
     )
     scan.state, scan.version = "confirmed", version
-    scan.decided_by, scan.decided_at = actor.label, clock.now()
+    scan.decided_by, scan.decided_at = work.actor.label, work.clock.now()
     scan.mapping_text, scan.replaced_text = text, replaced
     session.flush()
-    audit.record(
-        session,
-        clock,
-        actor,
-        "system.mapping_confirmed",
+    work.audit(
+        Action.SYSTEM_MAPPING_CONFIRMED,
         target=f"system:{scan.system_id}",
         reference=f"scan:{scan.id}",
         details={
@@ -381,12 +379,10 @@ def confirm_scan(session: Session, clock: Clock, actor: Actor, runtime: Runtime,
     return version
 
 
-def discard_scan(session: Session, clock: Clock, actor: Actor, scan_id: int) -> None:
-    scan = _open(session, scan_id)
-    scan.state, scan.decided_by, scan.decided_at = "discarded", actor.label, clock.now()
-    audit.record(
-        session, clock, actor, "system.scan_discarded", target=f"system:{scan.system_id}", reference=f"scan:{scan.id}"
-    )
+def discard_scan(work: Work, scan_id: int) -> None:
+    scan = _open(work.session, scan_id)
+    scan.state, scan.decided_by, scan.decided_at = "discarded", work.actor.label, work.clock.now()
+    work.audit(Action.SYSTEM_SCAN_DISCARDED, target=f"system:{scan.system_id}", reference=f"scan:{scan.id}")
 
 
 def _open(session: Session, scan_id: int) -> SystemScan:

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from custos import audit
 from custos.access.permissions import scope_covers
 from custos.access.principal import Principal, holds
 from custos.actor import Actor
-from custos.clock import Clock
+from custos.audit.actions import Action
 from custos.crypto import KeyRing
 from custos.db.sealed import seal
 from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, Problem
@@ -31,14 +30,18 @@ from custos.mail.sender import MailError, Message, mailer_for
 from custos.policy import Policy
 from custos.policy.models import System
 from custos.retention.keep import KeepPlan
+from custos.systems.held import categories_for
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun, SystemSubjectKeys, SystemTask
 from custos.systems.ownership import PROBLEMS, assignee, ownership
+from custos.systems.schemas import TaskPublic
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
+    from custos.work import Work
 
 log = logging.getLogger(__name__)
+_ACTOR = Actor.system("systems")
 
 KEYS_FIELD = "system.subject_keys"
 NOTE_FIELD = "system_task.note"
@@ -55,28 +58,8 @@ STATES = ("open", "done")
 
 
 @dataclass(frozen=True)
-class TaskView:
-    id: int
-    system: str
-    system_name: str
-    subject_ref: str
-    cause: str
-    operation: str
-    state: str
-    owner: str | None
-    categories: list[str]  # for an erasure: what to erase, never a category in `kept`
-    created_at: datetime
-    done_at: datetime | None
-    done_by: str | None
-    done_fields: list[str]
-    done_records: int | None
-    # An erasure's categories to keep, one line each: {category, laws, claims, grounds, until} (Art. 17(3)).
-    kept: list[dict[str, object]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class TaskDetail:
-    task: TaskView
+    task: TaskPublic
     keys: SubjectKeys | None  # what to look for; None once done (cleared)
     note: str | None
     correct: dict[str, str] | None = None  # a rectification: field → the new value; None once done (cleared)
@@ -103,17 +86,6 @@ def decrypt_keys(keyring: KeyRing, blob: bytes) -> SubjectKeys:
     return SubjectKeys(tuple(data["emails"]), tuple(data["phones"]), tuple(data["external_ids"]))
 
 
-def categories_for(policy: Policy, system: System) -> list[str]:
-    """The data categories the policy places in the system: its own list, else its activities' data."""
-    if system.categories:
-        return list(system.categories)
-    found: dict[str, None] = {}
-    for activity in policy.activities:
-        if system.id in activity.systems:
-            found.update((category.id, None) for category in policy.resolve_data(activity))
-    return list(found)
-
-
 def open_task(
     runtime: Runtime,
     system: System,
@@ -133,13 +105,15 @@ def open_task(
     The owner is told by email when SMTP is configured (the email names no person; the identities are shown
     only in the admin UI, to a signed-in owner).
     """
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
+        session = work.session
         task = _find(session, system.id, subject_ref, cause, operation)
         if task is not None:
             return task.id, task.state
     plan, held = keep or KeepPlan(), categories_for(runtime.policy, system)
     try:
-        with runtime.db.transaction() as session:
+        with runtime.work(_ACTOR) as work:
+            session = work.session
             task = SystemTask(
                 system_id=system.id,
                 subject_ref=subject_ref,
@@ -155,11 +129,8 @@ def open_task(
             )
             session.add(task)
             session.flush()
-            audit.record(
-                session,
-                runtime.clock,
-                Actor.system("systems"),
-                "system.task_open",
+            work.audit(
+                Action.SYSTEM_TASK_OPEN,
                 subject=subject_ref,
                 target=f"system:{system.id}",
                 reference=cause,
@@ -167,7 +138,8 @@ def open_task(
             )
             task_id, owner = task.id, task.owner
     except IntegrityError:  # opened at the same moment by another caller: theirs is the one
-        with runtime.db.transaction() as session:
+        with runtime.work(_ACTOR) as work:
+            session = work.session
             existing = _find(session, system.id, subject_ref, cause, operation)
             assert existing is not None
             return existing.id, existing.state
@@ -177,7 +149,8 @@ def open_task(
 
 def task_state(runtime: Runtime, task_id: int) -> str:
     """`open` or `done`; callers poll this while a manual system's part of a request is waiting."""
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
+        session = work.session
         task = session.get(SystemTask, task_id)
         if task is None:
             raise NotFound(f"No system task {task_id}.")
@@ -201,54 +174,40 @@ def systems_for(principal: Principal, policy: Policy) -> list[str]:
     ]
 
 
-def list_tasks(
-    session: Session, policy: Policy, systems: list[str], *, state: str | None = "open", limit: int = 200
-) -> list[TaskView]:
+def list_tasks(work: Work, systems: list[str], *, state: str | None = "open", limit: int = 200) -> list[TaskPublic]:
+    """The tasks of `systems` (the viewer's), newest first, by state if given; people by ref only."""
     if not systems:
         return []
     query = select(SystemTask).where(SystemTask.system_id.in_(systems))
     if state is not None:
         query = query.where(SystemTask.state == state)
-    rows = session.scalars(query.order_by(SystemTask.id.desc()).limit(limit))
-    return [_view(policy, task) for task in rows]
+    rows = work.session.scalars(query.order_by(SystemTask.id.desc()).limit(limit))
+    return [_view(work.policy, task) for task in rows]
 
 
-def task_detail(
-    session: Session, clock: Clock, actor: Actor, keyring: KeyRing, policy: Policy, system_id: str, task_id: int
-) -> TaskDetail:
+def task_detail(work: Work, system_id: str, task_id: int) -> TaskDetail:
     """The task with what to look for, decrypted for the owner; the look is audited (it shows identities)."""
-    task = _task(session, system_id, task_id)
+    keyring = work.keys
+    task = _task(work.session, system_id, task_id)
     keys = decrypt_keys(keyring, task.identities_enc) if task.identities_enc is not None else None
     note = keyring.decrypt(task.note_enc, NOTE_FIELD) if task.note_enc is not None else None
     correct = decrypt_correct(keyring, task.identities_enc) if task.identities_enc is not None else None
     if keys is not None:
-        audit.record(
-            session,
-            clock,
-            actor,
-            "system.task_read",
+        work.audit(
+            Action.SYSTEM_TASK_READ,
             subject=task.subject_ref,
             target=f"system:{system_id}",
             reference=task.cause,
             details={"task": task.id},
         )
-    return TaskDetail(_view(policy, task), keys, note, correct)
+    return TaskDetail(_view(work.policy, task), keys, note, correct)
 
 
 def confirm_task(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    keyring: KeyRing,
-    policy: Policy,
-    system_id: str,
-    task_id: int,
-    *,
-    fields: list[str],
-    records: int | None,
-    note: str | None,
-) -> TaskView:
+    work: Work, system_id: str, task_id: int, *, fields: list[str], records: int | None, note: str | None
+) -> TaskPublic:
     """The owner says what was done; the task is closed, its identities cleared, its run marked done."""
+    session = work.session
     task = _task(session, system_id, task_id)
     if task.state == "done":
         raise Conflict(f"Task {task_id} was already confirmed on {task.done_at:%Y-%m-%d}.")
@@ -264,13 +223,13 @@ def confirm_task(
         problems.append(Problem("note", f"at most {MAX_NOTE} characters"))
     if problems:
         raise InvalidInput("the confirmation is incomplete", problems)
-    now = clock.now()
+    now = work.clock.now()
     task.state = "done"
     task.done_at = now
-    task.done_by = actor.label
+    task.done_by = work.actor.label
     task.done_fields = fields
     task.done_records = records
-    task.note_enc = keyring.encrypt(note, NOTE_FIELD) if note and note.strip() else None
+    task.note_enc = work.keys.encrypt(note, NOTE_FIELD) if note and note.strip() else None
     task.identities_enc = None  # no longer needed: what to look for goes once it has been looked for
     run = session.scalar(
         select(SystemRun).where(
@@ -286,17 +245,14 @@ def confirm_task(
         run.error = None
         run.keys_enc = None
         run.finished_at = now
-    audit.record(
-        session,
-        clock,
-        actor,
-        "system.task_confirm",
+    work.audit(
+        Action.SYSTEM_TASK_CONFIRM,
         subject=task.subject_ref,
         target=f"system:{task.system_id}",
         reference=task.cause,
         details={"task": task.id, "operation": task.operation, "fields": fields, "records": records or 0},
     )
-    return _view(policy, task)
+    return _view(work.policy, task)
 
 
 def _find(session: Session, system_id: str, subject_ref: str, cause: str, operation: str) -> SystemTask | None:
@@ -318,9 +274,9 @@ def _task(session: Session, system_id: str, task_id: int) -> SystemTask:
     return task
 
 
-def _view(policy: Policy, task: SystemTask) -> TaskView:
+def _view(policy: Policy, task: SystemTask) -> TaskPublic:
     name = next((s.name for s in policy.systems if s.id == task.system_id), task.system_id)
-    return TaskView(
+    return TaskPublic(
         id=task.id,
         system=task.system_id,
         system_name=name,
@@ -366,7 +322,8 @@ def _notify(runtime: Runtime, system: System, task_id: int, owner: str | None, o
     except (MailError, ConfigurationError) as error:
         log.warning("could not email the owner of %s about task %s: %s", system.id, task_id, error)
         return
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
+        session = work.session
         task = session.get(SystemTask, task_id)
         if task is not None:
             task.notified_at = runtime.clock.now()
@@ -381,7 +338,8 @@ def _escalate(runtime: Runtime, system: System, task_id: int) -> None:
     """Nobody can do the task: tell the privacy contact (no person named, as in the owner's email) so an owner
     is set while the request's month (Art. 12(3)) or the erasure's due date (Art. 5(1)(e)) still allows."""
     now = runtime.clock.now()
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
+        session = work.session
         problem = ownership(session, runtime.policy, system.id, now).problem or "no_owner"
         recent = session.scalar(
             select(SystemTask.id).where(
@@ -420,16 +378,17 @@ def _escalate(runtime: Runtime, system: System, task_id: int) -> None:
     except (MailError, ConfigurationError) as error:
         log.warning("could not email the privacy contact about task %s: %s", task_id, error)
         return
-    with runtime.db.transaction() as session:
+    with runtime.work(_ACTOR) as work:
+        session = work.session
         task = session.get(SystemTask, task_id)
         if task is not None:
             task.escalated_at = now
 
 
-def tasks_for_cause(session: Session, policy: Policy, cause: str) -> list[TaskView]:
+def tasks_for_cause(work: Work, cause: str) -> list[TaskPublic]:
     """Every manual task opened for one cause (`request:DSR-…`), oldest first: the tasks a request waits on."""
-    rows = session.scalars(select(SystemTask).where(SystemTask.cause == cause).order_by(SystemTask.id))
-    return [_view(policy, task) for task in rows]
+    rows = work.session.scalars(select(SystemTask).where(SystemTask.cause == cause).order_by(SystemTask.id))
+    return [_view(work.policy, task) for task in rows]
 
 
 # -- the owner's list and bulk confirmation ----------------------------------------------------------------
@@ -440,7 +399,7 @@ MAX_BULK = 200
 
 @dataclass(frozen=True)
 class TaskPage:
-    tasks: list[TaskView]
+    tasks: list[TaskPublic]
     total: int
     offset: int
     size: int
@@ -451,8 +410,7 @@ class TaskPage:
 
 
 def page_tasks(
-    session: Session,
-    policy: Policy,
+    work: Work,
     systems: list[str],
     *,
     state: str | None = "open",
@@ -468,9 +426,9 @@ def page_tasks(
     query = select(SystemTask).where(SystemTask.system_id.in_(shown))
     if state is not None:
         query = query.where(SystemTask.state == state)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(SystemTask.id.desc()).offset(max(offset, 0)).limit(size))
-    return TaskPage([_view(policy, task) for task in rows], total, max(offset, 0), size)
+    total = work.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = work.session.scalars(query.order_by(SystemTask.id.desc()).offset(max(offset, 0)).limit(size))
+    return TaskPage([_view(work.policy, task) for task in rows], total, max(offset, 0), size)
 
 
 REFUSED_UNKNOWN = "unknown"
@@ -488,7 +446,7 @@ class TaskRefusal:
 
 @dataclass(frozen=True)
 class ConfirmPlan:
-    allowed: list[TaskView]
+    allowed: list[TaskPublic]
     refused: list[TaskRefusal]
 
 
@@ -506,7 +464,7 @@ def _bulk_fields(task: SystemTask, other_fields: list[str]) -> list[str]:
 
 
 def plan_confirmations(
-    session: Session, policy: Policy, allowed_systems: list[str], task_ids: list[int], other_fields: list[str]
+    work: Work, allowed_systems: list[str], task_ids: list[int], other_fields: list[str]
 ) -> ConfirmPlan:
     """Which of the selected tasks the viewer can confirm together, and which not and why. A task of a system
     outside the viewer's scope is refused without naming its system: a grant for one system says nothing
@@ -516,9 +474,10 @@ def plan_confirmations(
         raise InvalidInput("choose the tasks to confirm", [Problem("tasks", "no task is selected")])
     if len(chosen) > MAX_BULK:
         raise InvalidInput("too many tasks at once", [Problem("tasks", f"at most {MAX_BULK} at a time")])
-    found = {t.id: t for t in session.scalars(select(SystemTask).where(SystemTask.id.in_(chosen)))}
+    policy = work.policy
+    found = {t.id: t for t in work.session.scalars(select(SystemTask).where(SystemTask.id.in_(chosen)))}
     scope = set(allowed_systems)
-    allowed: list[TaskView] = []
+    allowed: list[TaskPublic] = []
     refused: list[TaskRefusal] = []
     for task_id in chosen:
         task = found.get(task_id)
@@ -536,33 +495,25 @@ def plan_confirmations(
 
 
 def confirm_many(
-    session: Session,
-    clock: Clock,
-    actor: Actor,
-    keyring: KeyRing,
-    policy: Policy,
+    work: Work,
     allowed_systems: list[str],
     task_ids: list[int],
     *,
     other_fields: list[str],
     note: str | None,
-) -> list[TaskView]:
+) -> list[TaskPublic]:
     """Confirm every selected task as its owner would one by one (each closed, its identities cleared, its run
     done, each audited as `system.task_confirm`), in the caller's one transaction; all or nothing: when any
     task is refused, `BulkConfirmRefused` names each and nothing is confirmed."""
-    checked = plan_confirmations(session, policy, allowed_systems, task_ids, other_fields)
+    checked = plan_confirmations(work, allowed_systems, task_ids, other_fields)
     if checked.refused:
         raise BulkConfirmRefused(checked.refused)
     done = []
     for view in checked.allowed:
-        task = _task(session, view.system, view.id)
+        task = _task(work.session, view.system, view.id)
         done.append(
             confirm_task(
-                session,
-                clock,
-                actor,
-                keyring,
-                policy,
+                work,
                 view.system,
                 view.id,
                 fields=_bulk_fields(task, other_fields),

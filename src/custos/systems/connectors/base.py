@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from custos.policy.findings import Finding
 from custos.policy.models import Policy, System
-from custos.retention.keep import KeepPlan
 from custos.systems.export import TableExport
 from custos.systems.keys import SubjectKeys
 from custos.systems.rectify import Rectification
 from custos.systems.schemas import TablePublic
 
 if TYPE_CHECKING:
+    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
 
 

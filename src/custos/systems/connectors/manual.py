@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 from custos.policy.findings import Finding
 from custos.policy.models import Policy, System
-from custos.retention.keep import KeepPlan
 from custos.systems.connectors.base import Answer, Description, Person, corrections
 from custos.systems.keys import SubjectKeys
 from custos.systems.rectify import Rectification
 
 if TYPE_CHECKING:
+    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
 
 

@@ -17,7 +17,6 @@ from custos.clock import today
 from custos.errors import ConfigurationError, CustosError, SystemFailed
 from custos.policy.findings import Finding
 from custos.policy.models import Policy, System
-from custos.retention.keep import KeepPlan
 from custos.systems.connect import READ_ONLY, mask_url, scrub, system_engines
 from custos.systems.connectors.base import Answer, Description, Person
 from custos.systems.erase import erase_subject
@@ -31,6 +30,7 @@ from custos.systems.schemas import TablePublic
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
 
 

@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from custos.access.principal import Principal
 from custos.errors import ConfigurationError, Conflict, CustosError, InvalidInput, NotFound, Problem, SystemFailed
-from custos.policy.models import SystemKind
 from custos.runtime import Runtime
 from custos.systems import scan_review
+from custos.systems.connectors import connector_for
 from custos.systems.scan_review import ScanView, TableChoice
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
 from custos.web.errors import status_for
 
@@ -43,7 +43,7 @@ def scans_page(
     system: Annotated[str, Query(max_length=80)] = "",
     done: str | None = None,
 ) -> HTMLResponse:
-    return _list(request, runtime, viewer, page=page, selected=system, done=done)
+    return _list(request, runtime, principal, viewer, page=page, selected=system, done=done)
 
 
 @router.post("", response_class=HTMLResponse)
@@ -55,23 +55,22 @@ def start_scan(
         runtime.policy.system(system_id)  # an unknown system is refused next to the field
     except NotFound:
         error = FormError("choose a system to scan", {"system": "choose a connected database"})
-        return _list(request, runtime, viewer, error=error, selected=system_id)
+        return _list(request, runtime, principal, viewer, error=error, selected=system_id)
     try:
         result, source = scan_review.scan_connected(runtime, system_id)
-        with runtime.db.transaction() as session:
-            scan_id = scan_review.store_scan(session, runtime.clock, principal.actor, result, source)
+        with runtime.work(principal.actor) as work:
+            scan_id = scan_review.store_scan(work, result, source)
     except (InvalidInput, SystemFailed) as exc:
         error = FormError(exc.message, {"system": exc.message}, status_for(exc))
-        return _list(request, runtime, viewer, error=error, selected=system_id)
+        return _list(request, runtime, principal, viewer, error=error, selected=system_id)
     return RedirectResponse(f"/admin/systems/scans/{scan_id}", status_code=303)
 
 
 @router.get("/{scan_id}", response_class=HTMLResponse)
 def scan_page(
-    request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        view = scan_review.scan_view(session, runtime, scan_id)
+    view = scan_review.scan_view(work, runtime, scan_id)
     return _review(request, runtime, viewer, view)
 
 
@@ -79,27 +78,27 @@ def scan_page(
 def save_scan(
     request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, form: FormFields
 ) -> Response:
-    with runtime.db.transaction() as session:
-        view = scan_review.scan_view(session, runtime, scan_id)
+    with runtime.work(principal.actor) as work:
+        view = scan_review.scan_view(work, runtime, scan_id)
     choices = _choices(view, form)
     try:
-        with runtime.db.transaction() as session:
-            problems = scan_review.save_choices(session, runtime, scan_id, choices)
-        with runtime.db.transaction() as session:
-            scan_review.check_map(session, runtime, scan_id, problems)
+        # The choices are kept even when the map they make fails its checks, to be corrected.
+        with runtime.work(principal.actor) as work:
+            problems = scan_review.save_choices(work, scan_id, choices)
+        with runtime.work(principal.actor) as work:
+            scan_review.check_map(work, runtime, scan_id, problems)
     except (InvalidInput, Conflict, ConfigurationError, SystemFailed) as exc:
-        with runtime.db.transaction() as session:
-            view = scan_review.scan_view(session, runtime, scan_id)
+        with runtime.work(principal.actor) as work:
+            view = scan_review.scan_view(work, runtime, scan_id)
         return _review(request, runtime, viewer, _overlay(view, choices), error=_located(exc, view))
     return RedirectResponse(f"/admin/systems/scans/{scan_id}/confirm", status_code=303)
 
 
 @router.get("/{scan_id}/confirm", response_class=HTMLResponse)
 def confirm_page(
-    request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
+    request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        view = scan_review.scan_view(session, runtime, scan_id)
+    view = scan_review.scan_view(work, runtime, scan_id)
     if view.state != "open" or any(t.decision == "pending" for t in view.tables):
         return _review(request, runtime, viewer, view)
     return render_page(request, "scans_confirm.html.j2", viewer=viewer, view=view, error=None, words_of=_rule_words)
@@ -110,11 +109,12 @@ def confirm_scan(
     request: Request, scan_id: int, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep
 ) -> Response:
     try:
-        with runtime.db.transaction() as session:
-            scan_review.confirm_scan(session, runtime.clock, principal.actor, runtime, scan_id)
+        # Its own unit: a mapping file that cannot be written rolls the confirmation (and its event) back.
+        with runtime.work(principal.actor) as work:
+            scan_review.confirm_scan(work, runtime, scan_id)
     except (InvalidInput, Conflict, ConfigurationError, SystemFailed) as exc:
-        with runtime.db.transaction() as session:
-            view = scan_review.scan_view(session, runtime, scan_id)
+        with runtime.work(principal.actor) as work:
+            view = scan_review.scan_view(work, runtime, scan_id)
         error = _located(exc, view)
         return render_page(
             request,
@@ -125,24 +125,26 @@ def confirm_scan(
             error=error,
             words_of=_rule_words,
         )
-    return RedirectResponse(f"/admin/systems/{view_system(runtime, scan_id)}?done=mapping_confirmed", status_code=303)
+    return RedirectResponse(
+        f"/admin/systems/{view_system(runtime, principal, scan_id)}?done=mapping_confirmed", status_code=303
+    )
 
 
 @router.post("/{scan_id}/discard", response_class=HTMLResponse)
-def discard_scan(request: Request, scan_id: int, principal: Manager, runtime: RuntimeDep) -> Response:
-    with runtime.db.transaction() as session:
-        scan_review.discard_scan(session, runtime.clock, principal.actor, scan_id)
+def discard_scan(request: Request, scan_id: int, principal: Manager, work: WorkDep) -> Response:
+    scan_review.discard_scan(work, scan_id)
     return RedirectResponse("/admin/systems/scans?done=discarded", status_code=303)
 
 
-def view_system(runtime: Runtime, scan_id: int) -> str:
-    with runtime.db.transaction() as session:
-        return scan_review.scan_view(session, runtime, scan_id).system_id
+def view_system(runtime: Runtime, principal: Principal, scan_id: int) -> str:
+    with runtime.work(principal.actor) as work:
+        return scan_review.scan_view(work, runtime, scan_id).system_id
 
 
 def _list(
     request: Request,
     runtime: Runtime,
+    principal: Principal,
     viewer: Viewer,
     *,
     page: int = 1,
@@ -150,9 +152,9 @@ def _list(
     error: FormError | None = None,
     done: str | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        scans, more = scan_review.list_scans(session, page=page)
-    systems = [s for s in runtime.policy.systems if s.kind is SystemKind.SQL]
+    with runtime.work(principal.actor) as work:
+        scans, more = scan_review.list_scans(work, page=page)
+    systems = [s for s in runtime.policy.systems if connector_for(s).scannable]
     names = {s.id: s.name for s in runtime.policy.systems}
     return render_page(
         request,

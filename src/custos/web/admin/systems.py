@@ -16,14 +16,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from custos.access.principal import Principal
-from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem
-from custos.policy.models import SystemKind
+from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.runtime import Runtime
 from custos.systems import inventory, ownership, tasks
+from custos.systems.connectors import connector_for
+from custos.systems.held import categories_for
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page
 from custos.web.api.systems import RequireSomewhere, system_scope
-from custos.web.auth import FormFields, Require
+from custos.web.auth import FormFields, Require, WorkDep
 from custos.web.deps import RuntimeDep
 
 router = APIRouter(prefix="/admin/systems", include_in_schema=False)
@@ -38,9 +39,10 @@ _DONE = {"owner_set", "confirmed", "bulk_confirmed"}
 
 
 @router.get("", response_class=HTMLResponse)
-def inventory_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        entries = inventory.inventory(runtime, session)
+def inventory_page(
+    request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
+) -> HTMLResponse:
+    entries = inventory.inventory(work, runtime)
     return render_page(request, "systems.html.j2", viewer=viewer, entries=entries)
 
 
@@ -48,7 +50,7 @@ def inventory_page(request: Request, principal: Reader, viewer: ViewerDep, runti
 def owners_page(
     request: Request, principal: Manager, viewer: ViewerDep, runtime: RuntimeDep, done: str | None = None
 ) -> HTMLResponse:
-    return _owners(request, runtime, viewer, done=done)
+    return _owners(request, runtime, principal, viewer, done=done)
 
 
 @router.post("/owner", response_class=HTMLResponse)
@@ -58,11 +60,11 @@ def set_owner(
     system_id = text(form, "system", limit=80)
     owner = text(form, "owner", limit=320) or None
     try:
-        with runtime.db.transaction() as session:
-            inventory.set_owner(session, runtime.clock, principal.actor, runtime.policy, system_id, owner)
+        with runtime.work(principal.actor) as work:
+            inventory.set_owner(work, system_id, owner)
     except (InvalidInput, NotFound) as exc:
         error = FormError.of(exc)
-        return _owners(request, runtime, viewer, error=error, failed=system_id, value=owner or "")
+        return _owners(request, runtime, principal, viewer, error=error, failed=system_id, value=owner or "")
     return RedirectResponse(f"/admin/systems/owners?done=owner_set#system-{system_id}", status_code=303)
 
 
@@ -72,6 +74,7 @@ def tasks_page(
     principal: AnyOwner,
     viewer: ViewerDep,
     runtime: RuntimeDep,
+    work: WorkDep,
     done: str | None = None,
     state: str = "open",
     system: str = "",
@@ -83,15 +86,12 @@ def tasks_page(
     systems = tasks.systems_for(principal, runtime.policy)
     shown_state = state if state in tasks.STATES else "open"
     chosen = system if system in systems else ""
-    with runtime.db.transaction() as session:
-        found = tasks.page_tasks(
-            session, runtime.policy, systems, state=shown_state, system=chosen or None, offset=offset
-        )
-        done_tasks = (
-            tasks.list_tasks(session, runtime.policy, systems, state="done", limit=20)
-            if shown_state == "open" and not chosen and not offset
-            else []
-        )
+    found = tasks.page_tasks(work, systems, state=shown_state, system=chosen or None, offset=offset)
+    done_tasks = (
+        tasks.list_tasks(work, systems, state="done", limit=20)
+        if shown_state == "open" and not chosen and not offset
+        else []
+    )
     names = {s.id: s.name for s in runtime.policy.systems}
     query = {k: v for k, v in (("state", shown_state if shown_state != "open" else ""), ("system", chosen)) if v}
     return render_page(
@@ -144,24 +144,14 @@ def confirm_tasks(
         )
 
     try:
-        with runtime.db.transaction() as session:
+        with runtime.work(principal.actor) as work:
             if not confirmed:
-                checked = tasks.plan_confirmations(session, runtime.policy, systems, ids, other)
+                checked = tasks.plan_confirmations(work, systems, ids, other)
             else:
-                finished = tasks.confirm_many(
-                    session,
-                    runtime.clock,
-                    principal.actor,
-                    runtime.keys,
-                    runtime.policy,
-                    systems,
-                    ids,
-                    other_fields=other,
-                    note=note,
-                )
+                finished = tasks.confirm_many(work, systems, ids, other_fields=other, note=note)
     except tasks.BulkConfirmRefused as exc:
-        with runtime.db.transaction() as session:
-            again = tasks.plan_confirmations(session, runtime.policy, systems, ids, other)
+        with runtime.work(principal.actor) as work:
+            again = tasks.plan_confirmations(work, systems, ids, other)
         return shown(again, FormError.of(exc))
     except InvalidInput as exc:
         return shown(tasks.ConfirmPlan([], []), FormError.of(exc))
@@ -171,14 +161,15 @@ def confirm_tasks(
 
 
 @router.get("/waiting", response_class=HTMLResponse)
-def waiting_page(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+def waiting_page(
+    request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep, work: WorkDep
+) -> HTMLResponse:
     """Open tasks nobody can do, and those open longer than `system_task_days` (the dashboard links here).
 
     People by ref only, as on a system's page; a task's identities stay on its own page, for its owner."""
     days = runtime.settings.system_task_days
-    with runtime.db.transaction() as session:
-        waiting = ownership.waiting_tasks(session, runtime.policy, runtime.clock.now(), older_than_days=days)
-        unowned = ownership.unowned_systems(session, runtime.policy, runtime.clock.now())
+    waiting = ownership.waiting_tasks(work.session, work.policy, work.clock.now(), older_than_days=days)
+    unowned = ownership.unowned_systems(work.session, work.policy, work.clock.now())
     names = {s.id: s.name for s in runtime.policy.systems}
     return render_page(
         request,
@@ -199,25 +190,20 @@ def system_page(
     principal: Reader,
     viewer: ViewerDep,
     runtime: RuntimeDep,
+    work: WorkDep,
     done: str | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        entry = inventory.system_entry(runtime, session, system_id)
-        runs = inventory.recent_runs(session, system_id, limit=RUNS_SHOWN)
+    entry = inventory.system_entry(work, runtime, system_id)
+    runs = inventory.recent_runs(work, system_id, limit=RUNS_SHOWN)
     system = runtime.policy.system(system_id)
-    tables: list[inventory.TableSummary] = []
-    if system.kind is SystemKind.SQL and entry.mapping_status == "ok":
-        try:
-            tables = inventory.mapping_summary(runtime, system)
-        except CustosError:
-            tables = []
     return render_page(
         request,
         "systems_detail.html.j2",
         viewer=viewer,
         entry=entry,
-        tables=tables,
-        categories=tasks.categories_for(runtime.policy, system),
+        tables=entry.tables,
+        scannable=connector_for(system).scannable,
+        categories=categories_for(runtime.policy, system),
         runs=runs,
         done=done if done == "mapping_confirmed" else None,
     )
@@ -252,13 +238,9 @@ def confirm_task(
     try:
         if records_text and not records_text.isdigit():
             raise InvalidInput("the confirmation is incomplete", [Problem("records", "is not a whole number")])
-        with runtime.db.transaction() as session:
+        with runtime.work(principal.actor) as work:
             tasks.confirm_task(
-                session,
-                runtime.clock,
-                principal.actor,
-                runtime.keys,
-                runtime.policy,
+                work,
                 system_id,
                 task_id,
                 fields=fields,
@@ -273,6 +255,7 @@ def confirm_task(
 def _owners(
     request: Request,
     runtime: Runtime,
+    principal: Principal,
     viewer: Viewer,
     *,
     done: str | None = None,
@@ -280,8 +263,8 @@ def _owners(
     failed: str | None = None,
     value: str = "",
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        entries = inventory.inventory(runtime, session)
+    with runtime.work(principal.actor) as work:
+        entries = inventory.inventory(work, runtime)
     return render_page(
         request,
         "systems_owners.html.j2",
@@ -307,10 +290,8 @@ def _task(
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    with runtime.db.transaction() as session:
-        detail = tasks.task_detail(
-            session, runtime.clock, principal.actor, runtime.keys, runtime.policy, system_id, task_id
-        )
+    with runtime.work(principal.actor) as work:
+        detail = tasks.task_detail(work, system_id, task_id)
     return render_page(
         request,
         "systems_task.html.j2",

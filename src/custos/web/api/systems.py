@@ -6,7 +6,6 @@ A system's kind, mapping and connection are the policy file's (policy as code) a
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,9 +13,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from custos.access.enforce import enforce
 from custos.access.permissions import CUSTOS_SCOPE
 from custos.access.principal import Principal
-from custos.errors import CustosError
-from custos.policy.models import SystemKind
-from custos.runtime import Runtime
 from custos.systems import inventory, tasks
 from custos.systems.schemas import (
     LookFor,
@@ -24,13 +20,12 @@ from custos.systems.schemas import (
     RunPublic,
     SystemDetailPublic,
     SystemPublic,
-    TablePublic,
     TaskConfirm,
     TaskDetailPublic,
     TaskPublic,
 )
-from custos.web.auth import CurrentPrincipal, Require
-from custos.web.deps import RuntimeDep, SessionDep
+from custos.web.auth import CurrentPrincipal, Require, WorkDep
+from custos.web.deps import RuntimeDep
 
 
 def system_scope(request: Request) -> str:
@@ -59,55 +54,46 @@ router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
 
 
 @router.get("", response_model=list[SystemPublic])
-def list_systems(session: SessionDep, runtime: RuntimeDep, principal: Reader) -> list[SystemPublic]:
-    return [SystemPublic(**asdict(entry)) for entry in inventory.inventory(runtime, session)]
+def list_systems(work: WorkDep, runtime: RuntimeDep, principal: Reader) -> list[SystemPublic]:
+    return inventory.inventory(work, runtime)
 
 
 @router.get("/tasks", response_model=list[TaskPublic])
 def my_tasks(
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: AnyOwner,
     state: Annotated[Literal["open", "done"] | None, Query()] = "open",
 ) -> list[TaskPublic]:
-    systems = tasks.systems_for(principal, runtime.policy)
-    return [TaskPublic(**asdict(t)) for t in tasks.list_tasks(session, runtime.policy, systems, state=state)]
+    return tasks.list_tasks(work, tasks.systems_for(principal, work.policy), state=state)
 
 
 @router.get("/{system_id}", response_model=SystemDetailPublic)
-def get_system(system_id: str, session: SessionDep, runtime: RuntimeDep, principal: Reader) -> SystemDetailPublic:
-    entry = inventory.system_entry(runtime, session, system_id)
-    return SystemDetailPublic(**asdict(entry), tables=_tables(runtime, system_id))
+def get_system(system_id: str, work: WorkDep, runtime: RuntimeDep, principal: Reader) -> SystemDetailPublic:
+    return inventory.system_entry(work, runtime, system_id)
 
 
 @router.put("/{system_id}/owner", response_model=SystemPublic)
 def set_owner(
-    system_id: str, data: OwnerUpdate, session: SessionDep, runtime: RuntimeDep, principal: Manager
+    system_id: str, data: OwnerUpdate, work: WorkDep, runtime: RuntimeDep, principal: Manager
 ) -> SystemPublic:
-    inventory.set_owner(session, runtime.clock, principal.actor, runtime.policy, system_id, data.owner)
-    return SystemPublic(**asdict(inventory.system_entry(runtime, session, system_id)))
+    inventory.set_owner(work, system_id, data.owner)
+    return inventory.system_entry(work, runtime, system_id)
 
 
 @router.get("/{system_id}/runs", response_model=list[RunPublic])
 def list_runs(
     system_id: str,
-    session: SessionDep,
-    runtime: RuntimeDep,
+    work: WorkDep,
     principal: Reader,
     status: Annotated[Literal["done", "failed", "waiting"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[RunPublic]:
-    runtime.policy.system(system_id)
-    return [RunPublic(**asdict(r)) for r in inventory.recent_runs(session, system_id, status=status, limit=limit)]
+    return inventory.recent_runs(work, system_id, status=status, limit=limit)
 
 
 @router.get("/{system_id}/tasks/{task_id}", response_model=TaskDetailPublic)
-def get_task(
-    system_id: str, task_id: int, session: SessionDep, runtime: RuntimeDep, principal: Owner
-) -> TaskDetailPublic:
-    detail = tasks.task_detail(
-        session, runtime.clock, principal.actor, runtime.keys, runtime.policy, system_id, task_id
-    )
+def get_task(system_id: str, task_id: int, work: WorkDep, principal: Owner) -> TaskDetailPublic:
+    detail = tasks.task_detail(work, system_id, task_id)
     look_for = (
         LookFor(
             emails=list(detail.keys.emails),
@@ -117,33 +103,9 @@ def get_task(
         if detail.keys is not None
         else None
     )
-    return TaskDetailPublic(**asdict(detail.task), look_for=look_for, note=detail.note)
+    return TaskDetailPublic(**detail.task.model_dump(), look_for=look_for, note=detail.note)
 
 
 @router.post("/{system_id}/tasks/{task_id}/confirm", response_model=TaskPublic)
-def confirm_task(
-    system_id: str, task_id: int, data: TaskConfirm, session: SessionDep, runtime: RuntimeDep, principal: Owner
-) -> TaskPublic:
-    view = tasks.confirm_task(
-        session,
-        runtime.clock,
-        principal.actor,
-        runtime.keys,
-        runtime.policy,
-        system_id,
-        task_id,
-        fields=data.fields,
-        records=data.records,
-        note=data.note,
-    )
-    return TaskPublic(**asdict(view))
-
-
-def _tables(runtime: Runtime, system_id: str) -> list[TablePublic]:
-    system = runtime.policy.system(system_id)
-    if system.kind is not SystemKind.SQL:
-        return []
-    try:
-        return [TablePublic(**asdict(t)) for t in inventory.mapping_summary(runtime, system)]
-    except CustosError:
-        return []  # the entry's mapping_status and mapping_error say why
+def confirm_task(system_id: str, task_id: int, data: TaskConfirm, work: WorkDep, principal: Owner) -> TaskPublic:
+    return tasks.confirm_task(work, system_id, task_id, fields=data.fields, records=data.records, note=data.note)
