@@ -44,7 +44,7 @@ def _key_ids(runtime: Runtime) -> set[int]:
 
 def test_rotation_re_encrypts_and_retires_the_old_key(runtime: Runtime) -> None:
     _seed(runtime)
-    report = rotate_keys(runtime.db, runtime.settings.key_file)
+    report = rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     assert (report.new_key_id, report.people, report.identities, report.retired_keys) == (2, 3, 3, [1])
     assert [k.id for k in load_key_file(runtime.settings.key_file).keys] == [2]
     fresh = open_runtime(runtime.settings, runtime.clock)
@@ -61,7 +61,7 @@ def test_a_rotation_that_died_half_way_is_finished_by_the_next_run(runtime: Runt
     ring = load_key_file(runtime.settings.key_file)
     # What a crash right after the first step leaves: the new key written, the database untouched.
     write_key_file(runtime.settings.key_file, KeyRing([*ring.keys, Key.generate(2)]))
-    report = rotate_keys(runtime.db, runtime.settings.key_file)
+    report = rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     assert report.new_key_id == 2
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
@@ -97,7 +97,7 @@ def test_a_sealed_column_nobody_declared_stops_the_rotation_before_the_key_chang
             session.connection()
         )
     with pytest.raises(ConfigurationError, match=r"stray\.secret_enc"):
-        rotate_keys(runtime.db, runtime.settings.key_file)
+        rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     assert [k.id for k in load_key_file(runtime.settings.key_file).keys] == [k.id for k in before.keys]
     assert _key_ids(runtime) == {before.active.id}
 
@@ -129,7 +129,7 @@ def test_requests_and_system_tasks_are_readable_and_found_after_a_rotation(runti
                 note_enc=runtime.keys.encrypt("checked the CRM", NOTE_FIELD),
             )
         )
-    rotate_keys(runtime.db, runtime.settings.key_file)
+    rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
         keys = fresh.keys

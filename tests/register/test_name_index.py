@@ -158,7 +158,7 @@ def test_a_key_rotation_moves_the_tokens_to_the_new_key(runtime: Runtime) -> Non
     ref = _add(runtime, "Maja Ek")
     with runtime.db.transaction() as session:
         before = set(session.scalars(select(PersonNameToken.token)))
-    rotate_keys(runtime.db, runtime.settings.key_file)
+    rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
         with fresh.work(STAFF) as work:

@@ -69,7 +69,7 @@ def test_nothing_to_suppress_or_a_bad_address_is_refused(runtime: Runtime) -> No
 def test_key_rotation_re_keys_the_suppression_list(runtime: Runtime) -> None:
     with runtime.work(ACTOR) as work:
         suppress(work, email="keep@example.se", source="unsubscribe")
-    rotate_keys(runtime.db, runtime.settings.key_file)
+    rotate_keys(runtime, Actor.system("test"), runtime.settings.key_file)
     fresh = open_runtime(runtime.settings, runtime.clock)
     try:
         assert [k.id for k in fresh.keys.keys] == [2]

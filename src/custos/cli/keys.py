@@ -1,11 +1,10 @@
-"""`custos keys rotate`: needs `keys.rotate`; the rotation is audited (Art. 32(1)(a))."""
+"""`custos keys rotate`: needs `keys.rotate`; the rotation is audited with the re-encryption (Art. 32(1)(a))."""
 
 from __future__ import annotations
 
 import typer
 from rich.progress import Progress
 
-from custos import audit
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.register.rekey import rotate_keys
@@ -22,22 +21,10 @@ def rotate(ctx: typer.Context) -> None:
         with Progress(console=st.console, transient=True) as bar:
             task = bar.add_task("re-encrypting", total=None)
             result = rotate_keys(
-                runtime.db,
+                runtime,
+                principal.actor,
                 st.settings.key_file,
                 lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        with runtime.db.transaction() as session:
-            audit.record(
-                session,
-                runtime.clock,
-                principal.actor,
-                "keys.rotate",
-                details={
-                    "new_key_id": result.new_key_id,
-                    "people": result.people,
-                    "identities": result.identities,
-                    "retired_keys": result.retired_keys,
-                },
             )
     st.console.print(
         f"Key {result.new_key_id} is now active: re-encrypted {result.people} people and "
