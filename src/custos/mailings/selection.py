@@ -28,9 +28,9 @@ from custos.errors import InvalidInput, NotFound, Problem
 from custos.mailings.criteria import Criteria
 from custos.mailings.models import Selection
 from custos.policy import Condition, Policy
-from custos.records.figures import organisations_with_role
 from custos.register.models import Identity, Person, Relationship
 from custos.register.objections_models import Restriction, Suppression
+from custos.register.organisations import organisations_with_role
 from custos.work import Work
 
 REASONS = ("restricted", "suppressed", "purpose", "not_customer", "role_ended", "no_email")

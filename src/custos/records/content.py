@@ -19,8 +19,9 @@ from custos.errors import PolicyInvalid, Problem
 from custos.policy import Policy, SubjectKind, Transfer
 from custos.policy.art30 import records_findings
 from custos.policy.check import written
-from custos.records.figures import organisations_with_role, people_per_activity, people_per_subject_category
+from custos.records.figures import people_per_activity, people_per_subject_category
 from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
+from custos.register.organisations import organisations_with_role
 from custos.register.people import IDENTITY, NAME
 from custos.work import Work
 

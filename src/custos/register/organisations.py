@@ -37,6 +37,15 @@ def has_role_on(org: Organisation, role: str, on: date) -> bool:
     )
 
 
+def organisations_with_role(role: str, on: date) -> Select[int]:
+    """Ids of organisations holding `role` on `on`, as a query: the same reading as `has_role_on`."""
+    return select(OrganisationRole.organisation_id).where(
+        OrganisationRole.role == role,
+        (OrganisationRole.started_on.is_(None)) | (OrganisationRole.started_on <= on),
+        (OrganisationRole.ended_on.is_(None)) | (OrganisationRole.ended_on >= on),
+    )
+
+
 def role_ended_on(org: Organisation, role: str, on: date) -> date | None:
     """When the last period of `role` ended, or None if the organisation still holds (or never held) it."""
     spans = [r for r in org.roles if r.role == role]

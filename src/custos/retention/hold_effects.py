@@ -39,8 +39,8 @@ def people_held(session: Session, person_ref: str | None, organisation_id: int |
 def stop_open_erasures(work: Work, refs: Sequence[str], hold_id: int) -> int:
     """Make every open erase instruction for `refs` keep what it would erase; returns how many changed."""
     from custos.requests.models import SubjectRequest
-    from custos.systems.models import SystemRun, SystemTask
     from custos.systems.held import categories_for
+    from custos.systems.models import SystemRun, SystemTask
 
     if not refs:
         return 0

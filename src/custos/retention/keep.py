@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from custos.policy.retention import LegalRetention, RetentionFacts, due_date
+from custos.policy.retention import due_date
 from custos.retention.facts import facts_for
-from custos.retention.rules import ActivityRules, CompiledPolicy
+from custos.retention.rules import CompiledPolicy, category_minimums, still_kept
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -148,16 +148,6 @@ def _distinct(laws: list[str]) -> list[str]:
     return [law for law in unique if not any(other != law and other.startswith(law) for other in unique)]
 
 
-def category_minimums(activity: ActivityRules, facts: RetentionFacts) -> list[tuple[str, LegalRetention, date | None]]:
-    """Each legally kept category of the activity with the day its minimum runs out (None: cannot be dated)."""
-    return [(category, rule, due_date(rule, facts)) for category, rule in activity.legal]
-
-
-def still_kept(until: date | None, on: date) -> bool:
-    """A minimum still runs on `on` until its due day; one that cannot be dated keeps (never early)."""
-    return until is None or until > on
-
-
 def kept_on(rules: CompiledPolicy, person: PersonFacts | None, on: date) -> KeepPlan:
     """What the law (and any legal hold) keeps of this person on `on`; see the module's docstring."""
     if person is None:
@@ -225,8 +215,8 @@ def live_conflicts(session: Session, policy: Policy, on: date) -> list[EraseConf
     from sqlalchemy import select
 
     from custos.requests.models import SubjectRequest, SubjectRequestTask
-    from custos.systems.models import SystemRun, SystemTask
     from custos.systems.held import categories_for
+    from custos.systems.models import SystemRun, SystemTask
 
     rules = CompiledPolicy.of(policy)
     systems = {s.id: s for s in policy.systems}

@@ -7,10 +7,11 @@ those categories (`DataCategory.legal_retention`, Art. 17(3)(b), e.g. Bokföring
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from custos.policy import Policy
 from custos.policy.models import SubjectKind
-from custos.policy.retention import LegalRetention, RetentionRule
+from custos.policy.retention import LegalRetention, RetentionFacts, RetentionRule, due_date
 
 # The organisation role whose end closes a relationship of each kind of subject; used to date the end of the
 # financial year in which the relationship's last accounting record was made.
@@ -67,3 +68,13 @@ class CompiledPolicy:
             role_of_category=roles,
             declared_categories=frozenset(c.id for c in policy.data_categories),
         )
+
+
+def category_minimums(activity: ActivityRules, facts: RetentionFacts) -> list[tuple[str, LegalRetention, date | None]]:
+    """Each legally kept category of the activity with the day its minimum runs out (None: cannot be dated)."""
+    return [(category, rule, due_date(rule, facts)) for category, rule in activity.legal]
+
+
+def still_kept(until: date | None, on: date) -> bool:
+    """A minimum still runs on `on` until its due day; one that cannot be dated keeps (never early)."""
+    return until is None or until > on

@@ -23,8 +23,7 @@ from typing import Literal
 
 from custos.policy.retention import due
 from custos.retention.facts import RelationshipRow, RoleSpan, facts_for
-from custos.retention.keep import category_minimums, still_kept
-from custos.retention.rules import FIELD_CATEGORIES, CompiledPolicy
+from custos.retention.rules import FIELD_CATEGORIES, CompiledPolicy, category_minimums, still_kept
 
 Action = Literal["erase", "trim", "keep"]
 
