@@ -22,19 +22,20 @@ from sqlalchemy import select
 
 from conftest import SWEEPER, AddPerson, at
 from custos.clock import FixedClock
+from custos.invariants.erasure_checks import live_conflicts
 from custos.policy import Policy, load_policy, parse_policy
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.retention.facts import RelationshipRow
-from custos.retention.keep import KeepPlan, kept_for_ref, kept_on, live_conflicts
+from custos.retention.keep import KeepPlan, kept_for_ref, kept_on
 from custos.retention.rules import CompiledPolicy
 from custos.retention.sweep import run_sweep
 from custos.retention.systems_step import SystemSteps
 from custos.retention.verdict import PersonFacts, judge_person
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
-from custos.systems.models import SystemTask
 from custos.systems.held import categories_for
+from custos.systems.models import SystemTask
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "elastx" / "policy.yaml"
 TODAY = date(2026, 11, 29)

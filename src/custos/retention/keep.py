@@ -14,7 +14,8 @@ Everything that erases follows it, so no two can disagree: the request's `keep` 
 and the request's "kept" facts), a manual task's two lists (what to erase, what to keep with law and date),
 the SQL and HTTP erasure in connected systems, and the retention sweep's system steps and tombstones. A
 reviewed erasure request adds the reviewer's decisions (`with_decisions`), which only ever keep more.
-`live_conflicts` lists open erase instructions that name a category kept today (for `custos doctor`).
+`custos.invariants.erasure_checks.live_conflicts` lists open erase instructions that name a category kept
+today (for `custos doctor`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from custos.retention.rules import CompiledPolicy, category_minimums, still_kept
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from custos.policy import Policy
     from custos.retention.verdict import PersonFacts
 
 LEGAL_OBLIGATION = "legal_obligation"  # Art. 17(3)(b)
@@ -191,92 +191,3 @@ def kept_for_ref(session: Session, rules: CompiledPolicy, person_ref: str | None
     if person_id is None:
         return KeepPlan()
     return kept_on(rules, load_people(session, [person_id], on).get(person_id), on)
-
-
-# -- live erase instructions that name a kept category (custos doctor) -------------------------------------
-
-
-@dataclass(frozen=True)
-class EraseConflict:
-    """An erase instruction still to be carried out that names a category kept today."""
-
-    where: str  # "system_task:12", "system_run:7", "request:DSR-…/finance"
-    subject_ref: str
-    system: str
-    categories: tuple[str, ...]
-    laws: tuple[str, ...]
-
-
-def live_conflicts(session: Session, policy: Policy, on: date) -> list[EraseConflict]:
-    """Every open erase instruction — a manual task's list, a failed erasure waiting for its retry, a request's
-    system step not yet done — that names a category `kept_on` keeps today, or one its own keep list keeps.
-
-    Read-only; a person no longer in the register is checked against the instruction's own keep list."""
-    from sqlalchemy import select
-
-    from custos.requests.models import SubjectRequest, SubjectRequestTask
-    from custos.systems.held import categories_for
-    from custos.systems.models import SystemRun, SystemTask
-
-    rules = CompiledPolicy.of(policy)
-    systems = {s.id: s for s in policy.systems}
-    plans: dict[str, KeepPlan] = {}
-
-    def today(ref: str) -> KeepPlan:
-        if ref not in plans:
-            plans[ref] = kept_for_ref(session, rules, ref, on)
-        return plans[ref]
-
-    found: list[EraseConflict] = []
-
-    def check(where: str, ref: str, system: str, erase: Iterable[str], own: KeepPlan) -> None:
-        plan = today(ref).with_decisions(own.entries).in_system(system)
-        named = sorted(set(erase) & plan.categories())
-        if named:
-            laws = tuple(sorted({k.law for k in plan.entries if k.category in named}))
-            found.append(EraseConflict(where, ref, system, tuple(named), laws))
-
-    for task in session.scalars(
-        select(SystemTask).where(SystemTask.state == "open", SystemTask.operation == "erase").order_by(SystemTask.id)
-    ):
-        check(
-            f"system_task:{task.id}", task.subject_ref, task.system_id, task.categories, KeepPlan.from_json(task.kept)
-        )
-    for run in session.scalars(
-        select(SystemRun)
-        .where(SystemRun.status == "failed", SystemRun.operation == "erase", SystemRun.keys_enc.is_not(None))
-        .order_by(SystemRun.id)
-    ):
-        system = systems.get(run.system_id)
-        if system is not None:
-            own = KeepPlan.from_json(run.keep)
-            check(
-                f"system_run:{run.id}",
-                run.subject_ref,
-                system.id,
-                own.erase_list(categories_for(policy, system), system.id),
-                own,
-            )
-    pending = session.execute(
-        select(SubjectRequest.ref, SubjectRequest.person_ref, SubjectRequest.keep, SubjectRequestTask.target)
-        .join(SubjectRequestTask, SubjectRequestTask.request_id == SubjectRequest.id)
-        .where(
-            SubjectRequest.kind == "erasure",
-            SubjectRequest.state == "in_progress",
-            SubjectRequestTask.action == "erase",
-            SubjectRequestTask.state.in_(("pending", "failed")),
-        )
-        .order_by(SubjectRequest.id, SubjectRequestTask.id)
-    )
-    for ref, person_ref, keep, target in pending:
-        system = systems.get(target)
-        if system is not None and person_ref is not None:
-            own = KeepPlan.from_json(keep)
-            check(
-                f"request:{ref}/{target}",
-                person_ref,
-                target,
-                own.erase_list(categories_for(policy, system), target),
-                own,
-            )
-    return found
