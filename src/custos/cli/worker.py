@@ -1,4 +1,5 @@
-"""`custos worker`: run the scheduled jobs (the daily retention sweep) in a process of its own."""
+"""`custos worker`: run the scheduled jobs (the daily retention sweep, started mailings, imports, reminders…) in a
+process of its own."""
 
 from __future__ import annotations
 
