@@ -15,7 +15,6 @@ from custos.db import Database, make_engine
 from custos.db.migrate import current_revision, head_revision
 from custos.errors import ConfigurationError
 from custos.policy import Policy, load_policy
-from custos.register.context import RegisterContext
 from custos.settings import Settings
 from custos.work import Work, open_work
 
@@ -37,10 +36,6 @@ class Runtime:
     # Where connected systems' URLs and tokens are read (policy `connection:` / `http.auth.env` name the variable).
     system_env: Mapping[str, str] = field(default_factory=dict, repr=False)
     _held: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-
-    @property
-    def register(self) -> RegisterContext:
-        return RegisterContext(keys=self.keys, policy=self.policy, clock=self.clock)
 
     def held(self, name: str, make: Callable[[], _Held]) -> _Held:
         """A resource made on first use and closed with the runtime (the connected systems' engine pools).

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.register import organisations, people
-from custos.register.context import RegisterContext
 from custos.register.models import Person
 from custos.register.restriction import restrict
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
 from custos.register.suppression import suppress
+from custos.runtime import Runtime
 from custos.work import Work
 
 ACTOR = Actor(kind="cli", id=None, label="cli:test")
@@ -31,16 +31,14 @@ class Built:
     suppressed: set[int] = field(default_factory=set)
 
 
-def add_org(
-    session: Session, ctx: RegisterContext, name: str, *, ended: date | None = None, role: str = "customer"
-) -> int:
+def add_org(session: Session, ctx: Runtime, name: str, *, ended: date | None = None, role: str = "customer") -> int:
     span = RoleSpan(role=role, started_on=date(2020, 1, 1), ended_on=ended)  # type: ignore[arg-type]
     return organisations.add_organisation(work_on(session, ctx), OrganisationCreate(name=name, roles=[span])).id
 
 
 def add_contact(
     session: Session,
-    ctx: RegisterContext,
+    ctx: Runtime,
     email: str | None,
     *,
     category: str = "customer_contact",
@@ -68,14 +66,14 @@ def add_contact(
     return ref, int(session.scalar(select(Person.id).where(Person.ref == ref)) or 0)
 
 
-def restrict_person(session: Session, ctx: RegisterContext, ref: str) -> None:
+def restrict_person(session: Session, ctx: Runtime, ref: str) -> None:
     restrict(work_on(session, ctx), ref, reason="accuracy contested")
 
 
-def suppress_email(session: Session, ctx: RegisterContext, email: str) -> None:
+def suppress_email(session: Session, ctx: Runtime, email: str) -> None:
     suppress(work_on(session, ctx), email=email, source="test")
 
 
-def work_on(session: Session, ctx: RegisterContext) -> Work:
+def work_on(session: Session, ctx: Runtime) -> Work:
     """A unit on the test's own transaction, by the test's actor."""
     return Work(session=session, clock=ctx.clock, keys=ctx.keys, policy=ctx.policy, actor=ACTOR)

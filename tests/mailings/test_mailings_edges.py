@@ -17,7 +17,7 @@ from custos.settings import Settings
 
 
 def _seed(runtime: Runtime) -> None:
-    ctx = runtime.register
+    ctx = runtime
     with runtime.db.transaction() as session:
         org = add_org(session, ctx, "Kund AB")
         for name in ("anna", "bo", "cia"):
@@ -60,7 +60,7 @@ def test_cli_select_count_export_create_and_send(runtime: Runtime, settings: Set
 
 def test_cli_select_by_role_leaves_out_a_contact_whose_own_role_ended(runtime: Runtime, settings: Settings) -> None:
     """Issue 13: a contact whose relationship ended in 2010 was "included" in `mailings select --role customer`."""
-    ctx = runtime.register
+    ctx = runtime
     with runtime.db.transaction() as session:
         org = add_org(session, ctx, "Kund AB")
         add_contact(session, ctx, "nu@kund.se", organisation_id=org)

@@ -58,7 +58,7 @@ criteria = st.builds(
 def test_a_selection_never_includes_a_restricted_suppressed_or_former_contact(
     runtime: Runtime, people: list[dict[str, object]], wanted: Criteria
 ) -> None:
-    ctx = runtime.register
+    ctx = runtime
     with Session(runtime.db.engine) as session:  # rolled back at the end: each example starts empty
         orgs = [
             organisations.add_organisation(work_on(session, ctx), OrganisationCreate(name=name, roles=roles)).id

@@ -10,8 +10,6 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
-
-from custos.register.context import RegisterContext
 from custos.runtime import Runtime
 from custos.work import AfterCommit, Work
 
@@ -51,10 +49,5 @@ def get_session(unit: UnitDep) -> Session:
     return unit.session
 
 
-def get_register(runtime: Annotated[Runtime, Depends(get_runtime)]) -> RegisterContext:
-    return runtime.register
-
-
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 SessionDep = Annotated[Session, Depends(get_session)]
-RegisterDep = Annotated[RegisterContext, Depends(get_register)]
