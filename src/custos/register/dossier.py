@@ -24,7 +24,6 @@ from custos.audit import AuditEvent
 from custos.audit.actions import Action
 from custos.clock import today
 from custos.mailings.models import Mailing, MailingDelivery
-from custos.policy import Policy
 from custos.register.identities import IdentityKind
 from custos.register.models import Person, Relationship
 from custos.register.people import find_person, get_person
@@ -101,13 +100,13 @@ class Dossier:
     events: list[EventLine] | None  # None: the viewer may not read the audit log
 
 
-def verdict_of(session: Session, policy: Policy, ref: str, on: date) -> PersonVerdict | None:
+def verdict_of(work: Work, ref: str, on: date) -> PersonVerdict | None:
     """The retention engine's decision for this one person on `on` (None when they are not in the register)."""
-    person_id = session.scalar(select(Person.id).where(Person.ref == ref))
+    person_id = work.session.scalar(select(Person.id).where(Person.ref == ref))
     if person_id is None:
         return None
-    facts = load_people(session, [person_id], on).get(person_id)
-    return judge_person(CompiledPolicy.of(policy), facts, on) if facts is not None else None
+    facts = load_people(work.session, [person_id], on).get(person_id)
+    return judge_person(CompiledPolicy.of(work.policy), facts, on) if facts is not None else None
 
 
 def due_of(relationship: RelationshipVerdict) -> Due:
@@ -132,7 +131,7 @@ def dossier(work: Work, ref: str, *, with_events: bool, on: date | None = None) 
     session = work.session
     person = get_person(work, ref)  # NotFound for a ref not in the register
     on = on or today(work.clock)
-    verdict = verdict_of(session, work.policy, ref, on)
+    verdict = verdict_of(work, ref, on)
     by_id = {r.row.id: r for r in verdict.relationships} if verdict is not None else {}
     categories = {c.id: c.name for c in work.policy.subject_categories}
     activities = {a.id: a.name for a in work.policy.activities}
@@ -157,7 +156,7 @@ def dossier(work: Work, ref: str, *, with_events: bool, on: date | None = None) 
         holds=holds_on(work, ref),
         requests=_requests(session, ref),
         mailings=_mailings(session, ref),
-        events=events_about(session, ref) if with_events else None,
+        events=events_about(work, ref) if with_events else None,
     )
 
 
@@ -228,8 +227,9 @@ def _mailings(session: Session, ref: str) -> list[MailingLine]:
     return [MailingLine(i, subject, status, sent) for i, subject, status, sent in rows]
 
 
-def events_about(session: Session, ref: str, limit: int = EVENTS_SHOWN) -> list[EventLine]:
+def events_about(work: Work, ref: str, limit: int = EVENTS_SHOWN) -> list[EventLine]:
     """The audit events naming this person, newest first; staff by name, changes by field name only."""
+    session = work.session
     events = list(
         session.scalars(
             select(AuditEvent).where(AuditEvent.subject == ref).order_by(AuditEvent.seq.desc()).limit(limit)
@@ -257,6 +257,6 @@ def events_about(session: Session, ref: str, limit: int = EVENTS_SHOWN) -> list[
     return lines
 
 
-def hold_person_ref(session: Session, hold_id: int) -> str | None:
+def hold_person_ref(work: Work, hold_id: int) -> str | None:
     """The person a hold is on (None: no such hold, or a hold on an organisation)."""
-    return session.scalar(select(LegalHold.person_ref).where(LegalHold.id == hold_id))
+    return work.session.scalar(select(LegalHold.person_ref).where(LegalHold.id == hold_id))

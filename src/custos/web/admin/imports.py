@@ -176,6 +176,7 @@ def confirm(
         uploads.queue_upload(work, ref, principal.staff_id, text(form, "mode", limit=10), text(form, "rows", limit=12))
     except (InvalidInput, Conflict) as exc:
         return _upload_page(request, work, viewer, ref, error=FormError.of(exc))
+
     def wake() -> None:
         scheduler_for(runtime).wake(uploads.JOB_NAME)
 

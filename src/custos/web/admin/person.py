@@ -311,7 +311,7 @@ def release_hold(
     request: Request, principal: Holder, viewer: ViewerDep, work: WorkDep, ref: Ref, hold_id: int
 ) -> Response:
     try:
-        if hold_person_ref(work.session, hold_id) != ref:
+        if hold_person_ref(work, hold_id) != ref:
             raise NotFound(f"no legal hold {hold_id} on this person")
         holds.release_hold(work, hold_id)  # checked before it is written; audited there
     except (NotFound, Conflict) as exc:
