@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from custos.actor import Actor
+from custos.audit import AuditEvent
 from custos.errors import InvalidInput
 from custos.register import importer, people
 from custos.register.csv_rows import COLUMNS
@@ -157,3 +158,29 @@ def test_more_organisations_than_the_importer_remembers(
     assert (again.organisations_created, again.unchanged) == (0, 6000)
     assert count(runtime, Organisation) == 4000
     assert count(runtime, OrganisationRole) == 4000
+
+
+def _imports(runtime: Runtime) -> list[AuditEvent]:
+    with runtime.db.transaction() as session:
+        found = list(session.scalars(select(AuditEvent).where(AuditEvent.action == "person.import")))
+        session.expunge_all()
+        return found
+
+
+def test_the_import_is_audited_with_its_counts_by_the_importer(runtime: Runtime, tmp_path: Path) -> None:
+    report = import_file(runtime, ACTOR, write(tmp_path / "c.csv", *GOOD), "contacts", details={"via": "test"})
+    [event] = _imports(runtime)
+    assert (event.outcome, event.actor_label) == ("ok", ACTOR.label)
+    assert event.details == {"kind": "contacts", "via": "test", **report.counts()}
+    assert "anna" not in (event.details_json or "").lower()  # counts, never rows
+
+
+def test_a_refused_import_is_audited_as_rejected_and_writes_nothing_else(runtime: Runtime, tmp_path: Path) -> None:
+    refused: list[str] = []
+    path = write(tmp_path / "c.csv", GOOD[0], "No Email,CTO,,,Nordkod AB,,,,,,,")
+    with pytest.raises(InvalidInput):
+        import_file(runtime, ACTOR, path, "contacts", on_reject=lambda work, exc: refused.append(exc.message))
+    [event] = _imports(runtime)
+    assert (event.outcome, event.details) == ("rejected", {"kind": "contacts", "problems": 1})
+    assert len(refused) == 1  # the caller's own record of the refusal, in the unit of its event
+    assert count(runtime, Person) == 0
