@@ -8,6 +8,9 @@ grant written past them (directly in SQL, by an old version, by a bug) is still 
   first administrator is the one exception, recorded as `approval="bootstrap"`.
 - `grants_beyond_their_granter`: a grant in force that the member who vouched for it (the approver, or the
   granter where no approval was needed) did not hold, within its scope and for as long, at that moment.
+
+They read as of a given instant (the doctor's, the access review's), so they take that instant with the session
+and the policy, not a unit of work's clock.
 """
 
 from __future__ import annotations

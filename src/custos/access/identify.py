@@ -1,4 +1,8 @@
-"""Turn a session cookie, an API token or a CLI `--as` into a Principal: who acts, holding which grants."""
+"""Turn a session cookie, an API token or a CLI `--as` into a Principal: who acts, holding which grants.
+
+These run before anyone is known to act, so they take a session and a clock rather than a unit of work (whose
+actor is what they find out); they write no audit event.
+"""
 
 from __future__ import annotations
 

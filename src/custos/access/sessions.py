@@ -2,7 +2,9 @@
 
 A session ends after 30 minutes without use or 12 hours after login, whichever comes first, and at logout;
 "log out everywhere" ends all of a staff member's sessions (Art. 32(1)(b): access that outlives its need
-is a risk). Times come from the injected clock.
+is a risk). These are storage steps beneath the services (`login`, `account`, `staff`, `identify`), which
+pass the time from their clock; `identify` runs before anyone is known to act, so they take a session, not a
+unit of work.
 """
 
 from __future__ import annotations
