@@ -95,11 +95,6 @@ def chart(counts: list[Bucket]) -> BarChart[Bucket]:
     return bar_chart(counts, ["open"], lambda b, _s: b.count, top_value=top, bar_width=72, digits=0)
 
 
-def _staff(runtime: Runtime) -> list[tuple[int, str]]:
-    with runtime.db.transaction() as session:
-        return _active_staff(session)
-
-
 def _active_staff(session: Session) -> list[tuple[int, str]]:
     return [(s.id, s.name) for s in session.scalars(select(Staff).where(Staff.status == "active").order_by(Staff.name))]
 
@@ -245,7 +240,8 @@ def bulk_assign(
     staff_id = int(staff_text) if staff_text.isdigit() else None
     back = _back(form)
     confirmed = form.get("confirm") == "1"
-    staff = _staff(runtime)
+    with runtime.work(principal.actor) as work:
+        staff = _active_staff(work.session)
     who = dict(staff).get(staff_id or -1)
 
     def shown(plan: queue.AssignmentPlan, error: FormError | None = None) -> HTMLResponse:
@@ -347,6 +343,7 @@ def _detail(
         review = assessment.items(work, req) if req.state == "assessing" and not assessment.decided(req) else []
         names = history.names(work)
         manual = tasks.tasks_for_cause(work, f"request:{ref}")
+        staff = _active_staff(work.session)
     words = _words(request, runtime)
     decided_by = (public.assessment or {}).get("decided_by")
     return render_page(
@@ -355,7 +352,7 @@ def _detail(
         viewer=viewer,
         status=status,
         req=public,
-        staff=_staff(runtime),
+        staff=staff,
         error=error,
         done=done if done in _ACTIONS or done == "created" else None,
         today=today,
