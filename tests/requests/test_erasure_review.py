@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from custos.actor import Actor
 from custos.errors import Conflict, InvalidInput
+from custos.invariants.erasure_checks import live_conflicts
 from custos.register.people import add_person
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.requests import actions, answers, assessment, cases, intake
 from custos.requests.driver import drive_open, drive_request
 from custos.requests.schemas import RequestCreate
-from custos.retention.keep import kept_for_ref, live_conflicts
+from custos.retention.keep import kept_for_ref
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
 from custos.settings import Settings
@@ -71,11 +72,10 @@ def erase_tasks(runtime: Runtime) -> dict[str, SystemTask]:
 
 
 def confirm_all(runtime: Runtime) -> None:
-    with runtime.db.transaction() as session:
-        for task in session.scalars(select(SystemTask).where(SystemTask.state == "open")).all():
+    with runtime.work(OWNER) as work:
+        for task in work.session.scalars(select(SystemTask).where(SystemTask.state == "open")).all():
             confirm_task(
-                session, runtime.clock, OWNER, runtime.keys, runtime.policy, task.system_id, task.id,
-                fields=list(task.categories) or ["none"], records=1, note=None,
+                work, task.system_id, task.id, fields=list(task.categories) or ["none"], records=1, note=None,
             )  # fmt: skip
 
 

@@ -13,9 +13,9 @@ from custos.invariants import InvariantContext, examine
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.retention import holds
-from custos.retention.keep import LEGAL_HOLD
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
+from custos.systems.kept import LEGAL_HOLD
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemTask
 from custos.systems.tasks import open_task

@@ -27,7 +27,7 @@ from custos.policy import Policy, load_policy, parse_policy
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.retention.facts import RelationshipRow
-from custos.retention.keep import KeepPlan, kept_for_ref, kept_on
+from custos.retention.keep import kept_for_ref, kept_on
 from custos.retention.rules import CompiledPolicy
 from custos.retention.sweep import run_sweep
 from custos.retention.systems_step import SystemSteps
@@ -35,6 +35,7 @@ from custos.retention.verdict import PersonFacts, judge_person
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.systems.held import categories_for
+from custos.systems.kept import KeepPlan
 from custos.systems.models import SystemTask
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "elastx" / "policy.yaml"

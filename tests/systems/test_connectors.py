@@ -23,12 +23,12 @@ from custos.policy import load_policy
 from custos.policy.check import check_policy
 from custos.policy.findings import Finding
 from custos.policy.models import Policy, System
-from custos.retention.keep import KeepPlan
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings
 from custos.systems import connectors, inventory
 from custos.systems.connectors import Answer, Description, Person
 from custos.systems.export import TableExport
+from custos.systems.kept import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun
 from custos.systems.policy_check import system_findings

@@ -16,10 +16,10 @@ from example_systems import EXAMPLE_MAPPING, TODAY
 from sqlalchemy import Engine, select, text
 
 from custos.clock import FixedClock
-from custos.retention.keep import LEGAL_CLAIMS, KeepPlan, Kept
 from custos.runtime import Runtime
 from custos.settings import Settings
 from custos.systems.erase import erase_subject
+from custos.systems.kept import LEGAL_CLAIMS, KeepPlan, Kept
 from custos.systems.keys import SubjectKeys
 from custos.systems.mapping import parse_mapping
 from custos.systems.models import SystemRun, SystemTask

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from custos.invariants.finding import Finding, InvariantContext
 from custos.policy import Policy
 from custos.requests.models import SubjectRequest, SubjectRequestTask
-from custos.retention.keep import KeepPlan, kept_for_ref
+from custos.retention.keep import kept_for_ref
 from custos.retention.rules import CompiledPolicy
 from custos.systems.held import categories_for
+from custos.systems.kept import KeepPlan
 from custos.systems.models import SystemRun, SystemTask
 from custos.work import Work
 

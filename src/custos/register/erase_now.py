@@ -26,11 +26,12 @@ from custos.register.dossier import holds_on
 from custos.register.models import Person
 from custos.register.schemas import PersonPublic
 from custos.retention.erase import RequestErasure, erase_on_request
-from custos.retention.keep import KeepPlan, kept_on
+from custos.retention.keep import kept_on
 from custos.retention.loader import load_people
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldPublic
 from custos.runtime import Runtime
+from custos.systems.kept import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.systems.runs import erase_in_system
 from custos.work import Work

@@ -27,8 +27,9 @@ from custos.policy import Policy
 from custos.requests import cases
 from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest
-from custos.retention.keep import GROUNDS, LEGAL_CLAIMS, LEGAL_OBLIGATION, KeepPlan, Kept, kept_for_ref
+from custos.retention.keep import kept_for_ref
 from custos.retention.rules import CompiledPolicy
+from custos.systems.kept import GROUNDS, LEGAL_CLAIMS, LEGAL_OBLIGATION, KeepPlan, Kept
 from custos.work import Work
 
 PERMISSION = "requests.assess"

@@ -29,7 +29,7 @@ from custos.requests.kinds import KINDS
 from custos.requests.models import SubjectRequest, SubjectRequestEvent, SubjectRequestTask
 from custos.requests.schemas import EventPublic, RequestCreate, RequestPublic, RequestSummary, TaskPublic
 from custos.requests.states import CLOSED, check_move
-from custos.retention.keep import KeepPlan
+from custos.systems.kept import KeepPlan
 from custos.work import Work
 
 EMAIL = "request.email"

@@ -37,9 +37,9 @@ from custos.requests.kinds import KINDS, REGISTER
 from custos.requests.models import SubjectRequest, SubjectRequestTask
 from custos.requests.staging import package_path, stage
 from custos.retention.erase import erase_on_request
-from custos.retention.keep import KeepPlan
 from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime
+from custos.systems.kept import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.work import Work
 

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from custos.audit.actions import Action
 from custos.clock import today
 from custos.register.models import Identity, Person, Relationship
-from custos.retention.keep import KeepPlan, kept_on
+from custos.retention.keep import kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
 from custos.retention.rules import CompiledPolicy
 from custos.retention.verdict import PersonVerdict, RelationshipVerdict, judge_person
+from custos.systems.kept import KeepPlan
 from custos.work import Work
 
 REGISTER_STEP = "register"

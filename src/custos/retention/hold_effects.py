@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from custos.audit.actions import Action
 from custos.register.models import Person, Relationship
-from custos.retention.keep import LEGAL_CLAIMS, LEGAL_HOLD, KeepPlan, Kept
+from custos.systems.kept import LEGAL_CLAIMS, LEGAL_HOLD, KeepPlan, Kept
 from custos.work import Work
 
 

@@ -27,11 +27,12 @@ from sqlalchemy.orm import Session
 from custos.clock import today
 from custos.register.identities import person_keys
 from custos.register.models import Person
-from custos.retention.keep import KeepPlan, kept_on
+from custos.retention.keep import kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask
 from custos.retention.rules import CompiledPolicy
 from custos.retention.verdict import PersonVerdict, judge_person
+from custos.systems.kept import KeepPlan
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime

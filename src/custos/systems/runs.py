@@ -28,11 +28,11 @@ from custos.actor import Actor
 from custos.audit.actions import Action
 from custos.errors import CustosError
 from custos.policy.models import System
-from custos.retention.keep import KeepPlan
 from custos.runtime import Runtime
 from custos.systems.connectors import Answer, Person, connector_for
 from custos.systems.export import TableExport
 from custos.systems.inventory import owner_of
+from custos.systems.kept import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun
 from custos.systems.rectify import Rectification

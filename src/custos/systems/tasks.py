@@ -29,8 +29,8 @@ from custos.errors import ConfigurationError, Conflict, InvalidInput, NotFound, 
 from custos.mail.sender import MailError, Message, mailer_for
 from custos.policy import Policy
 from custos.policy.models import System
-from custos.retention.keep import KeepPlan
 from custos.systems.held import categories_for
+from custos.systems.kept import KeepPlan
 from custos.systems.keys import SubjectKeys
 from custos.systems.models import SystemRun, SystemSubjectKeys, SystemTask
 from custos.systems.ownership import PROBLEMS, assignee, ownership

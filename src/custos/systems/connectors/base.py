@@ -21,8 +21,8 @@ from custos.systems.rectify import Rectification
 from custos.systems.schemas import TablePublic
 
 if TYPE_CHECKING:
-    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
+    from custos.systems.kept import KeepPlan
 
 
 class AskOwner(Protocol):

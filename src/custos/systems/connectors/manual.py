@@ -13,8 +13,8 @@ from custos.systems.keys import SubjectKeys
 from custos.systems.rectify import Rectification
 
 if TYPE_CHECKING:
-    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
+    from custos.systems.kept import KeepPlan
 
 
 class ManualConnector:

@@ -30,8 +30,8 @@ from custos.systems.schemas import TablePublic
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from custos.retention.keep import KeepPlan
     from custos.runtime import Runtime
+    from custos.systems.kept import KeepPlan
 
 
 class SqlConnector:

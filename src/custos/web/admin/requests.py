@@ -27,9 +27,9 @@ from custos.requests import actions, answers, assessment, cases, history, intake
 from custos.requests.driver import drive_request
 from custos.requests.schemas import RequestSummary, request_from_form
 from custos.requests.states import CLOSED, KINDS, STATES
-from custos.retention.keep import GROUNDS
 from custos.runtime import Runtime
 from custos.systems import tasks
+from custos.systems.kept import GROUNDS
 from custos.web.admin import request_words
 from custos.web.admin.charts import BarChart, bar_chart, scale_top
 from custos.web.admin.forms import FormError, text
