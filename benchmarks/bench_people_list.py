@@ -191,8 +191,8 @@ def _timed(call: Callable[[], int], repeat: int) -> tuple[int, float, float]:
 
 def _measure(backend: str, url: str, workdir: Path, people: int, repeat: int) -> list[Row]:
     from custos.actor import Actor
+    from custos.casework.listing import PeopleFilter, read_people
     from custos.clock import FixedClock
-    from custos.register.listing import PeopleFilter, read_people
     from custos.runtime import open_runtime
     from custos.settings import load_settings
 

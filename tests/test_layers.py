@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "requests",
             "incidents",
             "mailings",
+            "casework",
             "records",
             "invariants",
             "jobs",

@@ -16,11 +16,11 @@ from sqlalchemy import delete, func, select
 from cli_run import run_cli
 from custos.actor import Actor
 from custos.audit.models import AuditEvent
+from custos.casework.listing import PeopleFilter, list_people
 from custos.crypto import load_key_file
 from custos.register import name_index, people
 from custos.register.csv_rows import COLUMNS
 from custos.register.importer import import_file
-from custos.register.listing import PeopleFilter, list_people
 from custos.register.models import PersonNameToken
 from custos.register.rekey import rotate_keys
 from custos.register.schemas import PersonCreate, PersonUpdate, RelationshipCreate

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from custos.casework import corrections
 from custos.cli.context import state
 from custos.cli.identity import require
-from custos.register import corrections, name_index
+from custos.register import name_index
 from custos.register import people as service
 from custos.register.lawful import settle_missing_dates
 from custos.register.schemas import PersonCreate, PersonPublic, RelationshipCreate

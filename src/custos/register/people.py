@@ -8,7 +8,7 @@ is filled in from what is known, and a write that would keep the data forever is
 A relationship is only ever removed by retention, which erases the person with their last one.
 
 The writers here do not audit: they are the building blocks of the services that do, in the same unit
-(`register.corrections` for staff and the API, the importer, requests, the demo). The reads a caller makes
+(`casework.corrections` for staff and the API, the importer, requests, the demo). The reads a caller makes
 of a person (`read_person`, `look_up`, `list_page`) audit themselves.
 """
 
@@ -25,7 +25,7 @@ from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.register import sealed
 from custos.register.identities import IdentityError, IdentityKind, normalise
 from custos.register.lawful import Dates, never_due, resolve_activity, with_defaults
-from custos.register.listing import record_list
+from custos.register.listed import record_list
 from custos.register.models import Identity, Organisation, Person, Relationship
 from custos.register.schemas import (
     PersonCreate,

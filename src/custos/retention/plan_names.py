@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from custos.register.listing import record_list
+from custos.register.listed import record_list
 from custos.register.models import Person
 from custos.register.people import NAME
 from custos.work import Work

@@ -4,7 +4,7 @@
 audited as `organisation.export` although names and numbers of organisations are not personal data), and an
 organisation's page: its role periods as a timeline, and the people whose relationships hang on it with the day
 each falls due. Their names are personal data, so showing them is audited as `person.list` (by ref) in the same
-unit (`register.organisations.people_of`). `register.write` to add an organisation, add a role period, or end
+unit (`casework.organisation_people.people_of`). `register.write` to add an organisation, add a role period, or end
 one; ending a period changes when its contacts fall due, so the form first shows how many people's due dates
 change and asks to confirm.
 """
@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from custos.access.principal import Principal
+from custos.casework import organisation_people
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, Problem
 from custos.register import organisations
@@ -253,7 +254,7 @@ def _org_page(
 ) -> HTMLResponse:
     on = today(work.clock)
     org = organisations.get_organisation(work, org_id)
-    people, total = organisations.people_of(work, org_id, limit=PAGE_SIZE, offset=offset)  # audited there
+    people, total = organisation_people.people_of(work, org_id, limit=PAGE_SIZE, offset=offset)  # audited there
     titles = {c.id: c.name for c in work.policy.subject_categories}
     return render_page(
         request,
@@ -319,7 +320,7 @@ def end_role(
     try:
         span = _span(form, ending=True)
         assert span.ended_on is not None
-        changes, ended = organisations.end_role(work, org_id, span.role, span.ended_on, confirmed=confirmed)
+        changes, ended = organisation_people.end_role(work, org_id, span.role, span.ended_on, confirmed=confirmed)
         if not ended:
             # Nothing is changed on a number that is not the one this end would change now: shown first.
             ask = {"role": span.role, "ended_on": span.ended_on, "people": changes, "changed": bool(confirmed)}

@@ -1,7 +1,7 @@
 """The People list: filters, a search by name, email, phone or organisation, pages, and a CSV export.
 
 `register.read` to look; `register.export` for the CSV. Every page of the list is a read of each person on it,
-so `register.listing.read_people` writes `person.list` events naming them by ref in the request's unit; an
+so `casework.listing.read_people` writes `person.list` events naming them by ref in the request's unit; an
 export (`listing.export_people`) writes `register.export` with how many people it held, before anything is sent.
 
 Nothing of a person goes in a URL. The filters that say nothing of anyone (category, organisation, source, due
@@ -26,11 +26,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import exists, select
 
 from custos.access.principal import Principal
+from custos.casework import listing
+from custos.casework.dossier import look_up_dossier
+from custos.casework.listing import PeopleFilter
 from custos.clock import today
 from custos.errors import InvalidInput, NotFound, Problem
-from custos.register import listing
-from custos.register.dossier import look_up_dossier
-from custos.register.listing import PeopleFilter
 from custos.register.models import Person
 from custos.web.admin.forms import FormError, text
 from custos.web.admin.pages import Viewer, ViewerDep, render_page

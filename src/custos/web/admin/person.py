@@ -2,10 +2,10 @@
 
 `register.read` to see; `register.write` to add a person, correct them, add or end a relationship and erase
 them now; `retention.run` to place or release a legal hold. Every change goes through the register's services
-(`custos.register.corrections`, `custos.register.erase_now`, `custos.retention.holds`), which audit it in the
+(`custos.casework.corrections`, `custos.casework.erase_now`, `custos.retention.holds`), which audit it in the
 same unit; what cannot be undone (ending a relationship, erasing) is shown first and confirmed.
 
-Showing a person writes `person.read` in the unit of the read (`register.dossier.read_dossier`), committed
+Showing a person writes `person.read` in the unit of the read (`casework.dossier.read_dossier`), committed
 before the page is sent (Art. 5(2), 32). Correcting and erasing reach the connected systems, so they run as
 runtime-tier services with units of their own; their pages, shown again after a refusal, open a unit of their
 own after the service has finished. The person's name is
@@ -24,9 +24,9 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from custos.access.principal import Principal
+from custos.casework import corrections, erase_now
+from custos.casework.dossier import hold_person_ref, read_dossier
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem, SystemFailed
-from custos.register import corrections, erase_now
-from custos.register.dossier import hold_person_ref, read_dossier
 from custos.register.models import Organisation
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.retention import holds
@@ -73,7 +73,7 @@ def show_person(
     error: FormError | None = None,
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The person's page, audited as one `person.read` (`register.dossier.read_dossier`)."""
+    """The person's page, audited as one `person.read` (`casework.dossier.read_dossier`)."""
     found = read_dossier(work, ref, with_events=viewer.can("audit.read"), via=via)
     return render_page(
         request,

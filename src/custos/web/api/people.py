@@ -12,9 +12,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from custos.access.principal import Principal
+from custos.casework import corrections, listing
+from custos.casework.listing import PeopleFilter
 from custos.errors import InvalidInput
-from custos.register import corrections, listing, people
-from custos.register.listing import PeopleFilter
+from custos.register import people
 from custos.register.schemas import (
     PersonCreate,
     PersonPublic,
@@ -67,7 +68,7 @@ def add_person(data: PersonCreate, work: WorkDep, principal: Writer) -> PersonPu
 
 
 class PeopleSearch(BaseModel):
-    """A search of the list (register.listing): posted, since `q` may be a name, an email or a phone number."""
+    """A search of the list (casework.listing): posted, since `q` may be a name, an email or a phone number."""
 
     model_config = ConfigDict(extra="forbid")
     q: str = Field(default="", max_length=320)

@@ -23,10 +23,10 @@ from sqlalchemy import select
 
 from custos.actor import Actor
 from custos.audit.actions import Action
+from custos.casework.dossier import Due, due_of, person_due
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem, SystemFailed
 from custos.register import people
-from custos.register.dossier import Due, due_of, person_due
 from custos.register.identities import IdentityError, normalise
 from custos.register.models import Identity, Person
 from custos.register.schemas import PersonCreate, PersonPublic, PersonUpdate, RelationshipCreate, RelationshipUpdate

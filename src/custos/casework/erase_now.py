@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from custos.actor import Actor
 from custos.audit.actions import Action
+from custos.casework.dossier import holds_on
 from custos.clock import today
 from custos.errors import Conflict, NotFound, SystemFailed
 from custos.register import people
-from custos.register.dossier import holds_on
 from custos.register.models import Person
 from custos.register.schemas import PersonPublic
 from custos.retention.erase import RequestErasure, erase_on_request

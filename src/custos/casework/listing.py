@@ -15,16 +15,14 @@ what happens then (erased, or trimmed of that relationship) and why. A due filte
 the retention plan's SQL prefilter per activity and anchor (`retention.candidates`, indexed since migration
 0009), which never leaves out anyone due; each page then checks its candidates exactly.
 
-Reading a list shows names, so it is a read of every person on it: `record_list` writes `person.list` events
-naming them by ref, in batches the audit log accepts. It is the one writer of `person.list`: the lists here
-(`read_people`), the API's and the CLI's pages (`register.people.list_page`), an organisation's people and the
-retention pages' names all go through it.
+Reading a list shows names, so it is a read of every person on it: `read_people` writes `person.list` events
+naming them by ref through the register's one writer of them (`register.listed.record_list`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -39,6 +37,7 @@ from custos.clock import today
 from custos.errors import InvalidInput, Problem
 from custos.register import name_index
 from custos.register.identities import IdentityError, normalise
+from custos.register.listed import record_list
 from custos.register.models import Identity, Organisation, Person, PersonNameToken, Relationship
 from custos.retention.candidates import candidate_clause
 from custos.retention.loader import active_hold_filter, load_people
@@ -49,7 +48,6 @@ from custos.retention.verdict import PersonFacts, judge_relationship
 from custos.work import Work
 
 PAGE_SIZE = 50
-AUDIT_BATCH = 50  # refs per `person.list` event (the audit log's longest list)
 # A relationship filter matching fewer rows than this is read as a set of ids (IN); more, and the page walks
 # the people newest first and checks each (EXISTS), which finds a page of a common filter at once.
 PROBE = 20_000
@@ -221,22 +219,6 @@ def sources(work: Work) -> list[str]:
         .limit(SOURCES)
     )
     return [s for s in work.session.scalars(query) if s]
-
-
-def record_list(
-    work: Work,
-    refs: Sequence[str],
-    *,
-    offset: int = 0,
-    target: str | None = None,
-    details: Mapping[str, object] | None = None,
-) -> None:
-    """A list shows names, so it is a read of each person on it (Art. 5(2)): `person.list` events naming them
-    by ref, `AUDIT_BATCH` to an event, each with its position in the list, in the caller's unit. Nothing for an
-    empty list (no one was shown)."""
-    for start in range(0, len(refs), AUDIT_BATCH):
-        batch = {"refs": list(refs[start : start + AUDIT_BATCH]), "offset": offset + start, **(details or {})}
-        work.audit(Action.PERSON_LIST, target=target, details=batch)
 
 
 # ---------------------------------------------------------------- the filters as SQL
