@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cli_run import run_cli
 from custos.access.models import Grant, Staff
 from custos.actor import Actor
+from custos.casework import holds as placing
 from custos.clock import FixedClock
 from custos.incidents.schemas import IncidentCreate
 from custos.incidents.service import open_incident
@@ -22,7 +23,6 @@ from custos.register.models import Person
 from custos.register.schemas import PersonCreate, RelationshipCreate
 from custos.requests import cases
 from custos.requests.schemas import RequestCreate
-from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 from custos.setup import FIRST_ADMIN_EMAIL
@@ -169,7 +169,7 @@ def test_due_today_is_not_yet_late_and_a_hold_keeps_a_promise(owned: Runtime, ru
     held = add_prospect(runtime, "held@example.se", date(2012, 1, 1))
     assert "nobody-kept-past-due" in broken(check(runtime))
     with runtime.work(STAFF) as work:
-        holds.add_hold(work, HoldCreate(person_ref=held, reason="Dispute over an invoice"))
+        placing.add_hold(work, HoldCreate(person_ref=held, reason="Dispute over an invoice"))
     assert check(runtime).healthy
 
 

@@ -25,6 +25,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from sqlalchemy import create_engine, func, select, text
 
 from custos.actor import Actor
+from custos.casework import holds as placing
 from custos.clock import FixedClock
 from custos.errors import InvalidInput
 from custos.invariants import InvariantContext, examine
@@ -250,7 +251,7 @@ class RegisterHistory(RuleBasedStateMachine):
             return
         ends = self.today + timedelta(days=days) if days is not None else None
         with self.runtime.work(STAFF) as work:
-            hold = holds.add_hold(work, HoldCreate(person_ref=ref, reason="Claim under review", ends_on=ends))
+            hold = placing.add_hold(work, HoldCreate(person_ref=ref, reason="Claim under review", ends_on=ends))
         self.world.holds.append(HoldModel(hold.id, ref, self.today, ends))
 
     @rule(data=st.data())

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from custos.actor import Actor
 from custos.audit import AuditEvent
+from custos.casework import holds as placing
 from custos.invariants import InvariantContext, examine
 from custos.register import people
 from custos.register.schemas import PersonCreate, RelationshipCreate
-from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 from custos.systems.kept import LEGAL_HOLD
@@ -45,7 +45,7 @@ def test_a_hold_placed_after_the_erase_task_keeps_what_the_task_would_erase(runt
     with runtime.db.transaction() as session:
         assert session.get_one(SystemTask, task_id).categories  # the owner is told to erase the contact details
     with runtime.work(STAFF) as work:
-        holds.add_hold(work, HoldCreate(person_ref=ref, reason="Dispute 2026-41"))
+        placing.add_hold(work, HoldCreate(person_ref=ref, reason="Dispute 2026-41"))
     with runtime.db.transaction() as session:
         task = session.get_one(SystemTask, task_id)
         assert task.categories == []

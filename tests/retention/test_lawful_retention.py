@@ -9,8 +9,8 @@ from retention_helpers import exists, tombstones
 from sqlalchemy import delete, select
 
 from conftest import SWEEPER, AddOrganisation, AddPerson, SweepOn
+from custos.casework.holds import add_hold
 from custos.register.models import Person, Relationship
-from custos.retention.holds import add_hold
 from custos.retention.plan import NO_RELATIONSHIP, iter_plan, plan_chunk, plan_lines
 from custos.retention.rules import CompiledPolicy
 from custos.retention.schemas import HoldCreate

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from conftest import SWEEPER, AddOrganisation, AddPerson, SweepOn, at
 from custos.audit import AuditEvent, verify
+from custos.casework import holds as placing
 from custos.clock import FixedClock
 from custos.errors import NotFound
 from custos.register import people
@@ -85,10 +86,10 @@ def test_legal_holds_on_a_person_and_an_organisation_stop_erasure_while_active(
     )
     clock.set(at(TODAY))
     with runtime.work(SWEEPER) as work:
-        holds.add_hold(
+        placing.add_hold(
             work, HoldCreate(organisation_id=former, reason="Dispute over invoices", ends_on=date(2026, 12, 31))
         )
-        person_hold = holds.add_hold(work, HoldCreate(person_ref=by_person, reason="Claim 2026-17"))
+        person_hold = placing.add_hold(work, HoldCreate(person_ref=by_person, reason="Claim 2026-17"))
     report = sweep_on(TODAY)
     assert (report.planned, report.held) == (0, 2)
     assert exists(runtime, by_org)
@@ -115,7 +116,7 @@ def test_a_hold_placed_after_planning_still_stops_the_erasure(
     def hold_when_planned(phase: str, done: int, total: int) -> None:
         if phase == "planning" and done == 1:
             with runtime.work(SWEEPER) as work:
-                holds.add_hold(work, HoldCreate(person_ref=ref, reason="Litigation hold"))
+                placing.add_hold(work, HoldCreate(person_ref=ref, reason="Litigation hold"))
 
     (report,) = run_sweep(runtime, SWEEPER, trigger="job", progress=hold_when_planned)
     assert (report.planned, report.erased, report.skipped) == (1, 0, 1)

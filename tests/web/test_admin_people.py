@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from custos.actor import Actor
 from custos.audit import AuditEvent
+from custos.casework import holds as placing
 from custos.register import organisations, people
 from custos.register.schemas import OrganisationCreate, PersonCreate, RelationshipCreate, RoleSpan
-from custos.retention import holds
 from custos.retention.schemas import HoldCreate
 from custos.runtime import Runtime
 
@@ -119,7 +119,7 @@ def test_filters_by_category_organisation_source_hold_and_due(client: TestClient
     _add(runtime, "New Prospect", last_interaction_on=date(2026, 6, 1), source="Fair 2026")
     contact = _add(runtime, "Lena Holm", "customer_contact", organisation_id=org)
     with runtime.work(STAFF) as work:
-        holds.add_hold(work, HoldCreate(organisation_id=org, reason="Dispute"))
+        placing.add_hold(work, HoldCreate(organisation_id=org, reason="Dispute"))
 
     def shown(**params: str) -> list[str]:
         page = client.get("/admin/people", params=params)

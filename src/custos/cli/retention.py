@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from custos.casework import holds as placing
 from custos.cli.context import state
 from custos.cli.identity import require
 from custos.clock import today
@@ -167,7 +168,7 @@ def hold_add(
     with st.runtime() as rt:
         principal = require(ctx, rt, "retention.run")
         with rt.work(principal.actor) as work:
-            hold = holds_service.add_hold(work, data)
+            hold = placing.add_hold(work, data)
     st.console.print(
         f"legal hold {hold.id} placed, from {hold.starts_on} "
         + (f"to {hold.ends_on}" if hold.ends_on else "until released")

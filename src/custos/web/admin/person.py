@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from custos.access.principal import Principal
 from custos.casework import corrections, erase_now
+from custos.casework import holds as placing
 from custos.casework.dossier import hold_person_ref, read_dossier
 from custos.errors import Conflict, CustosError, InvalidInput, NotFound, Problem, SystemFailed
 from custos.register.models import Organisation
@@ -300,7 +301,7 @@ def add_hold(
             data = HoldCreate(person_ref=ref, reason=kept["reason"], ends_on=until)
         except ValidationError as exc:
             raise _invalid("the legal hold was not placed", exc, whole="ends_on") from None
-        holds.add_hold(work, data)  # checked before it is written; audited there
+        placing.add_hold(work, data)  # checked before it is written; audited there
     except (InvalidInput, NotFound) as exc:
         return show_person(request, work, viewer, ref, error=_error(exc), form=kept)
     return RedirectResponse(f"/admin/people/{ref}?done=hold_added#holds", status_code=303)

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from custos.access.principal import Principal
+from custos.casework import holds as placing
 from custos.clock import today
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.jobs.registry import RETENTION_SWEEP, wake_after_commit
@@ -209,7 +210,7 @@ def add_hold(request: Request, principal: Runner, viewer: ViewerDep, runtime: Ru
     try:
         data = _hold_request(form)
         with runtime.work(principal.actor) as work:
-            holds.add_hold(work, data)  # audited there, in this transaction
+            placing.add_hold(work, data)  # audited there, in this transaction
     except (InvalidInput, NotFound) as exc:
         return _plan_page(request, runtime, principal, viewer, error=FormError.of(exc), form=kept)
     return RedirectResponse("/admin/retention?done=hold_added#holds", status_code=303)

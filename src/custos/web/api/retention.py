@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from custos.access.principal import Principal
+from custos.casework import holds as placing
 from custos.clock import today
 from custos.jobs.registry import RETENTION_SWEEP, wake_after_commit
 from custos.retention import holds
@@ -53,7 +54,7 @@ def list_holds(work: WorkDep, principal: Reader, all: bool = False) -> list[Hold
 
 @router.post("/holds", response_model=HoldPublic, status_code=201)
 def add_hold(data: HoldCreate, work: WorkDep, principal: Runner) -> HoldPublic:
-    return holds.add_hold(work, data)
+    return placing.add_hold(work, data)
 
 
 @router.post("/holds/{hold_id}/release", response_model=HoldPublic)

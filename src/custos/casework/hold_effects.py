@@ -19,7 +19,10 @@ from sqlalchemy.orm import Session
 
 from custos.audit.actions import Action
 from custos.register.models import Person, Relationship
+from custos.requests.models import SubjectRequest
+from custos.systems.held import categories_for
 from custos.systems.kept import LEGAL_CLAIMS, LEGAL_HOLD, KeepPlan, Kept
+from custos.systems.models import SystemRun, SystemTask
 from custos.work import Work
 
 
@@ -38,10 +41,6 @@ def people_held(session: Session, person_ref: str | None, organisation_id: int |
 
 def stop_open_erasures(work: Work, refs: Sequence[str], hold_id: int) -> int:
     """Make every open erase instruction for `refs` keep what it would erase; returns how many changed."""
-    from custos.requests.models import SubjectRequest
-    from custos.systems.held import categories_for
-    from custos.systems.models import SystemRun, SystemTask
-
     if not refs:
         return 0
     session, policy = work.session, work.policy
