@@ -44,7 +44,7 @@ from custos.retention.loader import active_hold_filter, load_people
 from custos.retention.models import LegalHold
 from custos.retention.plan import NO_RELATIONSHIP
 from custos.retention.rules import CompiledPolicy
-from custos.retention.verdict import PersonFacts, judge_relationship
+from custos.retention.verdict import PersonFacts, judge_relationships
 from custos.work import Work
 
 PAGE_SIZE = 50
@@ -360,16 +360,7 @@ def next_due(rules: CompiledPolicy, person: PersonFacts, on: date) -> NextDue:
     """The earliest day a relationship of the person falls due, as of `on`, and what the sweep does then."""
     if not person.relationships:
         return NextDue(on, "keep" if person.person_held else "erase", "", NO_RELATIONSHIP, person.person_held)
-    verdicts = [
-        judge_relationship(
-            rules,
-            rel,
-            person.roles.get(rel.organisation_id, []) if rel.organisation_id is not None else [],
-            on,
-            person.person_held or rel.organisation_id in person.held_organisations,
-        )
-        for rel in person.relationships
-    ]
+    verdicts = judge_relationships(rules, person, on)
     held = any(v.held for v in verdicts)
     dated = [v for v in verdicts if v.due_on is not None]
     if not dated:

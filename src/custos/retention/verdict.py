@@ -102,8 +102,9 @@ def judge_relationship(
     )
 
 
-def judge_person(rules: CompiledPolicy, person: PersonFacts, on: date) -> PersonVerdict:
-    verdicts = tuple(
+def judge_relationships(rules: CompiledPolicy, person: PersonFacts, on: date) -> tuple[RelationshipVerdict, ...]:
+    """Each relationship judged with its organisation's roles and whatever hold covers it."""
+    return tuple(
         judge_relationship(
             rules,
             rel,
@@ -113,6 +114,10 @@ def judge_person(rules: CompiledPolicy, person: PersonFacts, on: date) -> Person
         )
         for rel in person.relationships
     )
+
+
+def judge_person(rules: CompiledPolicy, person: PersonFacts, on: date) -> PersonVerdict:
+    verdicts = judge_relationships(rules, person, on)
     if not verdicts:
         # No relationship: nothing to keep them for. A hold on the person (Art. 17(3)(e)) still keeps them.
         return PersonVerdict(person.person_id, "keep" if person.person_held else "erase", person.person_held, (), ())
