@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from custos.actor import Actor
@@ -74,3 +77,43 @@ def test_acting_as_another_actor_shares_the_transaction_and_its_side_effects(run
         assert step.session is work.session
     assert sent == ["done"]
     assert _events(runtime)[0].actor_label == "system:sweep"
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    units=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=3), st.booleans()),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_side_effects_and_events_happen_exactly_for_the_units_that_commit(
+    runtime: Runtime, units: list[tuple[int, int, bool]]
+) -> None:
+    """Over random histories of units (events written, side effects registered, failed or not): every
+    committed unit leaves all its events and runs all its side effects once; a failed one leaves neither."""
+    sent: list[int] = []
+    with runtime.db.transaction() as session:
+        start = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    expected_events, expected_sent = 0, []
+    for number, (events, effects, fails) in enumerate(units):
+
+        def unit(number: int = number, events: int = events, effects: int = effects, fails: bool = fails) -> None:
+            with runtime.work(ACTOR) as work:
+                for _ in range(events):
+                    work.audit(Action.PERSON_READ, subject=str(uuid.uuid4()))
+                for _ in range(effects):
+                    work.after_commit(lambda number=number: sent.append(number))
+                if fails:
+                    raise RuntimeError("rolled back")
+
+        if fails:
+            with pytest.raises(RuntimeError):
+                unit()
+        else:
+            unit()
+            expected_events += events
+            expected_sent += [number] * effects
+    assert sent == expected_sent
+    with runtime.db.transaction() as session:
+        assert session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == start + expected_events
