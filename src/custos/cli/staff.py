@@ -252,7 +252,8 @@ def review(ctx: typer.Context) -> None:
         )
     st.console.print(table)
     flagged = sum(1 for row in rows if row.findings)
-    st.console.print(f"{len(rows)} live grants, {flagged} with findings.")
+    grants = "1 live grant" if len(rows) == 1 else f"{len(rows)} live grants"
+    st.console.print(f"{grants}, {flagged} with findings.")
 
 
 @roles_app.command("list")
