@@ -9,6 +9,7 @@ import pytest
 
 from custos.errors import InvalidInput
 from custos.policy import Policy
+from custos.policy.cookies import LocalText
 from custos.policy.loader import load_policy
 from custos.requests.art15 import art15_information, render_art15_html, render_art15_text
 
@@ -104,6 +105,22 @@ def test_swedish_wording_and_renderings(policy: Policy) -> None:
     assert "<script" not in html
 
 
+def test_a_swedish_letter_gives_the_policys_own_texts_in_swedish(policy: Policy) -> None:
+    """Purposes, activity names and data categories are written per language in the policy; a Swedish
+    information letter shows the Swedish ones, not the English fallback."""
+    info = art15_information(policy, "sv", relationships=[{"activity": "prospects"}])
+    prospects = next(a for a in policy.activities if a.id == "prospects")
+    (activity,) = info.activities
+    assert activity.name == prospects.name.in_("sv") != str(prospects.name)
+    assert activity.purpose == prospects.purpose.in_("sv") != str(prospects.purpose)
+    described = {c.id: c.description for c in policy.data_categories}
+    assert [item.description for item in activity.data] == [described[item.id].in_("sv") for item in activity.data]
+    assert any(described[item.id].in_("sv") != str(described[item.id]) for item in activity.data)
+    text = render_art15_text(info)
+    assert prospects.purpose.in_("sv").split()[0] in text
+    assert str(prospects.purpose) not in text
+
+
 def test_the_structure_is_plain_json(policy: Policy) -> None:
     info = art15_information(policy, "en")
     data = json.loads(json.dumps(info.to_dict()))
@@ -113,9 +130,16 @@ def test_the_structure_is_plain_json(policy: Policy) -> None:
     assert data["activities"][0]["purpose"] == policy.activities[0].purpose
 
 
+HOSTILE = "<script>alert(1)</script>"
+
+
 def test_html_escapes_policy_text(policy: Policy) -> None:
     hostile = policy.model_copy(
-        update={"activities": [policy.activities[0].model_copy(update={"purpose": "<script>alert(1)</script>"})]}
+        update={
+            "activities": [
+                policy.activities[0].model_copy(update={"purpose": LocalText({"en": HOSTILE, "sv": HOSTILE})})
+            ]
+        }
     )
     html = render_art15_html(art15_information(hostile, "en"))
     assert "<script>" not in html

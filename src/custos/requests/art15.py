@@ -110,8 +110,10 @@ def art15_information(
     chosen, sources = _activities(policy, relationships or ())
     scope: Scope = "person" if chosen else "all"
     activities = chosen or list(policy.activities)
-    described = tuple(_describe(policy, words, own, activity, sources.get(activity.id, ())) for activity in activities)
-    names = words.join([activity.name for activity in activities])
+    described = tuple(
+        _describe(policy, lang, words, own, activity, sources.get(activity.id, ())) for activity in activities
+    )
+    names = words.join([activity.name.in_(lang) for activity in activities])
     return Art15Info(
         lang=lang,
         organisation=org.name,
@@ -196,8 +198,9 @@ def _kinds(policy: Policy, activity: Activity) -> list[SubjectKind]:
 
 
 def _describe(
-    policy: Policy, words: Wording, own: Texts, activity: Activity, person_sources: tuple[str, ...]
+    policy: Policy, lang: str, words: Wording, own: Texts, activity: Activity, person_sources: tuple[str, ...]
 ) -> Art15Activity:
+    # The policy's own texts in the person's language where the policy gives one (LocalText), as the notice does.
     kinds = _kinds(policy, activity)
     categories = policy.resolve_data(activity)
     minimums = tuple(
@@ -206,11 +209,11 @@ def _describe(
     sources = tuple(dict.fromkeys([*person_sources, *([activity.source] if activity.source else [])]))
     return Art15Activity(
         id=activity.id,
-        name=activity.name,
-        purpose=activity.purpose,
+        name=activity.name.in_(lang),
+        purpose=activity.purpose.in_(lang),
         legal_basis=activity.legal_basis.value,
         basis=tuple(phrases.legal_basis(words, activity)),
-        data=tuple(DataItem(category.id, category.description) for category in categories),
+        data=tuple(DataItem(category.id, category.description.in_(lang)) for category in categories),
         recipients=tuple(phrases.recipient(words, recipient) for recipient in activity.recipients),
         retention=phrases.retention(words, activity.retention, kinds),
         legal_minimums=minimums,
