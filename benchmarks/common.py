@@ -6,13 +6,14 @@ import os
 import platform
 import resource
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -100,3 +101,36 @@ def percentile(values: list[float], q: float) -> float:
     """The nearest-rank value at fraction `q` (0.5: the median, 0.99: p99) of `values`."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+class PeakConnections:
+    """The most PostgreSQL backends (server processes) serving `databases` at once while the block runs, sampled
+    every `every` seconds from pg_stat_activity through `admin` (whose own connection is to another database).
+
+        with PeakConnections(server.admin, ["custos_bench"]) as peak:
+            ...
+        peak.most
+    """
+
+    def __init__(self, admin: Engine, databases: list[str], every: float = 0.05) -> None:
+        self.admin, self.databases, self.every = admin, databases, every
+        self.most = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakConnections:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(:names)")
+        with self.admin.connect() as connection:
+            while True:
+                now = int(connection.execute(query, {"names": self.databases}).scalar() or 0)
+                self.most = max(self.most, now)
+                if self._stop.wait(self.every):
+                    return

@@ -21,13 +21,14 @@ of the rows, after writing its section, records each figure against its goal:
         Processes(generator=8, database=8, detail="8 spawned appenders; 8 PostgreSQL backends"),
         load,
         size="8 × 2,000 events",           # what was measured, when not exactly the row's 1 M
+        write=not args.no_results,         # a smoke run gets the Goal back without writing anything
     )
     lines.append(goal_line(goal))          # the section states its goal, figure, met, processes and load too
 
 `record_goal` writes benchmarks/results/<work>-<backend>.json (replacing that row's previous figure) and
 re-renders the "## Issue 16 goals" section at the top of RESULTS.md from every JSON there; other rows keep
-their last figures, each with its own date and load average. Call it only when results are written (never
-from a `--no-results` smoke run). Other `work` keys (say "consent ingestion") are accepted and listed after
+their last figures, each with its own date and load average. A `--no-results` smoke run passes write=False
+and writes nothing. Other `work` keys (say "consent ingestion") are accepted and listed after
 issue 16's rows.
 """
 
@@ -144,15 +145,19 @@ def record_goal(
     *,
     size: str | None = None,
     note: str | None = None,
+    write: bool = True,
 ) -> Goal:
     """Keep one figure against its goal (benchmarks/results/*.json) and re-render the summary in RESULTS.md.
 
-    `goal` None takes the issue's wording (GOALS[work]). Returns the Goal, for `goal_line` in the section."""
+    `goal` None takes the issue's wording (GOALS[work]). Returns the Goal, for `goal_line` in the section.
+    `write=False` (a `--no-results` run) only returns it, so a smoke run can print the same line."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     if goal is None:
         goal = GOALS[work]
     entry = Goal(section.removeprefix("## "), backend, work, figure, goal, met, processes, load, size, note)
+    if not write:
+        return entry
     GOALS_DIR.mkdir(exist_ok=True)
     _path(work, backend).write_text(json.dumps(asdict(entry), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_summary()
