@@ -42,6 +42,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "`on` runs the job worker (daily retention sweep) inside `custos serve`; `off` leaves it "
         "to separate `custos worker` processes.",
     ),
+    SettingSpec(
+        "queue",
+        "inprocess",
+        "Where jobs' tasks run: `inprocess` (in the worker that defers them) or `procrastinate` (a PostgreSQL "
+        "queue every `custos worker` takes tasks from; needs a PostgreSQL database_url).",
+    ),
     SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
     SettingSpec(
         "system_task_days",
@@ -65,6 +71,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
 _PREFIX = "CUSTOS_"
 _MODES = ("embedded", "production")
 _SMTP_TLS = ("none", "starttls", "ssl")
+_QUEUES = ("inprocess", "procrastinate")
 # Secrets that must not sit in a settings file, which is often readable and checked in.
 _ENVIRONMENT_ONLY = ("smtp_password",)
 
@@ -81,6 +88,7 @@ class Settings:
     language: str
     log_level: str
     worker: bool = True
+    queue: str = "inprocess"
     retention_sweep_hour: int = 3
     system_task_days: int = 7
     smtp_host: str = ""
@@ -153,6 +161,9 @@ def _build(values: dict[str, Any]) -> Settings:
     worker = str(values["worker"]).strip().lower()
     if worker not in ("on", "off", "true", "false"):
         raise ConfigurationError(f"worker must be on or off, got {values['worker']!r}")
+    queue = str(values["queue"]).strip().lower()
+    if queue not in _QUEUES:
+        raise ConfigurationError(f"queue must be one of {', '.join(_QUEUES)}, got {values['queue']!r}")
     try:
         sweep_hour = int(values["retention_sweep_hour"])
     except ValueError:
@@ -179,6 +190,7 @@ def _build(values: dict[str, Any]) -> Settings:
         language=language,
         log_level=str(values["log_level"]),
         worker=worker in ("on", "true"),
+        queue=queue,
         retention_sweep_hour=sweep_hour,
         system_task_days=task_days,
         smtp_host=str(values["smtp_host"]),
@@ -193,6 +205,9 @@ def _build(values: dict[str, Any]) -> Settings:
     if mode == "production" and settings.is_sqlite:
         # The embedded SQLite default is for trying Custos out; production runs on PostgreSQL.
         raise ConfigurationError("production mode needs a PostgreSQL database_url, not SQLite")
+    if queue == "procrastinate" and not settings.database_url.startswith("postgresql"):
+        # procrastinate keeps its queue in PostgreSQL (LISTEN/NOTIFY, SKIP LOCKED); there is no broker to fall back on.
+        raise ConfigurationError("queue procrastinate needs a PostgreSQL database_url; use queue inprocess with SQLite")
     return settings
 
 
