@@ -29,6 +29,7 @@ class Action(StrEnum):
     AUTH_MFA_FAILED = "auth.mfa_failed"
     AUTH_RECOVERY_CODE_USED = "auth.recovery_code_used"
     CONSENT_EXPORT = "consent.export"
+    CONSENT_MONTH_DROPPED = "consent.month_dropped"
     CONSENT_VIEW = "consent.view"
     DOCTOR_RUN = "doctor.run"
     GRANT_APPROVE = "grant.approve"
@@ -159,6 +160,10 @@ MEANING: dict[Action, str] = {
     Action.AUTH_MFA_FAILED: "A login failed at the second factor.",
     Action.AUTH_RECOVERY_CODE_USED: "A member used a one-time recovery code instead of the authenticator.",
     Action.CONSENT_EXPORT: "Consent records were exported as proof (Art. 7(1)).",
+    Action.CONSENT_MONTH_DROPPED: (
+        "A month of consent records past the policy's proof retention, none still in force, was dropped "
+        "(Art. 5(1)(e)); details hold the month and the count."
+    ),
     Action.CONSENT_VIEW: "A visitor's consent records were viewed.",
     Action.DOCTOR_RUN: "The register-wide promises were checked; details hold how many were checked and failed.",
     Action.GRANT_APPROVE: "A second member approved a proposed grant (four eyes, Art. 32(4)).",
