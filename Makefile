@@ -64,11 +64,11 @@ bench: $(STAMP)
 
 bench-smoke: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py --people 20000 --no-results
-	$(BIN)/python benchmarks/bench_audit.py --events 20000 --append 2000 --no-results
+	$(BIN)/python benchmarks/bench_audit.py --events 20000 --append 2000 --each 200 --no-results
 	$(BIN)/python benchmarks/bench_retention.py --people 20000 --no-results
 	$(BIN)/python benchmarks/bench_consent.py --requests 500 --no-results
 	$(BIN)/python benchmarks/bench_systems.py --customers 5000 --people 50 --no-results
-	$(BIN)/python benchmarks/bench_requests.py --customers 5000 --people 20 --no-results
+	$(BIN)/python benchmarks/bench_requests.py --customers 5000 --people 20 --flight 40 --clients threads --no-results
 	$(BIN)/python benchmarks/bench_dashboard.py --people 20000 --repeat 3 --no-results
 
 clean:
