@@ -104,8 +104,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class PeakConnections:
-    """The most PostgreSQL backends (server processes) serving `databases` at once while the block runs, sampled
-    every `every` seconds from pg_stat_activity through `admin` (whose own connection is to another database).
+    """The PostgreSQL backends (server processes) that worked for `databases` while the block ran: those busy
+    or whose state changed since it began (pg_stat_activity), so that idle connections left in a pool by an
+    earlier measurement do not count. Sampled every `every` seconds through `admin` (connected to another
+    database) and kept at its highest, so backends that disconnect before the end still count.
 
         with PeakConnections(server.admin, ["custos_bench"]) as peak:
             ...
@@ -116,10 +118,12 @@ class PeakConnections:
         self.admin, self.databases, self.every = admin, databases, every
         self.most = 0
         self._stop = threading.Event()
+        self._started = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> PeakConnections:
         self._thread.start()
+        self._started.wait()
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -127,10 +131,20 @@ class PeakConnections:
         self._thread.join()
 
     def _sample(self) -> None:
-        query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(:names)")
-        with self.admin.connect() as connection:
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY(:names) "
+            "AND (state IS DISTINCT FROM 'idle' OR state_change >= :since)"
+        )
+        try:
+            connection = self.admin.connect()
+            since = connection.execute(text("SELECT clock_timestamp()")).scalar()
+        finally:
+            self._started.set()  # __enter__ waits for `since`; an error here must not leave it waiting
+        with connection:
             while True:
-                now = int(connection.execute(query, {"names": self.databases}).scalar() or 0)
+                stopping = self._stop.wait(self.every)
+                # pg_stat_activity is a snapshot per transaction; the admin engine autocommits each statement.
+                now = int(connection.execute(query, {"names": self.databases, "since": since}).scalar() or 0)
                 self.most = max(self.most, now)
-                if self._stop.wait(self.every):
+                if stopping:
                     return
