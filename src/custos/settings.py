@@ -48,6 +48,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Where jobs' tasks run: `inprocess` (in the worker that defers them) or `procrastinate` (a PostgreSQL "
         "queue every `custos worker` takes tasks from; needs a PostgreSQL database_url).",
     ),
+    SettingSpec(
+        "audit_seal_seconds",
+        "2",
+        "How often `custos serve` and `custos worker` seal new audit events into signed blocks (0.1–3600 s); "
+        "an event is tamper-evident from its sealing on.",
+    ),
     SettingSpec("retention_sweep_hour", "3", "Hour of the day (0–23, UTC) the daily retention sweep is due."),
     SettingSpec(
         "system_task_days",
@@ -90,6 +96,7 @@ class Settings:
     worker: bool = True
     queue: str = "inprocess"
     retention_sweep_hour: int = 3
+    audit_seal_seconds: float = 2.0
     system_task_days: int = 7
     smtp_host: str = ""
     smtp_port: int = 25
@@ -171,6 +178,12 @@ def _build(values: dict[str, Any]) -> Settings:
     if not 0 <= sweep_hour <= 23:
         raise ConfigurationError(f"retention_sweep_hour must be an hour 0–23, got {values['retention_sweep_hour']!r}")
     try:
+        seal_seconds = float(values["audit_seal_seconds"])
+    except ValueError:
+        seal_seconds = -1.0
+    if not 0.1 <= seal_seconds <= 3600:
+        raise ConfigurationError(f"audit_seal_seconds must be 0.1–3600 seconds, got {values['audit_seal_seconds']!r}")
+    try:
         task_days = int(values["system_task_days"])
     except ValueError:
         task_days = -1
@@ -192,6 +205,7 @@ def _build(values: dict[str, Any]) -> Settings:
         worker=worker in ("on", "true"),
         queue=queue,
         retention_sweep_hour=sweep_hour,
+        audit_seal_seconds=seal_seconds,
         system_task_days=task_days,
         smtp_host=str(values["smtp_host"]),
         smtp_port=_port(values["smtp_port"], "smtp_port"),

@@ -5,7 +5,7 @@ It sits above the domain packages (it imports each one's models), so nothing in 
 """
 
 from custos.access.models import ApiToken, Grant, RecoveryCode, Role, Staff, StaffSession
-from custos.audit.models import AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
+from custos.audit.models import AuditBlock, AuditEvent, AuditHead  # noqa: F401  (registers the audit tables)
 from custos.consent.models import ConsentRecord
 from custos.db.base import Base
 from custos.db.published import PolicyVersion

@@ -1,4 +1,4 @@
-"""`custos audit verify|export`, driven as an operator would."""
+"""`custos audit verify|seal|heads|prove|check-proof|export`, driven as an operator would."""
 
 from __future__ import annotations
 
@@ -58,6 +58,10 @@ def test_verify_reports_an_intact_log(env: dict[str, str], settings: Settings, c
 def test_verify_names_the_first_broken_link(env: dict[str, str], settings: Settings, clock: FixedClock) -> None:
     assert run(env, "init")[0] == 0
     add_events(settings.database_url, clock, 12)
+    # What the sealer next to a running server does within seconds; tampering comes after.
+    code, out = run(env, "audit", "seal")
+    assert code == 0, out
+    assert "sealed" in out
     db = Database(make_engine(settings.database_url))
     try:
         with db.engine.begin() as connection:
@@ -74,7 +78,7 @@ def test_verify_names_the_first_broken_link(env: dict[str, str], settings: Setti
     code, out = run(env, "audit", "verify")
     assert code == 1
     assert f"broken at event {first + 4}" in out
-    assert "missing (deleted?)" in out
+    assert "missing from block 1 (deleted?)" in out
     assert "Traceback" not in out
 
 
@@ -88,12 +92,56 @@ def test_export_writes_json_lines(env: dict[str, str], settings: Settings, clock
     reads = [line for line in lines if line["action"] == "person.read"]
     assert len(reads) == 7
     assert all(exported_hash(line) == line["hash"] for line in lines)
-    assert {"seq", "hash", "prev_hash", "at", "actor_label"} <= lines[0].keys()
+    assert {"seq", "hash", "at", "actor_label"} <= lines[0].keys()
     assert f"exported {len(lines)} events" in out
     # Handing the log out is itself audited.
     code, out = run(env, "audit", "export", "--from", "2000-01-01", "--to", "2100-01-01")
     assert code == 0
     assert '"action":"audit.export"' in out
+
+
+def test_a_proof_of_one_event_checks_offline_and_a_forged_one_does_not(
+    env: dict[str, str], settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    assert run(env, "init")[0] == 0
+    add_events(settings.database_url, clock, 9)
+    assert run(env, "audit", "seal")[0] == 0
+    proof_file, heads_file = tmp_path / "proof.json", tmp_path / "heads.jsonl"
+    code, out = run(env, "audit", "prove", "5", "--output", str(proof_file))
+    assert code == 0, out
+    code, out = run(env, "audit", "heads", "--output", str(heads_file))
+    assert code == 0, out
+    heads = [json.loads(line) for line in heads_file.read_text(encoding="utf-8").splitlines()]
+    proof = json.loads(proof_file.read_text(encoding="utf-8"))
+    assert proof["block"]["head"] in {line["head"] for line in heads}
+    assert all(line["signature"] and line["public_key"] for line in heads)
+    code, out = run(env, "audit", "check-proof", str(proof_file), "--head", proof["block"]["head"])
+    assert code == 0, out
+    assert "proof holds: event 5" in out
+    proof["event"]["outcome"] = "denied"
+    proof_file.write_text(json.dumps(proof), encoding="utf-8")
+    code, out = run(env, "audit", "check-proof", str(proof_file))
+    assert code == 1
+    assert "the event does not hash to its hash" in out
+    # Handing out heads and proofs is itself audited.
+    code, out = run(env, "audit", "export", "--from", "2000-01-01", "--to", "2100-01-01")
+    assert '"action":"audit.heads"' in out
+    assert '"action":"audit.proof"' in out
+
+
+def test_an_unsealed_event_cannot_be_proved_yet(env: dict[str, str], settings: Settings, clock: FixedClock) -> None:
+    assert run(env, "init")[0] == 0
+    run(env, "audit", "seal")
+    add_events(settings.database_url, clock, 1)
+    db = Database(make_engine(settings.database_url))
+    try:
+        with db.engine.connect() as connection:
+            newest = connection.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+    finally:
+        db.dispose()
+    code, out = run(env, "audit", "prove", str(newest))
+    assert code == 1
+    assert "not sealed yet" in out
 
 
 def test_export_refuses_a_backwards_range(env: dict[str, str]) -> None:

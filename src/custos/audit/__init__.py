@@ -7,7 +7,7 @@ every login is recorded in an append-only, hash-chained log whose alteration `ve
 from custos.audit.actions import Action
 from custos.audit.export import export
 from custos.audit.log import record
-from custos.audit.models import AuditEvent, AuditHead
+from custos.audit.models import AuditBlock, AuditEvent, AuditHead
 from custos.audit.verify import VerifyReport, verify
 
-__all__ = ["Action", "AuditEvent", "AuditHead", "VerifyReport", "export", "record", "verify"]
+__all__ = ["Action", "AuditBlock", "AuditEvent", "AuditHead", "VerifyReport", "export", "record", "verify"]

@@ -18,6 +18,8 @@ MAX_ACTION_LENGTH = 100
 class Action(StrEnum):
     ACCESS_DENIED = "access.denied"
     AUDIT_EXPORT = "audit.export"
+    AUDIT_HEADS = "audit.heads"
+    AUDIT_PROOF = "audit.proof"
     AUDIT_READ = "audit.read"
     AUDIT_VERIFY = "audit.verify"
     AUTH_CONFIRM = "auth.confirm"
@@ -149,6 +151,8 @@ class Action(StrEnum):
 MEANING: dict[Action, str] = {
     Action.ACCESS_DENIED: "A caller was refused a permission it lacks (Art. 32(1)(d): repeated refusals are a signal).",
     Action.AUDIT_EXPORT: "A date range of the audit log was exported.",
+    Action.AUDIT_HEADS: "The signed heads of the audit log's sealed blocks were exported for an outside witness.",
+    Action.AUDIT_PROOF: "The inclusion proof of one audit event in its sealed block was handed out.",
     Action.AUDIT_READ: "The audit log was searched or read in the admin or the API.",
     Action.AUDIT_VERIFY: "The audit chain was verified; the outcome says whether it held.",
     Action.AUTH_CONFIRM: "A member confirmed their password again before a sensitive step.",

@@ -1,6 +1,22 @@
-"""How an event is hashed: one canonical byte string per event, chained through the previous hash.
+"""How an event is hashed, and how sealed blocks of events are chained.
 
-The encoding (format `custos-audit/1`) is the compact JSON array, ASCII only, object keys sorted:
+Events written since migration 0020 (format `custos-audit/2`) are hashed on their own, with no link to the
+previous event, so that any number of processes can append at once without a shared head:
+
+    ["custos-audit/2", at, actor_kind, actor_id, actor_label, ip, user_agent,
+     action, subject, target, purpose, reference, outcome, details]
+
+`hash` (the event's leaf) is the lower-case hex SHA-256 of those bytes. The sealer (`custos.audit.seal`) then
+puts the events in blocks: each block commits to its events through a Merkle root (`custos.audit.merkle`) and
+to the previous block through `prev_head`, so the blocks form a chain as the events once did. A block header
+is hashed as
+
+    ["custos-audit-block/1", block, first_seq, last_seq, size, holes, root, prev_head, sealed_at]
+
+where `holes` lists the numbers in first_seq…last_seq that held no event when the block was sealed (numbers a
+rolled-back transaction took from the PostgreSQL sequence), so a number missing later is a deleted event.
+
+Events written before 0020 (format `custos-audit/1`) keep their own chain, each through the previous hash:
 
     ["custos-audit/1", seq, prev_hash, at, actor_kind, actor_id, actor_label, ip, user_agent,
      action, subject, target, purpose, reference, outcome, details]
@@ -25,6 +41,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 FORMAT = "custos-audit/1"
+LEAF_FORMAT = "custos-audit/2"
+BLOCK_FORMAT = "custos-audit-block/1"
 GENESIS = "0" * 64
 
 # The hashed fields between `at` and `details`, in hash order; verify and export read the columns in this order.
@@ -89,13 +107,39 @@ def canonical(seq: int, prev_hash: str, at: str, plain: Sequence[object], detail
     return f"{head[:-1]},{details}]".encode()
 
 
+def leaf_bytes(at: str, plain: Sequence[object], details: str) -> bytes:
+    """The bytes hashed for one `custos-audit/2` event (no number, no link: the block binds both)."""
+    head = _fast_encode([LEAF_FORMAT, at, *plain])
+    return f"{head[:-1]},{details}]".encode()
+
+
+def block_bytes(
+    block: int,
+    first_seq: int,
+    last_seq: int,
+    size: int,
+    holes: Sequence[Sequence[int]],
+    root: str,
+    prev_head: str,
+    sealed_at: str,
+) -> bytes:
+    """The bytes hashed for one block header; `holes` as `[[from, to], …]`, `sealed_at` from `format_at`."""
+    fields = [BLOCK_FORMAT, block, first_seq, last_seq, size, [list(hole) for hole in holes], root, prev_head]
+    return _encode([*fields, sealed_at]).encode()
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def exported_hash(line: Mapping[str, object]) -> str:
     """Recompute the hash of one exported event (a dict from `export`), as an auditor would."""
-    seq, prev_hash, at, details = line["seq"], line["prev_hash"], line["at"], line["details"]
-    if not (isinstance(seq, int) and isinstance(prev_hash, str) and isinstance(at, str) and isinstance(details, dict)):
-        raise ValueError("an exported event needs seq, prev_hash, at and details")
-    return digest(canonical(seq, prev_hash, at, [line[name] for name in PLAIN], details_json(details)))
+    seq, prev_hash, at, details = line["seq"], line.get("prev_hash"), line["at"], line["details"]
+    if not (isinstance(seq, int) and isinstance(at, str) and isinstance(details, dict)):
+        raise ValueError("an exported event needs seq, at and details")
+    plain = [line[name] for name in PLAIN]
+    if prev_hash is None:
+        return digest(leaf_bytes(at, plain, details_json(details)))
+    if not isinstance(prev_hash, str):
+        raise ValueError("prev_hash must be a string")
+    return digest(canonical(seq, prev_hash, at, plain, details_json(details)))

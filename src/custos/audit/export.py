@@ -1,8 +1,10 @@
 """`export`: the events of a date range, oldest first, as plain dicts ready for JSON lines.
 
-Each dict holds every hashed field in its hashed form plus `seq`, `prev_hash` and `hash`, so an auditor or
-the supervisory authority can re-check a slice on their own (`chain.exported_hash`, or any SHA-256 and
-JSON library) and see that consecutive events link (Art. 5(2) accountability, Art. 33(5) documentation).
+Each dict holds every hashed field in its hashed form plus `seq`, `hash` (and `prev_hash` for events from
+before sealed blocks), so an auditor or the supervisory authority can re-check each event on their own
+(`chain.exported_hash`, or any SHA-256 and JSON library), rebuild a sealed block's Merkle root from the hashes
+of its events and compare it with the signed head a witness holds (`custos audit heads`; RFC 6962), or check a
+single event with its inclusion proof (`custos audit prove`) (Art. 5(2) accountability, Art. 33(5)).
 `export_lines` is what the edges call: the range as JSON lines, and then the `audit.export` event.
 """
 

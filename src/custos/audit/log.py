@@ -1,25 +1,43 @@
-"""`record`: append one event to the audit log inside the caller's transaction.
+"""`record`: append one event to the audit log inside the caller's transaction; `record_many` for a batch.
 
 The event and the change it documents commit or roll back together, so the log never claims a change that
 did not happen nor misses one that did (Art. 5(2) accountability, Art. 32 security of processing).
+
+Appending takes no shared row: the event gets its number from the database (a sequence on PostgreSQL, the
+rowid on SQLite) and its own hash, and the sealer (`custos.audit.seal`) chains events into blocks later.
+So any number of processes append at once, and an audited action waits for nobody else's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.audit._validate import check_event
-from custos.audit.chain import canonical, details_json, digest, format_at
-from custos.audit.models import HEAD_ID, AuditEvent, AuditHead
+from custos.audit.chain import details_json, digest, format_at, leaf_bytes
+from custos.audit.models import AuditEvent
 from custos.clock import Clock
 
-# session.info key: the head row locked by the current transaction, so that further events in the same
-# transaction need no extra round trip (the lock, or SQLite's write lock, is held until it ends).
-_LOCKED_HEAD = "custos.audit.head"
+# session.info key: the transaction already known to hold a PostgreSQL transaction id (see `_take_xid`).
+_XID_TAKEN = "custos.audit.xid"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a `record_many` batch: the same fields as `record`'s keywords."""
+
+    action: str
+    subject: str | None = None
+    target: str | None = None
+    purpose: str | None = None
+    reference: str | None = None
+    outcome: str = "ok"
+    details: Mapping[str, object] = field(default_factory=dict)
 
 
 def record(
@@ -35,7 +53,7 @@ def record(
     outcome: str = "ok",
     details: Mapping[str, object] | None = None,
 ) -> AuditEvent:
-    """Append one event and return it (with `seq` and `hash` set). Raises `InvalidInput` for a bad event.
+    """Append one event and return it (`hash` set; `seq` once flushed). Raises `InvalidInput` for a bad event.
 
     `subject` is a person's ref, never personal data: the log is kept for years and cannot be edited, so an
     email or a name written into it could never be erased (Art. 17). For the same reason `details` holds only
@@ -44,54 +62,82 @@ def record(
     `purpose` and `reference` say why (a purpose or a request reference). Where from: `actor.ip` and
     `actor.user_agent`.
     """
-    action = str(action)  # an `Action` member hashes and stores as its plain name
-    clean = check_event(action, subject, target, purpose, reference, outcome, details)
-    label, ip, user_agent = actor.label[:100], _clip(actor.ip, 45), _clip(actor.user_agent, 300)
-    head = _lock_head(session)
-    seq = head.last_seq + 1
-    at = clock.now()
-    details_text = details_json(clean)
-    plain = [actor.kind, actor.id, label, ip, user_agent, action, subject, target, purpose, reference, outcome]
-    hashed = digest(canonical(seq, head.last_hash, format_at(at), plain, details_text))
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_label=label,
-        ip=ip,
-        user_agent=user_agent,
-        action=action,
-        subject=subject,
-        target=target,
-        purpose=purpose,
-        reference=reference,
-        outcome=outcome,
-        details_json=details_text,
-        prev_hash=head.last_hash,
-        hash=hashed,
-    )
+    entry = Entry(str(action), subject, target, purpose, reference, outcome, details or {})
+    values = _values(actor, clock, entry)
+    _take_xid(session)
+    event = AuditEvent(**values)
     session.add(event)
-    head.last_seq = seq
-    head.last_hash = hashed
-    head.count += 1
     return event
 
 
-def _lock_head(session: Session) -> AuditHead:
-    transaction = session.get_transaction()
-    cached = session.info.get(_LOCKED_HEAD)
-    if transaction is not None and cached is not None and cached[0] is transaction:
-        head: AuditHead = cached[1]
-        return head
-    # FOR UPDATE serialises appenders on PostgreSQL (SQLite ignores it: BEGIN IMMEDIATE already did);
-    # populate_existing because a session reused across transactions may hold an outdated head.
-    statement = (
-        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
+def record_many(session: Session, clock: Clock, actor: Actor, entries: Iterable[Entry]) -> int:
+    """Append a batch of events by one actor in one statement (a sweep's erasures); returns how many.
+
+    Every entry is checked as `record` checks it before anything is written, so a bad entry writes none.
+    """
+    rows = [_values(actor, clock, entry) for entry in entries]
+    if not rows:
+        return 0
+    _take_xid(session)
+    # Pending ORM events first, so numbers keep the order in which the unit recorded.
+    session.flush()
+    session.execute(insert(AuditEvent), rows)
+    return len(rows)
+
+
+def _values(actor: Actor, clock: Clock, entry: Entry) -> dict[str, Any]:
+    action = str(entry.action)  # an `Action` member hashes and stores as its plain name
+    clean = check_event(
+        action, entry.subject, entry.target, entry.purpose, entry.reference, entry.outcome, entry.details
     )
-    head = session.execute(statement).scalar_one()
-    session.info[_LOCKED_HEAD] = (session.get_transaction(), head)
-    return head
+    label, ip, user_agent = actor.label[:100], _clip(actor.ip, 45), _clip(actor.user_agent, 300)
+    at = clock.now()
+    text_details = details_json(clean)
+    plain = [
+        actor.kind,
+        actor.id,
+        label,
+        ip,
+        user_agent,
+        action,
+        entry.subject,
+        entry.target,
+        entry.purpose,
+        entry.reference,
+        entry.outcome,
+    ]
+    return {
+        "at": at,
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_label": label,
+        "ip": ip,
+        "user_agent": user_agent,
+        "action": action,
+        "subject": entry.subject,
+        "target": entry.target,
+        "purpose": entry.purpose,
+        "reference": entry.reference,
+        "outcome": entry.outcome,
+        "details_json": text_details,
+        "prev_hash": None,
+        "hash": digest(leaf_bytes(format_at(at), plain, text_details)),
+    }
+
+
+def _take_xid(session: Session) -> None:
+    """On PostgreSQL, make sure this transaction holds a transaction id before it takes an event number.
+
+    The sealer seals up to the numbers handed out before a snapshot, once every transaction in that snapshot
+    has ended (`custos.audit.seal`); a transaction that took a number but had no id yet would be missing from
+    the snapshot, and its event could commit into a block already sealed. Once per transaction.
+    """
+    transaction = session.get_transaction()
+    if session.info.get(_XID_TAKEN) is transaction and transaction is not None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_current_xact_id()"))
+    session.info[_XID_TAKEN] = session.get_transaction()
 
 
 def _clip(value: str | None, limit: int) -> str | None:

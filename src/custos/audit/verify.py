@@ -1,54 +1,56 @@
-"""`verify`: recompute the whole chain and name the first broken link.
+"""`verify`: recompute the sealed chain and every event in it, and name the first broken place.
 
-Streams the log in batches of `batch_size` events (constant memory, whatever the length) and checks, for
-every event: that its number follows the previous one (a gap is a deleted event), that its hash matches its
-contents (a mismatch is an edited event) and that it points at the previous event's hash (a mismatch is a
-re-hashed or re-ordered event); then that the head agrees with the end of the chain (a shorter chain is a
-deleted newest event). Art. 5(2): the report is the organisation's evidence that its log is whole; Art. 33(5):
-the log is part of the documentation of a breach, so its integrity must be demonstrable.
+What is checked, and what each failure means:
+- the blocks link: each block's header hashes to its `head`, points at the previous block's head, starts
+  right after it, and (given the keys) carries a valid signature — a mismatch is a rewritten block;
+- the head row agrees with the newest block — a head ahead of the blocks means the newest blocks were deleted
+  with their events, a head behind them that it was rolled back;
+- inside each block, independently (so blocks are checked in parallel, `workers`): exactly the numbers the
+  block says it sealed are there (a missing one is a deleted event, an extra one an inserted event), every
+  event hashes to its `hash` (a mismatch is an edited event), and the hashes give the block's Merkle root (a
+  mismatch is an event edited and re-hashed, or events re-ordered);
+- block 0, the events from before blocks existed, is walked as their own chain (format custos-audit/1);
+- events not yet sealed are each checked against their own hash (gaps among them cannot be told from rolled
+  back numbers until sealed: see `custos.audit.seal`).
 
-Given a `Database`, each batch runs in its own short transaction so writers are not held up for the whole
-run; only the final step (the tail and the head) holds the head lock, so that events appended meanwhile are
-either all in the comparison or all outside it. Given a `Session`, everything runs in that transaction.
-`verify_and_record` is what the edges call: the check, and then the `audit.verify` event saying what it found.
+Art. 5(2): the report is the organisation's evidence that its log is whole; Art. 33(5): the log is part of the
+documentation of a breach, so its integrity must be demonstrable. `verify_and_record` is what the edges call:
+seal, check, and record the `audit.verify` event saying what was found.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, String, func, select, type_coerce
+from sqlalchemy import Connection, create_engine, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from custos.actor import Actor
+from custos.audit import merkle
 from custos.audit.actions import Action
-from custos.audit.chain import GENESIS, PLAIN, canonical, format_at
-from custos.audit.models import HEAD_ID, AuditEvent, AuditHead
+from custos.audit.chain import GENESIS, PLAIN, canonical, leaf_bytes
+from custos.audit.models import HEAD_ID, AuditBlock, AuditHead
+from custos.audit.seal import at_text, header_hash, leaf_of, seal
+from custos.audit.signing import public_keys, signature_ok
+from custos.crypto.keyring import KeyRing
 from custos.db import Database
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
 
 Progress = Callable[[int, int], None]
-"""Called after each batch with (events checked, events the head announced when the run began)."""
+"""Called as blocks are checked with (events checked, events the log held when the run began)."""
 
-_EVENT = AuditEvent.__table__.c
-# `at` as the driver returns it: a string on SQLite (turned into the canonical form without parsing, see
-# `_at_text`), a datetime on PostgreSQL. `details_json` is already the hashed text.
-_COLUMNS = (
-    _EVENT.seq,
-    _EVENT.prev_hash,
-    _EVENT.hash,
-    type_coerce(_EVENT.at, String),
-    *(_EVENT[name] for name in PLAIN),
-    _EVENT.details_json,
-)
 _UNREADABLE = (TypeError, ValueError, UnicodeError)
+_COLUMNS = ", ".join(("seq", "hash", "at", *PLAIN, "details_json", "prev_hash"))
 
 
 @dataclass(frozen=True)
@@ -58,48 +60,93 @@ class VerifyReport:
     first_broken: int | None = None
     reason: str | None = None
     last_hash: str | None = None
-    """The newest event's hash when intact: written down elsewhere, it anchors the chain up to that point."""
+    """The newest block's head when intact: written down elsewhere (or `custos audit heads`), it anchors the
+    log up to that point."""
+    blocks: int = 0
+    unsealed: int = 0
+    """Events checked against their own hash only, because no block covered them yet."""
 
 
-def verify(source: Database | Session, progress: Progress | None = None, *, batch_size: int = 10_000) -> VerifyReport:
+@dataclass(frozen=True)
+class _Span:
+    """What one block asks of its events, in a form a worker process can be sent."""
+
+    block: int
+    first_seq: int
+    last_seq: int
+    size: int
+    holes: tuple[tuple[int, int], ...]
+    root: str
+    legacy: bool
+
+
+@dataclass(frozen=True)
+class _Found:
+    checked: int
+    first_broken: int | None = None
+    reason: str | None = None
+
+
+def verify(
+    source: Database | Session,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = 10_000,
+    workers: int = 1,
+    keys: KeyRing | None = None,
+) -> VerifyReport:
+    """Check the whole log. `workers` > 1 checks blocks in that many processes (a `Database` on a file or a
+    server only). Given `keys`, every signed block's signature is checked too."""
     sessions = _sessions(source)
     with sessions() as session:
-        announced = session.scalar(select(AuditHead.last_seq).where(AuditHead.id == HEAD_ID)) or 0
-    checker = _Checker()
-    while True:
-        with sessions() as session:
-            rows = _batch(session, checker.last_seq, batch_size)
-        if not rows:
-            break
-        if not checker.feed(rows):
-            return checker.report()
-        if progress is not None:
-            progress(checker.checked, announced)
-        if rows[-1][0] >= announced:
-            break
-    with sessions() as session:
-        # FOR SHARE waits for appenders in flight and holds new ones back until this transaction ends, so the
-        # tail read here and the head agree.
         head = session.execute(
-            select(AuditHead.last_seq, AuditHead.last_hash, AuditHead.count)
-            .where(AuditHead.id == HEAD_ID)
-            .with_for_update(read=True)
+            select(AuditHead.last_seq, AuditHead.last_hash, AuditHead.count, AuditHead.blocks).where(
+                AuditHead.id == HEAD_ID
+            )
         ).one_or_none()
-        while rows := _batch(session, checker.last_seq, batch_size):
-            if not checker.feed(rows):
-                return checker.report()
-            if progress is not None:
-                progress(checker.checked, max(announced, checker.checked))
-    return checker.compare_head(head)
+        blocks = list(session.scalars(select(AuditBlock).order_by(AuditBlock.block)))
+    if head is None:
+        return VerifyReport(ok=False, events_checked=0, reason="the audit head row is missing (deleted?)")
+    head_seq, head_hash, head_count = int(head[0]), str(head[1]), int(head[2])
+    broken = _chain(blocks, keys) or _against_head(blocks, head_seq, head_hash, head_count)
+    spans = [_span(block) for block in blocks]
+    total = head_count
+    found = _check_spans(source, spans, progress, total, batch_size, workers)
+    checked = 0
+    for span, result in zip(spans, found, strict=True):
+        if broken is not None and broken[0] is not None and broken[0] <= span.first_seq:
+            break
+        checked += result.checked
+        if result.first_broken is not None:
+            return VerifyReport(False, checked, result.first_broken, result.reason, blocks=len(blocks))
+    if broken is not None:
+        return VerifyReport(False, checked, broken[0], broken[1], blocks=len(blocks))
+    with sessions() as session:
+        tail = _tail(session.connection(), head_seq, batch_size)
+    if tail.first_broken is not None:
+        return VerifyReport(False, checked + tail.checked, tail.first_broken, tail.reason, blocks=len(blocks))
+    if progress is not None:
+        progress(checked + tail.checked, max(total, checked + tail.checked))
+    return VerifyReport(
+        ok=True,
+        events_checked=checked + tail.checked,
+        last_hash=head_hash,
+        blocks=len(blocks),
+        unsealed=tail.checked,
+    )
 
 
-def verify_and_record(runtime: Runtime, actor: Actor, progress: Progress | None = None) -> VerifyReport:
-    """`verify` the whole chain in short transactions, then record who ran the check and what it found.
+def verify_and_record(
+    runtime: Runtime, actor: Actor, progress: Progress | None = None, *, workers: int | None = None
+) -> VerifyReport:
+    """Seal what is pending, `verify` the whole log, then record who ran the check and what it found.
 
     Art. 5(2): that the check ran, and its result, is itself part of the record; written after the walk, in a
     unit of its own, so that the walk never holds up writers and the event is not among the events checked.
     """
-    report = verify(runtime.db, progress=progress)
+    seal(runtime.db, runtime.clock, runtime.keys)
+    count = workers if workers is not None else default_workers()
+    report = verify(runtime.db, progress=progress, workers=count, keys=runtime.keys)
     with runtime.work(actor) as work:
         work.audit(
             Action.AUDIT_VERIFY,
@@ -107,6 +154,246 @@ def verify_and_record(runtime: Runtime, actor: Actor, progress: Progress | None 
             details={"events_checked": report.events_checked, "first_broken": report.first_broken},
         )
     return report
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+# ------------------------------------------------------------------------------------------- the chain of blocks
+
+
+def _chain(blocks: Sequence[AuditBlock], keys: KeyRing | None) -> tuple[int | None, str] | None:
+    """The first broken link between block headers, as (first event it concerns, reason)."""
+    public = public_keys(keys) if keys is not None else {}
+    prev_head, prev_last, expected = GENESIS, 0, None
+    for block in blocks:
+        where = block.first_seq
+        if expected is not None and block.block != expected:
+            return where, f"block {block.block} follows block {expected - 1}: block {expected} is missing (deleted?)"
+        if block.first_seq != prev_last + 1:
+            return where, f"block {block.block} starts at event {block.first_seq}, not {prev_last + 1} (rewritten?)"
+        if block.prev_head != prev_head:
+            return where, f"block {block.block} does not point at the head of the block before it (rewritten?)"
+        if header_hash(block) != block.head:
+            return where, f"block {block.block}: its header does not hash to its head (edited?)"
+        if keys is not None and block.signature is not None:
+            key = public.get(block.signer or -1)
+            if key is None or not signature_ok(key, block.head, block.signature):
+                return where, f"block {block.block}: the signature of its head is not valid (forged?)"
+        prev_head, prev_last, expected = block.head, block.last_seq, block.block + 1
+    return None
+
+
+def _against_head(
+    blocks: Sequence[AuditBlock], head_seq: int, head_hash: str, head_count: int
+) -> tuple[int | None, str] | None:
+    last_seq = blocks[-1].last_seq if blocks else 0
+    last_hash = blocks[-1].head if blocks else GENESIS
+    sealed = sum(block.size for block in blocks)
+    if head_seq > last_seq:
+        return last_seq + 1, f"head says events up to {head_seq} are sealed, blocks end at {last_seq} (newest deleted?)"
+    if head_seq < last_seq:
+        return head_seq + 1, f"blocks end at event {last_seq}, head says {head_seq} (head rolled back?)"
+    if head_hash != last_hash:
+        return last_seq or None, "head hash does not match the newest block (newest block replaced?)"
+    if head_count != sealed:
+        return None, f"head counts {head_count} events, blocks hold {sealed} (head edited?)"
+    return None
+
+
+def _span(block: AuditBlock) -> _Span:
+    legacy = block.block == 0
+    holes = tuple(block.holes)
+    return _Span(block.block, block.first_seq, block.last_seq, block.size, holes, block.root, legacy)
+
+
+# ------------------------------------------------------------------------------------------- inside the blocks
+
+
+def _check_spans(
+    source: Database | Session,
+    spans: Sequence[_Span],
+    progress: Progress | None,
+    total: int,
+    batch_size: int,
+    workers: int,
+) -> list[_Found]:
+    found: list[_Found] = []
+    done = 0
+
+    def step(result: _Found) -> None:
+        nonlocal done
+        found.append(result)
+        done += result.checked
+        if progress is not None:
+            progress(done, total)
+
+    url = _parallel_url(source) if workers > 1 and len(spans) > 1 else None
+    if url is None:
+        with _sessions(source)() as session:
+            connection = session.connection()
+            for span in spans:
+                step(_check_span(connection, span, batch_size))
+                if found[-1].first_broken is not None:
+                    break
+        return found + [_Found(0)] * (len(spans) - len(found))
+    # forkserver, not fork: the parent may run threads (the web server, the sealer) whose locks a fork copies.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(workers, context, initializer=_worker_start, initargs=(url,)) as pool:
+        for result in pool.map(_worker_check, spans, [batch_size] * len(spans), chunksize=1):
+            step(result)
+    return found
+
+
+def _check_span(connection: Connection, span: _Span, batch_size: int) -> _Found:
+    if span.legacy:
+        return _check_legacy(connection, span, batch_size)
+    expected = _expected(span)
+    leaves: list[bytes] = []
+    checked = 0
+    sha256 = hashlib.sha256
+    for rows in _rows(connection, span.first_seq - 1, span.last_seq, batch_size):
+        for row in rows:
+            seq = row[0]
+            want = next(expected, None)
+            if want is None or seq > want:
+                return _missing(span, checked, want if want is not None else span.last_seq + 1, seq)
+            if seq < want:
+                return _Found(checked, seq, f"event {seq} was not in block {span.block} when it was sealed (inserted?)")
+            try:
+                data = _leaf_data(row)
+            except _UNREADABLE:
+                return _Found(checked, seq, f"event {seq}: contents cannot be read (edited?)")
+            if sha256(data).hexdigest() != row[1]:
+                return _Found(checked, seq, f"event {seq}: hash does not match its contents (edited?)")
+            leaves.append(bytes.fromhex(row[1]))
+            checked += 1
+    want = next(expected, None)
+    if want is not None:
+        return _missing(span, checked, want, None)
+    if merkle.root(leaves).hex() != span.root:
+        return _Found(
+            checked,
+            span.first_seq,
+            f"block {span.block} (events {span.first_seq}–{span.last_seq}): its events do not give its Merkle "
+            "root (an event re-hashed, or events re-ordered?)",
+        )
+    return _Found(checked)
+
+
+def _leaf_data(row: Sequence[Any]) -> bytes:
+    return leaf_bytes(at_text(row[2]), row[3:14], row[14])
+
+
+def _expected(span: _Span) -> Iterator[int]:
+    holes = iter(span.holes)
+    hole = next(holes, None)
+    seq = span.first_seq
+    while seq <= span.last_seq:
+        if hole is not None and seq == hole[0]:
+            seq = hole[1] + 1
+            hole = next(holes, None)
+            continue
+        yield seq
+        seq += 1
+
+
+def _missing(span: _Span, checked: int, want: int, seen: int | None) -> _Found:
+    upto = (seen - 1) if seen is not None else span.last_seq
+    # Skip holes: the missing range is the numbers the block sealed, from `want` up to the next one present.
+    which = f"event {want} is" if upto == want else f"events {want}–{upto} are"
+    return _Found(checked, want, f"{which} missing from block {span.block} (deleted?)")
+
+
+def _check_legacy(connection: Connection, span: _Span, batch_size: int) -> _Found:
+    """Block 0: the events from before blocks, each linked to the one before it (custos-audit/1)."""
+    last_seq, last_hash, checked = span.first_seq - 1, GENESIS, 0
+    sha256 = hashlib.sha256
+    for rows in _rows(connection, span.first_seq - 1, span.last_seq, batch_size):
+        for row in rows:
+            seq, hashed, prev = row[0], row[1], row[15]
+            if seq != last_seq + 1:
+                which = f"event {last_seq + 1} is" if seq == last_seq + 2 else f"events {last_seq + 1}–{seq - 1} are"
+                return _Found(checked, last_seq + 1, f"{which} missing from block 0 (deleted?)")
+            try:
+                data = canonical(seq, prev, at_text(row[2]), row[3:14], row[14])
+            except _UNREADABLE:
+                return _Found(checked, seq, f"event {seq}: contents cannot be read (edited?)")
+            if sha256(data).hexdigest() != hashed:
+                return _Found(checked, seq, f"event {seq}: hash does not match its contents (edited?)")
+            if prev != last_hash:
+                return _Found(
+                    checked,
+                    seq,
+                    f"event {seq}: prev_hash does not match the hash of event {last_seq} "
+                    f"(event {last_seq} re-hashed, or events re-ordered?)",
+                )
+            last_seq, last_hash, checked = seq, hashed, checked + 1
+    if last_seq != span.last_seq:
+        return _Found(
+            checked, last_seq + 1, f"block 0 ends at event {span.last_seq}, its events at {last_seq} (deleted?)"
+        )
+    if last_hash != span.root or checked != span.size:
+        return _Found(checked, span.last_seq, "block 0 does not match the chain of its events (newest replaced?)")
+    return _Found(checked)
+
+
+def _tail(connection: Connection, after: int, batch_size: int) -> _Found:
+    checked = 0
+    for rows in _rows(connection, after, None, batch_size):
+        for row in rows:
+            try:
+                same = leaf_of(row[:15]) == row[1]
+            except _UNREADABLE:
+                return _Found(checked, row[0], f"event {row[0]}: contents cannot be read (edited?)")
+            if not same:
+                return _Found(checked, row[0], f"event {row[0]}: hash does not match its contents (edited?)")
+            checked += 1
+    return _Found(checked)
+
+
+def _rows(connection: Connection, after: int, upto: int | None, batch_size: int) -> Iterator[list[Any]]:
+    """The events after `after` (up to `upto`), in batches, straight from the driver: the columns are hashed
+    as stored, so SQLAlchemy's row processing would only cost time."""
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    bounded = f" AND seq <= {mark}" if upto is not None else ""
+    sql = f"SELECT {_COLUMNS} FROM audit_event WHERE seq > {mark}{bounded} ORDER BY seq LIMIT {int(batch_size)}"
+    cursor = connection.connection.cursor()
+    try:
+        while True:
+            cursor.execute(sql, (after, upto) if upto is not None else (after,))
+            rows = list(cursor.fetchall())
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
+    finally:
+        cursor.close()
+
+
+# ------------------------------------------------------------------------------------------- worker processes
+
+_worker_engine: Any = None
+
+
+def _worker_start(url: str) -> None:
+    global _worker_engine  # one engine per worker process, made when the process starts
+    _worker_engine = create_engine(url, poolclass=NullPool)
+
+
+def _worker_check(span: _Span, batch_size: int) -> _Found:
+    with _worker_engine.connect() as connection:
+        return _check_span(connection, span, batch_size)
+
+
+def _parallel_url(source: Database | Session) -> str | None:
+    if not isinstance(source, Database):
+        return None
+    url = source.engine.url
+    if url.get_backend_name() == "sqlite" and (not url.database or url.database == ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
 
 
 def _sessions(source: Database | Session) -> Callable[[], AbstractContextManager[Session]]:
@@ -118,97 +405,3 @@ def _sessions(source: Database | Session) -> Callable[[], AbstractContextManager
         yield source
 
     return same
-
-
-def _batch(session: Session, after: int, size: int) -> Sequence[Sequence[Any]]:
-    """The events after `after`, at most `size` numbers on. A bounded range rather than `LIMIT`, so that the
-    primary key is used even when the planner has no statistics yet (e.g. right after a bulk load)."""
-    rows = session.execute(_window(after, size)).all()
-    if rows:
-        return rows
-    following = session.scalar(select(func.min(_EVENT.seq)).where(_EVENT.seq > after))
-    return [] if following is None else session.execute(_window(following - 1, size)).all()
-
-
-def _window(after: int, size: int) -> Select[Any]:
-    return select(*_COLUMNS).where(_EVENT.seq > after, _EVENT.seq <= after + size).order_by(_EVENT.seq)
-
-
-class _Checker:
-    def __init__(self) -> None:
-        self.last_seq = 0
-        self.last_hash = GENESIS
-        self.checked = 0
-        self.first_broken: int | None = None
-        self.reason: str | None = None
-
-    def feed(self, rows: Sequence[Sequence[Any]]) -> bool:
-        """Check the next events; False (with `first_broken` and `reason` set) at the first broken one."""
-        last_seq, last_hash = self.last_seq, self.last_hash
-        sha256 = hashlib.sha256
-        try:
-            for row in rows:
-                seq = row[0]
-                if seq != last_seq + 1:
-                    return self._broken(last_seq + 1, _gap(seq, last_seq))
-                try:
-                    data = canonical(seq, row[1], _at_text(row[3]), row[4:15], row[15])
-                except _UNREADABLE:
-                    return self._broken(seq, f"event {seq}: contents cannot be read (edited?)")
-                if sha256(data).hexdigest() != row[2]:
-                    return self._broken(seq, f"event {seq}: hash does not match its contents (edited?)")
-                if row[1] != last_hash:
-                    return self._broken(
-                        seq,
-                        f"event {seq}: prev_hash does not match the hash of event {last_seq} "
-                        f"(event {last_seq} re-hashed, or events re-ordered?)",
-                    )
-                last_seq, last_hash = seq, row[2]
-                self.checked += 1
-        finally:
-            self.last_seq, self.last_hash = last_seq, last_hash
-        return True
-
-    def compare_head(self, head: Sequence[Any] | None) -> VerifyReport:
-        n = self.last_seq
-        if head is None:
-            return self._report(None, "the audit head row is missing (deleted?)")
-        last_seq, last_hash, count = head
-        if last_seq > n:
-            return self._report(n + 1, f"head says {last_seq} events, chain has {n} (newest deleted?)")
-        if last_seq < n:
-            return self._report(last_seq + 1, f"chain has {n} events, head says {last_seq} (head rolled back?)")
-        if last_hash != self.last_hash:
-            return self._report(n or None, f"head hash does not match event {n} (newest event replaced?)")
-        if count != n:
-            return self._report(None, f"head counts {count} events, chain has {n} (head edited?)")
-        return VerifyReport(ok=True, events_checked=self.checked, last_hash=self.last_hash)
-
-    def report(self) -> VerifyReport:
-        return self._report(self.first_broken, self.reason)
-
-    def _broken(self, seq: int, reason: str) -> bool:
-        self.first_broken, self.reason = seq, reason
-        return False
-
-    def _report(self, first_broken: int | None, reason: str | None) -> VerifyReport:
-        return VerifyReport(ok=False, events_checked=self.checked, first_broken=first_broken, reason=reason)
-
-
-def _at_text(value: object) -> str:
-    if isinstance(value, str):
-        # SQLAlchemy keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', in UTC (custos.db.base.UTCDateTime).
-        # Re-punctuating is enough; any other change to the text changes the hashed bytes and is reported.
-        if len(value) == 26 and value[10] == " ":
-            return f"{value[:10]}T{value[11:]}+00:00"
-        value = datetime.fromisoformat(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"not a time: {value!r}")
-    return format_at(value if value.tzinfo else value.replace(tzinfo=UTC))
-
-
-def _gap(seq: int, last_seq: int) -> str:
-    missing = last_seq + 1
-    which = f"event {missing} is" if seq == missing + 1 else f"events {missing}–{seq - 1} are"
-    after = f"follows {last_seq}" if last_seq else "is the first"
-    return f"event {seq} {after}: {which} missing (deleted?)"

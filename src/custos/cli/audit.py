@@ -1,7 +1,9 @@
-"""`custos audit verify|export|actions`: check the chain, hand a date range to an auditor, list the actions."""
+"""`custos audit verify|seal|heads|prove|export|actions`: check the log, seal it, hand proofs and date ranges to
+an auditor or a witness, list the actions."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from custos.audit import Action
 from custos.audit.actions import MEANING, catalogue_markdown
 from custos.audit.export import export_lines
-from custos.audit.verify import verify_and_record
+from custos.audit.proofs import check_proof, export_heads, prove
+from custos.audit.seal import seal
+from custos.audit.verify import default_workers, verify_and_record
 from custos.cli.context import state
 from custos.cli.identity import require
 
@@ -42,21 +46,99 @@ _DATE = ["%Y-%m-%d"]
 
 
 @app.command("verify")
-def verify_command(ctx: typer.Context) -> None:
-    """Recompute every hash of the audit log; exit 1 naming the first broken link."""
+def verify_command(
+    ctx: typer.Context,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Processes checking blocks in parallel (default: cores, ≤ 4).")
+    ] = None,
+) -> None:
+    """Seal what is pending, then recompute every hash of the audit log; exit 1 naming the first broken place."""
     st = state(ctx)
     with st.runtime() as rt:
         actor = require(ctx, rt, "audit.read").actor
         with _progress(st.errors, "verifying") as advance:
-            report = verify_and_record(rt, actor, progress=advance)
+            report = verify_and_record(rt, actor, progress=advance, workers=workers or default_workers())
     if not report.ok:
         where = f" at event {report.first_broken}" if report.first_broken is not None else ""
         st.errors.print(f"[bold red]audit log broken[/]{where}: {escape(report.reason or '')}")
         st.errors.print(f"{report.events_checked:,} events verified before the break.")
         raise typer.Exit(1)
-    st.console.print(f"audit log intact: {report.events_checked:,} events verified")
+    blocks = f" in {report.blocks:,} sealed blocks" if report.blocks else ""
+    st.console.print(f"audit log intact: {report.events_checked:,} events verified{blocks}")
+    if report.unsealed:
+        st.console.print(f"{report.unsealed:,} events appended during the check are not sealed yet")
     if report.last_hash:
-        st.console.print(f"head hash: {report.last_hash}  (note it elsewhere to anchor the chain up to here)")
+        st.console.print(f"head hash: {report.last_hash}  (`custos audit heads` exports the signed heads)")
+
+
+@app.command("seal")
+def seal_command(ctx: typer.Context) -> None:
+    """Seal the events appended since the last block now (servers and workers do it every few seconds)."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        require(ctx, rt, "audit.read")
+        report = seal(rt.db, rt.clock, rt.keys)
+    if report.refused is not None:
+        st.errors.print(f"[bold red]event {report.refused} no longer matches its hash[/]: not sealed; run verify")
+        raise typer.Exit(1)
+    st.console.print(f"sealed {report.events:,} events in {report.blocks:,} blocks (sealed up to {report.last_seq:,})")
+
+
+@app.command("heads")
+def heads_command(
+    ctx: typer.Context,
+    after: Annotated[int, typer.Option(help="Only blocks numbered above this one (what a witness has not seen).")] = -1,
+    output: Annotated[Path | None, typer.Option(help="File to write; standard output when omitted.")] = None,
+) -> None:
+    """Write the signed block heads as JSON lines, with the public keys, for an outside witness to keep."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        actor = require(ctx, rt, "audit.read").actor
+        with _open(output) as sink:
+            written = export_heads(rt, actor, sink.write, after=after)
+    st.errors.print(f"exported {written:,} block heads")
+
+
+@app.command("prove")
+def prove_command(
+    ctx: typer.Context,
+    seq: Annotated[int, typer.Argument(min=1, help="The event's number.")],
+    output: Annotated[Path | None, typer.Option(help="File to write; standard output when omitted.")] = None,
+) -> None:
+    """Write the inclusion proof of one event in its signed block (JSON), checked before it is written."""
+    st = state(ctx)
+    with st.runtime() as rt:
+        actor = require(ctx, rt, "audit.read").actor
+        proof = prove(rt, actor, seq)
+    problems = check_proof(proof)
+    if problems:
+        st.errors.print(f"[bold red]the proof of event {seq} does not hold[/]: {escape('; '.join(problems))}")
+        raise typer.Exit(1)
+    with _open(output) as sink:
+        sink.write(json.dumps(proof, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command("check-proof")
+def check_proof_command(
+    ctx: typer.Context,
+    proof_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A proof from `custos audit prove`.")],
+    head: Annotated[str | None, typer.Option(help="A head you already hold (from a witness) to check against.")] = None,
+) -> None:
+    """Check an inclusion proof offline: no database, no keys (what an auditor runs)."""
+    st = state(ctx)
+    try:
+        proof = json.loads(proof_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        st.errors.print(f"[bold red]{escape(str(proof_file))} is not a JSON proof[/]: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    problems = check_proof(proof, trusted_head=head) if isinstance(proof, dict) else ["not a JSON object"]
+    if problems:
+        st.errors.print(f"[bold red]proof does not hold[/]: {escape('; '.join(problems))}")
+        raise typer.Exit(1)
+    event = proof["event"]
+    st.console.print(
+        f"proof holds: event {event['seq']} is in block {proof['block']['block']} (head {proof['block']['head']})"
+    )
 
 
 @app.command("export")

@@ -9,6 +9,7 @@ import uvicorn
 from rich.panel import Panel
 
 from custos.app import create_app
+from custos.audit.seal import SealLoop
 from custos.cli.context import state
 from custos.jobs.registry import scheduler_for
 from custos.jobs.worker import Worker
@@ -54,13 +55,17 @@ def register(app: typer.Typer) -> None:
         st.console.print(f"Custos is serving on [bold]http://{bind_host}:{bind_port}/privacy[/]")
         # The embedded job worker (setting `worker`): the daily retention sweep without a second process.
         worker = Worker(scheduler_for(runtime)) if st.settings.worker else None
+        # Every server seals the audit events appended meanwhile (custos.audit.seal); several sealers are safe.
+        sealer = SealLoop(runtime.db, runtime.clock, runtime.keys, st.settings.audit_seal_seconds)
         try:
+            sealer.start()
             if worker is not None:
                 worker.start()
             uvicorn.run(web, host=bind_host, port=bind_port, log_level=st.settings.log_level)
         finally:
             if worker is not None:
                 worker.stop()
+            sealer.stop()
             runtime.close()
 
 
