@@ -16,7 +16,7 @@ The edges (HTTP routes, CLI commands, jobs) only open a unit, call one service, 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.audit.actions import Action
-from custos.audit.log import record
+from custos.audit.log import Entry, record, record_many
 from custos.audit.models import AuditEvent
 from custos.clock import Clock
 from custos.crypto import KeyRing
@@ -91,6 +91,10 @@ class Work:
             outcome=outcome,
             details=details,
         )
+
+    def audit_many(self, entries: Iterable[Entry]) -> int:
+        """Append a batch of events by this unit's actor in one statement (`custos.audit.log.record_many`)."""
+        return record_many(self.session, self.clock, self.actor, entries)
 
     def after_commit(self, call: Callable[[], None]) -> None:
         """Run `call` once the transaction has committed, and never if it rolls back."""
