@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.audit.actions import Action
 from custos.clock import Clock
 from custos.consent.models import ConsentRecord
-from custos.consent.terms import ConsentTerms
+from custos.consent.terms import MAX_VALIDITY, ConsentTerms
 from custos.errors import InvalidInput, Problem
 from custos.work import Work
 
@@ -96,10 +96,18 @@ def _checked(terms: ConsentTerms, choice: Choice) -> dict[str, bool]:
     return {name: bool(choice.choices.get(name, False)) for name in terms.categories}
 
 
+def _newest_first(visitor_id: str) -> Select[ConsentRecord]:
+    return select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq.desc())
+
+
 def latest(work: Work, visitor_id: str) -> ConsentRecord | None:
-    return work.session.scalar(
-        select(ConsentRecord).where(ConsentRecord.visitor_id == visitor_id).order_by(ConsentRecord.seq.desc()).limit(1)
+    # No choice lasts longer than MAX_VALIDITY (the terms cap it), so a visitor whose cookie still lives has a
+    # record that recent: looked for first, it lets PostgreSQL read only the last months' partitions. The
+    # whole history is searched only when there is none (an expired choice, or an id we never gave).
+    recent = work.session.scalar(
+        _newest_first(visitor_id).where(ConsentRecord.at > work.clock.now() - MAX_VALIDITY).limit(1)
     )
+    return recent if recent is not None else work.session.scalar(_newest_first(visitor_id).limit(1))
 
 
 @dataclass(frozen=True)
@@ -176,18 +184,20 @@ def prepare(clock: Clock, terms: ConsentTerms, visitor_id: str | None, choice: C
     )
 
 
-def _latest_given(session: Session, visitor_ids: set[str]) -> dict[str, _Given]:
+def _latest_given(session: Session, visitor_ids: set[str], since: datetime) -> dict[str, _Given]:
+    """Each visitor's latest record made after `since`: an older one has expired by then (MAX_VALIDITY) and
+    grants nothing, and leaving it out lets PostgreSQL skip the older months' partitions."""
     if not visitor_ids:
         return {}
     newest = (
         select(func.max(ConsentRecord.seq))
-        .where(ConsentRecord.visitor_id.in_(visitor_ids))
+        .where(ConsentRecord.visitor_id.in_(visitor_ids), ConsentRecord.at > since)
         .group_by(ConsentRecord.visitor_id)
         .scalar_subquery()
     )
     rows = session.execute(
         select(ConsentRecord.visitor_id, ConsentRecord.choices, ConsentRecord.expires_at).where(
-            ConsentRecord.seq.in_(newest)
+            ConsentRecord.seq.in_(newest), ConsentRecord.at > since
         )
     )
     return {visitor: _Given(choices, expires_at) for visitor, choices, expires_at in rows}
@@ -219,7 +229,9 @@ def write_many(work: Work, pending: Sequence[Pending]) -> list[Saved]:
 
     A visitor who appears twice is compared with their own earlier record of the same batch."""
     session = work.session
-    saved = _saved(pending, _latest_given(session, {p.visitor_id for p in pending if p.visitor_id}))
+    returning = {p.visitor_id for p in pending if p.visitor_id}
+    since = min((p.at for p in pending), default=work.clock.now()) - MAX_VALIDITY
+    saved = _saved(pending, _latest_given(session, returning, since))
     if saved:
         table = ConsentRecord.metadata.tables[ConsentRecord.__tablename__]
         session.connection().execute(table.insert(), [vars(s) for s in saved])

@@ -14,6 +14,7 @@ from pydantic import (
     HttpUrl,
     SerializerFunctionWrapHandler,
     model_serializer,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -200,6 +201,24 @@ class ConsentSettings(PolicyModel):
     # Sites on another origin than Custos that embed the banner (e.g. https://www.example.se while Custos is
     # https://consent.example.se): only they may read the visitor's state and record choices across origins.
     sites: list[SiteOrigin] = Field(default_factory=list)
+    # How long a consent record is kept as proof (Art. 7(1), 5(1)(e)); unset: the validity plus the limitation
+    # period of the organisation's country (custos.consent.months.proof_retention). Never shorter than validity.
+    proof_retention: DatePeriod | None = Field(
+        default=None, description="how long the proof of a choice is kept, e.g. P11Y; default: validity + limitation"
+    )
+
+    @model_validator(mode="after")
+    def _proof_outlives_consent(self) -> ConsentSettings:
+        if self.proof_retention is not None and self.validity.longer_than(self.proof_retention):
+            raise PydanticCustomError(
+                "proof_retention",
+                "{reason}",
+                {
+                    "reason": f"proof_retention {self.proof_retention} is shorter than the validity {self.validity}",
+                    "hint": "keep the proof at least as long as the consent it proves lasts, e.g. P11Y",
+                },
+            )
+        return self
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -210,4 +229,6 @@ class ConsentSettings(PolicyModel):
             dumped.pop("adapters", None)
         if not self.sites:
             dumped.pop("sites", None)
+        if self.proof_retention is None:
+            dumped.pop("proof_retention", None)
         return dumped
