@@ -133,6 +133,7 @@ class Parallel:
     load: Load
     seal_seconds: float | None = None
     sealed: int | None = None
+    bare: bool = False
 
     @property
     def rate(self) -> float:
@@ -143,18 +144,24 @@ PARALLEL_TIMEOUT = 600
 
 
 def measure_parallel(
-    backend: str, db: Database, url: str, processes: int, each: int, peak: Callable[[], Any]
+    backend: str, db: Database, url: str, processes: int, each: int, peak: Callable[[], Any], *, bare: bool = False
 ) -> Parallel:
     """`processes` spawned processes, each appending `each` events through `record`, one per transaction.
 
     Each opens its own `Database` on `url` and appends one event to warm up; then all start on a barrier, and
     the time runs until the last has committed its last event. Then one seal of everything appended
-    (`custos.audit.seal`: the blocks that chain the events) is timed as well."""
+    (`custos.audit.seal`: the blocks that chain the events) is timed as well. `bare`: the floor instead, the
+    same processes each inserting a row of the same columns into a plain table, one per transaction."""
+    table = "bench_bare_event" if bare else "audit_event"
+    if bare:
+        key = "seq bigserial PRIMARY KEY" if backend == "postgresql" else "seq integer PRIMARY KEY"
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE TABLE {table} ({key}, {', '.join(c + ' text' for c in BARE_COLUMNS)})")
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     done: Any = context.Queue()
     workers = [
-        context.Process(target=_appender, args=(url, index, each, barrier, done), daemon=True)
+        context.Process(target=_appender, args=(url, index, each, barrier, done, bare), daemon=True)
         for index in range(processes)
     ]
     for worker in workers:
@@ -171,10 +178,12 @@ def measure_parallel(
         for worker in workers:
             worker.join(timeout=60)
     with db.transaction() as session:
-        stored = session.scalar(text("SELECT count(*) FROM audit_event"))
+        stored = session.scalar(text(f"SELECT count(*) FROM {table}"))
     if stored != processes * (each + 1):
         raise SystemExit(f"error: {stored} events stored, {processes * (each + 1)} appended")
-    result = Parallel(backend, processes, processes * each, finished - started, connections.most, load)
+    result = Parallel(backend, processes, processes * each, finished - started, connections.most, load, bare=bare)
+    if bare:
+        return result
     started = time.monotonic()
     report = seal(db, SystemClock(), None)
     result.seal_seconds, result.sealed = time.monotonic() - started, report.events
@@ -190,15 +199,29 @@ def _collect(done: Any, processes: int, expected: str) -> list[float]:
     return [float(value) for _, value in answers]
 
 
-def _appender(url: str, index: int, each: int, barrier: Any, done: Any) -> None:
+BARE_COLUMNS = ("at", *PLAIN, "details_json", "hash")
+
+
+def _appender(url: str, index: int, each: int, barrier: Any, done: Any, bare: bool) -> None:
     """One appending process: its own engine, one warm-up event, then `each` events, one per transaction."""
     try:
         db = Database(make_engine(url))
         clock = SystemClock()
         actor = Actor(kind="staff", id=index + 1, label=f"staff:{index + 1}", ip="192.0.2.10", user_agent="bench")
         subjects = [str(uuid.uuid4()) for _ in range(100)]
+        columns = ", ".join(BARE_COLUMNS)
+        insert_bare = text(
+            f"INSERT INTO bench_bare_event ({columns}) VALUES ({', '.join(':' + c for c in BARE_COLUMNS)})"
+        )
+        row = dict.fromkeys(BARE_COLUMNS) | {"actor_kind": "staff", "actor_label": actor.label, "hash": "0" * 64,
+                                                 "action": "person.read", "outcome": "ok"}  # fmt: skip
 
         def one(n: int) -> None:
+            if bare:
+                with db.engine.begin() as connection:
+                    connection.execute(insert_bare, row | {"at": clock.now().isoformat(), "subject": subjects[n % 100],
+                                                           "details_json": f'{{"n":{n}}}'})  # fmt: skip
+                return
             with db.transaction() as session:
                 record(session, clock, actor, "person.read", subject=subjects[n % 100], purpose="customer-relationship",
                        details={"fields": ["name", "email"], "n": n})  # fmt: skip
@@ -377,13 +400,17 @@ def _migrated(url: str) -> Database:
 
 def append_table(results: list[Append], parallels: list[Parallel]) -> RichTable:
     table = RichTable(title="Audit append through record()")
-    for column in ("backend", "processes", "events per transaction", "events", "events/s"):
-        table.add_column(column, justify="left" if column == "backend" else "right")
+    for column in ("backend", "what", "processes", "events per transaction", "events", "events/s"):
+        table.add_column(column, justify="left" if column in ("backend", "what") else "right")
     for r in results:
-        table.add_row(r.backend, "1", f"{r.per_transaction:,}", f"{r.events:,}", f"{r.rate:,.0f}")
+        table.add_row(r.backend, "record", "1", f"{r.per_transaction:,}", f"{r.events:,}", f"{r.rate:,.0f}")
     for p in parallels:
-        table.add_row(p.backend, str(p.processes), "1", f"{p.events:,}", f"{p.rate:,.0f}")
+        table.add_row(p.backend, _what(p), str(p.processes), "1", f"{p.events:,}", f"{p.rate:,.0f}")
     return table
+
+
+def _what(p: Parallel) -> str:
+    return "bare INSERT" if p.bare else "record"
 
 
 def _seal_cell(p: Parallel) -> str:
@@ -408,6 +435,11 @@ def _appenders(p: Parallel) -> Processes:
 def goals(parallels: list[Parallel], verifies: list[Verify], events: int, *, write: bool) -> list[Goal]:
     found = []
     for p in parallels:
+        if p.bare:
+            continue
+        floor = next((b for b in parallels if b.bare and b.backend == p.backend), None)
+        sealed = None if p.sealed is None else f"then sealed: {_seal_cell(p)}"
+        bare = None if floor is None else f"bare INSERTs from the same processes: {floor.rate:,.0f}/s"
         found.append(
             record_goal(
                 HEADING,
@@ -419,7 +451,7 @@ def goals(parallels: list[Parallel], verifies: list[Verify], events: int, *, wri
                 _appenders(p),
                 p.load,
                 size=f"{p.processes} × {p.events // p.processes:,} events",
-                note=None if p.sealed is None else f"then sealed: {_seal_cell(p)}",
+                note="; ".join(n for n in (bare, sealed) if n) or None,
                 write=write,
             )
         )
@@ -492,22 +524,25 @@ def section(
         "",
         *(goal_line(goal) for goal in found),
         "",
-        "| backend | processes | events per transaction | events | events/s through `record` |",
-        "|---|---:|---:|---:|---:|",
-        *(f"| {r.backend} | 1 | {r.per_transaction:,} | {r.events:,} | {r.rate:,.0f} |" for r in appends),
-        *(f"| {p.backend} | {p.processes} | 1 | {p.events:,} | {p.rate:,.0f} |" for p in parallels),
+        "| backend | what | processes | events per transaction | events | events/s |",
+        "|---|---|---:|---:|---:|---:|",
+        *(f"| {r.backend} | `record` | 1 | {r.per_transaction:,} | {r.events:,} | {r.rate:,.0f} |" for r in appends),
+        *(f"| {p.backend} | {_what(p)} | {p.processes} | 1 | {p.events:,} | {p.rate:,.0f} |" for p in parallels),
         "",
         "Several processes: each spawned with its own engine, appending through `record` in its own "
         "transaction (`Database.transaction`), all starting on a barrier after one warm-up event; the time runs "
-        "until the last has committed. On SQLite the writers take turns (`BEGIN IMMEDIATE`), so more processes "
-        "cannot append faster than one. Sealed afterwards: appends share no head; `custos.audit.seal` (every "
-        "2 s in `custos serve` and `custos worker`) chains them into signed-less blocks here, one seal of all of "
-        "them in the benchmark's process.",
+        "until the last has committed. Bare INSERT: the floor, the same processes each inserting a row of the "
+        "same columns (text, no hashing, no checks) into a plain table with a database-numbered key, one per "
+        "transaction: what the machine's commits allow. On SQLite the writers take turns (`BEGIN IMMEDIATE`), "
+        "so more processes cannot append faster than one. Sealed afterwards: appends share no head; "
+        "`custos.audit.seal` (every 2 s in `custos serve` and `custos worker`) chains them into blocks (unsigned "
+        "here), one seal of all of them in the benchmark's process.",
         "",
-        "| backend | processes appending | events | events/s | database processes | sealed afterwards | load (1 min) |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| backend | what | processes appending | events | events/s | database processes | sealed afterwards "
+        "| load (1 min) |",
+        "|---|---|---:|---:|---:|---:|---|---|",
         *(
-            f"| {p.backend} | {p.processes} | {p.events:,} | {p.rate:,.0f} | {p.database_processes} "
+            f"| {p.backend} | {_what(p)} | {p.processes} | {p.events:,} | {p.rate:,.0f} | {p.database_processes} "
             f"| {_seal_cell(p)} | {p.load} |"
             for p in parallels
         ),
@@ -582,6 +617,13 @@ def main(argv: list[str] | None = None) -> None:
                 db, url = new_db()
                 try:
                     parallels.append(measure_parallel(backend, db, url, args.processes, args.each, peaks[backend]))
+                finally:
+                    db.dispose()
+                db, url = new_db()
+                try:
+                    parallels.append(
+                        measure_parallel(backend, db, url, args.processes, args.each, peaks[backend], bare=True)
+                    )
                 finally:
                     db.dispose()
                 console.print(f"{backend}: verifying a chain of {args.events:,} events …")
