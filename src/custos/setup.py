@@ -50,6 +50,11 @@ def initialise(settings: Settings, clock: Clock | None = None) -> InitResult:
     db = Database(make_engine(settings.database_url))
     try:
         upgrade(db.engine)
+        if settings.queue == "procrastinate":
+            # procrastinate's own tables, from the installed package (see custos.jobs.procrastinate_queue).
+            from custos.jobs.procrastinate_queue import install_schema
+
+            install_schema(db.engine)
         with open_work(db, clock, keys, policy, Actor.system("init")) as work:
             recorded = record_policy_versions(work)
             admin = _first_admin(work)

@@ -1,5 +1,6 @@
 """`custos worker`: run the scheduled jobs (the daily retention sweep, started mailings, imports, reminders…) in a
-process of its own."""
+process of its own; with `queue = procrastinate`, also the tasks those jobs hand out (a sweep's buckets, one
+request each, a mailing's slices), shared by every worker on the database."""
 
 from __future__ import annotations
 
@@ -8,27 +9,28 @@ from typing import Annotated
 import typer
 
 from custos.cli.context import state
-from custos.jobs.registry import scheduler_for
-from custos.jobs.worker import INTERVAL, Worker
+from custos.jobs.worker import INTERVAL, run_jobs
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
         ctx: typer.Context,
-        once: Annotated[bool, typer.Option("--once", help="Tick once (run what is due) and exit.")] = False,
+        once: Annotated[
+            bool, typer.Option("--once", help="Tick once (run what is due, and the tasks it hands out) and exit.")
+        ] = False,
         interval: Annotated[float, typer.Option(min=1.0, help="Seconds between ticks.")] = INTERVAL,
+        concurrency: Annotated[
+            int, typer.Option(min=1, max=32, help="Tasks run at once (queue procrastinate only).")
+        ] = 1,
     ) -> None:
         """Run due jobs now and then every INTERVAL seconds; several workers may share one database."""
         st = state(ctx)
         with st.runtime() as rt:
-            scheduler = scheduler_for(rt)
-            if once:
-                ran = scheduler.tick()
-                st.console.print(f"ran: {', '.join(ran) or 'nothing was due'}")
-                return
-            st.console.print(f"worker {scheduler.owner} ticking every {interval:g} s; Ctrl-C stops it")
             try:
-                Worker(scheduler, interval).run()
+                ran = run_jobs(rt, interval=interval, once=once, concurrency=concurrency, say=st.console.print)
             except KeyboardInterrupt:
                 st.console.print("worker stopped")
+                return
+            if once:
+                st.console.print(f"ran: {', '.join(ran) or 'nothing was due'}")

@@ -5,12 +5,18 @@ The schedule lives in `job_run` rows, so any number of workers (the thread insid
 only succeeds when it is due and nobody holds an unexpired lease, so two workers never run it at once. A job
 is only a wake-up; the work it drives is itself a state machine in rows (e.g. the retention sweep), so an
 expired lease or a crash mid-run leads to the next run resuming it, never to anything done twice.
+
+The lease is short (`DEFAULT_LEASE`, two minutes) and renewed by a heartbeat thread while the job runs, so a
+long job keeps it however long it takes, and a worker killed mid-run (kill -9, a lost machine) holds it up for
+at most those two minutes: then any other worker's tick claims the job and resumes what it was driving.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +31,9 @@ from custos.jobs.models import JobRun
 log = logging.getLogger("custos.jobs")
 
 RETRY_AFTER = timedelta(minutes=15)
-DEFAULT_LEASE = timedelta(hours=6)
+DEFAULT_LEASE = timedelta(minutes=2)
+# The lease is renewed this many times within its length: one missed beat (a slow database) does not lose it.
+BEATS_PER_LEASE = 4
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class Scheduler:
                 continue
             outcome, error = "ok", None
             try:
-                job.run()
+                with self._heartbeat(job):
+                    job.run()
             except Exception as exc:  # a failed job is recorded and retried; the worker itself keeps going
                 log.exception("job %s failed", job.name)
                 outcome, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
@@ -101,6 +110,38 @@ class Scheduler:
                 .returning(JobRun.name)
             )
         return claimed is not None
+
+    @contextmanager
+    def _heartbeat(self, job: Job) -> Iterator[None]:
+        """Renew the job's lease every lease/BEATS_PER_LEASE while the block runs (from a thread of its own)."""
+        stop = threading.Event()
+        interval = self.lease.total_seconds() / BEATS_PER_LEASE
+
+        def beat() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.renew(job.name)
+                except Exception:  # the database briefly away: the next beat tries again, the lease has room
+                    log.exception("renewing the lease of job %s failed", job.name)
+
+        thread = threading.Thread(target=beat, name=f"custos-lease-{job.name}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    def renew(self, name: str) -> bool:
+        """Push this worker's lease on `name` out by another lease length; False when it no longer holds it."""
+        with self.db.transaction() as session:
+            renewed = session.scalar(
+                update(JobRun)
+                .where(JobRun.name == name, JobRun.lease_owner == self.owner)
+                .values(lease_expires_at=self.clock.now() + self.lease)
+                .returning(JobRun.name)
+            )
+        return renewed is not None
 
     def _release(self, job: Job, outcome: str, error: str | None) -> None:
         finished = self.clock.now()

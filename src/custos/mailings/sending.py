@@ -30,6 +30,7 @@ from custos.actor import Actor
 from custos.audit.actions import Action
 from custos.clock import today
 from custos.crypto import KeyRing
+from custos.db.exclusive import exclusive
 from custos.errors import Conflict, InvalidInput, NotFound, Problem
 from custos.mail import Mailer, MailError, Message
 from custos.mailings import selection as selections
@@ -241,21 +242,42 @@ def send(
     done = dict(state.done)  # counted here as the rows move, not re-read from the table after every message
     if on_progress:
         on_progress(state)
+
+    def moved(outcome: str) -> None:
+        done["pending"] -= 1
+        done[outcome] += 1
+        if on_progress:
+            on_progress(Progress(state.total, dict(done)))
+
+    _send_pending(runtime, mailer, actor, mailing_id, base_url, None, moved)
+    _finish_if_sent(runtime, actor, mailing_id, force=True)
+    with runtime.work(actor) as work:
+        return progress(work.session, mailing_id)
+
+
+def _send_pending(
+    runtime: Runtime,
+    mailer: Mailer,
+    actor: Actor,
+    mailing_id: int,
+    base_url: str,
+    ids: tuple[int, int] | None,
+    moved: Callable[[str], None] | None = None,
+) -> None:
+    """Send the mailing's pending rows (those with ids in [ids[0], ids[1]) only, when given), one unit each."""
     while True:
         with runtime.work(actor) as work:
             session = work.session
-            pending = list(
-                session.scalars(
-                    select(MailingDelivery.id)
-                    .where(MailingDelivery.mailing_id == mailing_id, MailingDelivery.status == "pending")
-                    .order_by(MailingDelivery.id)
-                    .limit(BATCH)
-                )
+            query = select(MailingDelivery.id).where(
+                MailingDelivery.mailing_id == mailing_id, MailingDelivery.status == "pending"
             )
+            if ids is not None:
+                query = query.where(MailingDelivery.id >= ids[0], MailingDelivery.id < ids[1])
+            pending = list(session.scalars(query.order_by(MailingDelivery.id).limit(BATCH)))
             mailing = get(session, mailing_id)
             session.expunge(mailing)
         if not pending:
-            break
+            return
         for delivery_id in pending:
             with runtime.work(actor) as work:
                 claimed = _claim(work, delivery_id)
@@ -277,26 +299,98 @@ def send(
                     )
             else:
                 outcome = claimed
-            done["pending"] -= 1
-            done[outcome] += 1
-            if on_progress:
-                on_progress(Progress(state.total, dict(done)))
+            if moved is not None:
+                moved(outcome)
+
+
+def _finish_if_sent(runtime: Runtime, actor: Actor, mailing_id: int, *, force: bool = False) -> bool:
+    """Mark the mailing done, with its `mailing.sent` event, once no row is pending or being sent; True when
+    this call did. The mailing row's lock makes a second finisher (another slice's worker) find it done.
+    `force`: the foreground `send`, which has already settled every row it found (rows it could not claim
+    belong to a sender that stopped; `_resume` marked them)."""
     with runtime.work(actor) as work:
-        final = progress(work.session, mailing_id)
-        mailing = get(work.session, mailing_id)
-        if mailing.status != "done":
-            mailing.status = "done"
-            mailing.finished_at = work.clock.now()
-            work.audit(Action.MAILING_SENT, target=f"mailing:{mailing_id}", details=dict(final.done.items()))
-    return final
+        session = work.session
+        if not force:
+            left = session.scalar(
+                select(MailingDelivery.id)
+                .where(MailingDelivery.mailing_id == mailing_id, MailingDelivery.status.in_(("pending", "sending")))
+                .limit(1)
+            )
+            if left is not None:
+                return False
+        mailing = session.get(Mailing, mailing_id, with_for_update=True, populate_existing=True)
+        if mailing is None or mailing.status == "done":
+            return False
+        final = progress(session, mailing_id)
+        mailing.status = "done"
+        mailing.finished_at = work.clock.now()
+        work.audit(Action.MAILING_SENT, target=f"mailing:{mailing_id}", details=dict(final.done.items()))
+        return True
 
 
-def send_started(runtime: Runtime, mailer: Mailer, base_url: str) -> dict[int, Progress]:
+# -- shared by workers: a mailing in slices ---------------------------------------------------------------
+
+# A slice is the deliveries whose id // SLICE is the same: fixed by the ids, so every worker (and a later run
+# after a crash) names the same slice the same way.
+SLICE = 200
+
+
+def slices_left(runtime: Runtime) -> list[tuple[int, int]]:
+    """(mailing, slice) of every started mailing's rows still pending or being sent, oldest mailing first."""
+    part = (MailingDelivery.id / SLICE).label("slice")
+    with runtime.work(JOB_ACTOR) as work:
+        rows = work.session.execute(
+            select(MailingDelivery.mailing_id, part)
+            .join(Mailing, Mailing.id == MailingDelivery.mailing_id)
+            .where(Mailing.status == "sending", MailingDelivery.status.in_(("pending", "sending")))
+            .group_by(MailingDelivery.mailing_id, part)
+            .order_by(MailingDelivery.mailing_id, part)
+        ).all()
+    return [(int(m), int(p)) for m, p in rows]
+
+
+def send_slice(runtime: Runtime, mailer: Mailer, mailing_id: int, slice_no: int, base_url: str) -> bool:
+    """The task a mailing is split into: send one slice of it, unless another worker is sending that slice
+    (then False). Rows of the slice left `sending` by a sender that stopped may have reached the server: they
+    are marked `unknown`, never sent again. The slice whose rows are the last to settle closes the mailing."""
+    ids = (slice_no * SLICE, (slice_no + 1) * SLICE)
+    with exclusive(runtime.db.engine, f"mailing:{mailing_id}:{slice_no}") as mine:
+        if not mine:
+            return False
+        with runtime.work(JOB_ACTOR) as work:
+            if get(work.session, mailing_id).status != "sending":
+                return True
+            work.session.execute(
+                update(MailingDelivery)
+                .where(
+                    MailingDelivery.mailing_id == mailing_id,
+                    MailingDelivery.id >= ids[0],
+                    MailingDelivery.id < ids[1],
+                    MailingDelivery.status == "sending",
+                )
+                .values(status="unknown", detail="the sender stopped while this message was being sent")
+            )
+        _send_pending(runtime, mailer, JOB_ACTOR, mailing_id, base_url, ids)
+    _finish_if_sent(runtime, JOB_ACTOR, mailing_id)
+    return True
+
+
+def send_started(
+    runtime: Runtime, mailer: Mailer, base_url: str, defer: Callable[[int, int], None] | None = None
+) -> dict[int, Progress]:
     """The `mailings-send` job: finish every started mailing, oldest first, including one started meanwhile.
 
     A mailing is `sending` from its start until its last row is settled, so a run killed half-way (a restart,
-    an expired lease) leaves it `sending` and the next run takes it up where its rows say it stopped.
+    an expired lease) leaves it `sending` and the next run takes it up where its rows say it stopped. With
+    `defer`, each slice with rows left is handed on as a task (`defer(mailing, slice)`, see `send_slice`) that
+    any worker may take; the progress returned is then as it stands once they are handed on.
     """
+    if defer is not None:
+        handed = slices_left(runtime)
+        for started, slice_no in handed:
+            defer(started, slice_no)
+        with runtime.work(JOB_ACTOR) as work:
+            return {m: progress(work.session, m) for m in sorted({m for m, _ in handed})}
     finished: dict[int, Progress] = {}
     while True:
         with runtime.work(JOB_ACTOR) as work:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -126,10 +127,17 @@ def open_refs(runtime: Runtime) -> list[str]:
         )
 
 
-def drive_open(runtime: Runtime) -> int:
-    """The job: re-drive every request left mid-way (after a crash, a failed system, a confirmed manual task)."""
+def drive_open(runtime: Runtime, defer: Callable[[str], None] | None = None) -> int:
+    """The job: re-drive every request left mid-way (after a crash, a failed system, a confirmed manual task).
+
+    With `defer`, each open request is handed on as a task of its own (`defer(ref)`, one per request, which
+    any worker may take) instead of being driven here; returns how many were driven or handed on."""
     driven = 0
     for ref in open_refs(runtime):
+        if defer is not None:
+            defer(ref)
+            driven += 1
+            continue
         try:
             drive_request(runtime, ref)
             driven += 1

@@ -6,8 +6,14 @@
 Planning walks the candidates in person-id order and, per chunk, inserts the tasks and stores the last id
 looked at (`plan_cursor`) in the same transaction; running takes pending tasks in batches and carries each
 batch out in one transaction (`erase.execute_batch`). A crash or kill -9 anywhere loses at most the open
-unit of work; `run_sweep` first drives every unfinished sweep to done, then starts today's. A duplicate
-wake-up is harmless: the sweep row is locked while planning, tasks are claimed with SKIP LOCKED on
+unit of work; `run_sweep` first drives every unfinished sweep to done, then starts today's.
+
+Running is shared: the tasks fall into buckets (task id // BUCKET), each driven by one worker at a time
+(`db.exclusive`, an advisory lock that dies with its worker), and the daily job defers one task per bucket
+(`drive_bucket`) so that any number of `custos worker` processes erase side by side, while the job drives
+the buckets nobody has taken and waits for the rest. A batch adds its counts to the sweep with one UPDATE
+instead of holding the sweep row, and the driver whose commit leaves nothing pending closes the sweep. A
+duplicate wake-up is harmless: the sweep row is locked while planning, tasks are claimed with SKIP LOCKED on
 PostgreSQL (SQLite serialises writers), and a task that is not pending is never touched again.
 
 Due-ness is judged as of the sweep's day (`as_of`, from the injected clock when the sweep started), with the
@@ -34,7 +40,8 @@ from sqlalchemy.orm import Session
 from custos.actor import Actor
 from custos.audit.actions import Action
 from custos.clock import today
-from custos.retention.erase import REGISTER_STEP, execute_batch
+from custos.db.exclusive import exclusive
+from custos.retention.erase import REGISTER_STEP, BatchResult, execute_batch
 from custos.retention.history import sweep_public
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
 from custos.retention.plan import plan_chunk
@@ -47,13 +54,19 @@ if TYPE_CHECKING:
     from custos.runtime import Runtime
 
 JOB_NAME = "retention-sweep"
+JOB_ACTOR = Actor.system(JOB_NAME)
 BATCH = 500
 PLAN_CHUNK = 2000
+# A bucket is the unit workers share: the sweep's tasks whose id // BUCKET is the same. Fixed by the ids, so
+# every worker (and a re-run after a crash) names the same bucket the same way.
+BUCKET = 500
 # (phase, done, total): "planning" counts people planned (total unknown: 0), "erasing" counts tasks.
 Progress = Callable[[str, int, int], None]
 # Test-only (a kill -9 at a known point): called with the tasks this drive has committed so far, after a batch
 # has done all its work and before it commits. Production passes none.
 BeforeCommit = Callable[[int], None]
+# Hands the buckets of a planned sweep to other workers (the daily job defers a task per bucket).
+FanOut = Callable[[int, list[int]], None]
 
 
 def run_sweep(
@@ -65,10 +78,12 @@ def run_sweep(
     progress: Progress | None = None,
     systems: SystemSteps | None = None,
     before_commit: BeforeCommit | None = None,
+    fan_out: FanOut | None = None,
 ) -> list[SweepPublic]:
     """Finish every unfinished sweep, then sweep as of today; one report per sweep driven.
 
-    With `systems`, due people are erased in the connected systems their activities name, too.
+    With `systems`, due people are erased in the connected systems their activities name, too. With
+    `fan_out`, other workers erase side by side with this one (see `drive`).
     """
     rules = CompiledPolicy.of(runtime.policy)
     with runtime.work(actor) as work:
@@ -82,6 +97,7 @@ def run_sweep(
         "progress": progress,
         "systems": systems,
         "before_commit": before_commit,
+        "fan_out": fan_out,
     }
     reports = [drive(runtime, rules, actor, sweep_id, **options) for sweep_id in unfinished]
     with runtime.work(actor) as work:
@@ -138,49 +154,171 @@ def drive(
     progress: Progress | None = None,
     systems: SystemSteps | None = None,
     before_commit: BeforeCommit | None = None,
+    fan_out: FanOut | None = None,
 ) -> SweepPublic:
     """Move one sweep forward until it is done; safe to call again at any point, from any process.
+
+    Planning is this call's alone (the sweep row is locked per chunk). Then, with `fan_out`, the sweep's
+    buckets are handed out (the daily job defers a task per bucket, which any worker may take), and this call
+    drives every bucket nobody else has taken, then waits for the ones others are driving: when it returns,
+    nothing of the sweep is in flight, so a sweep started after it never races it for the same person.
 
     A task whose step in a connected system failed is set aside until the next drive; the sweep then stays
     `running` (its report says so) and is finished by a later drive once every step is done.
     """
-    tell = progress or (lambda _phase, _done, _total: None)
+    driver = _Driver(runtime, rules, actor, sweep_id, batch, progress, systems, before_commit)
     while (state := _plan_step(runtime, actor, rules, sweep_id, systems)) == "planning":
-        tell("planning", _count(runtime, actor, sweep_id, "planned"), 0)
-    committed = 0
-    set_aside: set[int] = set()
-    while state == "running":
-        if systems is not None:
-            with runtime.work(actor) as work:
-                waiting = [
-                    t.id for t in _pending(work.session, sweep_id, batch, set_aside) if not ready_for_register(t)
-                ]
-            if waiting:
-                set_aside |= systems.run(rules, sweep_id, waiting)
-        with runtime.work(actor) as work:
-            sweep = _locked(work.session, sweep_id)
-            tasks = _pending(work.session, sweep_id, batch, set_aside)
-            if not tasks:
-                if set_aside:
-                    break
-                _finish(work, sweep)
-                state = sweep.state
-                continue
-            # Without the systems part, tasks planned with system steps still finish their register step.
-            tasks = [t for t in tasks if systems is None or ready_for_register(t)]
-            if not tasks:
-                continue
-            counts = systems.counts(work.session, sweep_id, tasks) if systems is not None else None
-            result = execute_batch(work, rules, sweep, tasks, counts)
-            if systems is not None:
-                systems.forget(work.session, sweep_id, [t.person_ref for t in tasks])
-            done, total = sweep.erased + sweep.trimmed + sweep.skipped, sweep.planned
-            if before_commit is not None:
-                before_commit(committed)
-        committed += result.done
-        tell("erasing", done, total)
+        driver.tell("planning", _count(runtime, actor, sweep_id, "planned"), 0)
+    if state == "running":
+        buckets = pending_buckets(runtime, actor, sweep_id)
+        if fan_out is not None and buckets:
+            fan_out(sweep_id, buckets)
+        taken = [bucket for bucket in buckets if not driver.bucket(bucket, wait=False)]
+        for bucket in taken:  # driven by another worker just now: wait for it, then drive what it left
+            driver.bucket(bucket, wait=True)
+        if not driver.set_aside:
+            finish_if_done(runtime, actor, sweep_id)
     with runtime.work(actor) as work:
         return report(work.session, _locked(work.session, sweep_id))
+
+
+def drive_bucket(
+    runtime: Runtime,
+    sweep_id: int,
+    bucket: int,
+    *,
+    systems: SystemSteps | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> bool:
+    """The task a sweep is split into: drive one bucket of its people, unless another worker is driving it
+    (then False); the sweep is finished by whichever bucket leaves nothing pending."""
+    driver = _Driver(
+        runtime, CompiledPolicy.of(runtime.policy), JOB_ACTOR, sweep_id, BATCH, None, systems, before_commit
+    )
+    if not driver.bucket(bucket, wait=False):
+        return False
+    if not driver.set_aside:
+        finish_if_done(runtime, JOB_ACTOR, sweep_id)
+    return True
+
+
+def pending_buckets(runtime: Runtime, actor: Actor, sweep_id: int) -> list[int]:
+    """The buckets (task id // BUCKET) of the sweep that still have pending tasks, lowest first."""
+    bucket = (RetentionTask.id / BUCKET).label("bucket")
+    with runtime.work(actor) as work:
+        return [
+            int(b)
+            for b in work.session.scalars(
+                select(bucket)
+                .where(RetentionTask.sweep_id == sweep_id, RetentionTask.state == "pending")
+                .group_by(bucket)
+                .order_by(bucket)
+            )
+        ]
+
+
+def finish_if_done(runtime: Runtime, actor: Actor, sweep_id: int) -> bool:
+    """Close the sweep when it is running and no task of it is pending (as committed); True when it did.
+
+    Every driver calls this after its own last commit, so the one that commits the last batch sees the sweep
+    empty and closes it; the sweep row's lock makes a second closer find it done."""
+    with runtime.work(actor) as work:
+        left = work.session.scalar(
+            select(RetentionTask.id)
+            .where(RetentionTask.sweep_id == sweep_id, RetentionTask.state == "pending")
+            .limit(1)
+        )
+        if left is not None:
+            return False
+        sweep = _locked(work.session, sweep_id)
+        if sweep.state != "running":
+            return False
+        _finish(work, sweep)
+        return True
+
+
+class _Driver:
+    """Drives the buckets of one sweep, counting what it committed (for the test-only `before_commit`)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        rules: CompiledPolicy,
+        actor: Actor,
+        sweep_id: int,
+        batch: int,
+        progress: Progress | None,
+        systems: SystemSteps | None,
+        before_commit: BeforeCommit | None,
+    ) -> None:
+        self.runtime, self.rules, self.actor, self.sweep_id, self.batch = runtime, rules, actor, sweep_id, batch
+        self.tell: Progress = progress or (lambda _phase, _done, _total: None)
+        self.systems, self.before_commit = systems, before_commit
+        self.committed = 0
+        self.set_aside: set[int] = set()
+
+    def bucket(self, bucket: int, *, wait: bool) -> bool:
+        """Erase the pending tasks of one bucket, batch by batch; False when another worker holds it."""
+        runtime, actor, systems = self.runtime, self.actor, self.systems
+        ids = (bucket * BUCKET, (bucket + 1) * BUCKET)
+        with exclusive(runtime.db.engine, f"retention-sweep:{self.sweep_id}:{bucket}", wait=wait) as mine:
+            if not mine:
+                return False
+            while True:
+                if systems is not None:
+                    with runtime.work(actor) as work:
+                        waiting = [
+                            t.id
+                            for t in _pending(work.session, self.sweep_id, self.batch, self.set_aside, ids)
+                            if not ready_for_register(t)
+                        ]
+                    if waiting:
+                        self.set_aside |= systems.run(self.rules, self.sweep_id, waiting)
+                with runtime.work(actor) as work:
+                    session = work.session
+                    sweep = _current(session, self.sweep_id)
+                    tasks = _pending(session, self.sweep_id, self.batch, self.set_aside, ids)
+                    if sweep.state != "running" or not tasks:
+                        return True
+                    # Without the systems part, tasks planned with system steps still finish their register step.
+                    tasks = [t for t in tasks if systems is None or ready_for_register(t)]
+                    if not tasks:
+                        continue
+                    counts = systems.counts(session, self.sweep_id, tasks) if systems is not None else None
+                    result = execute_batch(work, self.rules, sweep, tasks, counts)
+                    done, total = _add_counts(session, self.sweep_id, result)
+                    if systems is not None:
+                        systems.forget(session, self.sweep_id, [t.person_ref for t in tasks])
+                    if self.before_commit is not None:
+                        self.before_commit(self.committed)
+                self.committed += result.done
+                self.tell("erasing", done, total)
+
+
+def _current(session: Session, sweep_id: int) -> RetentionSweep:
+    """The sweep as committed, detached: a batch reads its day and id, and adds to its counts with one
+    UPDATE (`_add_counts`), so batches of other workers are not serialised on the sweep row for long."""
+    sweep = session.scalar(
+        select(RetentionSweep).where(RetentionSweep.id == sweep_id).execution_options(populate_existing=True)
+    )
+    assert sweep is not None
+    session.expunge(sweep)
+    return sweep
+
+
+def _add_counts(session: Session, sweep_id: int, result: BatchResult) -> tuple[int, int]:
+    """Add a batch's counts to the sweep in place (other workers' batches add theirs); (done, planned) after."""
+    row = session.execute(
+        update(RetentionSweep)
+        .where(RetentionSweep.id == sweep_id)
+        .values(
+            erased=RetentionSweep.erased + result.erased,
+            trimmed=RetentionSweep.trimmed + result.trimmed,
+            skipped=RetentionSweep.skipped + result.skipped,
+        )
+        .returning(RetentionSweep.erased + RetentionSweep.trimmed + RetentionSweep.skipped, RetentionSweep.planned)
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def report(session: Session, sweep: RetentionSweep) -> SweepPublic:
@@ -245,19 +383,23 @@ def _plan_step(
         return sweep.state
 
 
-def _pending(session: Session, sweep_id: int, batch: int, set_aside: set[int] | None = None) -> list[RetentionTask]:
+def _pending(
+    session: Session, sweep_id: int, batch: int, set_aside: set[int], ids: tuple[int, int]
+) -> list[RetentionTask]:
     query = (
         select(RetentionTask)
         .where(
             RetentionTask.sweep_id == sweep_id,
             RetentionTask.state == "pending",
-            RetentionTask.id.not_in(sorted(set_aside or ())),
+            RetentionTask.id >= ids[0],
+            RetentionTask.id < ids[1],
+            RetentionTask.id.not_in(sorted(set_aside)),
         )
         .order_by(RetentionTask.id)
         .limit(batch)
     )
     if session.get_bind().dialect.name == "postgresql":
-        # Two drivers of one sweep (a duplicate wake-up) take different tasks instead of waiting on each other.
+        # A second driver of the same bucket (one not going through `exclusive`) takes other tasks, never these.
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
