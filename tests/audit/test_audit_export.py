@@ -9,8 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from custos.actor import Actor
-from custos.audit import export, record
-from custos.audit import merkle
+from custos.audit import export, merkle, record
 from custos.audit.chain import exported_hash
 from custos.audit.proofs import heads
 from custos.audit.seal import seal

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from custos.actor import Actor
 from custos.audit import AuditBlock, AuditEvent, record, verify
-from custos.audit.chain import PLAIN, digest, format_at, leaf_bytes
+from custos.audit.chain import PLAIN, format_at, leaf_bytes, leaf_hash
 from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.crypto.keyring import Key, KeyRing
@@ -85,7 +85,7 @@ def test_an_edited_and_rehashed_event_breaks_the_blocks_merkle_root(db: Database
     with tampering(db) as connection:
         row = connection.execute(select(AuditEvent.__table__).where(AuditEvent.seq == 41)).one()
         plain = [("staff:1" if name == "actor_label" else row._mapping[name]) for name in PLAIN]
-        forged = digest(leaf_bytes(format_at(row.at), plain, row.details_json))
+        forged = leaf_hash(leaf_bytes(format_at(row.at), plain, row.details_json))
         connection.execute(update(AuditEvent).where(AuditEvent.seq == 41).values(actor_label="staff:1", hash=forged))
     report = verify(db)
     assert (report.ok, report.first_broken) == (False, 1)
@@ -172,10 +172,14 @@ def test_a_head_moved_back_is_caught(db: Database) -> None:
 
 
 def test_an_event_slipped_into_a_hole_of_a_sealed_block_is_caught(db: Database, clock: FixedClock) -> None:
-    with pytest.raises(RuntimeError), db.transaction() as session:
-        record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
-        session.flush()
-        raise RuntimeError("rolled back")
+    def rolled_back() -> None:
+        with db.transaction() as session:
+            record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
+            session.flush()
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        rolled_back()
     with db.transaction() as session:
         record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
     seal(db, clock, KEYS)

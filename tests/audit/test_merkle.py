@@ -27,11 +27,12 @@ leaf_lists = st.lists(st.binary(min_size=32, max_size=32), min_size=1, max_size=
 
 @given(leaf_lists)
 def test_the_root_is_rfc_6962s(leaves: list[bytes]) -> None:
-    assert merkle.root(leaves) == reference_root(leaves)
+    assert merkle.root([merkle.leaf_node(entry) for entry in leaves]) == reference_root(leaves)
 
 
 @given(leaf_lists, st.data())
 def test_every_audit_path_leads_to_the_root_and_only_for_its_own_leaf(leaves: list[bytes], data: st.DataObject) -> None:
+    leaves = [merkle.leaf_node(entry) for entry in leaves]
     index = data.draw(st.integers(0, len(leaves) - 1))
     path = merkle.inclusion_path(leaves, index)
     assert merkle.root_from_path(leaves[index], index, len(leaves), path) == merkle.root(leaves)

@@ -6,10 +6,10 @@ previous event, so that any number of processes can append at once without a sha
     ["custos-audit/2", at, actor_kind, actor_id, actor_label, ip, user_agent,
      action, subject, target, purpose, reference, outcome, details]
 
-`hash` (the event's leaf) is the lower-case hex SHA-256 of those bytes. The sealer (`custos.audit.seal`) then
-puts the events in blocks: each block commits to its events through a Merkle root (`custos.audit.merkle`) and
-to the previous block through `prev_head`, so the blocks form a chain as the events once did. A block header
-is hashed as
+`hash` is the lower-case hex of SHA-256(0x00 || those bytes): the event's RFC 6962 leaf hash. The sealer
+(`custos.audit.seal`) then puts the events in blocks: each block commits to its events through a Merkle root
+(`custos.audit.merkle`) and to the previous block through `prev_head`, so the blocks form a chain as the
+events once did. A block header is hashed as
 
     ["custos-audit-block/1", block, first_seq, last_seq, size, holes, root, prev_head, sealed_at]
 
@@ -84,7 +84,7 @@ def _c_encoder() -> Callable[[object], str] | None:
     return encode
 
 
-_fast_encode = _c_encoder() or _encode
+fast_encode = _c_encoder() or _encode
 
 
 def format_at(at: datetime) -> str:
@@ -103,13 +103,13 @@ def details_json(details: Mapping[str, object]) -> str:
 
 def canonical(seq: int, prev_hash: str, at: str, plain: Sequence[object], details: str) -> bytes:
     """The bytes hashed for one event: `at` from `format_at`, `plain` in `PLAIN` order, `details` canonical JSON."""
-    head = _fast_encode([FORMAT, seq, prev_hash, at, *plain])
+    head = fast_encode([FORMAT, seq, prev_hash, at, *plain])
     return f"{head[:-1]},{details}]".encode()
 
 
 def leaf_bytes(at: str, plain: Sequence[object], details: str) -> bytes:
     """The bytes hashed for one `custos-audit/2` event (no number, no link: the block binds both)."""
-    head = _fast_encode([LEAF_FORMAT, at, *plain])
+    head = fast_encode([LEAF_FORMAT, at, *plain])
     return f"{head[:-1]},{details}]".encode()
 
 
@@ -128,6 +128,11 @@ def block_bytes(
     return _encode([*fields, sealed_at]).encode()
 
 
+def leaf_hash(data: bytes) -> str:
+    """An event's `hash` from its `leaf_bytes`: RFC 6962's leaf hash, so blocks' trees are built from it."""
+    return hashlib.sha256(b"\x00" + data).hexdigest()
+
+
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -139,7 +144,7 @@ def exported_hash(line: Mapping[str, object]) -> str:
         raise ValueError("an exported event needs seq, at and details")
     plain = [line[name] for name in PLAIN]
     if prev_hash is None:
-        return digest(leaf_bytes(at, plain, details_json(details)))
+        return leaf_hash(leaf_bytes(at, plain, details_json(details)))
     if not isinstance(prev_hash, str):
         raise ValueError("prev_hash must be a string")
     return digest(canonical(seq, prev_hash, at, plain, details_json(details)))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from custos.actor import Actor
 from custos.audit._validate import check_event
-from custos.audit.chain import details_json, digest, format_at, leaf_bytes
+from custos.audit.chain import details_json, format_at, leaf_bytes, leaf_hash
 from custos.audit.models import AuditEvent
 from custos.clock import Clock
 
@@ -121,7 +121,7 @@ def _values(actor: Actor, clock: Clock, entry: Entry) -> dict[str, Any]:
         "outcome": entry.outcome,
         "details_json": text_details,
         "prev_hash": None,
-        "hash": digest(leaf_bytes(format_at(at), plain, text_details)),
+        "hash": leaf_hash(leaf_bytes(format_at(at), plain, text_details)),
     }
 
 

@@ -1,6 +1,8 @@
 """The Merkle tree of one sealed block, as RFC 6962 (Certificate Transparency) defines it.
 
-Leaves are the events' own hashes (`chain.leaf_hash`), in `seq` order. The tree hash is
+The leaves are the events, in `seq` order, and an event's `hash` is its RFC 6962 leaf hash,
+SHA-256(0x00 || its canonical bytes) (`chain.leaf_hash`), so the tree is built from the stored hashes. The
+tree hash is
 
     MTH({})       = SHA-256()
     MTH({d0})     = SHA-256(0x00 || d0)
@@ -19,8 +21,9 @@ from collections.abc import Sequence
 _sha256 = hashlib.sha256
 
 
-def leaf_node(leaf: bytes) -> bytes:
-    return _sha256(b"\x00" + leaf).digest()
+def leaf_node(entry: bytes) -> bytes:
+    """RFC 6962's leaf hash of an entry's bytes."""
+    return _sha256(b"\x00" + entry).digest()
 
 
 def _node(left: bytes, right: bytes) -> bytes:
@@ -28,10 +31,11 @@ def _node(left: bytes, right: bytes) -> bytes:
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
-    """MTH of the leaves (raw 32-byte event hashes), bottom-up: the same value as the recursive definition."""
+    """MTH from the leaf hashes (`leaf_node` of each entry, 32 bytes), bottom-up: the same value as the
+    recursive definition."""
     if not leaves:
         return _sha256(b"").digest()
-    level = [leaf_node(leaf) for leaf in leaves]
+    level = list(leaves)
     # Pairing left to right and carrying an odd last node up unchanged builds exactly RFC 6962's tree: its
     # left subtrees are always complete (a power of two), so the odd node is always a right-edge one.
     while len(level) > 1:
@@ -43,11 +47,11 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 
 def inclusion_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
-    """The audit path for leaf `index`: the sibling hashes from the leaf up to the root."""
+    """The audit path for leaf `index` (of leaf hashes): the sibling hashes from the leaf up to the root."""
     if not 0 <= index < len(leaves):
         raise IndexError(f"leaf {index} is not in a tree of {len(leaves)}")
     path: list[bytes] = []
-    level = [leaf_node(leaf) for leaf in leaves]
+    level = list(leaves)
     position = index
     while len(level) > 1:
         sibling = position ^ 1
@@ -61,11 +65,12 @@ def inclusion_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
 
 
 def root_from_path(leaf: bytes, index: int, size: int, path: Sequence[bytes]) -> bytes:
-    """The root that `path` leads to from `leaf` at `index` in a tree of `size` leaves (RFC 9162 §2.1.3.2)."""
+    """The root that `path` leads to from the leaf hash `leaf` at `index` in a tree of `size` leaves
+    (RFC 9162 §2.1.3.2)."""
     if not 0 <= index < size:
         raise ValueError(f"leaf {index} is not in a tree of {size}")
     fn, sn = index, size - 1
-    node = leaf_node(leaf)
+    node = leaf
     for sibling in path:
         if sn == 0:
             raise ValueError("the path is longer than the tree is deep")

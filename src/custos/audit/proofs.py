@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from custos.actor import Actor
 from custos.audit import merkle
 from custos.audit.actions import Action
-from custos.audit.chain import PLAIN, block_bytes, details_json, digest, format_at, leaf_bytes
+from custos.audit.chain import PLAIN, block_bytes, details_json, digest, format_at, leaf_bytes, leaf_hash
 from custos.audit.models import AuditBlock, AuditEvent
 from custos.audit.signing import public_keys, signature_ok
 from custos.crypto.keyring import KeyRing
@@ -112,7 +112,7 @@ def check_proof(proof: Mapping[str, Any], trusted_head: str | None = None) -> li
     problems: list[str] = []
     try:
         event, block = proof["event"], proof["block"]
-        leaf = digest(leaf_bytes(event["at"], [event[name] for name in PLAIN], details_json(event["details"])))
+        leaf = leaf_hash(leaf_bytes(event["at"], [event[name] for name in PLAIN], details_json(event["details"])))
         if leaf != event["hash"]:
             problems.append("the event does not hash to its hash")
         path = [bytes.fromhex(node) for node in proof["path"]]

@@ -37,7 +37,7 @@ from sqlalchemy import String, func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from custos.audit import merkle
-from custos.audit.chain import PLAIN, block_bytes, digest, format_at, leaf_bytes
+from custos.audit.chain import PLAIN, block_bytes, digest, format_at, leaf_bytes, leaf_hash
 from custos.audit.models import HEAD_ID, AuditBlock, AuditEvent, AuditHead
 from custos.audit.signing import sign
 from custos.clock import Clock
@@ -112,7 +112,7 @@ def seal(
 
 def leaf_of(row: Sequence[Any]) -> str:
     """Recompute an event's hash from a row of `LEAF_COLUMNS`."""
-    return digest(leaf_bytes(at_text(row[2]), row[3:14], row[14]))
+    return leaf_hash(leaf_bytes(at_text(row[2]), row[3:14], row[14]))
 
 
 def at_text(value: object) -> str:
