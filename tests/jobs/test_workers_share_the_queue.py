@@ -37,8 +37,9 @@ from workers_support import (
 
 from custos.audit import verify
 from custos.clock import FixedClock
-from custos.jobs.procrastinate_queue import SCHEMA
+from custos.jobs.procrastinate_queue import SCHEMA, ProcrastinateQueue
 from custos.jobs.registry import REQUESTS_DRIVE, RETENTION_SWEEP, scheduler_for
+from custos.jobs.tasks import REQUEST_DRIVE, default_tasks
 from custos.requests.models import SubjectRequest
 from custos.retention.models import RetentionSweep, RetentionTask
 from custos.runtime import Runtime, open_runtime
@@ -188,3 +189,38 @@ def test_a_worker_killed_mid_batch_leaves_nothing_half_done_and_another_finishes
     assert (done.planned, done.erased) == (1200, 1200)
     erased_once(rt, people, done.id)
     assert verify(rt.db).ok
+
+
+def test_worker_once_ticks_and_runs_the_tasks_the_tick_leaves_in_the_queue(rt: Runtime, tmp_path: Path) -> None:
+    requests = add_requests(rt, 3)
+    scheduler_for(rt).wake(REQUESTS_DRIVE)
+    once = subprocess.run(
+        [sys.executable, "-m", "custos", "worker", "--once"],
+        env=worker_env(rt.settings),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert once.returncode == 0, once.stderr
+    assert REQUESTS_DRIVE in once.stdout
+    assert once.stdout.count("task requests.drive") == 3
+    answered_once(rt, requests, rt.settings.outbox_dir)
+
+
+def test_a_task_a_vanished_worker_left_doing_is_queued_again(rt: Runtime) -> None:
+    queue = ProcrastinateQueue(rt.settings, default_tasks())
+    try:
+        queue.defer(REQUEST_DRIVE, ref="R-LEFT")
+        queue.defer(REQUEST_DRIVE, ref="R-LEFT")  # still waiting: not queued twice
+        with rt.db.engine.begin() as connection:
+            # As the job of a worker pruned for missing its heartbeats is left: doing, with no worker. (Its
+            # triggers name procrastinate's tables unqualified, as every procrastinate connection sees them.)
+            connection.exec_driver_sql(f"SET LOCAL search_path TO {SCHEMA}")
+            connection.exec_driver_sql("UPDATE procrastinate_jobs SET status = 'doing', worker_id = NULL")
+        assert queue.retry_stalled() == 1
+        with rt.db.engine.connect() as connection:
+            rows = connection.exec_driver_sql(f"SELECT status, args FROM {SCHEMA}.procrastinate_jobs").all()
+        assert [(str(status), args) for status, args in rows] == [("todo", {"ref": "R-LEFT"})]
+        assert queue.retry_stalled() == 0
+    finally:
+        queue.close()
