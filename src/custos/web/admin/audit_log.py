@@ -7,19 +7,29 @@ Reading the log is itself audited, as over the API (`custos.audit.search.read_ne
 ref, so a search by subject is a look at that person's history (Art. 5(2), 15(1)). The filter form is a plain
 GET form (bookmarkable, works without JavaScript); htmx, when present, swaps only the results and keeps the URL
 in step.
+
+Above the list, for the DPO rather than an engineer, what `custos audit verify|heads|prove` do on the command
+line: "Check the log" (a POSTed form: `verify_and_record` seals what is pending, checks every block and event,
+and writes `audit.verify`) with its result in plain words; the sealing's state and the events sealed per day
+(`audit_seal`); the signed heads for a witness (`export_heads`, `audit.heads`) and, per event, its inclusion
+proof (`prove`, `audit.proof`) as downloads. Those four are runtime tier and open their own units: the route
+holds no request unit around them (on SQLite it would hold the write lock the sealer needs).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Annotated
+from typing import IO, Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,12 +37,18 @@ from custos import audit
 from custos.access.models import Staff
 from custos.access.principal import Principal
 from custos.audit import Action
+from custos.audit.proofs import check_proof, export_heads, prove
 from custos.audit.search import AuditFilter, read_newest
-from custos.errors import InvalidInput, Problem
+from custos.audit.verify import VerifyReport, default_workers, verify_and_record
+from custos.clock import today
+from custos.errors import Conflict, InvalidInput, Problem
 from custos.texts import read_texts
+from custos.web.admin.audit_seal import block_of, seal_state
 from custos.web.admin.forms import FormError
-from custos.web.admin.pages import ViewerDep, is_fragment_request, render_page
+from custos.web.admin.pages import SECURITY_HEADERS, Viewer, ViewerDep, is_fragment_request, render_page
 from custos.web.auth import Require, WorkDep
+from custos.web.deps import RuntimeDep
+from custos.work import Work
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -126,10 +142,13 @@ def _filter(form: _Form) -> AuditFilter:
     )
 
 
+Reader = Annotated[Principal, Require("audit.read")]
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(
     request: Request,
-    principal: Annotated[Principal, Require("audit.read")],
+    principal: Reader,
     viewer: ViewerDep,
     work: WorkDep,
     actor: Field = "",
@@ -141,6 +160,114 @@ def audit_log(
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
     form = _Form(actor.strip(), action.strip(), subject.strip().lower(), from_day.strip(), to_day.strip(), area.strip())
+    return _page(request, work, viewer, form, before=before)
+
+
+@router.post("/audit/check", response_class=HTMLResponse)
+def check_the_log(request: Request, principal: Reader, viewer: ViewerDep, runtime: RuntimeDep) -> HTMLResponse:
+    """Seal what is pending, check the whole log and record `audit.verify` (as `custos audit verify`), then show
+    the page with the result above the newest events. The result is shown, not redirected to: its reason is
+    in no table, and the DPO may need to keep exactly this page."""
+    report = verify_and_record(runtime, principal.actor, workers=default_workers())
+    with runtime.work(principal.actor) as work:
+        where = block_of(work.session, report.first_broken) if report.first_broken is not None else None
+        check = Check.of(report, where, work.clock.now())
+        return _page(request, work, viewer, _Form(), check=check)
+
+
+@router.get("/audit/heads.jsonl")
+def download_heads(
+    principal: Reader, runtime: RuntimeDep, after: Annotated[str, Query(max_length=12)] = ""
+) -> Response:
+    """The signed block heads above `after` as JSON lines, with the public keys, for a witness; `audit.heads`.
+    Spooled to a temporary file past a few megabytes rather than held in memory (a year holds many blocks)."""
+    first = _after(after.strip())
+    # Not a `with`: the file outlives this function, and the response's iterator closes it when sent.
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b")  # noqa: SIM115
+    try:
+        export_heads(runtime, principal.actor, lambda line: spool.write(line.encode("utf-8")), after=first)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    day = runtime.clock.now().date().isoformat()
+    name = f"custos-audit-heads-{day}.jsonl" if first < 0 else f"custos-audit-heads-after-{first}-{day}.jsonl"
+    return StreamingResponse(
+        _chunks(spool),
+        media_type="application/jsonl; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/audit/{seq}/proof.json")
+def download_proof(seq: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: Reader, runtime: RuntimeDep) -> Response:
+    """One event's inclusion proof in its signed block, checked before it is handed out (as `custos audit
+    prove`); `audit.proof`. An event not sealed yet is refused as `InvalidInput` (422, the message says so)."""
+    proof = prove(runtime, principal.actor, seq)
+    problems = check_proof(proof)
+    if problems:
+        # The log no longer matches its own seal: no proof to give, and the check on the page will say where.
+        raise Conflict(f"the proof of event {seq} does not hold ({'; '.join(problems)}): check the log")
+    body = json.dumps(proof, ensure_ascii=False, indent=2) + "\n"
+    return Response(
+        body,
+        media_type="application/json; charset=utf-8",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="custos-audit-proof-{seq}.json"'},
+    )
+
+
+_SPOOL_BYTES = 4 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def _after(value: str) -> int:
+    if not value:
+        return -1
+    if not value.isdigit():
+        raise InvalidInput("the heads were not downloaded", [Problem("after", f"{value!r} is not a block number")])
+    return int(value)
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := spool.read(_CHUNK):
+            yield chunk
+    finally:
+        spool.close()
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of "Check the log", as the page words it."""
+
+    ok: bool
+    events: int  # events checked (up to the break, when broken)
+    blocks: int
+    unsealed: int
+    head: str | None  # the newest block's head, when intact
+    first_broken: int | None
+    block: int | None  # the block whose range holds the first broken event
+    reason: str | None  # verify's own words (English): kept as they are, they are what an investigator reads
+    at: datetime
+
+    @staticmethod
+    def of(report: VerifyReport, block: int | None, at: datetime) -> Check:
+        return Check(
+            report.ok,
+            report.events_checked,
+            report.blocks,
+            report.unsealed,
+            report.last_hash,
+            report.first_broken,
+            block,
+            report.reason,
+            at,
+        )
+
+
+def _page(
+    request: Request, work: Work, viewer: Viewer, form: _Form, *, before: int | None = None, check: Check | None = None
+) -> HTMLResponse:
     error: FormError | None = None
     try:
         where = _filter(form)
@@ -164,6 +291,8 @@ def audit_log(
         first_query=form.query() if before else None,
         actions=sorted(known_actions()),
         areas=areas(),
+        seal=seal_state(work.session, today(work.clock)),
+        check=check,
     )
 
 
