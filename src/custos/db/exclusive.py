@@ -10,10 +10,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
-_local_locks: dict[str, threading.Lock] = {}
+
+@dataclass
+class _Local:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+
+
+# SQLite's process-local locks by key, each dropped when its last user leaves (keys name requests, slices…).
+_local: dict[str, _Local] = {}
 _local_guard = threading.Lock()
 
 
@@ -30,14 +39,21 @@ def exclusive(engine: Engine, key: str, *, wait: bool = False) -> Iterator[bool]
     """
     if engine.dialect.name != "postgresql":
         with _local_guard:
-            lock = _local_locks.setdefault(key, threading.Lock())
-        if not lock.acquire(blocking=wait):
-            yield False
-            return
+            entry = _local.setdefault(key, _Local())
+            entry.users += 1
         try:
-            yield True
+            if not entry.lock.acquire(blocking=wait):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                entry.lock.release()
         finally:
-            lock.release()
+            with _local_guard:
+                entry.users -= 1
+                if entry.users == 0:
+                    del _local[key]
         return
     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
