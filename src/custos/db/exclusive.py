@@ -38,6 +38,7 @@ def exclusive(engine: Engine, key: str, *, wait: bool = False) -> Iterator[bool]
     and the rows' own states keep a second process (a CLI command) from doing anything twice.
     """
     if engine.dialect.name != "postgresql":
+        key = f"{engine.url}|{key}"  # one database's work, not another's that this process also opened
         with _local_guard:
             entry = _local.setdefault(key, _Local())
             entry.users += 1
