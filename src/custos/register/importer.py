@@ -5,6 +5,10 @@ with its line number; the second writes, in batches, inside one transaction, so 
 or not at all. People are matched by the blind index of their email (or phone), and a relationship by its
 natural key, so importing the same file again changes nothing.
 
+The first pass (`register.import_check`) also seals each good row — encrypts it, computes its blind indexes and
+name tokens — in worker processes for a large file; the second writes new rows in bulk (`register.bulk`: COPY on
+PostgreSQL, one prepared statement per batch on SQLite) and reads only what it must compare with.
+
 Runtime tier (`import_file(runtime, actor, ...)`): the write pass is one unit of work, and the `person.import`
 event with the import's counts is written in it, after the last batch, so the rows and the record of who
 brought them in commit together or not at all (Art. 5(2), 30). A refused file is audited as rejected in a
@@ -13,18 +17,15 @@ unit of its own, since nothing of it was written.
 
 from __future__ import annotations
 
-import csv
-import pickle
 import tempfile
-import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
@@ -33,23 +34,17 @@ from custos.clock import today
 from custos.db.base import Base
 from custos.errors import CustosError, InvalidInput, Problem
 from custos.policy.retention import ROLE_OF_ANCHOR
-from custos.register import sealed
-from custos.register.csv_rows import (
-    DEFAULT_CATEGORY,
-    ContactRow,
-    ImportKind,
-    RowError,
-    check_header,
-    parse_row,
-)
+from custos.register import bulk, sealed
+from custos.register.csv_rows import DEFAULT_CATEGORY, ContactRow, ImportKind
+from custos.register.import_check import SealedRow, check_file, spooled
 from custos.register.lawful import Dates, never_due, resolve_activity, with_defaults
-from custos.register.models import Identity, Organisation, OrganisationRole, Person, Relationship
+from custos.register.models import Identity, Organisation, OrganisationRole, Person, PersonNameToken, Relationship
 from custos.work import Work
 
 if TYPE_CHECKING:
     from custos.runtime import Runtime
 
-BATCH = 1000
+BATCH = 1000  # rows written at a time; a later row for the same person in one batch replaces the earlier one
 # (phase, done, total): "checking" counts bytes of the file, "importing" counts rows.
 Progress = Callable[[str, int, int], None]
 
@@ -111,7 +106,7 @@ def import_file(
         with tempfile.TemporaryFile() as spool:
             rejects = rejects_path if skip_invalid else None
             region = runtime.policy.jurisdiction.phone_region
-            good = _check_pass(path, kind, report, rejects, spool, progress, region)
+            good = check_file(path, kind, runtime.keys, region, report, rejects, spool, progress)
             if report.problems and not skip_invalid:
                 raise InvalidInput(
                     f"{path.name}: {len(report.problems)} bad row(s); nothing was imported "
@@ -123,7 +118,7 @@ def import_file(
             # One unit for every batch: the final counts event commits with the last batch (see the docstring).
             with runtime.work(actor) as work:
                 writer = _Writer(work, kind, category, activity_id, basis, report, source=path.name)
-                for batch in _spooled(spool):
+                for batch in spooled(spool, BATCH):
                     writer.write(work.session, batch)
                     done += len(batch)
                     if progress is not None:
@@ -146,108 +141,27 @@ def import_file(
     return report
 
 
-def _open(path: Path) -> TextIO:
-    # utf-8-sig: spreadsheets often save a byte-order mark that would otherwise end up in the first column name.
-    return path.open(newline="", encoding="utf-8-sig")
-
-
-def _check_pass(
-    path: Path,
-    kind: ImportKind,
-    report: ImportReport,
-    rejects_path: Path | None,
-    spool: BinaryIO,
-    progress: Progress | None,
-    phone_region: str,
-) -> int:
-    """Check every row, spool the good ones, and return how many were good."""
-    try:
-        handle = _open(path)
-    except FileNotFoundError:
-        raise InvalidInput(f"{path} does not exist", [Problem(str(path), "no such file")]) from None
-    size = path.stat().st_size
-    good = 0
-    with handle:
-        reader = csv.DictReader(handle)
-        try:
-            header_problems = check_header(kind, list(reader.fieldnames or []))
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                f"{path.name} is not UTF-8 text", [Problem(f"{path.name}", "not UTF-8", line=1)]
-            ) from None
-        if header_problems:
-            raise InvalidInput(
-                f"{path.name}: the header line is not usable",
-                [Problem(path.name, p, line=1) for p in header_problems],
-            )
-        rejects = _RejectWriter(rejects_path, list(reader.fieldnames or [])) if rejects_path else None
-        batch: list[ContactRow] = []
-        try:
-            for line, raw in _numbered(reader, path):
-                report.rows += 1
-                try:
-                    batch.append(parse_row(kind, line, raw, phone_region))
-                except RowError as exc:
-                    report.problems.append(Problem(path.name, str(exc), line=line))
-                    report.rejected += 1
-                    if rejects:
-                        rejects.add(raw, str(exc), line)
-                if len(batch) >= BATCH:
-                    good += _spool(spool, batch)
-                    batch = []
-                    if progress is not None:
-                        progress("checking", handle.buffer.tell(), size)
-            good += _spool(spool, batch)
-        finally:
-            if rejects:
-                rejects.close()
-    if progress is not None:
-        progress("checking", size, size)
-    return good
-
-
-def _spool(spool: BinaryIO, batch: list[ContactRow]) -> int:
-    if batch:
-        pickle.dump(batch, spool, protocol=pickle.HIGHEST_PROTOCOL)
-    return len(batch)
-
-
-def _spooled(spool: BinaryIO) -> Iterator[list[ContactRow]]:
-    rows: list[ContactRow]
-    while True:
-        try:
-            rows = pickle.load(spool)  # our own file, written a moment ago by _spool
-        except EOFError:
-            return
-        yield rows
-
-
-def _numbered(reader: csv.DictReader[str], path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
-    line = reader.line_num
-    try:
-        for raw in reader:
-            line_start = line + 1
-            line = reader.line_num
-            if None in raw:
-                raise InvalidInput(
-                    f"{path.name}: line {line_start} has more fields than the header",
-                    [Problem(path.name, "more fields than the header names", line=line_start)],
-                )
-            yield line_start, raw
-    except csv.Error as exc:
-        raise InvalidInput(f"{path.name}: {exc}", [Problem(path.name, str(exc), line=reader.line_num)]) from None
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            f"{path.name} is not UTF-8 text", [Problem(path.name, "not UTF-8", line=reader.line_num + 1)]
-        ) from None
-
-
 def _table(model: type[Base]) -> Table:
     """The Core table of a model: bulk inserts skip the ORM's per-row bookkeeping."""
     table = model.__table__
     assert isinstance(table, Table)
     return table
 
+
+_RELATIONSHIP_COLUMNS = (
+    "person_id",
+    "subject_category",
+    "activity",
+    "organisation_id",
+    "legal_basis",
+    "started_on",
+    "ended_on",
+    "last_interaction_on",
+    "collected_on",
+    "source",
+    "created_at",
+    "updated_at",
+)
 
 # Organisations remembered across batches. Bounded, so memory does not grow with the number of organisations
 # in the file; a forgotten one costs a batched look-up, never a duplicate. Must exceed two batches' worth.
@@ -284,19 +198,6 @@ def _org_key(row: ContactRow) -> OrgKey | None:
     return (row.org_number, None if row.org_number else row.organisation)
 
 
-class _RejectWriter:
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        self._handle = path.open("w", newline="", encoding="utf-8")
-        self._csv = csv.DictWriter(self._handle, [*columns, "line", "error"])
-        self._csv.writeheader()
-
-    def add(self, raw: dict[str, str | None], error: str, line: int) -> None:
-        self._csv.writerow({**raw, "line": line, "error": error})
-
-    def close(self) -> None:
-        self._handle.close()
-
-
 class _Writer:
     """Writes batches of checked rows; organisation ids are cached because many contacts share one."""
 
@@ -319,72 +220,68 @@ class _Writer:
         self.orgs: _Recent[OrgKey, int] = _Recent(ORG_CACHE)
         # organisation id -> whether its latest customer period has an end; saves a query per contact row.
         self.customer_role_ended: _Recent[int, bool] = _Recent(ORG_CACHE)
+        self.created_orgs: set[int] = set()  # the organisations the current batch created
         self.today = today(work.clock)
         self.now = work.clock.now()
 
-    def write(self, session: Session, rows: list[ContactRow]) -> None:
-        keys = self.work.keys
+    def write(self, session: Session, rows: list[SealedRow]) -> None:
+        self.created_orgs = set()
         # A later row for the same address in the same batch updates the earlier one, as across batches.
-        by_key: dict[tuple[str, str], ContactRow] = {}
+        by_key: dict[tuple[str, str], SealedRow] = {}
         for row in rows:
-            by_key[self._identity(row)] = row
-        lookups = {k: keys.blind_indexes(*k) for k in by_key}
+            by_key[row.key] = row
         found: dict[bytes, int] = {}
-        for kind in {k for k, _ in lookups}:
+        for kind in {k for k, _ in by_key}:
             # Filter on kind too: the unique index is (kind, lookup), and without it every batch scans the table.
-            wanted = [idx for (k, _), idxs in lookups.items() if k == kind for idx in idxs]
+            wanted = [idx for (k, _), row in by_key.items() if k == kind for idx in row.lookups]
             found.update(
                 session.execute(
                     select(Identity.lookup, Identity.person_id).where(
-                        Identity.kind == kind, Identity.lookup.in_(wanted)
+                        Identity.kind == kind, bulk.is_in(session, Identity.lookup, wanted)
                     )
                 ).all()
             )
         person_of: dict[tuple[str, str], int] = {}
-        for k, idxs in lookups.items():
-            pid = next((found[i] for i in idxs if i in found), None)
+        for k, row in by_key.items():
+            pid = next((found[i] for i in row.lookups if i in found), None)
             if pid is not None:
                 person_of[k] = pid
         self._update_people(session, {person_of[k]: r for k, r in by_key.items() if k in person_of})
+        known = set(person_of.values())
         new = [(k, r) for k, r in by_key.items() if k not in person_of]
         person_of.update(self._create_people(session, new))
-        self._upsert_relationships(session, [(person_of[k], r) for k, r in by_key.items()])
-
-    @staticmethod
-    def _identity(row: ContactRow) -> tuple[str, str]:
-        return ("email", row.email) if row.email else ("phone", row.phone or "")
+        self._upsert_relationships(session, [(person_of[k], r.row) for k, r in by_key.items()], known)
 
     def _create_people(
-        self, session: Session, new: list[tuple[tuple[str, str], ContactRow]]
+        self, session: Session, new: list[tuple[tuple[str, str], SealedRow]]
     ) -> dict[tuple[str, str], int]:
+        """Write new people with their identities and name tokens, sealed in the check pass; their ids."""
         if not new:
             return {}
-        keys = self.work.keys
-        refs = [str(uuid.uuid4()) for _ in new]
-        people: list[dict[str, Any]] = [
-            {
-                "ref": ref,
-                **sealed.person_columns(keys, r.name, r.title),
-                "created_at": self.now,
-                "updated_at": self.now,
-            }
-            for ref, (_, r) in zip(refs, new, strict=True)
-        ]
-        session.execute(insert(_table(Person)), people)
-        # Fetch the new ids by ref: RETURNING with guaranteed order makes SQLite insert row by row.
-        id_of: dict[str, int] = dict(session.execute(select(Person.ref, Person.id).where(Person.ref.in_(refs))).all())
-        ids = [id_of[ref] for ref in refs]
-        identities: list[dict[str, Any]] = []
-        for pid, (_, r) in zip(ids, new, strict=True):
-            for kind, value in (("email", r.email), ("phone", r.phone)):
-                if value:
-                    identities.append({"person_id": pid, **sealed.identity_columns(keys, kind, value)})
-        session.execute(insert(_table(Identity)), identities)
-        sealed.index_name(session, keys, {pid: r.name for pid, (_, r) in zip(ids, new, strict=True)})
+        ids = bulk.next_ids(session, _table(Person), len(new))
+        now = self.now
+        bulk.insert_rows(
+            session,
+            _table(Person),
+            ("id", "ref", "name_enc", "title_enc", "created_at", "updated_at"),
+            [(pid, r.ref, r.name_enc, r.title_enc, now, now) for pid, (_, r) in zip(ids, new, strict=True)],
+        )
+        bulk.insert_rows(
+            session,
+            _table(Identity),
+            ("person_id", "kind", "value_enc", "lookup"),
+            [(pid, *identity) for pid, (_, r) in zip(ids, new, strict=True) for identity in r.identities],
+        )
+        bulk.insert_rows(
+            session,
+            _table(PersonNameToken),
+            ("person_id", "token"),
+            [(pid, t) for pid, (_, r) in zip(ids, new, strict=True) for t in r.tokens],
+        )
         self.report.people_created += len(new)
         return {k: pid for pid, (k, _) in zip(ids, new, strict=True)}
 
-    def _update_people(self, session: Session, existing: dict[int, ContactRow]) -> None:
+    def _update_people(self, session: Session, existing: dict[int, SealedRow]) -> None:
         if not existing:
             return
         keys = self.work.keys
@@ -393,17 +290,18 @@ class _Writer:
         ).all()
         changes = []
         for pid, name_enc, title_enc in rows:
-            row = existing[pid]
+            sealed_row = existing[pid]
+            row = sealed_row.row
             title = sealed.title_of(keys, title_enc)
             if sealed.name_of(keys, name_enc) != row.name or (row.title is not None and title != row.title):
-                columns = sealed.person_columns(keys, row.name, row.title)
+                columns = {"name_enc": sealed_row.name_enc, "title_enc": sealed_row.title_enc}
                 if not row.title:  # a file without titles leaves the register's title as it is
                     columns["title_enc"] = title_enc
                 changes.append({"id": pid, **columns, "updated_at": self.now})
         if changes:
             session.execute(update(Person), changes)
-            renamed = [pid for pid, name_enc, _ in rows if sealed.name_of(keys, name_enc) != existing[pid].name]
-            sealed.renamed(session, keys, {pid: existing[pid].name for pid in renamed})
+            renamed = [pid for pid, name_enc, _ in rows if sealed.name_of(keys, name_enc) != existing[pid].row.name]
+            sealed.renamed(session, keys, {pid: existing[pid].row.name for pid in renamed})
             self.report.people_updated += len(changes)
 
     def _resolve_organisations(self, session: Session, rows: list[ContactRow]) -> None:
@@ -421,28 +319,35 @@ class _Writer:
         self._find_organisations(session, set(missing))
         to_create = [key for key in missing if key not in self.orgs]
         if to_create:
-            session.execute(
-                insert(_table(Organisation)),
+            ids = bulk.next_ids(session, _table(Organisation), len(to_create))
+            bulk.insert_rows(
+                session,
+                _table(Organisation),
+                ("id", "name", "org_number", "created_at"),
                 [
-                    {"name": missing[key].organisation or key[0], "org_number": key[0], "created_at": self.now}
-                    for key in to_create
+                    (org_id, missing[key].organisation or key[0], key[0], self.now)
+                    for org_id, key in zip(ids, to_create, strict=True)
                 ],
             )
             self.report.organisations_created += len(to_create)
-            self._find_organisations(session, set(to_create))
+            for org_id, key in zip(ids, to_create, strict=True):
+                self.orgs[key] = org_id
+                self.created_orgs.add(org_id)
 
     def _find_organisations(self, session: Session, keys: set[OrgKey]) -> None:
         numbers = [number for number, _ in keys if number]
         names = [name for number, name in keys if number is None and name]
         if numbers:
             for number, org_id in session.execute(
-                select(Organisation.org_number, Organisation.id).where(Organisation.org_number.in_(numbers))
+                select(Organisation.org_number, Organisation.id).where(
+                    bulk.is_in(session, Organisation.org_number, numbers)
+                )
             ):
                 self.orgs[(number, None)] = org_id
         if names:
             for name, org_id in session.execute(
                 select(Organisation.name, Organisation.id)
-                .where(Organisation.name.in_(names), Organisation.org_number.is_(None))
+                .where(bulk.is_in(session, Organisation.name, names), Organisation.org_number.is_(None))
                 .order_by(Organisation.id)
             ):
                 if (None, name) not in self.orgs:  # the oldest of same-named organisations wins
@@ -468,31 +373,27 @@ class _Writer:
         if not pending:
             return
         spans: dict[int, list[OrganisationRole]] = {}
-        for span in session.scalars(
-            select(OrganisationRole).where(
-                OrganisationRole.organisation_id.in_(pending), OrganisationRole.role == "customer"
-            )
-        ):
-            spans.setdefault(span.organisation_id, []).append(span)
+        # An organisation this batch created has no roles yet: only the others are looked up.
+        if older := [org_id for org_id in pending if org_id not in self.created_orgs]:
+            for span in session.scalars(
+                select(OrganisationRole).where(
+                    bulk.is_in(session, OrganisationRole.organisation_id, older), OrganisationRole.role == "customer"
+                )
+            ):
+                spans.setdefault(span.organisation_id, []).append(span)
         new_spans = []
         for org_id in pending:
             if org_id not in spans:
-                new_spans.append(
-                    {
-                        "organisation_id": org_id,
-                        "role": "customer",
-                        "started_on": firsts[org_id].customer_since,
-                        "ended_on": ends.get(org_id),
-                    }
-                )
+                new_spans.append((org_id, "customer", firsts[org_id].customer_since, ends.get(org_id)))
                 self.customer_role_ended[org_id] = org_id in ends
                 continue
             latest = max(spans[org_id], key=lambda s: s.started_on or self.today)
             if org_id in ends and latest.ended_on is None:
                 latest.ended_on = ends[org_id]
             self.customer_role_ended[org_id] = latest.ended_on is not None
-        if new_spans:
-            session.execute(insert(_table(OrganisationRole)), new_spans)
+        bulk.insert_rows(
+            session, _table(OrganisationRole), ("organisation_id", "role", "started_on", "ended_on"), new_spans
+        )
 
     def _holding_role(self, session: Session, org_ids: Iterable[int | None]) -> set[int]:
         """The organisations among `org_ids` that hold or held the role the rule counts from (one query)."""
@@ -500,29 +401,32 @@ class _Writer:
         if self.role is None or not wanted:
             return set()
         query = select(OrganisationRole.organisation_id).where(
-            OrganisationRole.organisation_id.in_(wanted), OrganisationRole.role == self.role
+            bulk.is_in(session, OrganisationRole.organisation_id, wanted), OrganisationRole.role == self.role
         )
         return set(session.scalars(query))
 
-    def _upsert_relationships(self, session: Session, pairs: list[tuple[int, ContactRow]]) -> None:
+    def _upsert_relationships(self, session: Session, pairs: list[tuple[int, ContactRow]], known: set[int]) -> None:
+        """`known`: the people among `pairs` who were in the register before this batch (the others have none)."""
         rows = [row for _, row in pairs]
         self._resolve_organisations(session, rows)
         if self.kind == "contacts":
             self._settle_customer_roles(session, rows)
         org_ids = {pid: self.orgs[key] if (key := _org_key(row)) else None for pid, row in pairs}
-        existing = {
-            (rel.person_id, rel.organisation_id): rel
-            for rel in session.scalars(
-                select(Relationship).where(
-                    Relationship.person_id.in_([p for p, _ in pairs]),
-                    Relationship.subject_category == self.category,
-                    Relationship.activity == self.activity,
+        existing: dict[tuple[int, int | None], Relationship] = {}
+        if known:
+            existing = {
+                (rel.person_id, rel.organisation_id): rel
+                for rel in session.scalars(
+                    select(Relationship).where(
+                        bulk.is_in(session, Relationship.person_id, sorted(known)),
+                        Relationship.subject_category == self.category,
+                        Relationship.activity == self.activity,
+                    )
                 )
-            )
-        }
+            }
         held = self._holding_role(session, org_ids.values())
         problems: list[Problem] = []
-        new: list[dict[str, Any]] = []
+        new: list[tuple[Any, ...]] = []
         for pid, row in pairs:
             values: dict[str, Any] = {
                 "started_on": row.started_on or row.customer_since,
@@ -550,17 +454,20 @@ class _Writer:
                 continue
             if rel is None:
                 new.append(
-                    {
-                        "person_id": pid,
-                        "subject_category": self.category,
-                        "activity": self.activity,
-                        "organisation_id": org_ids[pid],
-                        "legal_basis": self.basis,
-                        "collected_on": collected,
-                        "created_at": self.now,
-                        "updated_at": self.now,
-                        **values,
-                    }
+                    (
+                        pid,
+                        self.category,
+                        self.activity,
+                        org,
+                        self.basis,
+                        values["started_on"],
+                        values["ended_on"],
+                        values["last_interaction_on"],
+                        collected,
+                        values["source"],
+                        self.now,
+                        self.now,
+                    )
                 )
                 continue
             changed = {k: v for k, v in values.items() if v is not None and getattr(rel, k) != v}
@@ -579,6 +486,6 @@ class _Writer:
                 problems,
             )
         if new:
-            session.execute(insert(_table(Relationship)), new)
+            bulk.insert_rows(session, _table(Relationship), _RELATIONSHIP_COLUMNS, new)
             self.report.relationships_created += len(new)
         session.flush()

@@ -43,6 +43,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def normalise_name(name: str) -> str:
     """Case folded, without accents or diacritics: `normalise_name("Åsa Müller-Öberg")` is "asa muller-oberg"."""
+    if name.isascii():  # nothing to fold but case, and ASCII's case fold is its lower case
+        return name.lower()
     folded = unicodedata.normalize("NFKD", name.casefold())
     bare = "".join(c for c in folded if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", bare.translate(_FOLD))
@@ -63,8 +65,16 @@ def _name_key(index_key: bytes) -> bytes:
     return hmac.new(index_key, PURPOSE, hashlib.sha256).digest()
 
 
+@lru_cache(maxsize=16)
+def _name_mac(index_key: bytes) -> hmac.HMAC:
+    # Keyed once: each token copies the keyed state (the same digest as keying anew, faster).
+    return hmac.new(_name_key(index_key), digestmod=hashlib.sha256)
+
+
 def token(key: Key, word: str) -> bytes:
-    return hmac.new(_name_key(key.index), word.encode(), hashlib.sha256).digest()
+    mac = _name_mac(key.index).copy()
+    mac.update(word.encode())
+    return mac.digest()
 
 
 def tokens(ring: KeyRing, name: str) -> set[bytes]:

@@ -42,6 +42,11 @@ def new_identity(keys: KeyRing, kind: str, value: str) -> Identity:
     return Identity(**identity_columns(keys, kind, value))
 
 
+def name_tokens(keys: KeyRing, name: str) -> list[bytes]:
+    """The search tokens `index_name` writes for a new person named `name`, for a bulk writer inserting them."""
+    return sorted(name_index.tokens(keys, name))
+
+
 def index_name(session: Session, keys: KeyRing, names: dict[int, str]) -> None:
     """The search tokens of newly written people, {person id: name}."""
     name_index.add_tokens(session, keys, names)
