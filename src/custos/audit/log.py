@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
@@ -22,9 +22,6 @@ from custos.audit._validate import check_event
 from custos.audit.chain import details_json, format_at, leaf_bytes, leaf_hash
 from custos.audit.models import AuditEvent
 from custos.clock import Clock
-
-# session.info key: the transaction already known to hold a PostgreSQL transaction id (see `_take_xid`).
-_XID_TAKEN = "custos.audit.xid"
 
 
 @dataclass(frozen=True)
@@ -64,7 +61,6 @@ def record(
     """
     entry = Entry(str(action), subject, target, purpose, reference, outcome, details or {})
     values = _values(actor, clock, entry)
-    _take_xid(session)
     event = AuditEvent(**values)
     session.add(event)
     return event
@@ -78,7 +74,6 @@ def record_many(session: Session, clock: Clock, actor: Actor, entries: Iterable[
     rows = [_values(actor, clock, entry) for entry in entries]
     if not rows:
         return 0
-    _take_xid(session)
     # Pending ORM events first, so numbers keep the order in which the unit recorded.
     session.flush()
     session.execute(insert(AuditEvent), rows)
@@ -123,21 +118,6 @@ def _values(actor: Actor, clock: Clock, entry: Entry) -> dict[str, Any]:
         "prev_hash": None,
         "hash": leaf_hash(leaf_bytes(format_at(at), plain, text_details)),
     }
-
-
-def _take_xid(session: Session) -> None:
-    """On PostgreSQL, make sure this transaction holds a transaction id before it takes an event number.
-
-    The sealer seals up to the numbers handed out before a snapshot, once every transaction in that snapshot
-    has ended (`custos.audit.seal`); a transaction that took a number but had no id yet would be missing from
-    the snapshot, and its event could commit into a block already sealed. Once per transaction.
-    """
-    transaction = session.get_transaction()
-    if session.info.get(_XID_TAKEN) is transaction and transaction is not None:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_current_xact_id()"))
-    session.info[_XID_TAKEN] = session.get_transaction()
 
 
 def _clip(value: str | None, limit: int) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, Sequence, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from custos.db.base import Base, UTCDateTime
@@ -27,10 +27,11 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_event"
 
-    # From a sequence on PostgreSQL, so appenders share no row; the rowid on SQLite (writers serialise there).
-    # A rolled-back number is a hole the sealer writes into its block, so a gap in a block still only ever
-    # means a deleted event (see `custos.audit.seal`).
-    seq: Mapped[int] = mapped_column(SeqType, Sequence("audit_event_seq"), primary_key=True)
+    # Given by the database: on PostgreSQL `custos_audit_next()` (the transaction's id, then the sequence
+    # audit_event_seq; migration 0020), so appenders share no row; the rowid on SQLite (writers take turns). A
+    # rolled-back number is a hole the sealer writes into its block, so a gap in a block still only ever means
+    # a deleted event (see `custos.audit.seal`).
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int | None] = mapped_column(Integer)

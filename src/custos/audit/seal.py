@@ -7,10 +7,10 @@ like a forged insertion. So the sealer first fixes a bound:
 
 - PostgreSQL: it reads how far the sequence has handed out numbers, then which of this database's transactions
   hold a transaction id (`pg_stat_activity.backend_xid`); every transaction that took a number up to there had
-  an id before taking it (`log._take_xid`), so it either had ended or is in that list. Once every listed
-  transaction has ended, the numbers up to the bound are final: committed, or rolled back for good (a hole,
-  written into the block). Custos's own connections must all use one role, or be allowed to see each other's
-  transactions (`pg_read_all_stats`).
+  an id before taking it (the number's default, `custos_audit_next()`, takes the id first), so it either had
+  ended or is in that list. Once every listed transaction has ended, the numbers up to the bound are final:
+  committed, or rolled back for good (a hole, written into the block). Custos's own connections must all use
+  one role, or be allowed to see each other's transactions (`pg_read_all_stats`).
 - SQLite: writers take turns, and the sealer is one; inside its transaction nothing is in flight.
 
 Then, per block of at most `MAX_BLOCK` events, in one transaction that locks the head (only sealers take it):
