@@ -56,7 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_audit.py
 	$(BIN)/python benchmarks/bench_retention.py
-	$(BIN)/python benchmarks/bench_consent.py
+	$(BIN)/python benchmarks/bench_consent.py --workers 4
 	$(BIN)/python benchmarks/bench_systems.py
 	$(BIN)/python benchmarks/bench_requests.py
 	$(BIN)/python benchmarks/bench_dashboard.py

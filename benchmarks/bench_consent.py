@@ -1,7 +1,10 @@
 """Consent-record ingestion: POST /consent/records under load on loopback, against a bare FastAPI endpoint.
 
 For each backend (SQLite, and PostgreSQL when its server answers) the script starts two uvicorn servers in
-turn, each its own process with the same settings (h11, no access log, `--workers` workers):
+turn, each with the same settings (h11, no access log, `--workers` worker processes on PostgreSQL, where
+`make bench` asks for 4 as a deployment runs, and `--sqlite-workers` on SQLite, one by default: SQLite has
+one writer at a time, so more processes only queue for its lock); each worker process has its own consent
+writer, so on PostgreSQL the records of 4 processes are committed by 4 writers side by side:
 - bare: a FastAPI app whose one endpoint takes the same POST and answers 204, touching nothing;
 - consent: Custos's app on a freshly initialised database, rate limits raised out of the way
   (`app.state.consent_limits`), so every request validates the body, has its `consent_record` row committed
@@ -13,13 +16,15 @@ A load generator in this process (asyncio, raw HTTP/1.1 keep-alive, `--concurren
 cookie), alternately Accept all and Reject all. It does so in `--rounds` rounds that alternate bare and consent
 (so a change in the machine's other load falls on both), and reports records/s, p50/p99 latency and the median
 of the rounds' consent ÷ bare throughput (the issue's goal: at least 0.5), and checks that the table holds
-exactly one row per 201.
+exactly one row per 201. On PostgreSQL it also reports the most database backends that worked at once during
+the consent runs (each worker process holds its own connections), and the table is the month-partitioned one
+of migration 0022.
 
 Prints a table and replaces the "## Consent ingestion" section of benchmarks/RESULTS.md (other sections are
 kept). Nothing here asserts a time: the figures are for people to read.
 
-    python benchmarks/bench_consent.py [--requests N] [--concurrency C] [--seconds S] [--workers W] [--rounds R]
-                                       [--no-results]
+    python benchmarks/bench_consent.py [--requests N] [--concurrency C] [--seconds S] [--workers W]
+                                       [--sqlite-workers W] [--rounds R] [--no-results]
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from rich.table import Table as RichTable
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from common import find_postgres, machine
+from common import PeakConnections, find_postgres, machine
 from custos.app import create_app
 from custos.consent.models import ConsentRecord
 from custos.consent.ratelimit import RateLimiter
@@ -61,6 +66,7 @@ HERE = Path(__file__).resolve().parent
 POLICY = HERE.parent / "examples" / "elastx" / "policy.yaml"
 WARMUP = 200
 UNLIMITED = 10**9
+START_SECONDS = 180  # for every worker to import the app and start, on a machine others use as well
 
 # -------------------------------------------------------------- the two servers (uvicorn app factories)
 
@@ -104,32 +110,46 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(factory: str, workers: int, env: dict[str, str]) -> Iterator[int]:
-    """One uvicorn server (its own process group) on a free loopback port, stopped on leaving."""
+    """One uvicorn server (its own process group) on a free loopback port, stopped on leaving.
+
+    Ready once every worker process has said "Application startup complete" (uvicorn's info log, which holds
+    nothing else with the access log off): with several workers the first to start would otherwise take the
+    first requests alone, and on a busy machine importing the app takes a while."""
     port = _free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", f"bench_consent:{factory}", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--http", "h11", "--ws", "none"]
-    command += ["--log-level", "warning", "--no-access-log"]
-    process = subprocess.Popen(command, cwd=HERE, env={**os.environ, **env})
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"error: the {factory} server exited with {process.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"error: the {factory} server did not start") from None
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
+    command += ["--log-level", "info", "--no-access-log"]
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, cwd=HERE, env={**os.environ, **env}, stderr=log)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            deadline = time.monotonic() + START_SECONDS
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    sys.stderr.write(log.read())
+                    raise SystemExit(f"error: the {factory} server exited with {process.returncode}")
+                log.seek(0)
+                if log.read().count("Application startup complete") >= workers:
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                        break
+                    except OSError:
+                        pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"error: the {factory} server did not start within {START_SECONDS} s")
+                time.sleep(0.1)
+            yield port
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.seek(0)
+            for line in log:
+                if not line.startswith("INFO:"):
+                    sys.stderr.write(line)
 
 
 # -------------------------------------------------------------- the load generator
@@ -152,6 +172,8 @@ class Run:
     failed: int
     seconds: float
     latencies: list[float]  # seconds, one per request
+    workers: int = 1  # uvicorn worker processes
+    connections: int | None = None  # PostgreSQL: the most backends that worked at once
 
     @property
     def rate(self) -> float:
@@ -199,10 +221,16 @@ async def _load(port: int, total: int, concurrency: int, seconds: float) -> tupl
     return ok, failed, time.perf_counter() - started, latencies
 
 
-def measure(backend: str, target: str, port: int, args: argparse.Namespace) -> Run:
+def measure(
+    backend: str, target: str, port: int, args: argparse.Namespace, workers: int, server: Postgres | None
+) -> Run:
     asyncio.run(_load(port, min(WARMUP, args.requests), min(args.concurrency, 8), args.seconds))
-    ok, failed, seconds, latencies = asyncio.run(_load(port, args.requests, args.concurrency, args.seconds))
-    return Run(backend, target, ok, failed, seconds, latencies)
+    if server is None or target == "bare":
+        ok, failed, seconds, latencies = asyncio.run(_load(port, args.requests, args.concurrency, args.seconds))
+        return Run(backend, target, ok, failed, seconds, latencies, workers)
+    with PeakConnections(server.admin, [BENCH_DB]) as peak:
+        ok, failed, seconds, latencies = asyncio.run(_load(port, args.requests, args.concurrency, args.seconds))
+    return Run(backend, target, ok, failed, seconds, latencies, workers, peak.most)
 
 
 # -------------------------------------------------------------- backends
@@ -240,7 +268,10 @@ def stored(database_url: str) -> int:
         engine.dispose()
 
 
-def bench_backend(backend: str, database_url: str, tmp: Path, args: argparse.Namespace, console: Console) -> list[Run]:
+def bench_backend(
+    backend: str, database_url: str, tmp: Path, args: argparse.Namespace, console: Console, server: Postgres | None
+) -> list[Run]:
+    workers = args.sqlite_workers if backend == "sqlite" else args.workers
     key_file = tmp / f"{backend}.key"
     _initialise(database_url, key_file)
     env = {"CUSTOS_BENCH_DATABASE_URL": database_url, "CUSTOS_BENCH_KEY_FILE": str(key_file)}
@@ -250,10 +281,10 @@ def bench_backend(backend: str, database_url: str, tmp: Path, args: argparse.Nam
         for target, factory in (("bare", "bare_app"), ("consent", "consent_app")):
             console.print(
                 f"{backend}: round {round_no}/{args.rounds}, {target}, up to {args.requests:,} requests "
-                f"on {args.concurrency} connections …"
+                f"on {args.concurrency} connections, {workers} worker process(es) …"
             )
-            with serve(factory, args.workers, env) as port:
-                runs.append(measure(backend, target, port, args))
+            with serve(factory, workers, env) as port:
+                runs.append(measure(backend, target, port, args, workers, server))
     rows = stored(database_url)
     expected = sum(r.ok for r in runs if r.target == "consent") + args.rounds * min(WARMUP, args.requests)
     if rows != expected:
@@ -266,11 +297,14 @@ def bench_backend(backend: str, database_url: str, tmp: Path, args: argparse.Nam
 
 def table(runs: list[Run]) -> RichTable:
     out = RichTable(title="Consent ingestion (POST /consent/records) vs a bare 204 endpoint")
-    for column in ("backend", "endpoint", "requests", "failed", "records/s", "p50 ms", "p99 ms", "÷ bare"):
+    for column in _COLUMNS:
         out.add_column(column, justify="left" if column in ("backend", "endpoint") else "right")
     for row in _rows(runs):
         out.add_row(*row)
     return out
+
+
+_COLUMNS = ("backend", "endpoint", "processes", "requests", "failed", "records/s", "p50 ms", "p99 ms", "÷ bare")
 
 
 def _ratios(runs: list[Run], backend: str) -> list[float]:
@@ -291,10 +325,13 @@ def _rows(runs: list[Run]) -> list[list[str]]:
             ratio = ""
             if target == "consent" and (ratios := sorted(_ratios(runs, backend))):
                 ratio = f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}–{ratios[-1]:.2f})"
+            peaks = [r.connections for r in mine if r.connections is not None]
+            processes = f"{mine[0].workers}" + (f" ({max(peaks)} PG backends)" if peaks else "") if mine else ""
             rows.append(
                 [
                     backend,
                     target,
+                    processes,
                     f"{total.ok + total.failed:,}",
                     f"{total.failed:,}",
                     f"{total.rate:,.0f}",
@@ -309,16 +346,18 @@ def _rows(runs: list[Run]) -> list[list[str]]:
 def section(runs: list[Run], args: argparse.Namespace, machine: dict[str, str]) -> str:
     lines = [
         f"`python benchmarks/bench_consent.py --requests {args.requests} --concurrency {args.concurrency} "
-        f"--workers {args.workers} --rounds {args.rounds}` ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC): one uvicorn "
-        f"process per endpoint (h11, {args.workers} worker(s)), the load generator on loopback in the benchmark's "
-        f"process, {args.rounds} rounds alternating bare and consent. Goal: consent ÷ bare ≥ 0.5.",
+        f"--workers {args.workers} --sqlite-workers {args.sqlite_workers} --rounds {args.rounds}` "
+        f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC): one uvicorn server per endpoint (h11) with {args.workers} "
+        f"worker process(es) on PostgreSQL and {args.sqlite_workers} on SQLite (the processes column; for consent "
+        "on PostgreSQL also the most database backends that worked at once), the load generator on loopback in the "
+        f"benchmark's process, {args.rounds} rounds alternating bare and consent. Goal: consent ÷ bare ≥ 0.5.",
         "",
         "Requests, records/s and latencies are over all rounds; ÷ bare is the median of the rounds' ratios (lowest–"
         "highest in brackets): the load generator, the server and PostgreSQL share the machine's cores with "
         "whatever else runs, so single rounds vary.",
         "",
-        "| backend | endpoint | requests | failed | records/s | p50 ms | p99 ms | ÷ bare |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| " + " | ".join(_COLUMNS) + " |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in _rows(runs)]
     lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "."]
@@ -330,7 +369,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=10_000, help="requests per endpoint (after a warm-up)")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=20.0, help="at most this long per endpoint")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes, the same for both")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes on PostgreSQL")
+    parser.add_argument("--sqlite-workers", type=int, default=1, help="uvicorn worker processes on SQLite")
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/consent rounds per backend")
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
@@ -345,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
                 backends["postgresql"] = server.fresh()
                 pg_version = server.version()
             for backend, url in backends.items():
-                runs += bench_backend(backend, url, Path(tmp), args, console)
+                runs += bench_backend(backend, url, Path(tmp), args, console, server if backend != "sqlite" else None)
     finally:
         if server is not None:
             server.drop()
