@@ -337,7 +337,7 @@ SLICE = 200
 
 def slices_left(runtime: Runtime) -> list[tuple[int, int]]:
     """(mailing, slice) of every started mailing's rows still pending or being sent, oldest mailing first."""
-    part = (MailingDelivery.id / SLICE).label("slice")
+    part = (MailingDelivery.id // SLICE).label("slice")
     with runtime.work(JOB_ACTOR) as work:
         rows = work.session.execute(
             select(MailingDelivery.mailing_id, part)

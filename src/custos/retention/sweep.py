@@ -204,7 +204,7 @@ def drive_bucket(
 
 def pending_buckets(runtime: Runtime, actor: Actor, sweep_id: int) -> list[int]:
     """The buckets (task id // BUCKET) of the sweep that still have pending tasks, lowest first."""
-    bucket = (RetentionTask.id / BUCKET).label("bucket")
+    bucket = (RetentionTask.id // BUCKET).label("bucket")
     with runtime.work(actor) as work:
         return [
             int(b)
