@@ -48,7 +48,7 @@ from sqlalchemy.engine import make_url
 from common import PeakConnections, find_postgres, machine, reset_peak_rss, rss_kib
 from custos.actor import Actor
 from custos.audit import AuditBlock, AuditEvent, record, verify
-from custos.audit.chain import PLAIN, details_json, digest, format_at, leaf_bytes
+from custos.audit.chain import PLAIN, details_json, format_at, leaf_bytes, leaf_hash
 from custos.audit.seal import seal
 from custos.audit.verify import _rows, default_workers  # the query itself, so that the floor is measured exactly
 from custos.clock import SystemClock
@@ -262,7 +262,7 @@ def chain_rows(n: int) -> Iterator[tuple[dict[str, object], bytes]]:
         }
         details = details_json({"fields": ["name", "email"], "n": seq})
         data = leaf_bytes(format_at(at), [values[name] for name in PLAIN], details)
-        values.update(seq=seq, at=at, details_json=details, prev_hash=None, hash=digest(data))
+        values.update(seq=seq, at=at, details_json=details, prev_hash=None, hash=leaf_hash(data))
         yield values, data
 
 
