@@ -19,6 +19,7 @@ holds no request unit around them (on SQLite it would hold the write lock the se
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import tempfile
 from collections.abc import Iterator
@@ -168,7 +169,7 @@ def check_the_log(request: Request, principal: Reader, viewer: ViewerDep, runtim
     """Seal what is pending, check the whole log and record `audit.verify` (as `custos audit verify`), then show
     the page with the result above the newest events. The result is shown, not redirected to: its reason is
     in no table, and the DPO may need to keep exactly this page."""
-    report = verify_and_record(runtime, principal.actor, workers=default_workers())
+    report = verify_and_record(runtime, principal.actor, workers=_workers())
     with runtime.work(principal.actor) as work:
         where = block_of(work.session, report.first_broken) if report.first_broken is not None else None
         check = Check.of(report, where, work.clock.now())
@@ -214,6 +215,12 @@ def download_proof(seq: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: Rea
         media_type="application/json; charset=utf-8",
         headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="custos-audit-proof-{seq}.json"'},
     )
+
+
+def _workers() -> int:
+    """Processes checking blocks, as `custos audit verify` uses; one where this process may start none (a
+    daemonic process, as some process managers run their web workers, may not have children)."""
+    return 1 if multiprocessing.current_process().daemon else default_workers()
 
 
 _SPOOL_BYTES = 4 * 1024 * 1024
