@@ -149,3 +149,19 @@ def test_export_refuses_a_backwards_range(env: dict[str, str]) -> None:
     code, out = run(env, "audit", "export", "--from", "2026-12-02", "--to", "2026-12-01")
     assert code == 1
     assert "starts (2026-12-02) after it ends (2026-12-01)" in out
+
+
+def test_a_worker_seals_what_was_appended(env: dict[str, str], settings: Settings, clock: FixedClock) -> None:
+    assert run(env, "init")[0] == 0
+    add_events(settings.database_url, clock, 4)
+    code, out = run(env, "worker", "--once")
+    assert code == 0, out
+    db = Database(make_engine(settings.database_url))
+    try:
+        with db.engine.connect() as connection:
+            newest = connection.execute(text("SELECT max(seq) FROM audit_event")).scalar_one()
+            sealed = connection.execute(text("SELECT last_seq FROM audit_head")).scalar_one()
+    finally:
+        db.dispose()
+    # Sealed as the worker ends, after its own jobs appended theirs.
+    assert sealed == newest > 4

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from custos.audit.seal import SealLoop
 from custos.cli.context import state
 from custos.jobs.worker import INTERVAL, run_jobs
 
@@ -27,10 +28,16 @@ def register(app: typer.Typer) -> None:
         """Run due jobs now and then every INTERVAL seconds; several workers may share one database."""
         st = state(ctx)
         with st.runtime() as rt:
+            # Workers seal the audit events they and the servers append (custos.audit.seal); --once seals once.
+            sealer = SealLoop(rt.db, rt.clock, rt.keys, st.settings.audit_seal_seconds)
+            if not once:
+                sealer.start()
             try:
                 ran = run_jobs(rt, interval=interval, once=once, concurrency=concurrency, say=st.console.print)
             except KeyboardInterrupt:
                 st.console.print("worker stopped")
                 return
+            finally:
+                sealer.stop()
             if once:
                 st.console.print(f"ran: {', '.join(ran) or 'nothing was due'}")
