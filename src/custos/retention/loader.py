@@ -1,4 +1,5 @@
-"""Reading what the retention decision needs for a batch of people: a few set queries per batch."""
+"""Reading what the retention decision needs for a batch of people: a few set queries per batch (each with its
+ids as one array on PostgreSQL, `retention.among`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from custos.register.models import OrganisationRole, Person, Relationship
+from custos.retention.among import among
 from custos.retention.facts import RelationshipRow, RoleSpan
 from custos.retention.models import LegalHold
 from custos.retention.verdict import PersonFacts
@@ -41,13 +43,13 @@ def load_people(session: Session, person_ids: Collection[int], holds_on: date) -
             Relationship.last_interaction_on,
             Relationship.collected_on,
         )
-        .where(Relationship.person_id.in_(list(person_ids)))
+        .where(among(session, Relationship.person_id, person_ids))
         .order_by(Relationship.id)
     ):
         rels.setdefault(row.person_id, []).append(RelationshipRow(*row))
     lonely = [pid for pid in person_ids if pid not in rels]
     if lonely:
-        for pid in session.scalars(select(Person.id).where(Person.id.in_(lonely))):
+        for pid in session.scalars(select(Person.id).where(among(session, Person.id, lonely))):
             rels[pid] = []
     org_ids = {r.organisation_id for rs in rels.values() for r in rs if r.organisation_id is not None}
     roles: dict[int, list[RoleSpan]] = {}
@@ -58,17 +60,18 @@ def load_people(session: Session, person_ids: Collection[int], holds_on: date) -
                 OrganisationRole.role,
                 OrganisationRole.started_on,
                 OrganisationRole.ended_on,
-            ).where(OrganisationRole.organisation_id.in_(org_ids))
+            ).where(among(session, OrganisationRole.organisation_id, org_ids))
         ):
             roles.setdefault(org_id, []).append((role, started, ended))
     held_people, held_orgs = _holds(session, list(rels), org_ids, holds_on)
+    held = frozenset(held_orgs)  # one set shared by the batch's people, not a copy each
     return {
         pid: PersonFacts(
             person_id=pid,
             relationships=rs,
             roles={org: roles.get(org, []) for org in {r.organisation_id for r in rs} if org is not None},
             person_held=pid in held_people,
-            held_organisations=frozenset(held_orgs),
+            held_organisations=held,
         )
         for pid, rs in rels.items()
     }
@@ -77,9 +80,9 @@ def load_people(session: Session, person_ids: Collection[int], holds_on: date) -
 def _holds(session: Session, person_ids: list[int], org_ids: set[int], on: date) -> tuple[set[int], set[int]]:
     if not person_ids:
         return set(), set()
-    targets = [LegalHold.person_id.in_(person_ids)]
+    targets = [among(session, LegalHold.person_id, person_ids)]
     if org_ids:
-        targets.append(LegalHold.organisation_id.in_(org_ids))
+        targets.append(among(session, LegalHold.organisation_id, org_ids))
     people: set[int] = set()
     orgs: set[int] = set()
     for person_id, org_id in session.execute(

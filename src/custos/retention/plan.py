@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from custos.register.models import Person
+from custos.retention.among import among
 from custos.retention.candidates import candidate_clause, candidate_people
 from custos.retention.loader import load_people
 from custos.retention.rules import CompiledPolicy
@@ -40,7 +41,7 @@ def plan_chunk(
     if not ids:
         return [], None
     people = load_people(session, ids, holds_on)
-    found = session.execute(select(Person.id, Person.ref).where(Person.id.in_(list(people))))
+    found = session.execute(select(Person.id, Person.ref).where(among(session, Person.id, list(people))))
     refs = dict(found.all())
     planned = []
     for person_id in sorted(people):
