@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from custos.audit.actions import Action
+from custos.audit.log import Entry
 from custos.clock import today
 from custos.register.models import Identity, Person, Relationship
+from custos.retention.among import among
 from custos.retention.keep import kept_on
 from custos.retention.loader import load_people
 from custos.retention.models import RetentionSweep, RetentionTask, Tombstone
@@ -50,7 +52,8 @@ class _Erasure:
     verdict: PersonVerdict
     identity_ids: list[int]
     counts: dict[str, Any]
-    keep: KeepPlan = field(default_factory=KeepPlan)  # what the law keeps of them on the day (custos.retention.keep)
+    # What the law keeps on the day (custos.retention.keep) through the relationships this erasure removes.
+    keep: KeepPlan = field(default_factory=KeepPlan)
 
 
 def execute_batch(
@@ -64,83 +67,77 @@ def execute_batch(
 
     `system_counts` (task id → {system: counts}) are what the task's earlier steps did in connected systems;
     they go into the tombstone beside the register's own counts.
+
+    Set-based throughout, so a batch costs a fixed number of statements whatever its size: its people's facts,
+    refs and identities are read in one query each, their deletions are one DELETE per table, their tombstones
+    and their audit events one executemany INSERT each, and the tasks' new states one UPDATE per outcome.
     """
     session, clock = work.session, work.clock
     result = BatchResult()
     ids = [t.person_id for t in tasks]
-    refs = dict(session.execute(select(Person.id, Person.ref).where(Person.id.in_(ids))).all())
+    refs = dict(session.execute(select(Person.id, Person.ref).where(among(session, Person.id, ids))).all())
     people = load_people(session, ids, today(clock))  # holds as they stand now, not as planned
     identities: dict[int, list[tuple[int, str]]] = {}
     for identity_id, person_id, kind in session.execute(
-        select(Identity.id, Identity.person_id, Identity.kind).where(Identity.person_id.in_(ids))
+        select(Identity.id, Identity.person_id, Identity.kind).where(among(session, Identity.person_id, ids))
     ):
         identities.setdefault(person_id, []).append((identity_id, kind))
     now = clock.now()
     erasures: list[_Erasure] = []
-    skipped: list[dict[str, Any]] = []
+    skipped: dict[str, list[int]] = {}
     for task in tasks:
         # Ids can be reused once a row is gone (SQLite), so the ref must match the one planned.
         facts = people.get(task.person_id) if refs.get(task.person_id) == task.person_ref else None
         verdict = judge_person(rules, facts, sweep.as_of) if facts is not None else None
         if verdict is None or verdict.action == "keep":
             note = "gone" if verdict is None else ("held" if verdict.held else "not_due")
-            result.notes[note] = result.notes.get(note, 0) + 1
-            skipped.append({"task_id": task.id, "state": "skipped", "note": note, "done_at": now})
+            skipped.setdefault(note, []).append(task.id)
             continue
         erasure = _plan_deletion(task, verdict, identities.get(task.person_id, []))
-        erasure.keep = kept_on(rules, facts, sweep.as_of)
+        removed = {r.row.id for r in verdict.removed}
+        erasure.keep = KeepPlan(
+            tuple(k for k in kept_on(rules, facts, sweep.as_of).entries if k.relationship in removed)
+        )
         erasure.counts.update((system_counts or {}).get(task.id, {}))
         erasures.append(erasure)
     _delete(session, erasures)
-    tombstones = _tombstones(session, rules, sweep, erasures, now)
-    for item in erasures:
-        _audit(work, sweep, item, tombstones[item.task.id])
-    done = [
-        {
-            "task_id": item.task.id,
-            "state": "done",
-            "action": item.verdict.action,
-            "tombstone_id": tombstones[item.task.id],
-            "steps": {**item.task.steps, REGISTER_STEP: "done"},
-            "done_at": now,
-        }
-        for item in erasures
-    ]
-    _set_task_states(session, done, skipped)
+    tombstones = _tombstones(session, sweep, erasures, now)
+    work.audit_many(_event(sweep, item, tombstones[item.task.id]) for item in erasures)
+    _set_task_states(session, erasures, skipped, now)
+    result.notes = {note: len(task_ids) for note, task_ids in skipped.items()}
     result.erased = sum(1 for item in erasures if item.verdict.action == "erase")
     result.trimmed = len(erasures) - result.erased
-    result.skipped = len(skipped)
+    result.skipped = sum(result.notes.values())
     sweep.erased += result.erased
     sweep.trimmed += result.trimmed
     sweep.skipped += result.skipped
     return result
 
 
-def _set_task_states(session: Session, done: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> None:
-    """Core executemany UPDATEs by id: the ORM's bulk path costs more than the statement here."""
+def _set_task_states(session: Session, erasures: list[_Erasure], skipped: dict[str, list[int]], now: Any) -> None:
+    """The tasks' new states in one UPDATE per outcome (action and steps; or a skip's note), not one per task.
+
+    Each done task points at its tombstone, found by the tombstone's unique `task_id`.
+    """
     table = RetentionTask.__table__
     assert isinstance(table, Table)
-    by_id = table.c.id == bindparam("task_id")
-    if done:
-        session.execute(
-            update(table)
-            .where(by_id)
-            .values(
-                state=bindparam("state"),
-                action=bindparam("action"),
-                tombstone_id=bindparam("tombstone_id"),
-                steps=bindparam("steps"),
-                done_at=bindparam("done_at"),
-            ),
-            done,
-        )
-    if skipped:
-        session.execute(
-            update(table)
-            .where(by_id)
-            .values(state=bindparam("state"), note=bindparam("note"), done_at=bindparam("done_at")),
-            skipped,
-        )
+    outcomes: dict[tuple[str, tuple[tuple[str, str], ...]], list[int]] = {}
+    for item in erasures:
+        steps = {**item.task.steps, REGISTER_STEP: "done"}
+        outcomes.setdefault((item.verdict.action, tuple(sorted(steps.items()))), []).append(item.task.id)
+    tombstone = select(Tombstone.id).where(Tombstone.task_id == table.c.id).scalar_subquery()
+    for (action, outcome), task_ids in outcomes.items():
+        for chunk in _chunks(task_ids):
+            session.execute(
+                update(table)
+                .where(among(session, table.c.id, chunk))
+                .values(state="done", action=action, steps=dict(outcome), tombstone_id=tombstone, done_at=now)
+            )
+    for note, task_ids in skipped.items():
+        for chunk in _chunks(task_ids):
+            session.execute(
+                update(table).where(among(session, table.c.id, chunk)).values(state="skipped", note=note, done_at=now)
+            )
 
 
 def _plan_deletion(task: RetentionTask, verdict: PersonVerdict, identities: list[tuple[int, str]]) -> _Erasure:
@@ -171,13 +168,13 @@ def _delete(session: Session, erasures: list[_Erasure]) -> None:
         if item.verdict.action == "trim" and "title" in item.verdict.drop_fields
     ]
     for chunk in _chunks(identity_ids):
-        session.execute(delete(Identity).where(Identity.id.in_(chunk)))
+        session.execute(delete(Identity).where(among(session, Identity.id, chunk)))
     for chunk in _chunks(relationship_ids):
-        session.execute(delete(Relationship).where(Relationship.id.in_(chunk)))
+        session.execute(delete(Relationship).where(among(session, Relationship.id, chunk)))
     for chunk in _chunks(erased):
-        session.execute(delete(Person).where(Person.id.in_(chunk)))
-    if untitled:
-        session.execute(update(Person).where(Person.id.in_(untitled)).values(title_enc=None))
+        session.execute(delete(Person).where(among(session, Person.id, chunk)))
+    for chunk in _chunks(untitled):
+        session.execute(update(Person).where(among(session, Person.id, chunk)).values(title_enc=None))
 
 
 def _chunks(values: list[int], size: int = 900) -> list[list[int]]:
@@ -212,43 +209,39 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
 
-def _tombstones(
-    session: Session, rules: CompiledPolicy, sweep: RetentionSweep, erasures: list[_Erasure], now: Any
-) -> dict[int, int]:
+def _tombstones(session: Session, sweep: RetentionSweep, erasures: list[_Erasure], now: Any) -> dict[int, int]:
+    """One tombstone per erasure, inserted together; task id → tombstone id."""
     if not erasures:
         return {}
-    rows = []
-    for item in erasures:
-        removed = {r.row.id for r in item.verdict.removed}
-        keep = KeepPlan(tuple(k for k in item.keep.entries if k.relationship in removed))
-        entries = [_entry(r, keep) for r in item.verdict.removed]
-        rows.append(
-            {
-                "sweep_id": sweep.id,
-                "task_id": item.task.id,
-                "subject_ref": item.task.person_ref,
-                "action": item.verdict.action,
-                "state": "retained_under_law" if keep else "erased",
-                "retained_until": _latest(keep),
-                "as_of": sweep.as_of,
-                "erased_at": now,
-                "counts": item.counts,
-                "entries": entries,
-            }
-        )
+    rows = [
+        {
+            "sweep_id": sweep.id,
+            "task_id": item.task.id,
+            "subject_ref": item.task.person_ref,
+            "action": item.verdict.action,
+            "state": "retained_under_law" if item.keep else "erased",
+            "retained_until": _latest(item.keep),
+            "as_of": sweep.as_of,
+            "erased_at": now,
+            "counts": item.counts,
+            "entries": [_entry(r, item.keep) for r in item.verdict.removed],
+        }
+        for item in erasures
+    ]
     table = Tombstone.__table__
     assert isinstance(table, Table)
+    # A plain executemany and one read of the ids back is cheaper than INSERT … RETURNING here on both backends
+    # (RETURNING makes SQLAlchemy render one long multi-row statement per page of rows).
     session.execute(insert(table), rows)
     task_ids = [item.task.id for item in erasures]
-    found = session.execute(select(Tombstone.task_id, Tombstone.id).where(Tombstone.task_id.in_(task_ids)))
+    found = session.execute(select(Tombstone.task_id, Tombstone.id).where(among(session, Tombstone.task_id, task_ids)))
     return {task_id: tombstone_id for task_id, tombstone_id in found if task_id is not None}
 
 
-def _audit(work: Work, sweep: RetentionSweep, item: _Erasure, tombstone: int) -> None:
+def _event(sweep: RetentionSweep, item: _Erasure, tombstone: int) -> Entry:
+    """The erasure's audit event: the subject is the person's ref, the details counts and names, no personal data."""
     counts = item.counts[REGISTER_STEP]
-    removed = {r.row.id for r in item.verdict.removed}
-    retained = sorted({k.category for k in item.keep.entries if k.relationship in removed})
-    work.audit(
+    return Entry(
         Action.PERSON_ERASE if item.verdict.action == "erase" else Action.RELATIONSHIP_ERASE,
         subject=item.task.person_ref,
         purpose="storage limitation, GDPR Art. 5(1)(e)",
@@ -260,7 +253,7 @@ def _audit(work: Work, sweep: RetentionSweep, item: _Erasure, tombstone: int) ->
             "identities": counts["identities"],
             "activities": sorted({r.row.activity for r in item.verdict.removed}),
             "fields": counts["fields"],
-            "retained_categories": retained,
+            "retained_categories": sorted(item.keep.categories()),
         },
     )
 
