@@ -39,7 +39,8 @@ from sqlalchemy.engine import make_url
 
 from common import find_postgres, machine, peak_kib, reset_peak_rss, rss_kib
 from custos.db import make_engine
-from results import RESULTS, write_section
+from custos.retention.sweep import BATCH
+from results import RESULTS, SWEEP, Goal, Load, Processes, goal_line, record_goal, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
@@ -175,12 +176,23 @@ def _child(args: argparse.Namespace) -> None:
         def run() -> int:
             return _bare_delete(args.url, args.people)
 
+    profiler = None
+    if args.profile and args.child == "custos":
+        import cProfile
+
+        profiler = cProfile.Profile()
     before = rss_kib("VmRSS") or 0
     if not reset_peak_rss():
         before = peak_kib()
     start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     erased = run()
+    if profiler is not None:
+        profiler.disable()
     seconds = time.perf_counter() - start
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
     peak = peak_kib()
     print(json.dumps({"erased": erased, "seconds": seconds, "growth_kib": peak - before}))
 
@@ -230,23 +242,30 @@ class Measurement:
     erased: int
     seconds: float
     growth_mib: float
+    load: Load | None = None
 
     @property
     def per_second(self) -> float:
         return self.erased / self.seconds if self.seconds else 0.0
 
 
-def _measure(backend: str, method: str, batch: int, url: str, people: int, workdir: Path) -> Measurement:
+def _measure(
+    backend: str, method: str, batch: int, url: str, people: int, workdir: Path, profile: Path | None
+) -> Measurement:
     command = [sys.executable, __file__, "--child", method, "--url", url, "--people", str(people),
                "--workdir", str(workdir), "--batch", str(batch)]  # fmt: skip
+    if profile is not None and method == "custos":
+        command += ["--profile", str(profile / f"retention-{backend}-{people}-{batch}.prof")]
+    load = Load.now()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    load = load.finished()
     if done.returncode != 0:
         sys.stderr.write(done.stderr)
         raise SystemExit(f"{method} on {backend} failed (exit {done.returncode})")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     label = method if method == "bare" else f"custos, {batch}/tx"
     return Measurement(
-        backend, people, label, int(result["erased"]), float(result["seconds"]), result["growth_kib"] / 1024
+        backend, people, label, int(result["erased"]), float(result["seconds"]), result["growth_kib"] / 1024, load
     )
 
 
@@ -268,7 +287,13 @@ class _Postgres:
 
 
 def _run_backend(
-    backend: str, server: _Postgres | None, sizes: list[int], batches: list[int], workdir: Path, console: Console
+    backend: str,
+    server: _Postgres | None,
+    sizes: list[int],
+    batches: list[int],
+    workdir: Path,
+    console: Console,
+    profile: Path | None = None,
 ) -> list[Measurement]:
     results = []
     for size in sizes:
@@ -299,7 +324,7 @@ def _run_backend(
                     f"{backend}: {method} sweep of {size:,} people" + (f", {batch} per transaction" if batch else "")
                 )
                 try:
-                    results.append(_measure(backend, method, batch, url, size, build_dir))
+                    results.append(_measure(backend, method, batch, url, size, build_dir, profile))
                 finally:
                     if server is None:
                         copy.unlink()
@@ -332,8 +357,18 @@ HEADER = ["backend", "register", "custos", "erased", "custos erased/s", "bare er
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=int(os.environ.get("BENCH_PEOPLE", "1000000")))
-    parser.add_argument("--batch", type=int, nargs="+", default=[200], help="tasks per transaction to measure")
+    parser.add_argument(
+        "--batch", type=int, nargs="+", default=[BATCH], help=f"tasks per transaction to measure (the sweep's: {BATCH})"
+    )
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile each custos sweep with cProfile into DIR/retention-BACKEND-PEOPLE-BATCH.prof "
+        "(read with `python -m pstats`; the timings then include the profiler's overhead)",
+    )
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), nargs="+", help="only these backends")
     parser.add_argument("--child", choices=("custos", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
@@ -351,19 +386,58 @@ def main(argv: list[str] | None = None) -> None:
         backends: list[tuple[str, _Postgres | None]] = [("sqlite", None)]
         if postgres is not None:
             backends.append(("postgresql", postgres))
+        if args.backend:
+            backends = [(name, server) for name, server in backends if name in args.backend]
+        if args.profile is not None:
+            args.profile = args.profile.resolve()
+            args.profile.mkdir(parents=True, exist_ok=True)
         for backend, server in backends:
-            results += _run_backend(backend, server, [people, people // 4], args.batch, workdir / backend, console)
+            sizes = [people, people // 4]
+            results += _run_backend(backend, server, sizes, args.batch, workdir / backend, console, args.profile)
     pg_version = postgres.version() if postgres is not None else None
     table = Table(*HEADER, title="Retention sweep: custos vs bare DELETEs of the same rows (goal: ratio ≤ 2×)")
     for row in _lines(results):
         table.add_row(*row)
     console.print(table)
+    goals = _goals(results, people, write=not args.no_results)
+    for goal in goals:
+        console.print(goal_line(goal))
     if not args.no_results:
-        _write(results, people, args.batch, machine(pg_version))
+        _write(results, people, args.batch, machine(pg_version), goals)
         console.print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
-def _write(results: list[Measurement], people: int, batches: list[int], machine: dict[str, str]) -> None:
+def _goals(results: list[Measurement], people: int, *, write: bool) -> list[Goal]:
+    """Issue 16's row "retention sweep, 1 M people, 10 % due" per backend: the first batch size, at N."""
+    bare = {m.backend: m for m in results if m.method == "bare" and m.people == people}
+    goals = []
+    for backend, floor in bare.items():
+        m = next(r for r in results if r.backend == backend and r.people == people and r.method != "bare")
+        ratio = m.seconds / floor.seconds
+        goals.append(
+            record_goal(
+                "Retention sweep",
+                backend,
+                SWEEP,
+                f"{ratio:.1f}× bare DELETEs ({m.per_second:,.0f} vs {floor.per_second:,.0f} erased/s)",
+                None,
+                ratio <= 2,
+                Processes(
+                    generator=1,
+                    database=1 if backend == "postgresql" else 0,
+                    detail=f"one process runs the sweep ({m.method} tasks per transaction)",
+                ),
+                m.load or Load.now(),
+                size=None if people == 1_000_000 else f"{people:,} people, {m.erased:,} due",
+                write=write,
+            )
+        )
+    return goals
+
+
+def _write(
+    results: list[Measurement], people: int, batches: list[int], machine: dict[str, str], goals: list[Goal]
+) -> None:
     lines = [
         "Written by `benchmarks/bench_retention.py`.",
         "",
@@ -380,9 +454,11 @@ def _write(results: list[Measurement], people: int, batches: list[int], machine:
         "",
         "Ratio: custos time ÷ bare time for the same people (goal ≤ 2×). The bare DELETEs know the ids in advance; "
         "custos finds them (prefilter + per-person decision), re-checks each at erasure time, and writes a task, "
-        "a tombstone and a hash-chained audit event per person. Peak RSS +: the measuring process's peak resident "
+        "a tombstone and an audit event per person. Peak RSS +: the measuring process's peak resident "
         "memory during the sweep, less its resident memory just before; the same at N and N/4 means memory does "
         "not grow with the register.",
+        "",
+        *(goal_line(goal) for goal in goals),
         "",
     ]
     write_section("## Retention sweep", "\n".join(lines))
