@@ -27,7 +27,8 @@ from custos.jobs.queue import InProcessQueue, Task, defer_after_commit
 from custos.jobs.registry import REQUESTS_DRIVE, RETENTION_SWEEP, scheduler_for
 from custos.jobs.scheduler import DEFAULT_LEASE, Job, Scheduler, daily_at
 from custos.retention import sweep as sweeps
-from custos.retention.models import RetentionSweep
+from custos.retention.models import RetentionSweep, RetentionTask
+from custos.retention.rules import CompiledPolicy
 from custos.runtime import Runtime, open_runtime
 from custos.settings import Settings, load_settings
 
@@ -84,6 +85,29 @@ def test_the_daily_sweep_hands_out_its_buckets_and_erases_each_person_once(
     assert sweeps.drive_bucket(quiet, sweep_id, buckets[0]) is True
     erased_once(quiet, refs, sweep_id)
     assert verify(quiet.db).ok
+
+
+def test_a_queued_task_of_a_sweep_a_later_one_has_followed_does_nothing(quiet: Runtime) -> None:
+    refs = add_due_people(quiet, 3)
+    rules = CompiledPolicy.of(quiet.policy)
+
+    def stop_after_planning(_sweep_id: int, _buckets: list[int]) -> None:
+        raise RuntimeError("the job's worker died here; its bucket tasks wait in the queue")
+
+    with quiet.work(TESTER) as work:
+        first = sweeps.start_sweep(work, "job")
+    with pytest.raises(RuntimeError):
+        sweeps.drive(quiet, rules, TESTER, first, fan_out=stop_after_planning)
+    with quiet.work(TESTER) as work:
+        sweeps.start_sweep(work, "job")  # a later sweep (as run_sweep starts one after driving the first)
+    assert sweeps.drive_bucket(quiet, first, 0) is True  # the waiting task of the first: nothing done
+    with quiet.db.transaction() as session:
+        pending = session.scalar(
+            select(func.count()).select_from(RetentionTask).where(RetentionTask.state == "pending")
+        )
+    assert pending == 3
+    sweeps.run_sweep(quiet, TESTER, trigger="job")  # the job drives the first to the end, then today's
+    erased_once(quiet, refs, first)
 
 
 def test_the_request_drive_defers_one_task_per_request_and_answers_each_once(quiet: Runtime) -> None:

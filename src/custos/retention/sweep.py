@@ -102,6 +102,13 @@ def run_sweep(
     reports = [drive(runtime, rules, actor, sweep_id, **options) for sweep_id in unfinished]
     with runtime.work(actor) as work:
         sweep_id = start_sweep(work, trigger)
+    # A sweep left running (a system step failed) may still have a task of it in a worker's queue. Once today's
+    # sweep exists such a task does nothing (`drive_bucket`); one already under way is waited for here, so it
+    # never erases a person while today's sweep erases them too.
+    for earlier in unfinished:
+        for bucket in pending_buckets(runtime, actor, earlier):
+            with exclusive(runtime.db.engine, _bucket_key(earlier, bucket), wait=True):
+                pass
     reports.append(drive(runtime, rules, actor, sweep_id, **options))
     return reports
 
@@ -191,11 +198,12 @@ def drive_bucket(
     before_commit: BeforeCommit | None = None,
 ) -> bool:
     """The task a sweep is split into: drive one bucket of its people, unless another worker is driving it
-    (then False); the sweep is finished by whichever bucket leaves nothing pending."""
+    (then False); the sweep is finished by whichever bucket leaves nothing pending. A task of a sweep that a
+    later one has followed does nothing: what it left is the later sweep's (see `run_sweep`)."""
     driver = _Driver(
         runtime, CompiledPolicy.of(runtime.policy), JOB_ACTOR, sweep_id, BATCH, None, systems, before_commit
     )
-    if not driver.bucket(bucket, wait=False):
+    if not driver.bucket(bucket, wait=False, unless_followed=True):
         return False
     if not driver.set_aside:
         finish_if_done(runtime, JOB_ACTOR, sweep_id)
@@ -257,13 +265,16 @@ class _Driver:
         self.committed = 0
         self.set_aside: set[int] = set()
 
-    def bucket(self, bucket: int, *, wait: bool) -> bool:
-        """Erase the pending tasks of one bucket, batch by batch; False when another worker holds it."""
+    def bucket(self, bucket: int, *, wait: bool, unless_followed: bool = False) -> bool:
+        """Erase the pending tasks of one bucket, batch by batch; False when another worker holds it.
+        `unless_followed`: nothing, when a later sweep has started (checked under the bucket's lock)."""
         runtime, actor, systems = self.runtime, self.actor, self.systems
         ids = (bucket * BUCKET, (bucket + 1) * BUCKET)
-        with exclusive(runtime.db.engine, f"retention-sweep:{self.sweep_id}:{bucket}", wait=wait) as mine:
+        with exclusive(runtime.db.engine, _bucket_key(self.sweep_id, bucket), wait=wait) as mine:
             if not mine:
                 return False
+            if unless_followed and _followed(runtime, actor, self.sweep_id):
+                return True
             while True:
                 if systems is not None:
                     with runtime.work(actor) as work:
@@ -293,6 +304,16 @@ class _Driver:
                         self.before_commit(self.committed)
                 self.committed += result.done
                 self.tell("erasing", done, total)
+
+
+def _bucket_key(sweep_id: int, bucket: int) -> str:
+    return f"retention-sweep:{sweep_id}:{bucket}"
+
+
+def _followed(runtime: Runtime, actor: Actor, sweep_id: int) -> bool:
+    with runtime.work(actor) as work:
+        later = work.session.scalar(select(RetentionSweep.id).where(RetentionSweep.id > sweep_id).limit(1))
+    return later is not None
 
 
 def _current(session: Session, sweep_id: int) -> RetentionSweep:
