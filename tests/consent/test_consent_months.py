@@ -165,6 +165,18 @@ def test_the_daily_run_uses_the_policys_retention(runtime: Runtime) -> None:
         assert session.scalar(select(ConsentRecord.id)) is not None
 
 
+def test_the_daily_job_drops_expired_months(runtime: Runtime) -> None:
+    from custos.jobs.registry import CONSENT_MONTHS, default_jobs
+
+    with runtime.db.transaction() as session:
+        old = _row("a" * 32, datetime(2012, 1, 5, tzinfo=UTC), datetime(2013, 1, 5, tzinfo=UTC))
+        _insert(session.connection(), [old])
+    next(job for job in default_jobs(runtime) if job.name == CONSENT_MONTHS).run()
+    with runtime.db.transaction() as session:
+        assert _ids(session.connection()) == set()
+        assert session.scalar(select(AuditEvent.target).where(AuditEvent.action == Action.CONSENT_MONTH_DROPPED))
+
+
 def test_the_guard_is_back_after_a_drop(runtime: Runtime) -> None:
     with runtime.db.transaction() as session:
         _insert(

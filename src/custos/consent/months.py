@@ -249,6 +249,10 @@ def drop_expired(work: Work, retention: Duration) -> list[DroppedMonth]:
         if newest is not None and newest > now:
             continue  # a record of it still holds: it is the proof of a choice in force (Art. 7(1))
         if postgres:
+            if not dropped:
+                # The parent first: DROP would take the month before the parent, and a reader holding the
+                # parent and waiting for the month would then deadlock with us. Held until the commit.
+                connection.execute(text(f"LOCK TABLE {TABLE} IN ACCESS EXCLUSIVE MODE"))
             connection.execute(text(f"DROP TABLE {SCHEMA}.{name}"))
         else:
             _sqlite_delete(connection, month)

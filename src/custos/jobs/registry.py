@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from custos.actor import Actor
+from custos.consent import months as consent_months
 from custos.incidents import reminders as incident_reminders
 from custos.invariants import doctor
 from custos.invariants.finding import InvariantContext
@@ -42,6 +43,7 @@ IMPORTS_DRIVE = uploads.JOB_NAME
 DOCTOR = doctor.JOB_NAME
 MAILINGS_SEND = mailings.JOB_NAME
 QUEUE_STALLED = "queue-stalled"
+CONSENT_MONTHS = consent_months.JOB_NAME
 _QUEUE = "custos.jobs.queue"
 
 
@@ -136,6 +138,8 @@ def default_jobs(
     jobs = [
         Job(RETENTION_SWEEP, daily_at(sweep_hour), sweep),
         Job(DOCTOR, daily_at((sweep_hour + 1) % 24), check_promises),
+        # Consent proof past the policy's proof_retention goes by the month; the coming months are made ahead.
+        Job(CONSENT_MONTHS, daily_at(sweep_hour), lambda: consent_months.drop_expired_consent_months(runtime)),
         Job(INCIDENT_REMINDERS, hourly, reminders),
         Job(REQUESTS_DRIVE, hourly, drive_requests),
         Job(REQUEST_REMINDERS, hourly, request_reminders_due),
