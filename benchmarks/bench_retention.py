@@ -425,7 +425,7 @@ def _goals(results: list[Measurement], people: int, *, write: bool) -> list[Goal
                 Processes(
                     generator=1,
                     database=1 if backend == "postgresql" else 0,
-                    detail=f"one process runs the sweep ({m.method} tasks per transaction)",
+                    detail=f"one process runs the sweep ({m.method})",
                 ),
                 m.load or Load.now(),
                 size=None if people == 1_000_000 else f"{people:,} people, {m.erased:,} due",
