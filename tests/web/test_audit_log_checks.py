@@ -238,3 +238,15 @@ def test_the_sealing_state_and_the_events_sealed_per_day(
     assert 'aria-labelledby="seal-chart-title seal-chart-desc"' in chart
     assert chart.count('<rect class="bar cat-0"') == 30
     assert "events sealed in 30 days; the most on" in chart
+
+
+def test_an_event_edited_before_it_was_sealed_is_named_without_a_block(login_as: LoginAs, runtime: Runtime) -> None:
+    auditor = login_as("auditor")
+    _seal(runtime)
+    [edited] = _fill(runtime, 1)
+    with _tampering(runtime) as connection:
+        connection.execute(update(AuditEvent).where(AuditEvent.seq == edited).values(target="staff:99"))
+    text = auditor.post("/admin/audit/check").text  # the sealer refuses it, the check names it
+    assert f"The check stopped at event {edited}." in text
+    assert "in sealed block" not in text
+    assert f"event {edited}: hash does not match its contents (edited?)" in text
