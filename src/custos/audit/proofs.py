@@ -87,7 +87,7 @@ def inclusion_proof(session: Session, keys: KeyRing, seq: int) -> dict[str, obje
         raise NotFound(f"audit event {seq} does not exist")
     block = session.scalars(select(AuditBlock).where(AuditBlock.last_seq >= seq).order_by(AuditBlock.block)).first()
     if block is None or block.first_seq > seq:
-        raise InvalidInput(f"audit event {seq} is not sealed yet; seal with `custos audit seal` and ask again")
+        raise InvalidInput(f"audit event {seq} is not sealed yet: it will be within seconds, ask again then")
     if block.block == 0:
         raise InvalidInput(f"audit event {seq} is from before sealed blocks (block 0): export its day instead")
     rows = session.execute(

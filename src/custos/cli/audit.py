@@ -105,7 +105,8 @@ def prove_command(
     seq: Annotated[int, typer.Argument(min=1, help="The event's number.")],
     output: Annotated[Path | None, typer.Option(help="File to write; standard output when omitted.")] = None,
 ) -> None:
-    """Write the inclusion proof of one event in its signed block (JSON), checked before it is written."""
+    """Write the inclusion proof of one event in its signed block (JSON), checked before it is written (an event
+    not sealed yet: run `custos audit seal` first)."""
     st = state(ctx)
     with st.runtime() as rt:
         actor = require(ctx, rt, "audit.read").actor
