@@ -15,6 +15,7 @@ pipe, never a file.
 from __future__ import annotations
 
 import csv
+import gc
 import marshal
 import multiprocessing
 import os
@@ -114,6 +115,7 @@ _worker: _Checker | None = None
 def _start_worker(keys: list[Key], kind: ImportKind, header: list[str], phone_region: str) -> None:
     global _worker
     _worker = _Checker(KeyRing(keys), kind, header, phone_region)
+    gc.freeze()  # what the worker started with is never garbage: collections walk only the rows' objects
 
 
 def _check_in_worker(chunk: list[Numbered]) -> Checked:

@@ -17,9 +17,11 @@ unit of its own, since nothing of it was written.
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -101,9 +103,9 @@ def import_file(
     try:
         activity_id, basis = resolve_activity(runtime.policy, category, activity, "import")
         report = ImportReport()
-        # The checked rows wait in an anonymous temporary file (unlinked at once, gone on close or crash), so
-        # the expensive checks run once and memory stays flat whatever the file's size.
-        with tempfile.TemporaryFile() as spool:
+        # The checked and sealed rows wait in an anonymous temporary file (unlinked at once, gone on close or
+        # crash), so the expensive checks run once and memory stays flat whatever the file's size.
+        with _gc_frozen(), tempfile.TemporaryFile() as spool:
             rejects = rejects_path if skip_invalid else None
             region = runtime.policy.jurisdiction.phone_region
             good = check_file(path, kind, runtime.keys, region, report, rejects, spool, progress)
@@ -139,6 +141,17 @@ def import_file(
                 on_reject(work, exc)
         raise
     return report
+
+
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector to the import's own objects: its full collections would otherwise walk
+    every object the process holds (the ORM's, phone metadata) again and again, a fifth of a large import's time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _table(model: type[Base]) -> Table:
