@@ -24,7 +24,8 @@ Prints a table and replaces the "## Consent ingestion" section of benchmarks/RES
 kept). Nothing here asserts a time: the figures are for people to read.
 
     python benchmarks/bench_consent.py [--requests N] [--concurrency C] [--seconds S] [--workers W]
-                                       [--sqlite-workers W] [--rounds R] [--no-results]
+                                       [--sqlite-workers W] [--rounds R] [--backends sqlite,postgresql]
+                                       [--no-results]
 """
 
 from __future__ import annotations
@@ -372,15 +373,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes on PostgreSQL")
     parser.add_argument("--sqlite-workers", type=int, default=1, help="uvicorn worker processes on SQLite")
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/consent rounds per backend")
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql (when it answers)"
+    )
     parser.add_argument("--no-results", action="store_true", help="do not rewrite benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
-    console = Console()
-    server = find_postgres(console, Postgres)
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    wanted = {name.strip() for name in args.backends.split(",")}
+    server = find_postgres(console, Postgres) if "postgresql" in wanted else None
     runs: list[Run] = []
     pg_version = None
     try:
         with tempfile.TemporaryDirectory(prefix="custos-bench-consent-") as tmp:
-            backends = {"sqlite": f"sqlite:///{Path(tmp) / 'consent.db'}"}
+            backends = {"sqlite": f"sqlite:///{Path(tmp) / 'consent.db'}"} if "sqlite" in wanted else {}
             if server is not None:
                 backends["postgresql"] = server.fresh()
                 pg_version = server.version()
