@@ -3,8 +3,10 @@ what the ORM would, a clash of identities still fails as an IntegrityError, line
 preview numbers them."""
 
 import csv
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,7 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             super().__init__(workers, **kwargs)
 
     monkeypatch.setattr(import_check, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(import_check, "FORKSERVER_MIN_BYTES", 0)
     monkeypatch.setattr(import_check.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(import_check, "ProcessPoolExecutor", Counted)
     return started
@@ -171,3 +174,26 @@ def test_rejects_of_a_short_row_are_written_with_its_missing_cells_empty(
     with rejects.open(newline="") as handle:
         [row] = list(csv.DictReader(handle))
     assert (row["customer_since"], row["source"], row["line"]) == ("2018-13-01", "", "2")
+
+
+def test_with_other_threads_running_the_workers_come_from_a_forkserver(
+    runtime: Runtime, tmp_path: Path, pools: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    methods: list[str] = []
+    context = import_check._context
+
+    def spied() -> BaseContext:
+        chosen = context()
+        methods.append(chosen.get_start_method())
+        return chosen
+
+    monkeypatch.setattr(import_check, "_context", spied)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # as a web server's threads would be
+    other.start()
+    try:
+        report = _import(runtime, write(tmp_path / "c.csv", mixed_rows(96)), tmp_path / "rejects.csv")
+    finally:
+        stop.set()
+        other.join()
+    assert (methods, pools, report.people_created, report.rejected) == (["forkserver"], [2], 95, 1)

@@ -39,8 +39,10 @@ if TYPE_CHECKING:
     from custos.register.importer import ImportReport
 
 CHUNK = 1000  # rows per unit of work for a checker (and per progress report)
-# Below this size a file is checked in this process: starting workers (each imports Custos) would cost more.
-POOL_MIN_BYTES = 4 * 2**20
+# Below these sizes a file is checked in this process, as starting workers would cost more than they save:
+# forked ones start in milliseconds; from a forkserver each imports Custos anew (about half a second).
+POOL_MIN_BYTES = 2**20
+FORKSERVER_MIN_BYTES = 8 * 2**20
 MAX_WORKERS = 4
 _LENGTH = struct.Struct("<Q")
 
@@ -231,14 +233,16 @@ def _checked(
     size: int,
 ) -> Iterator[tuple[int, Checked]]:
     """Each chunk's result with its end's byte offset, in file order: here, or by workers for a large file."""
-    workers = min(MAX_WORKERS, os.cpu_count() or 1) if size >= POOL_MIN_BYTES else 1
+    context = _context()
+    enough = POOL_MIN_BYTES if context.get_start_method() == "fork" else max(POOL_MIN_BYTES, FORKSERVER_MIN_BYTES)
+    workers = min(MAX_WORKERS, os.cpu_count() or 1) if size >= enough else 1
     if workers < 2:
         check = _Checker(keys, kind, header, phone_region)
         for chunk, at in chunks:
             yield at, check(chunk)
         return
     pool = ProcessPoolExecutor(
-        workers, mp_context=_context(), initializer=_start_worker, initargs=(keys.keys, kind, header, phone_region)
+        workers, mp_context=context, initializer=_start_worker, initargs=(keys.keys, kind, header, phone_region)
     )
     try:
         pending: deque[tuple[int, Future[Checked]]] = deque()
