@@ -237,7 +237,7 @@ def drop_expired(work: Work, retention: Duration) -> list[DroppedMonth]:
         candidates = {m: n for m, n in partitions(connection).items() if past_retention(m, retention, now)}
     else:
         candidates = dict.fromkeys(_sqlite_months(connection, now, retention), TABLE)
-    dropped = []
+    dropped: list[DroppedMonth] = []
     for month, name in sorted(candidates.items()):
         if postgres:
             count, newest = _facts(connection, f"{SCHEMA}.{name}", {})
