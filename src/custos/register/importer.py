@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select, text, update
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
@@ -143,6 +143,22 @@ def import_file(
     return report
 
 
+def _holders(session: Session, kind: str, lookups: list[bytes]) -> list[tuple[bytes, int]]:
+    """(lookup, person id) of the identities of `kind` among `lookups`: one probe of the unique index each."""
+    if session.get_bind().dialect.name != "postgresql":
+        query = select(Identity.lookup, Identity.person_id).where(Identity.kind == kind, Identity.lookup.in_(lookups))
+        return [(lookup, pid) for lookup, pid in session.execute(query)]
+    # Not `kind = … AND lookup = ANY(…)`: inside the import's transaction the planner has no statistics of the
+    # rows it added, guesses few identities of the kind, and reads all of them on the index's first column, so
+    # each batch read every email imported before it (measured: 15 µs a row at 50k rows, 40 at 200k).
+    # An equality on the whole unique key is one index probe, whatever the planner believes.
+    probes = text(
+        "SELECT v, (SELECT person_id FROM identity WHERE kind = :kind AND lookup = v) AS pid "
+        "FROM unnest(CAST(:lookups AS bytea[])) AS wanted(v)"
+    )
+    return [(bytes(v), int(pid)) for v, pid in session.execute(probes, {"kind": kind, "lookups": lookups}) if pid]
+
+
 @contextmanager
 def _gc_frozen() -> Iterator[None]:
     """Keep the cyclic garbage collector to the import's own objects: its full collections would otherwise walk
@@ -247,13 +263,7 @@ class _Writer:
         for kind in {k for k, _ in by_key}:
             # Filter on kind too: the unique index is (kind, lookup), and without it every batch scans the table.
             wanted = [idx for (k, _), row in by_key.items() if k == kind for idx in row.lookups]
-            found.update(
-                session.execute(
-                    select(Identity.lookup, Identity.person_id).where(
-                        Identity.kind == kind, bulk.is_in(session, Identity.lookup, wanted)
-                    )
-                ).all()
-            )
+            found.update(_holders(session, kind, wanted))
         person_of: dict[tuple[str, str], int] = {}
         for k, row in by_key.items():
             pid = next((found[i] for i in row.lookups if i in found), None)
