@@ -19,14 +19,15 @@ installation.
 
 p50/p99 over P people (default 100) one at a time; then issue 16's "requests, 20 in flight" (goal ≥ 200/s):
 F requests of each kind (default 200) with 20 clients at once, each submitting and driving its requests to
-the end through the same calls, custos and bare alike, as 20 spawned processes (each its own runtime and
-pools, like separate server workers; started and warmed up before the clock runs) and as 20 threads in this
-process sharing one runtime (`--clients`; the first listed is the goal's figure). The most PostgreSQL
-backends in use during each flight are counted (pg_stat_activity). The erased shop rows are put back
-afterwards. Writes the "Data subject requests" section of RESULTS.md and the goal rows (results.py).
+the end through the same calls, custos and bare alike, as 20 threads in this process sharing one runtime (as
+measured before issue 16) and as 20 spawned processes (each its own runtime and pools, like separate server
+workers; started and warmed up before the clock runs) (`--clients`; the first listed is the goal's
+figure). The most PostgreSQL backends in use during each flight are counted (pg_stat_activity). The erased
+shop rows are put back afterwards. Writes the "Data subject requests" section of RESULTS.md and the goal
+rows (results.py).
 
     python benchmarks/bench_requests.py [--customers N] [--people 100] [--flight 200]
-        [--clients processes,threads] [--backends sqlite,postgresql] [--no-results]
+        [--clients threads,processes] [--backends sqlite,postgresql] [--no-results]
 """
 
 from __future__ import annotations
@@ -567,7 +568,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--people", type=int, default=100, help="people measured one at a time (each action)")
     parser.add_argument("--flight", type=int, default=200, help=f"requests of each kind with {IN_FLIGHT} in flight")
     parser.add_argument(
-        "--clients", default="processes,threads", help="processes, threads or both (the first is the goal's figure)"
+        "--clients", default="threads,processes", help="processes, threads or both (the first is the goal's figure)"
     )
     parser.add_argument(
         "--backends", default="sqlite,postgresql", help="Custos's own database: sqlite, postgresql or both"
