@@ -413,6 +413,10 @@ def _what(p: Parallel) -> str:
     return "bare INSERT" if p.bare else "record"
 
 
+def _cell(p: Parallel) -> str:
+    return "bare INSERT" if p.bare else "`record`"
+
+
 def _seal_cell(p: Parallel) -> str:
     if p.seal_seconds is None or p.sealed is None:
         return "n/a"
@@ -527,7 +531,7 @@ def section(
         "| backend | what | processes | events per transaction | events | events/s |",
         "|---|---|---:|---:|---:|---:|",
         *(f"| {r.backend} | `record` | 1 | {r.per_transaction:,} | {r.events:,} | {r.rate:,.0f} |" for r in appends),
-        *(f"| {p.backend} | {_what(p)} | {p.processes} | 1 | {p.events:,} | {p.rate:,.0f} |" for p in parallels),
+        *(f"| {p.backend} | {_cell(p)} | {p.processes} | 1 | {p.events:,} | {p.rate:,.0f} |" for p in parallels),
         "",
         "Several processes: each spawned with its own engine, appending through `record` in its own "
         "transaction (`Database.transaction`), all starting on a barrier after one warm-up event; the time runs "
@@ -542,7 +546,7 @@ def section(
         "| load (1 min) |",
         "|---|---|---:|---:|---:|---:|---|---|",
         *(
-            f"| {p.backend} | {_what(p)} | {p.processes} | {p.events:,} | {p.rate:,.0f} | {p.database_processes} "
+            f"| {p.backend} | {_cell(p)} | {p.processes} | {p.events:,} | {p.rate:,.0f} | {p.database_processes} "
             f"| {_seal_cell(p)} | {p.load} |"
             for p in parallels
         ),
