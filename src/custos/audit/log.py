@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from custos.actor import Actor
@@ -77,7 +77,9 @@ def record_many(session: Session, clock: Clock, actor: Actor, entries: Iterable[
     # Pending ORM events first, so numbers keep the order in which the unit recorded.
     session.flush()
     # Core, not the ORM's bulk path: nothing needs the rows back, and it is a plain executemany.
-    session.execute(insert(AuditEvent.__table__), rows)
+    table = AuditEvent.__table__
+    assert isinstance(table, Table)
+    session.execute(insert(table), rows)
     return len(rows)
 
 
