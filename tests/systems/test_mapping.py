@@ -76,3 +76,21 @@ def test_not_yaml_and_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as raised:
         load_mapping(tmp_path / "missing.yaml")
     assert "missing.yaml" in raised.value.message
+
+
+def test_a_mapping_is_parsed_once_per_version_of_its_file(tmp_path: Path) -> None:
+    from custos.systems.connectors.sql import MappingCache
+
+    path = tmp_path / "m.yaml"
+    path.write_text(EXAMPLE_MAPPING, encoding="utf-8")
+    policy = load_policy(ROOT / "examples" / "elastx" / "policy.yaml")
+    cache = MappingCache()
+    first = cache.load(path, policy)
+    assert cache.load(path, policy) is first
+    # A confirmed scan rewrites the file: the next request reads what it says now.
+    path.write_text(EXAMPLE_MAPPING.replace("tickets:", "support_tickets:", 1), encoding="utf-8")
+    changed = cache.load(path, policy)
+    assert changed is not first
+    assert ("support_tickets" in changed.tables) == ("tickets:" in EXAMPLE_MAPPING)
+    # Another policy object (a new version in force) checks the categories again.
+    assert cache.load(path, load_policy(ROOT / "examples" / "elastx" / "policy.yaml")) is not changed

@@ -144,7 +144,32 @@ def load_system_mapping(runtime: Runtime, system: System) -> DatasetMapping:
     path = mapping_path(runtime.settings.policy_path, system)
     if path is None:
         raise ConfigurationError(f"system {system.id!r} has no dataset mapping in the policy")
-    return load_mapping(path, runtime.policy)
+    return runtime.held("system_mappings", MappingCache).load(path, runtime.policy)
+
+
+class MappingCache:
+    """Dataset mappings parsed once per runtime and file version: parsing and checking the YAML was an eighth of
+    an access request's time. A file rewritten (a confirmed scan) has a new size or mtime, and is parsed again."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, tuple[tuple[int, int], Policy, DatasetMapping]] = {}
+
+    def load(self, path: Path, policy: Policy) -> DatasetMapping:
+        try:
+            stat = path.stat()
+        except OSError:
+            return load_mapping(path, policy)  # the loader says what is wrong with the path
+        version = (stat.st_mtime_ns, stat.st_size)
+        cached = self._loaded.get(path)
+        # The same policy object, not an equal id: a policy reloaded (a new version published) checks again.
+        if cached is not None and cached[0] == version and cached[1] is policy:
+            return cached[2]
+        mapping = load_mapping(path, policy)
+        self._loaded[path] = (version, policy, mapping)
+        return mapping
+
+    def close(self) -> None:
+        self._loaded = {}
 
 
 def connection_url(runtime: Runtime, system: System) -> str:
