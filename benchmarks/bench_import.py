@@ -40,7 +40,8 @@ from common import find_postgres, machine, peak_kib, reset_peak_rss, rss_kib
 from custos.db import make_engine
 from custos.demo.generator import write_contacts_csv
 from custos.register.csv_rows import COLUMNS
-from results import RESULTS, write_section
+from custos.register.import_check import MAX_WORKERS
+from results import IMPORT, RESULTS, Goal, Load, Processes, goal_line, record_goal, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT / "examples" / "elastx" / "policy.yaml"
@@ -267,7 +268,44 @@ def _cells(custos: Measurement, bare: Measurement) -> list[str]:
     ]
 
 
-def _write_results(results: list[Measurement], people: int, machine: dict[str, str]) -> None:
+def _goals(results: list[Measurement], people: int, loads: dict[str, Load], *, write: bool) -> list[Goal]:
+    """Issue 16's row: the ratio at N ≤ 3×, and the rate flat in N (custos rows/s at N at least 0.8× at N/4)."""
+    found = []
+    pairs = {(c.backend, c.rows): (c, b) for c, b in _pairs(results)}
+    for (backend, rows), (custos, bare) in pairs.items():
+        if rows != people or (backend, people // 4) not in pairs:
+            continue
+        quarter = pairs[(backend, people // 4)][0]
+        ratio = bare.rows_per_second / custos.rows_per_second
+        flat = custos.rows_per_second >= 0.8 * quarter.rows_per_second
+        # A large file is checked by min(MAX_WORKERS, cpus) worker processes (import_check), whose peak shows.
+        workers = min(MAX_WORKERS, os.cpu_count() or 1) if custos.worker_peak_rss_mib > 0 else 0
+        found.append(
+            record_goal(
+                "Register import",
+                backend,
+                IMPORT,
+                f"{ratio:.1f}× a bare bulk insert",
+                None,
+                ratio <= 3 and flat,
+                Processes(
+                    generator=1 + workers,
+                    database=1 if backend == "postgresql" else 0,
+                    detail=f"the import in its own process{f' with {workers} checking workers' if workers else ''}",
+                ),
+                loads.get(backend) or Load.now(),
+                size=None if people == 1_000_000 else f"{people:,} contacts",
+                note=f"{custos.rows_per_second:,.0f} rows/s at N, {quarter.rows_per_second:,.0f} at N/4 "
+                f"({'flat' if flat else 'not flat'})",
+                write=write,
+            )
+        )
+    return found
+
+
+def _write_results(
+    results: list[Measurement], people: int, machine: dict[str, str], goals: list[Goal] | None = None
+) -> None:
     lines = [
         "Written by `benchmarks/bench_import.py`.",
         "",
@@ -287,6 +325,8 @@ def _write_results(results: list[Measurement], people: int, machine: dict[str, s
         "resident memory just before; the same figure at N and N/4 means memory does not grow with the file. "
         "Worker peak RSS: the largest peak of the worker processes that check and seal a large file (whole, "
         "not growth), or none when the file was checked in the measuring process.",
+        "",
+        *(goal_line(goal) for goal in goals or []),
         "",
     ]
     write_section("## Register import", "\n".join(lines))
@@ -314,6 +354,7 @@ def _run(args: argparse.Namespace) -> None:
     people: int = max(args.people, 4)
     postgres = find_postgres(console, _Postgres)
     results: list[Measurement] = []
+    loads: dict[str, Load] = {}
     with tempfile.TemporaryDirectory(prefix="custos-bench-") as tmp:
         workdir = Path(tmp)
         files: dict[int, Path] = {}
@@ -330,6 +371,7 @@ def _run(args: argparse.Namespace) -> None:
             backends.append(("postgresql", postgres))
         try:
             for backend, server in backends:
+                loads[backend] = Load.now()
                 for size, csv_path in files.items():
                     for method in ("bare", "custos"):
                         run_dir = workdir / f"{backend}-{size}-{method}"
@@ -342,13 +384,17 @@ def _run(args: argparse.Namespace) -> None:
                         console.print(f"{backend}: {method} import of {size:,} rows …")
                         profile = args.profile and method == "custos" and size == people
                         results.append(_measure(backend, method, url, csv_path, run_dir, profile))
+                loads[backend] = loads[backend].finished()
             pg_version = postgres.version() if postgres is not None else None
         finally:
             if postgres is not None:
                 postgres.drop()
     console.print(_table(results))
+    goals = _goals(results, people, loads, write=not args.no_results)
+    for goal in goals:
+        console.print(goal_line(goal))
     if not args.no_results:
-        _write_results(results, people, machine(pg_version))
+        _write_results(results, people, machine(pg_version), goals)
         console.print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
