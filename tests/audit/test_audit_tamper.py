@@ -8,6 +8,7 @@ to the server would have done within seconds.
 
 from __future__ import annotations
 
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,3 +268,23 @@ def test_an_unreadable_value_is_reported_not_raised(db: Database, backend: str) 
         connection.execute(text("UPDATE audit_event SET at = 'yesterday' WHERE seq = 5"))
     report = verify(db)
     assert (report.first_broken, report.reason) == (5, "event 5: contents cannot be read (edited?)")
+
+
+def test_blocks_checked_in_parallel_processes_name_the_same_break(
+    db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifying = sys.modules["custos.audit.verify"]  # the package's `verify` is the function, not the module
+    monkeypatch.setattr(verifying, "PARALLEL_FROM", 0)  # the fixture's log is short; check it as a long one
+    with db.transaction() as session:
+        for _ in range(40):
+            record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
+    seal(db, clock, KEYS, max_block=9)
+    whole = verify(db, workers=2, keys=KEYS)
+    assert (whole.ok, whole.events_checked, whole.blocks) == (True, 90, 6)
+    with tampering(db) as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE seq = 77"))
+        connection.execute(update(AuditEvent).where(AuditEvent.seq == 63).values(outcome="denied"))
+    broken = verify(db, workers=2, keys=KEYS)
+    assert (broken.ok, broken.first_broken) == (False, 63)
+    assert broken.reason == "event 63: hash does not match its contents (edited?)"
+    assert broken == verify(db, workers=1, keys=KEYS)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
@@ -32,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, create_engine, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from custos.actor import Actor
 from custos.audit import merkle
@@ -51,6 +49,7 @@ Progress = Callable[[int, int], None]
 """Called as blocks are checked with (events checked, events the log held when the run began)."""
 
 _UNREADABLE = (TypeError, ValueError, UnicodeError)
+PARALLEL_FROM = 100_000
 _COLUMNS = ", ".join(("seq", "hash", "at", *PLAIN, "details_json", "prev_hash"))
 
 
@@ -230,7 +229,9 @@ def _check_spans(
         if progress is not None:
             progress(done, total)
 
-    url = _parallel_url(source) if workers > 1 and len(spans) > 1 else None
+    # Starting worker processes costs about a second: worth it only for a long log.
+    large = sum(span.size for span in spans) >= PARALLEL_FROM
+    url = _parallel_url(source) if workers > 1 and len(spans) > 1 and large else None
     if url is None:
         with _sessions(source)() as session:
             connection = session.connection()
@@ -239,9 +240,9 @@ def _check_spans(
                 if found[-1].first_broken is not None:
                     break
         return found + [_Found(0)] * (len(spans) - len(found))
-    # fork is cheapest, but copies whatever locks other threads hold at that moment: only when this thread is
-    # alone (the CLI, a benchmark); next to a web server or a sealer thread, a clean forkserver child.
-    context = multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
+    # forkserver, not fork: a forked child holds copies of this process's database connections (and of locks
+    # other threads hold), and closing one there would end it for the parent too.
+    context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(workers, context, initializer=_worker_start, initargs=(url,)) as pool:
         for result in pool.map(_worker_check, spans, [batch_size] * len(spans), chunksize=1):
             step(result)
@@ -385,7 +386,8 @@ _worker_engine: Any = None
 
 def _worker_start(url: str) -> None:
     global _worker_engine  # one engine per worker process, made when the process starts
-    _worker_engine = create_engine(url, poolclass=NullPool)
+    # One connection kept for all the blocks this process checks (a connection per block costs more than a block).
+    _worker_engine = create_engine(url, pool_size=1, max_overflow=0)
 
 
 def _worker_check(span: _Span, batch_size: int) -> _Found:
