@@ -288,3 +288,10 @@ def test_blocks_checked_in_parallel_processes_name_the_same_break(
     assert (broken.ok, broken.first_broken) == (False, 63)
     assert broken.reason == "event 63: hash does not match its contents (edited?)"
     assert broken == verify(db, workers=1, keys=KEYS)
+
+
+def test_a_block_signed_with_a_key_no_longer_in_the_key_file_says_so(db: Database) -> None:
+    other = KeyRing([Key(id=7, encryption=KEYS.active.encryption, index=KEYS.active.index)])
+    report = verify(db, keys=other)
+    assert (report.ok, report.first_broken) == (False, 1)
+    assert report.reason == "block 1: signed with key 1, which is not in the key file"

@@ -179,7 +179,9 @@ def _chain(blocks: Sequence[AuditBlock], keys: KeyRing | None) -> tuple[int | No
             return where, f"block {block.block}: its header does not hash to its head (edited?)"
         if keys is not None and block.signature is not None:
             key = public.get(block.signer or -1)
-            if key is None or not signature_ok(key, block.head, block.signature):
+            if key is None:
+                return where, f"block {block.block}: signed with key {block.signer}, which is not in the key file"
+            if not signature_ok(key, block.head, block.signature):
                 return where, f"block {block.block}: the signature of its head is not valid (forged?)"
         prev_head, prev_last, expected = block.head, block.last_seq, block.block + 1
     return None
