@@ -165,3 +165,11 @@ def test_a_worker_seals_what_was_appended(env: dict[str, str], settings: Setting
         db.dispose()
     # Sealed as the worker ends, after its own jobs appended theirs.
     assert sealed == newest > 4
+
+
+def test_verify_says_one_block_not_one_blocks(env: dict[str, str], settings: Settings, clock: FixedClock) -> None:
+    assert run(env, "init")[0] == 0
+    add_events(settings.database_url, clock, 3)
+    code, out = run(env, "audit", "verify")
+    assert code == 0, out
+    assert " in 1 sealed block\n" in out.replace("  ", " ")

@@ -63,7 +63,7 @@ def verify_command(
         st.errors.print(f"[bold red]audit log broken[/]{where}: {escape(report.reason or '')}")
         st.errors.print(f"{report.events_checked:,} events verified before the break.")
         raise typer.Exit(1)
-    blocks = f" in {report.blocks:,} sealed blocks" if report.blocks else ""
+    blocks = f" in {report.blocks:,} sealed block{'' if report.blocks == 1 else 's'}" if report.blocks else ""
     st.console.print(f"audit log intact: {report.events_checked:,} events verified{blocks}")
     if report.unsealed:
         st.console.print(f"{report.unsealed:,} events appended during the check are not sealed yet")
