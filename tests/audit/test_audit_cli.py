@@ -17,6 +17,7 @@ from custos.cli.main import build_cli
 from custos.clock import FixedClock
 from custos.db import Database, make_engine
 from custos.settings import Settings
+from tampering import tampering
 
 
 @pytest.fixture
@@ -64,11 +65,7 @@ def test_verify_names_the_first_broken_link(env: dict[str, str], settings: Setti
     assert "sealed" in out
     db = Database(make_engine(settings.database_url))
     try:
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-            else:
-                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        with tampering(db.engine) as connection:
             first = connection.execute(
                 text("SELECT min(seq) FROM audit_event WHERE action = 'person.read'")
             ).scalar_one()

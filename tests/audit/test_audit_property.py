@@ -18,6 +18,7 @@ from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.crypto.keyring import Key, KeyRing
 from custos.db import Database, make_engine
+from tampering import untriggered
 
 STAFF = Actor(kind="staff", id=3, label="staff:3")
 KEYS = KeyRing([Key.generate(1)])
@@ -77,7 +78,7 @@ def test_sealed_log_is_whole_and_tampering_is_named(
     how = data.draw(st.sampled_from(["delete", "edit"]))
     with db.engine.begin() as connection:
         row = dict(connection.execute(select(AuditEvent.__table__).where(AuditEvent.seq == victim)).one()._mapping)
-        _untriggered(connection)
+        untriggered(connection)
         if how == "delete":
             connection.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": victim})
         else:
@@ -85,7 +86,7 @@ def test_sealed_log_is_whole_and_tampering_is_named(
     broken = verify(db, keys=KEYS)
     assert (broken.ok, broken.first_broken) == (False, victim)
     with db.engine.begin() as connection:  # put it back, so the next history starts from a whole log
-        _untriggered(connection)
+        untriggered(connection)
         connection.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": victim})
         connection.execute(AuditEvent.__table__.insert().values(row))
     assert verify(db, keys=KEYS).ok
@@ -93,14 +94,3 @@ def test_sealed_log_is_whole_and_tampering_is_named(
 
 class _RolledBack(Exception):
     pass
-
-
-def _untriggered(connection: object) -> None:
-    from sqlalchemy import Connection
-
-    assert isinstance(connection, Connection)
-    if connection.dialect.name == "sqlite":
-        for name in ("audit_event_no_update", "audit_event_no_delete"):
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-    else:
-        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")

@@ -11,11 +11,10 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from custos.actor import Actor
@@ -25,16 +24,9 @@ from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.crypto.keyring import Key, KeyRing
 from custos.db import Database, make_engine
+from tampering import tampering
 
 STAFF = Actor(kind="staff", id=3, label="staff:3", ip="192.0.2.10")
-SQLITE_TRIGGERS = (
-    "audit_event_no_update",
-    "audit_event_no_delete",
-    "audit_head_forward_only",
-    "audit_head_no_delete",
-    "audit_block_no_update",
-    "audit_block_no_delete",
-)
 KEYS = KeyRing([Key.generate(1)])
 
 
@@ -51,18 +43,6 @@ def db(database_url: str, clock: FixedClock) -> Iterator[Database]:
     database.dispose()
 
 
-@contextmanager
-def tampering(db: Database) -> Iterator[Connection]:
-    """A connection on which the append-only triggers do not fire."""
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                connection.exec_driver_sql(f"DROP TRIGGER {name}")
-        else:
-            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        yield connection
-
-
 def test_an_untouched_chain_verifies(db: Database) -> None:
     report = verify(db, batch_size=7, keys=KEYS)
     assert report.ok
@@ -73,7 +53,7 @@ def test_an_untouched_chain_verifies(db: Database) -> None:
 
 
 def test_an_edited_event_is_named(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(update(AuditEvent).where(AuditEvent.seq == 41).values(target="staff:99"))
     report = verify(db, batch_size=7)
     assert not report.ok
@@ -83,7 +63,7 @@ def test_an_edited_event_is_named(db: Database) -> None:
 
 
 def test_an_edited_and_rehashed_event_breaks_the_blocks_merkle_root(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         row = connection.execute(select(AuditEvent.__table__).where(AuditEvent.seq == 41)).one()
         plain = [("staff:1" if name == "actor_label" else row._mapping[name]) for name in PLAIN]
         forged = leaf_hash(leaf_bytes(format_at(row.at), plain, row.details_json))
@@ -96,7 +76,7 @@ def test_an_edited_and_rehashed_event_breaks_the_blocks_merkle_root(db: Database
 
 
 def test_reordered_events_break_the_blocks_merkle_root(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("UPDATE audit_event SET seq = 1000 WHERE seq = 20"))
         connection.execute(text("UPDATE audit_event SET seq = 20 WHERE seq = 21"))
         connection.execute(text("UPDATE audit_event SET seq = 21 WHERE seq = 1000"))
@@ -107,7 +87,7 @@ def test_reordered_events_break_the_blocks_merkle_root(db: Database) -> None:
 
 
 def test_a_rewritten_block_head_is_caught(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("UPDATE audit_block SET root = :r"), {"r": "1" * 64})
     report = verify(db)
     assert (report.ok, report.first_broken) == (False, 1)
@@ -117,7 +97,7 @@ def test_a_rewritten_block_head_is_caught(db: Database) -> None:
 def test_a_block_re_hashed_without_the_signing_key_is_caught(db: Database) -> None:
     from custos.audit.seal import header_hash
 
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         block = connection.execute(select(AuditBlock.__table__)).one()
         forged = AuditBlock(**{**block._mapping, "root": "2" * 64})
         forged.head = header_hash(forged)
@@ -129,7 +109,7 @@ def test_a_block_re_hashed_without_the_signing_key_is_caught(db: Database) -> No
 
 
 def test_a_deleted_event_is_named(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq = 41"))
     report = verify(db, batch_size=7)
     assert (report.ok, report.first_broken) == (False, 41)
@@ -137,14 +117,14 @@ def test_a_deleted_event_is_named(db: Database) -> None:
 
 
 def test_deleted_first_events_are_named(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq <= 3"))
     report = verify(db)
     assert (report.first_broken, report.reason) == (1, "events 1–3 are missing from block 1 (deleted?)")
 
 
 def test_a_deleted_newest_event_is_caught_by_its_block(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq = 50"))
     report = verify(db, batch_size=7)
     assert (report.ok, report.first_broken) == (False, 50)
@@ -156,7 +136,7 @@ def test_a_deleted_newest_block_is_caught_by_the_head(db: Database, clock: Fixed
     with db.transaction() as session:
         record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
     seal(db, clock, KEYS)
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq = 51"))
         connection.execute(text("DELETE FROM audit_block WHERE block = 2"))
     report = verify(db)
@@ -165,7 +145,7 @@ def test_a_deleted_newest_block_is_caught_by_the_head(db: Database, clock: Fixed
 
 
 def test_a_head_moved_back_is_caught(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("UPDATE audit_head SET last_seq = 48, count = 48"))
     report = verify(db)
     assert (report.ok, report.first_broken) == (False, 49)
@@ -193,7 +173,7 @@ def test_an_event_slipped_into_a_hole_of_a_sealed_block_is_caught(db: Database, 
         assert last == 51
         return
     assert holes == [(51, 51)]
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         row = dict(connection.execute(select(AuditEvent.__table__).where(AuditEvent.seq == 52)).one()._mapping)
         connection.execute(AuditEvent.__table__.insert().values({**row, "seq": 51}))
     report = verify(db)
@@ -204,7 +184,7 @@ def test_an_event_slipped_into_a_hole_of_a_sealed_block_is_caught(db: Database, 
 def test_an_edited_event_not_yet_sealed_is_named(db: Database, clock: FixedClock) -> None:
     with db.transaction() as session:
         record(session, clock, STAFF, "person.read", subject=str(uuid.uuid4()))
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(update(AuditEvent).where(AuditEvent.seq == 51).values(outcome="denied"))
     report = verify(db)
     assert (report.ok, report.first_broken, report.events_checked) == (False, 51, 50)
@@ -214,7 +194,7 @@ def test_an_edited_event_not_yet_sealed_is_named(db: Database, clock: FixedClock
 
 
 def test_verify_can_run_inside_the_callers_transaction(db: Database) -> None:
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq = 7"))
     with db.transaction() as session:
         report = verify(session, batch_size=4)
@@ -264,7 +244,7 @@ def test_truncate_is_refused_on_postgresql(db: Database, backend: str) -> None:
 def test_an_unreadable_value_is_reported_not_raised(db: Database, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("only SQLite lets a column hold text of the wrong shape")
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("UPDATE audit_event SET at = 'yesterday' WHERE seq = 5"))
     report = verify(db)
     assert (report.first_broken, report.reason) == (5, "event 5: contents cannot be read (edited?)")
@@ -281,7 +261,7 @@ def test_blocks_checked_in_parallel_processes_name_the_same_break(
     seal(db, clock, KEYS, max_block=9)
     whole = verify(db, workers=2, keys=KEYS)
     assert (whole.ok, whole.events_checked, whole.blocks) == (True, 90, 6)
-    with tampering(db) as connection:
+    with tampering(db.engine) as connection:
         connection.execute(text("DELETE FROM audit_event WHERE seq = 77"))
         connection.execute(update(AuditEvent).where(AuditEvent.seq == 63).values(outcome="denied"))
     broken = verify(db, workers=2, keys=KEYS)

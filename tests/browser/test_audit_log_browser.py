@@ -24,17 +24,10 @@ from custos.audit.proofs import check_proof
 from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.runtime import Runtime
+from tampering import tampering
 
 StaffFactory = Callable[..., Any]
 STAFF = Actor(kind="staff", id=3, label="staff:3", ip="192.0.2.10")
-SQLITE_TRIGGERS = (
-    "audit_event_no_update",
-    "audit_event_no_delete",
-    "audit_head_forward_only",
-    "audit_head_no_delete",
-    "audit_block_no_update",
-    "audit_block_no_delete",
-)
 
 
 @pytest.fixture
@@ -60,12 +53,7 @@ def _read(runtime: Runtime, n: int) -> list[int]:
 
 
 def _edit_behind_custos_back(runtime: Runtime, seq: int) -> None:
-    with runtime.db.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    with tampering(runtime.db.engine) as connection:
         connection.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(target="person:999"))
 
 

@@ -19,6 +19,7 @@ from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.db import Database, make_engine
 from custos.db.migrate import upgrade
+from tampering import tampering
 
 OLD_EVENTS = 12
 
@@ -106,12 +107,7 @@ def test_tampering_with_the_old_events_is_still_named(
     _old_log(empty_url)
     db = Database(make_engine(empty_url))
     try:
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("DROP TRIGGER audit_event_no_update")
-                connection.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
-            else:
-                connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        with tampering(db.engine) as connection:
             connection.execute(text(statement))
         report = verify(db)
         assert not report.ok

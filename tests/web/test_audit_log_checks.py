@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select, update
 
 from custos.actor import Actor
 from custos.audit import AuditEvent, record
@@ -22,19 +21,10 @@ from custos.audit.seal import seal
 from custos.clock import FixedClock
 from custos.runtime import Runtime
 from custos.web.admin.pages import LANG_COOKIE
+from tampering import tampering
 
 LoginAs = Callable[..., TestClient]
 STAFF = Actor(kind="staff", id=3, label="staff:3", ip="192.0.2.10")
-# The append-only triggers a test gets past to tamper, as an attacker with the database owner's rights could
-# (as tests/audit/test_audit_tamper.py does).
-SQLITE_TRIGGERS = (
-    "audit_event_no_update",
-    "audit_event_no_delete",
-    "audit_head_forward_only",
-    "audit_head_no_delete",
-    "audit_block_no_update",
-    "audit_block_no_delete",
-)
 
 
 def _fill(runtime: Runtime, n: int) -> list[int]:
@@ -53,17 +43,6 @@ def _events(runtime: Runtime, action: str) -> list[AuditEvent]:
         found = list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
         session.expunge_all()
         return found
-
-
-@contextmanager
-def _tampering(runtime: Runtime) -> Iterator[Connection]:
-    with runtime.db.engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            for name in SQLITE_TRIGGERS:
-                connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        yield connection
 
 
 def _staff_id(web: TestClient) -> int:
@@ -126,7 +105,7 @@ def test_a_tampered_event_is_named_with_its_block_and_what_to_do(login_as: Login
     _seal(runtime)
     auditor = login_as("auditor")
     edited = seqs[7]
-    with _tampering(runtime) as connection:
+    with tampering(runtime.db.engine) as connection:
         connection.execute(update(AuditEvent).where(AuditEvent.seq == edited).values(target="staff:99"))
     checked = auditor.post("/admin/audit/check")
     assert checked.status_code == 200  # a broken log is a finding to show, not an error of the page
@@ -244,7 +223,7 @@ def test_an_event_edited_before_it_was_sealed_is_named_without_a_block(login_as:
     auditor = login_as("auditor")
     _seal(runtime)
     [edited] = _fill(runtime, 1)
-    with _tampering(runtime) as connection:
+    with tampering(runtime.db.engine) as connection:
         connection.execute(update(AuditEvent).where(AuditEvent.seq == edited).values(target="staff:99"))
     text = auditor.post("/admin/audit/check").text  # the sealer refuses it, the check names it
     assert f"The check stopped at event {edited}." in text
