@@ -275,3 +275,12 @@ def test_a_block_signed_with_a_key_no_longer_in_the_key_file_says_so(db: Databas
     report = verify(db, keys=other)
     assert (report.ok, report.first_broken) == (False, 1)
     assert report.reason == "block 1: signed with key 1, which is not in the key file"
+
+
+def test_a_missing_range_next_to_a_hole_names_only_numbers_that_held_events() -> None:
+    verifying = sys.modules["custos.audit.verify"]
+    span = verifying._Span(block=3, first_seq=10, last_seq=20, size=8, holes=((13, 14),), root="", legacy=False)
+    # 12 deleted, 13–14 a rolled-back transaction's numbers, 15 present: only 12 is missing.
+    assert verifying._missing(span, 2, 12, 15).reason == "event 12 is missing from block 3 (deleted?)"
+    assert verifying._missing(span, 1, 11, 15).reason == "events 11–12 are missing from block 3 (deleted?)"
+    assert verifying._missing(span, 7, 20, None).reason == "event 20 is missing from block 3 (deleted?)"

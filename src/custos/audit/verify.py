@@ -309,8 +309,9 @@ def _expected(span: _Span) -> Iterator[int]:
 
 
 def _missing(span: _Span, checked: int, want: int, seen: int | None) -> _Found:
-    upto = (seen - 1) if seen is not None else span.last_seq
-    # Skip holes: the missing range is the numbers the block sealed, from `want` up to the next one present.
+    below = seen if seen is not None else span.last_seq + 1
+    # The numbers the block sealed from `want` up to the next one present: a hole among them was never an event.
+    upto = max(n for n in range(want, below) if not any(low <= n <= high for low, high in span.holes))
     which = f"event {want} is" if upto == want else f"events {want}–{upto} are"
     return _Found(checked, want, f"{which} missing from block {span.block} (deleted?)")
 
