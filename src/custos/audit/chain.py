@@ -40,6 +40,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from custos.audit.merkle import leaf_node
+
 FORMAT = "custos-audit/1"
 LEAF_FORMAT = "custos-audit/2"
 BLOCK_FORMAT = "custos-audit-block/1"
@@ -130,7 +132,7 @@ def block_bytes(
 
 def leaf_hash(data: bytes) -> str:
     """An event's `hash` from its `leaf_bytes`: RFC 6962's leaf hash, so blocks' trees are built from it."""
-    return hashlib.sha256(b"\x00" + data).hexdigest()
+    return leaf_node(data).hex()
 
 
 def digest(data: bytes) -> str:
